@@ -1,0 +1,216 @@
+// Package config holds spotcheck's configuration file: its types, defaults,
+// loading and validation.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"time"
+	// Time zones must load where the OS has no zoneinfo (scratch images,
+	// minimal containers); this embeds the database in the binary.
+	_ "time/tzdata"
+
+	"go.yaml.in/yaml/v3"
+
+	"spotcheck/sampling"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	// Timezone is the IANA zone of schedules that name none, and of the
+	// calendar days that pass-rate windows count.
+	Timezone string `yaml:"timezone"`
+	// Tiers overrides or adds to the default tiers by name.
+	Tiers map[string]Tier `yaml:"tiers"`
+	// Windows are the rolling periods of pass rates: "30d" or "ytd".
+	Windows []string `yaml:"windows"`
+	// MinBatches is the sample size below which a rate is never "met".
+	MinBatches int            `yaml:"min_batches"`
+	Industries []Industry     `yaml:"industries"`
+	Schedules  []Schedule     `yaml:"schedules"`
+	Location   *time.Location `yaml:"-"`
+}
+
+// Tier is a quality target and how its headline rate is formed.
+type Tier struct {
+	Target    float64 `yaml:"target"`
+	Aggregate string  `yaml:"aggregate"`
+}
+
+// Industry is a line of business and its product categories.
+type Industry struct {
+	ID         string     `yaml:"id"`
+	Name       string     `yaml:"name"`
+	Categories []Category `yaml:"categories"`
+}
+
+// Category is a kind of product; it belongs to one tier.
+type Category struct {
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Tier     string   `yaml:"tier"`
+	Quantity Quantity `yaml:"quantity"`
+}
+
+// Quantity is how many units of a batch are taken for testing and kept as
+// backup.
+type Quantity struct {
+	Test   int `yaml:"test"`
+	Backup int `yaml:"backup"`
+}
+
+// Schedule is a named cron spec for one industry with its sampling settings.
+type Schedule struct {
+	Name                 string             `yaml:"name"`
+	Industry             string             `yaml:"industry"`
+	Cron                 string             `yaml:"cron"`
+	Timezone             string             `yaml:"timezone"`
+	Batches              int                `yaml:"batches"`
+	Fraction             float64            `yaml:"fraction"`
+	Strata               *[]string          `yaml:"strata"`
+	Allocation           string             `yaml:"allocation"`
+	MinPerStratum        int                `yaml:"min_per_stratum"`
+	NoRepeat             Duration           `yaml:"no_repeat"`
+	RiskWeights          map[string]float64 `yaml:"risk_weights"`
+	InspectorsPerTask    int                `yaml:"inspectors_per_task"`
+	CrossCounty          bool               `yaml:"cross_county"`
+	MaxTasksPerInspector int                `yaml:"max_tasks_per_inspector"`
+	Due                  Duration           `yaml:"due"`
+	CatchUp              string             `yaml:"catch_up"`
+	MaxCatchUp           int                `yaml:"max_catch_up"`
+	Location             *time.Location     `yaml:"-"`
+}
+
+// Catch-up policies for fires missed while the service was down.
+const (
+	CatchUpNone   = "none"
+	CatchUpLatest = "latest"
+	CatchUpAll    = "all"
+)
+
+// DefaultTiers are the targets of the quality programme.
+func DefaultTiers() map[string]Tier {
+	return map[string]Tier{
+		sampling.TierGeneral:   {Target: 0.92, Aggregate: sampling.AggregatePooled},
+		sampling.TierKey:       {Target: 0.97, Aggregate: sampling.AggregatePooled},
+		sampling.TierAgriInput: {Target: 0.90, Aggregate: sampling.AggregateCategoryMean},
+	}
+}
+
+// Default returns the configuration used when no file is given: the default
+// tiers and windows in Asia/Shanghai, with no industries or schedules.
+func Default() *Config {
+	c := &Config{}
+	// The empty configuration is valid by construction (TestDefault checks).
+	_ = c.resolve("default", nil)
+	return c
+}
+
+// Load reads and validates the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a configuration; name is used in errors. Keys
+// that the configuration does not know are errors. The returned error lists
+// every problem found, each naming the file, line and field.
+func Parse(name string, data []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			errs := make([]error, len(te.Errors))
+			for i, e := range te.Errors {
+				errs[i] = fmt.Errorf("%s: %s", name, e)
+			}
+			return nil, errors.Join(errs...)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := c.resolve(name, &root); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// TierRules returns the tiers in display order: the three default tiers
+// first, then the others by name.
+func (c *Config) TierRules() []sampling.TierRule {
+	names := make([]string, 0, len(c.Tiers))
+	for n := range c.Tiers {
+		names = append(names, n)
+	}
+	rank := func(n string) int {
+		if i := slices.Index([]string{sampling.TierGeneral, sampling.TierKey, sampling.TierAgriInput}, n); i >= 0 {
+			return i
+		}
+		return 3
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		if a < b {
+			return -1
+		}
+		return 1
+	})
+	rules := make([]sampling.TierRule, len(names))
+	for i, n := range names {
+		rules[i] = sampling.TierRule{Name: n, Target: c.Tiers[n].Target, Aggregate: c.Tiers[n].Aggregate}
+	}
+	return rules
+}
+
+// RateWindows returns the configured windows, already validated.
+func (c *Config) RateWindows() []sampling.Window {
+	ws := make([]sampling.Window, 0, len(c.Windows))
+	for _, w := range c.Windows {
+		win, _ := parseWindow(w)
+		ws = append(ws, win)
+	}
+	return ws
+}
+
+// Industry returns the industry with id, or nil.
+func (c *Config) Industry(id string) *Industry {
+	for i := range c.Industries {
+		if c.Industries[i].ID == id {
+			return &c.Industries[i]
+		}
+	}
+	return nil
+}
+
+// Schedule returns the schedule named name, or nil.
+func (c *Config) Schedule(name string) *Schedule {
+	for i := range c.Schedules {
+		if c.Schedules[i].Name == name {
+			return &c.Schedules[i]
+		}
+	}
+	return nil
+}
+
+// CategoryTiers maps each category id of the industry to its tier.
+func (ind *Industry) CategoryTiers() map[string]string {
+	m := make(map[string]string, len(ind.Categories))
+	for _, c := range ind.Categories {
+		m[c.ID] = c.Tier
+	}
+	return m
+}

@@ -1,0 +1,292 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"spotcheck/sampling"
+)
+
+// idPattern is what industry, category and schedule ids may look like: they
+// appear in URLs, metric labels and file names.
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// problems collects validation errors, each naming the file, line and field.
+type problems struct {
+	file string
+	root *yaml.Node
+	errs []error
+}
+
+func (p *problems) add(path []any, format string, args ...any) {
+	field := fieldName(path)
+	where := p.file
+	if line := lineOf(p.root, path); line > 0 {
+		where += ":" + strconv.Itoa(line)
+	}
+	p.errs = append(p.errs, fmt.Errorf("%s: %s: %s", where, field, fmt.Sprintf(format, args...)))
+}
+
+// resolve fills in defaults and validates; root, when not nil, gives lines.
+func (c *Config) resolve(file string, root *yaml.Node) error {
+	p := &problems{file: file, root: root}
+	if c.Timezone == "" {
+		c.Timezone = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		p.add([]any{"timezone"}, "unknown time zone %q (want an IANA name such as Asia/Shanghai)", c.Timezone)
+		loc = time.UTC
+	}
+	c.Location = loc
+
+	tiers := DefaultTiers()
+	for name, t := range c.Tiers {
+		path := []any{"tiers", name}
+		if !idPattern.MatchString(name) {
+			p.add(path, "tier name %q: use lowercase letters, digits, - and _", name)
+		}
+		if t.Aggregate == "" {
+			t.Aggregate = sampling.AggregatePooled
+			if d, ok := tiers[name]; ok {
+				t.Aggregate = d.Aggregate
+			}
+		}
+		if t.Target <= 0 || t.Target > 1 {
+			p.add(append(path, "target"), "target %v is outside (0, 1]", t.Target)
+		}
+		if t.Aggregate != sampling.AggregatePooled && t.Aggregate != sampling.AggregateCategoryMean {
+			p.add(append(path, "aggregate"), "unknown aggregate %q (want pooled or category_mean)", t.Aggregate)
+		}
+		tiers[name] = t
+	}
+	c.Tiers = tiers
+
+	if len(c.Windows) == 0 {
+		c.Windows = []string{"30d", "90d", "365d", "ytd"}
+	}
+	seenWindow := map[string]bool{}
+	for i, w := range c.Windows {
+		if _, err := parseWindow(w); err != nil {
+			p.add([]any{"windows", i}, "%v", err)
+		}
+		if seenWindow[w] {
+			p.add([]any{"windows", i}, "duplicate window %q", w)
+		}
+		seenWindow[w] = true
+	}
+	if c.MinBatches == 0 {
+		c.MinBatches = 30
+	}
+	if c.MinBatches < 0 {
+		p.add([]any{"min_batches"}, "must not be negative")
+	}
+
+	industries := map[string]bool{}
+	for i, ind := range c.Industries {
+		path := []any{"industries", i}
+		checkID(p, append(path, "id"), "industry", ind.ID)
+		if industries[ind.ID] {
+			p.add(append(path, "id"), "duplicate industry id %q", ind.ID)
+		}
+		industries[ind.ID] = true
+		if len(ind.Categories) == 0 {
+			p.add(append(path, "categories"), "industry %q has no categories", ind.ID)
+		}
+		cats := map[string]bool{}
+		for j, cat := range ind.Categories {
+			cpath := append(append([]any{}, path...), "categories", j)
+			checkID(p, append(cpath, "id"), "category", cat.ID)
+			if cats[cat.ID] {
+				p.add(append(cpath, "id"), "duplicate category id %q in industry %q", cat.ID, ind.ID)
+			}
+			cats[cat.ID] = true
+			if _, ok := c.Tiers[cat.Tier]; !ok {
+				p.add(append(cpath, "tier"), "unknown tier %q (known: %s)", cat.Tier, strings.Join(tierNames(c.Tiers), ", "))
+			}
+			if cat.Quantity.Test < 0 || cat.Quantity.Backup < 0 {
+				p.add(append(cpath, "quantity"), "quantities must not be negative")
+			}
+		}
+	}
+
+	names := map[string]bool{}
+	for i := range c.Schedules {
+		c.Schedules[i].resolve(p, []any{"schedules", i}, loc, industries)
+		s := &c.Schedules[i]
+		if names[s.Name] {
+			p.add([]any{"schedules", i, "name"}, "duplicate schedule name %q", s.Name)
+		}
+		names[s.Name] = true
+	}
+	return errors.Join(p.errs...)
+}
+
+func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industries map[string]bool) {
+	at := func(field string) []any { return append(append([]any{}, path...), field) }
+	checkID(p, at("name"), "schedule", s.Name)
+	if !industries[s.Industry] {
+		p.add(at("industry"), "unknown industry %q", s.Industry)
+	}
+	s.Location = loc
+	if s.Timezone != "" {
+		l, err := time.LoadLocation(s.Timezone)
+		if err != nil {
+			p.add(at("timezone"), "unknown time zone %q (want an IANA name such as Asia/Shanghai)", s.Timezone)
+		} else {
+			s.Location = l
+		}
+	}
+	if _, err := ParseCron(s.Cron, s.Location); err != nil {
+		p.add(at("cron"), "%v", err)
+	}
+	switch {
+	case s.Batches < 0:
+		p.add(at("batches"), "must not be negative")
+	case s.Batches > 0 && s.Fraction != 0:
+		p.add(at("fraction"), "give batches or fraction, not both")
+	case s.Batches == 0 && (s.Fraction <= 0 || s.Fraction > 1):
+		p.add(at("batches"), "give batches: N (N > 0) or fraction: f (0 < f <= 1)")
+	}
+	if s.Strata == nil {
+		s.Strata = &[]string{"county", "category"}
+	}
+	for j, st := range *s.Strata {
+		if st != "county" && st != "category" {
+			p.add(append(at("strata"), j), "unknown stratum %q (want county or category)", st)
+		}
+	}
+	if s.Allocation == "" {
+		s.Allocation = "proportional"
+	}
+	if s.Allocation != "proportional" && s.Allocation != "equal" && s.Allocation != "neyman" {
+		p.add(at("allocation"), "unknown allocation %q (want proportional, equal or neyman)", s.Allocation)
+	}
+	if s.MinPerStratum < 0 {
+		p.add(at("min_per_stratum"), "must not be negative")
+	}
+	if s.NoRepeat == 0 {
+		s.NoRepeat = Duration(180 * 24 * time.Hour)
+	}
+	if s.RiskWeights == nil {
+		s.RiskWeights = map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}
+	}
+	for class, w := range s.RiskWeights {
+		if class != "A" && class != "B" && class != "C" && class != "D" {
+			p.add(append(at("risk_weights"), class), "unknown risk class %q (want A, B, C or D)", class)
+		}
+		if w <= 0 {
+			p.add(append(at("risk_weights"), class), "weight %v must be positive", w)
+		}
+	}
+	if s.InspectorsPerTask == 0 {
+		s.InspectorsPerTask = 2
+	}
+	if s.InspectorsPerTask < 0 {
+		p.add(at("inspectors_per_task"), "must be positive")
+	}
+	if s.MaxTasksPerInspector < 0 {
+		p.add(at("max_tasks_per_inspector"), "must not be negative (0 means no cap)")
+	}
+	if s.Due == 0 {
+		s.Due = Duration(30 * 24 * time.Hour)
+	}
+	if s.CatchUp == "" {
+		s.CatchUp = CatchUpLatest
+	}
+	if s.CatchUp != CatchUpNone && s.CatchUp != CatchUpLatest && s.CatchUp != CatchUpAll {
+		p.add(at("catch_up"), "unknown policy %q (want none, latest or all)", s.CatchUp)
+	}
+	if s.MaxCatchUp == 0 {
+		s.MaxCatchUp = 10
+	}
+	if s.MaxCatchUp < 0 {
+		p.add(at("max_catch_up"), "must be positive")
+	}
+}
+
+func checkID(p *problems, path []any, what, id string) {
+	if !idPattern.MatchString(id) {
+		p.add(path, "%s id %q: use lowercase letters, digits, - and _, starting with a letter or digit", what, id)
+	}
+}
+
+func parseWindow(w string) (sampling.Window, error) {
+	if w == "ytd" {
+		return sampling.Window{Name: w, YTD: true}, nil
+	}
+	if !strings.HasSuffix(w, "d") {
+		return sampling.Window{}, fmt.Errorf("window %q: want a number of days such as 30d, or ytd", w)
+	}
+	d, err := ParseDuration(w)
+	if err != nil || d < 24*time.Hour {
+		return sampling.Window{}, fmt.Errorf("window %q: want a number of days such as 30d, or ytd", w)
+	}
+	return sampling.Window{Name: w, Days: int(d / (24 * time.Hour))}, nil
+}
+
+func tierNames(t map[string]Tier) []string {
+	c := &Config{Tiers: t}
+	var names []string
+	for _, r := range c.TierRules() {
+		names = append(names, r.Name)
+	}
+	return names
+}
+
+// fieldName renders a path as schedules[2].cron.
+func fieldName(path []any) string {
+	var b strings.Builder
+	for _, e := range path {
+		switch v := e.(type) {
+		case int:
+			fmt.Fprintf(&b, "[%d]", v)
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
+// lineOf finds the line of the node at path in the YAML document, or of its
+// nearest existing parent; 0 when root is nil.
+func lineOf(root *yaml.Node, path []any) int {
+	if root == nil || len(root.Content) == 0 {
+		return 0
+	}
+	n := root.Content[0]
+	line := n.Line
+	for _, e := range path {
+		var next *yaml.Node
+		switch v := e.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == v {
+						line = n.Content[i].Line
+						next = n.Content[i+1]
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && v < len(n.Content) {
+				next = n.Content[v]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+	}
+	return line
+}

@@ -1,0 +1,110 @@
+package sampling
+
+import "time"
+
+// Tier names used by the default configuration.
+const (
+	TierGeneral   = "general"
+	TierKey       = "key"
+	TierAgriInput = "agri_input"
+)
+
+// Outcomes of a tested batch.
+const (
+	OutcomePass = "pass"
+	OutcomeFail = "fail"
+)
+
+// Plan kinds: how a fire came about.
+const (
+	KindScheduled = "scheduled"
+	KindCatchUp   = "catch_up"
+	KindManual    = "manual"
+)
+
+// Unit is one sampling unit: an enterprise's products of one category.
+type Unit struct {
+	CreditCode string // Unified Social Credit Code of the enterprise
+	Enterprise string // enterprise name
+	County     string
+	Industry   string
+	Category   string
+	Risk       string // credit-risk class A–D
+}
+
+// Key identifies the unit in the draw. It is stable across registry
+// reorderings, so the draw does not depend on row order.
+func (u Unit) Key() string { return u.CreditCode + "/" + u.Category }
+
+// Inspector is a person who may be sent to sample.
+type Inspector struct {
+	ID         string
+	Name       string
+	County     string
+	Industries []string
+	Recusals   []string // credit codes the inspector must not inspect
+}
+
+// Task is one unit to sample in a plan: one batch.
+type Task struct {
+	ID                   int64    `json:"id"`
+	CreditCode           string   `json:"credit_code"`
+	Enterprise           string   `json:"enterprise"`
+	County               string   `json:"county"`
+	Category             string   `json:"category"`
+	Tier                 string   `json:"tier"`
+	InclusionProbability float64  `json:"inclusion_probability"`
+	Inspectors           []string `json:"inspectors"`
+	Due                  string   `json:"due"` // YYYY-MM-DD
+	Status               string   `json:"status"`
+}
+
+// Task states.
+const (
+	TaskAssigned = "assigned"
+	TaskTested   = "tested"
+)
+
+// Plan is the draw made for one fire of a schedule.
+type Plan struct {
+	ID          int64     `json:"id"`
+	Schedule    string    `json:"schedule"`
+	Industry    string    `json:"industry"`
+	Kind        string    `json:"kind"`
+	NominalTime time.Time `json:"nominal_time"`
+	Status      string    `json:"status"`
+	Algorithm   string    `json:"algorithm"`
+	Seed        string    `json:"seed"`
+	FrameDigest string    `json:"frame_digest"`
+	Commitment  string    `json:"commitment"`
+	FrameSize   int       `json:"frame_size"`
+	CreatedAt   time.Time `json:"created_at"`
+	Tasks       []Task    `json:"tasks,omitempty"`
+}
+
+// Plan states.
+const (
+	PlanOpen   = "open"
+	PlanClosed = "closed"
+)
+
+// Result is the outcome of a task's batch.
+type Result struct {
+	TaskID      int64  `json:"task_id"`
+	Outcome     string `json:"outcome"`
+	TestedOn    string `json:"tested_on"` // YYYY-MM-DD
+	ReportNo    string `json:"report_no,omitempty"`
+	FailedItems string `json:"failed_items,omitempty"`
+}
+
+// Rollup counts tested and failed batches of one day, tier, industry,
+// category and county.
+type Rollup struct {
+	Day      time.Time // midnight UTC of the test date
+	Tier     string
+	Industry string
+	Category string
+	County   string
+	Tested   int
+	Failed   int
+}
