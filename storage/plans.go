@@ -1,0 +1,300 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"spotcheck/sampling"
+)
+
+// Fire statuses in the ledger.
+const (
+	FireMade    = "made"
+	FireMissed  = "missed"
+	FireFailed  = "failed"
+	FireSkipped = "skipped"
+)
+
+// Fire is one row of the fire ledger.
+type Fire struct {
+	ID          int64     `db:"id" json:"id"`
+	Schedule    string    `db:"schedule" json:"schedule"`
+	NominalTime time.Time `db:"nominal_time" json:"nominal_time"`
+	Kind        string    `db:"kind" json:"kind"`
+	Status      string    `db:"status" json:"status"`
+	Message     string    `db:"message" json:"message,omitempty"`
+	RequestedBy string    `db:"requested_by" json:"requested_by,omitempty"`
+	RecordedAt  time.Time `db:"recorded_at" json:"recorded_at"`
+}
+
+// fireKey is the ledger's identity of a fire within its schedule. Scheduled
+// and catch-up fires share the nominal time, so a fire is made once whatever
+// path reaches it; a manual fire has a key of its own and never collides.
+func fireKey(kind string, nominal time.Time) string {
+	k := nominal.UTC().Format(time.RFC3339Nano)
+	if kind == sampling.KindManual {
+		return "manual/" + k
+	}
+	return k
+}
+
+// CommitPlan stores plan, its tasks and its fire-ledger row in one
+// transaction. It returns false, and stores nothing, when the ledger already
+// holds this fire: another replica or an earlier run made it. On success it
+// fills in the IDs of the plan and its tasks.
+func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
+	created := false
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		fireID, err := insertFire(ctx, tx, Fire{Schedule: plan.Schedule, NominalTime: plan.NominalTime,
+			Kind: plan.Kind, Status: FireMade, RequestedBy: requestedBy})
+		if err != nil || fireID == 0 {
+			return err
+		}
+		if err := tx.QueryRowxContext(ctx, tx.Rebind(`
+			INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at`),
+			fireID, plan.Schedule, plan.Industry, plan.Kind, plan.NominalTime.UTC(), plan.Status, plan.Algorithm,
+			plan.Seed, plan.FrameDigest, plan.Commitment, plan.FrameSize).Scan(&plan.ID, &plan.CreatedAt); err != nil {
+			return fmt.Errorf("insert plan: %w", err)
+		}
+		task, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+		if err != nil {
+			return err
+		}
+		defer task.Close()
+		assign, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO task_inspectors (task_id, inspector_id, position) VALUES (?, ?, ?)`))
+		if err != nil {
+			return err
+		}
+		defer assign.Close()
+		for i := range plan.Tasks {
+			t := &plan.Tasks[i]
+			if err := task.QueryRowxContext(ctx, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
+				t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status).Scan(&t.ID); err != nil {
+				return fmt.Errorf("insert task for %s: %w", t.CreditCode, err)
+			}
+			for pos, id := range t.Inspectors {
+				if _, err := assign.ExecContext(ctx, t.ID, id, pos); err != nil {
+					return fmt.Errorf("assign inspector %s: %w", id, err)
+				}
+			}
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("commit plan of %s at %s: %w", plan.Schedule, plan.NominalTime.UTC().Format(time.RFC3339), err)
+	}
+	return created, nil
+}
+
+// RecordFire writes a ledger row for a fire that made no plan (missed,
+// failed or skipped). It returns false when the fire is already recorded.
+func (s *Store) RecordFire(ctx context.Context, f Fire) (bool, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertFire(ctx, tx, f)
+		return err
+	})
+	return id != 0, err
+}
+
+// insertFire adds a ledger row and returns its id, or 0 when the fire is
+// already in the ledger. The unique key on (schedule, fire_key) makes a
+// concurrent writer wait for the first and then find the row.
+func insertFire(ctx context.Context, tx *sqlx.Tx, f Fire) (int64, error) {
+	var id int64
+	err := tx.QueryRowxContext(ctx, tx.Rebind(`
+		INSERT INTO fires (schedule, fire_key, nominal_time, kind, status, message, requested_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (schedule, fire_key) DO NOTHING RETURNING id`),
+		f.Schedule, fireKey(f.Kind, f.NominalTime), f.NominalTime.UTC(), f.Kind, f.Status, f.Message, f.RequestedBy).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("record fire of %s: %w", f.Schedule, err)
+	}
+	return id, nil
+}
+
+// Fires returns the ledger rows of schedule (all schedules when empty) with
+// a nominal time at or after since, oldest first.
+func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]Fire, error) {
+	var fires []Fire
+	err := s.db.SelectContext(ctx, &fires, s.db.Rebind(`
+		SELECT id, schedule, nominal_time, kind, status, message, requested_by, recorded_at FROM fires
+		WHERE (? = '' OR schedule = ?) AND nominal_time >= ? ORDER BY nominal_time, id`), schedule, schedule, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("load fires: %w", err)
+	}
+	return fires, nil
+}
+
+// LastFires returns each schedule's newest non-manual ledger row.
+func (s *Store) LastFires(ctx context.Context) (map[string]Fire, error) {
+	var fires []Fire
+	err := s.db.SelectContext(ctx, &fires, `
+		SELECT id, schedule, nominal_time, kind, status, message, requested_by, recorded_at FROM fires f
+		WHERE kind <> 'manual' AND nominal_time = (
+			SELECT max(nominal_time) FROM fires g WHERE g.schedule = f.schedule AND g.kind <> 'manual')`)
+	if err != nil {
+		return nil, fmt.Errorf("load last fires: %w", err)
+	}
+	m := make(map[string]Fire, len(fires))
+	for _, f := range fires {
+		m[f.Schedule] = f
+	}
+	return m, nil
+}
+
+// LastSuccesses returns, per schedule, when its newest plan was recorded.
+func (s *Store) LastSuccesses(ctx context.Context) (map[string]time.Time, error) {
+	var rows []struct {
+		Schedule string    `db:"schedule"`
+		At       time.Time `db:"at"`
+	}
+	// Scan the newest row per schedule rather than max(): SQLite returns
+	// aggregates of timestamps as text.
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT schedule, recorded_at AS at FROM fires f WHERE status = 'made' AND id = (
+			SELECT max(id) FROM fires g WHERE g.schedule = f.schedule AND g.status = 'made')`)
+	if err != nil {
+		return nil, fmt.Errorf("load last successes: %w", err)
+	}
+	m := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		m[r.Schedule] = r.At
+	}
+	return m, nil
+}
+
+// PlanFilter narrows Plans.
+type PlanFilter struct {
+	Schedule  string // only this schedule's plans, when set
+	Limit     int    // at most this many, newest first; 0 means 100
+	WithTasks bool   // load each plan's tasks too
+}
+
+const planColumns = `id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, created_at`
+
+func scanPlan(row interface{ Scan(...any) error }) (sampling.Plan, error) {
+	var p sampling.Plan
+	err := row.Scan(&p.ID, &p.Schedule, &p.Industry, &p.Kind, &p.NominalTime, &p.Status, &p.Algorithm,
+		&p.Seed, &p.FrameDigest, &p.Commitment, &p.FrameSize, &p.CreatedAt)
+	return p, err
+}
+
+// Plans lists plans newest first.
+func (s *Store) Plans(ctx context.Context, f PlanFilter) ([]sampling.Plan, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`SELECT `+planColumns+` FROM plans
+		WHERE (? = '' OR schedule = ?) ORDER BY nominal_time DESC, id DESC LIMIT ?`), f.Schedule, f.Schedule, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list plans: %w", err)
+	}
+	defer rows.Close()
+	var plans []sampling.Plan
+	for rows.Next() {
+		p, err := scanPlan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list plans: %w", err)
+		}
+		plans = append(plans, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list plans: %w", err)
+	}
+	if f.WithTasks {
+		for i := range plans {
+			if plans[i].Tasks, err = s.tasks(ctx, `t.plan_id = ?`, plans[i].ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return plans, nil
+}
+
+// Plan returns the plan with id and its tasks, or ErrNotFound.
+func (s *Store) Plan(ctx context.Context, id int64) (sampling.Plan, error) {
+	p, err := scanPlan(s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT `+planColumns+` FROM plans WHERE id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("plan %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("load plan %d: %w", id, err)
+	}
+	p.Tasks, err = s.tasks(ctx, `t.plan_id = ?`, id)
+	return p, err
+}
+
+// PendingTasks returns up to limit tasks of open plans without a result,
+// oldest first.
+func (s *Store) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, error) {
+	return s.tasks(ctx, `t.status = 'assigned' AND t.plan_id IN (SELECT id FROM plans WHERE status = 'open') ORDER BY t.id LIMIT ?`, limit)
+}
+
+// tasks loads tasks matching where (a condition on tasks t, which may end in
+// ORDER BY and LIMIT) with their inspectors in assignment order.
+func (s *Store) tasks(ctx context.Context, where string, args ...any) ([]sampling.Task, error) {
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`
+		SELECT t.id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status
+		FROM tasks t WHERE `+where), args...)
+	if err != nil {
+		return nil, fmt.Errorf("load tasks: %w", err)
+	}
+	defer rows.Close()
+	var tasks []sampling.Task
+	index := map[int64]int{}
+	for rows.Next() {
+		var t sampling.Task
+		if err := rows.Scan(&t.ID, &t.CreditCode, &t.Enterprise, &t.County, &t.Category, &t.Tier,
+			&t.InclusionProbability, &t.Due, &t.Status); err != nil {
+			return nil, fmt.Errorf("load tasks: %w", err)
+		}
+		index[t.ID] = len(tasks)
+		tasks = append(tasks, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load tasks: %w", err)
+	}
+	if len(tasks) == 0 {
+		return tasks, nil
+	}
+	ids := make([]any, 0, len(tasks))
+	for _, t := range tasks {
+		ids = append(ids, t.ID)
+	}
+	var assigned []struct {
+		TaskID      int64  `db:"task_id"`
+		InspectorID string `db:"inspector_id"`
+	}
+	// Chunk the IN list: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+	for start := 0; start < len(ids); start += 5000 {
+		chunk := ids[start:min(start+5000, len(ids))]
+		var part []struct {
+			TaskID      int64  `db:"task_id"`
+			InspectorID string `db:"inspector_id"`
+		}
+		if err := s.db.SelectContext(ctx, &part, s.db.Rebind(`SELECT task_id, inspector_id FROM task_inspectors
+			WHERE task_id IN (`+placeholders(len(chunk))+`) ORDER BY task_id, position`), chunk...); err != nil {
+			return nil, fmt.Errorf("load task inspectors: %w", err)
+		}
+		assigned = append(assigned, part...)
+	}
+	for _, a := range assigned {
+		t := &tasks[index[a.TaskID]]
+		t.Inspectors = append(t.Inspectors, a.InspectorID)
+	}
+	return tasks, nil
+}

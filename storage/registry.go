@@ -1,0 +1,142 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"spotcheck/sampling"
+)
+
+// UpsertUnits adds or updates enterprises and their units in one
+// transaction: all of them or, on error, none.
+func (s *Store) UpsertUnits(ctx context.Context, units []sampling.Unit) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		ent, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO enterprises (credit_code, name, county, industry, risk) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, county = excluded.county,
+				industry = excluded.industry, risk = excluded.risk, active = TRUE`))
+		if err != nil {
+			return err
+		}
+		defer ent.Close()
+		unit, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO units (credit_code, industry, category) VALUES (?, ?, ?)
+			ON CONFLICT (credit_code, category) DO UPDATE SET industry = excluded.industry`))
+		if err != nil {
+			return err
+		}
+		defer unit.Close()
+		for _, u := range units {
+			if _, err := ent.ExecContext(ctx, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Risk); err != nil {
+				return fmt.Errorf("store enterprise %s: %w", u.CreditCode, err)
+			}
+			if _, err := unit.ExecContext(ctx, u.CreditCode, u.Industry, u.Category); err != nil {
+				return fmt.Errorf("store unit %s: %w", u.Key(), err)
+			}
+		}
+		return nil
+	})
+}
+
+// UpsertInspectors adds or updates inspectors, replacing their industries
+// and recusals, in one transaction.
+func (s *Store) UpsertInspectors(ctx context.Context, inspectors []sampling.Inspector) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, in := range inspectors {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`
+				INSERT INTO inspectors (id, name, county) VALUES (?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET name = excluded.name, county = excluded.county, active = TRUE`),
+				in.ID, in.Name, in.County); err != nil {
+				return fmt.Errorf("store inspector %s: %w", in.ID, err)
+			}
+			for _, q := range []string{`DELETE FROM inspector_industries WHERE inspector_id = ?`, `DELETE FROM recusals WHERE inspector_id = ?`} {
+				if _, err := tx.ExecContext(ctx, tx.Rebind(q), in.ID); err != nil {
+					return fmt.Errorf("store inspector %s: %w", in.ID, err)
+				}
+			}
+			for _, ind := range in.Industries {
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO inspector_industries (inspector_id, industry) VALUES (?, ?)`), in.ID, ind); err != nil {
+					return fmt.Errorf("store inspector %s industry %s: %w", in.ID, ind, err)
+				}
+			}
+			for _, code := range in.Recusals {
+				if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO recusals (inspector_id, credit_code) VALUES (?, ?)`), in.ID, code); err != nil {
+					return fmt.Errorf("store inspector %s recusal %s: %w", in.ID, code, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Frame returns the units of active enterprises in industry.
+func (s *Store) Frame(ctx context.Context, industry string) ([]sampling.Unit, error) {
+	var units []sampling.Unit
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`
+		SELECT e.credit_code, e.name, e.county, u.industry, u.category, e.risk
+		FROM units u JOIN enterprises e ON e.credit_code = u.credit_code
+		WHERE u.industry = ? AND e.active`), industry)
+	if err != nil {
+		return nil, fmt.Errorf("load frame of %s: %w", industry, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u sampling.Unit
+		if err := rows.Scan(&u.CreditCode, &u.Enterprise, &u.County, &u.Industry, &u.Category, &u.Risk); err != nil {
+			return nil, fmt.Errorf("load frame of %s: %w", industry, err)
+		}
+		units = append(units, u)
+	}
+	return units, rows.Err()
+}
+
+// Inspectors returns the active inspectors with their industries and
+// recusals.
+func (s *Store) Inspectors(ctx context.Context) ([]sampling.Inspector, error) {
+	var rows []struct {
+		ID     string `db:"id"`
+		Name   string `db:"name"`
+		County string `db:"county"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, name, county FROM inspectors WHERE active ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("load inspectors: %w", err)
+	}
+	byID := make(map[string]*sampling.Inspector, len(rows))
+	out := make([]sampling.Inspector, len(rows))
+	for i, r := range rows {
+		out[i] = sampling.Inspector{ID: r.ID, Name: r.Name, County: r.County}
+		byID[r.ID] = &out[i]
+	}
+	var pairs []struct {
+		ID    string `db:"inspector_id"`
+		Value string `db:"value"`
+		Kind  string `db:"kind"`
+	}
+	if err := s.db.SelectContext(ctx, &pairs, `
+		SELECT inspector_id, industry AS value, 'industry' AS kind FROM inspector_industries
+		UNION ALL
+		SELECT inspector_id, credit_code, 'recusal' FROM recusals
+		ORDER BY 1, 3, 2`); err != nil {
+		return nil, fmt.Errorf("load inspectors: %w", err)
+	}
+	for _, p := range pairs {
+		in := byID[p.ID]
+		if in == nil {
+			continue
+		}
+		if p.Kind == "industry" {
+			in.Industries = append(in.Industries, p.Value)
+		} else {
+			in.Recusals = append(in.Recusals, p.Value)
+		}
+	}
+	return out, nil
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
