@@ -1,0 +1,62 @@
+// Package csvimport parses the CSV files that administrators and inspectors
+// import: the enterprise registry, the inspectors and test results. It reads
+// only the io.Reader it is given, and rejects a whole file when any row is
+// bad, listing every bad row with its file, line, column and reason.
+package csvimport
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Options control how a file is read.
+type Options struct {
+	// Encoding of the input: "" or "auto" detects (UTF-8 with or without
+	// BOM, else GB18030), "utf-8", "gb18030".
+	Encoding string
+}
+
+// Sheet holds parsed rows with where each came from.
+type Sheet[T any] struct {
+	Name    string         // file name used in errors ("-" shown as "stdin")
+	Rows    []T            // the rows in file order
+	Lines   []int          // Lines[i] is the 1-based line number of Rows[i] in the file
+	Columns map[string]int // header name (lowercase) -> 1-based column number
+}
+
+// Where returns "name:line:column" for row i and the named column (column
+// omitted when unknown), e.g. "results.csv:12:2". Column names are
+// case-insensitive.
+func (s *Sheet[T]) Where(i int, column string) string {
+	w := s.Name + ":" + strconv.Itoa(s.Lines[i])
+	if c, ok := s.Columns[strings.ToLower(strings.TrimSpace(column))]; ok {
+		w += ":" + strconv.Itoa(c)
+	}
+	return w
+}
+
+// RowError is one bad cell or row.
+type RowError struct {
+	File   string
+	Line   int    // 1-based physical line in the file
+	Column int    // 1-based column of the cell; for CSV syntax errors, the character position in the line; 0 when unknown
+	Field  string // column name, "" when the error is not about one cell
+	Reason string
+}
+
+// Error returns "file:line[:column]: [field: ]reason", e.g.
+// `results.csv:12:2: outcome: "passed" is not pass or fail`.
+func (e *RowError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d", e.File, e.Line)
+	if e.Column > 0 {
+		fmt.Fprintf(&b, ":%d", e.Column)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}

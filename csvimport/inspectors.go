@@ -1,0 +1,60 @@
+package csvimport
+
+import (
+	"io"
+	"strings"
+
+	"spotcheck/sampling"
+)
+
+var inspectorColumns = schema{
+	required: []string{"id", "name", "county", "industries"},
+	optional: []string{"recuse"},
+}
+
+// Inspectors parses the inspectors: id,name,county,industries[,recuse].
+// Industries and recuse are lists split by ";"; an inspector needs at least
+// one industry, and recuse holds the credit codes of enterprises the
+// inspector must not inspect. Ids are unique.
+func Inspectors(name string, r io.Reader, opts Options) (*Sheet[sampling.Inspector], error) {
+	ids := make(map[string]int) // id -> line
+	return parse(name, r, opts, inspectorColumns, func(row *row) sampling.Inspector {
+		in := sampling.Inspector{
+			ID:         row.required("id"),
+			Name:       row.required("name"),
+			County:     row.required("county"),
+			Industries: list(row.cell("industries")),
+		}
+		if len(in.Industries) == 0 {
+			row.errorf("industries", "must list at least one industry")
+		}
+		for _, code := range list(row.cell("recuse")) {
+			code = strings.ToUpper(code)
+			if err := sampling.ValidateCreditCode(code); err != nil {
+				row.errorf("recuse", "%v", err)
+				continue
+			}
+			in.Recusals = append(in.Recusals, code)
+		}
+		if in.ID == "" {
+			return in
+		}
+		if line, ok := ids[in.ID]; ok {
+			row.errorf("id", "inspector %s also on line %d", in.ID, line)
+		} else {
+			ids[in.ID] = row.line
+		}
+		return in
+	})
+}
+
+// list splits a ";"-separated cell, dropping empty entries.
+func list(cell string) []string {
+	var items []string
+	for item := range strings.SplitSeq(cell, ";") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}

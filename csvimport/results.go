@@ -1,0 +1,102 @@
+package csvimport
+
+import (
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"spotcheck/sampling"
+)
+
+var resultColumns = schema{
+	required: []string{"task_id", "outcome", "tested_on"},
+	optional: []string{"report_no", "failed_items"},
+}
+
+// dateShape is what spreadsheets write for a date: 2026-11-28, 2026/11/28, 2026/1/5.
+var dateShape = regexp.MustCompile(`^\d{4}(-\d{1,2}-|/\d{1,2}/)\d{1,2}$`)
+
+// Results parses test results: task_id,outcome,tested_on[,report_no,failed_items].
+// Outcome is pass or fail (or 合格, 不合格) and is normalised to
+// sampling.OutcomePass or sampling.OutcomeFail; tested_on is normalised to
+// YYYY-MM-DD. A fail must list its failed items and a pass must not. A task
+// appears once.
+func Results(name string, r io.Reader, opts Options) (*Sheet[sampling.Result], error) {
+	tasks := make(map[int64]int) // task id -> line
+	return parse(name, r, opts, resultColumns, func(row *row) sampling.Result {
+		res := sampling.Result{
+			TaskID:      row.taskID("task_id"),
+			Outcome:     row.outcome("outcome"),
+			TestedOn:    row.date("tested_on"),
+			ReportNo:    row.cell("report_no"),
+			FailedItems: row.cell("failed_items"),
+		}
+		switch {
+		case res.Outcome == sampling.OutcomeFail && res.FailedItems == "":
+			row.errorf("failed_items", "a fail must list the failed items")
+		case res.Outcome == sampling.OutcomePass && res.FailedItems != "":
+			row.errorf("failed_items", "a pass has no failed items, got %q", res.FailedItems)
+		}
+		if res.TaskID == 0 {
+			return res
+		}
+		if line, ok := tasks[res.TaskID]; ok {
+			row.errorf("task_id", "task %d also on line %d", res.TaskID, line)
+		} else {
+			tasks[res.TaskID] = row.line
+		}
+		return res
+	})
+}
+
+// taskID returns the cell as a positive integer, or 0 when it is not one.
+func (r *row) taskID(column string) int64 {
+	v := r.required(column)
+	if v == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		r.errorf(column, "%q is not a positive integer", v)
+		return 0
+	}
+	return id
+}
+
+// outcome returns sampling.OutcomePass or sampling.OutcomeFail.
+func (r *row) outcome(column string) string {
+	switch v := r.required(column); strings.ToLower(v) {
+	case "":
+	case sampling.OutcomePass, "合格":
+		return sampling.OutcomePass
+	case sampling.OutcomeFail, "不合格":
+		return sampling.OutcomeFail
+	default:
+		r.errorf(column, "%q is not pass or fail", v)
+	}
+	return ""
+}
+
+// date returns the cell as YYYY-MM-DD.
+func (r *row) date(column string) string {
+	v := r.required(column)
+	if v == "" {
+		return ""
+	}
+	if !dateShape.MatchString(v) {
+		r.errorf(column, "%q is not a date like 2026-11-28 or 2026/11/28", v)
+		return ""
+	}
+	layout := "2006-1-2"
+	if strings.Contains(v, "/") {
+		layout = "2006/1/2"
+	}
+	d, err := time.Parse(layout, v)
+	if err != nil {
+		r.errorf(column, "%q is not a real date", v)
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
