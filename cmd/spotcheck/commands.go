@@ -1,0 +1,387 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"spotcheck/config"
+	"spotcheck/csvimport"
+	"spotcheck/monitor"
+	"spotcheck/sampling"
+	"spotcheck/scheduler"
+	"spotcheck/storage"
+)
+
+func cmdMigrate(ctx context.Context, args []string, e env) error {
+	c := newCommand("migrate", "migrate [--db URL]", e)
+	if _, err := c.parse(args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	store, err := c.openStore(ctx, newLogger(e, slog.LevelInfo))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Fprintf(e.stdout, "database %s is up to date\n", storage.Redact(c.db))
+	return nil
+}
+
+func cmdImport(ctx context.Context, args []string, e env) error {
+	c := newCommand("import", "import enterprises|inspectors|results FILE [--encoding auto|utf-8|gb18030]", e)
+	encoding := c.fs.String("encoding", "auto", "character encoding of FILE: auto (UTF-8, with or without BOM, else GB18030), utf-8 or gb18030")
+	pos, err := c.parse(args, 2, 2)
+	if err != nil {
+		return helpOK(err)
+	}
+	kind, path := pos[0], pos[1]
+	if kind != "enterprises" && kind != "inspectors" && kind != "results" {
+		return usageError("import: unknown kind %q (want enterprises, inspectors or results)", kind)
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	var r io.Reader = e.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return badInput(fmt.Errorf("import %s: %w", kind, err))
+		}
+		defer f.Close()
+		r = f
+	}
+	opts := csvimport.Options{Encoding: *encoding}
+	logger := newLogger(e, slog.LevelWarn)
+	switch kind {
+	case "enterprises":
+		sheet, err := csvimport.Enterprises(path, r, opts)
+		if err != nil {
+			return badInput(err)
+		}
+		if err := checkCategories(cfg, sheet); err != nil {
+			return badInput(err)
+		}
+		store, err := c.openStore(ctx, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if err := store.UpsertUnits(ctx, sheet.Rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "imported %d units from %s\n", len(sheet.Rows), sheet.Name)
+	case "inspectors":
+		sheet, err := csvimport.Inspectors(path, r, opts)
+		if err != nil {
+			return badInput(err)
+		}
+		store, err := c.openStore(ctx, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		if err := store.UpsertInspectors(ctx, sheet.Rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "imported %d inspectors from %s\n", len(sheet.Rows), sheet.Name)
+	case "results":
+		sheet, err := csvimport.Results(path, r, opts)
+		if err != nil {
+			return badInput(err)
+		}
+		store, err := c.openStore(ctx, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		n, err := store.RecordResults(ctx, sheet.Rows, monitor.Today(e.now(), cfg.Location))
+		var rej *storage.RejectedError
+		if errors.As(err, &rej) {
+			errs := make([]error, len(rej.Problems))
+			for i, p := range rej.Problems {
+				errs[i] = fmt.Errorf("%s: %s: %s", sheet.Where(p.Index, p.Field), p.Field, p.Reason)
+			}
+			return badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "imported %d results from %s (%d already recorded)\n", n, sheet.Name, len(sheet.Rows)-n)
+	}
+	return nil
+}
+
+// checkCategories rejects units whose industry or category the
+// configuration does not list, when it lists any.
+func checkCategories(cfg *config.Config, sheet *csvimport.Sheet[sampling.Unit]) error {
+	if len(cfg.Industries) == 0 {
+		return nil
+	}
+	var errs []error
+	for i, u := range sheet.Rows {
+		ind := cfg.Industry(u.Industry)
+		switch {
+		case ind == nil:
+			errs = append(errs, fmt.Errorf("%s: industry: %q is not an industry of the configuration", sheet.Where(i, "industry"), u.Industry))
+		case ind.CategoryTiers()[u.Category] == "":
+			errs = append(errs, fmt.Errorf("%s: category: %q is not a category of industry %q", sheet.Where(i, "category"), u.Category, u.Industry))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func cmdSchedules(ctx context.Context, args []string, e env) error {
+	c := newCommand("schedules", "schedules [--config FILE] [--next N]", e)
+	next := c.fs.Int("next", 3, "how many next fire times to show")
+	if _, err := c.parse(args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Schedules) == 0 {
+		return usageError("no schedules configured: pass --config FILE (or set SPOTCHECK_CONFIG)")
+	}
+	sched, err := scheduler.New(cfg, nil, prometheus.NewRegistry(), newLogger(e, slog.LevelWarn), scheduler.Options{Now: e.now})
+	if err != nil {
+		return badInput(err)
+	}
+	last := map[string]storage.Fire{}
+	if store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn)); err == nil {
+		last, err = store.LastFires(ctx)
+		store.Close()
+		if err != nil {
+			return err
+		}
+	} else {
+		return err
+	}
+	t := newTable(e.stdout, "SCHEDULE", "INDUSTRY", "CRON", "ZONE", "NEXT FIRES", "LAST FIRE")
+	for _, sc := range cfg.Schedules {
+		var times []string
+		for _, n := range sched.Next(sc.Name, e.now(), *next) {
+			times = append(times, n.In(sc.Location).Format("2006-01-02 15:04:05"))
+		}
+		lastFire := "-"
+		if f, ok := last[sc.Name]; ok {
+			lastFire = fmt.Sprintf("%s %s (%s)", f.NominalTime.In(sc.Location).Format("2006-01-02 15:04:05"), f.Status, f.Kind)
+		}
+		t.row(sc.Name, sc.Industry, sc.Cron, sc.Location.String(), strings.Join(times, ", "), lastFire)
+	}
+	return t.flush()
+}
+
+func cmdPlanRun(ctx context.Context, args []string, e env) error {
+	c := newCommand("plan run", "plan run SCHEDULE [--dry-run] [--format table|json]", e)
+	dryRun := c.fs.Bool("dry-run", false, "draw the plan and print it without storing anything")
+	format := c.fs.String("format", "table", "output format: table or json")
+	pos, err := c.parse(args, 1, 1)
+	if err != nil {
+		return helpOK(err)
+	}
+	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.Schedule(pos[0]) == nil {
+		return usageError("plan run: no schedule %q in the configuration (%s)", pos[0], scheduleNames(cfg))
+	}
+	logger := newLogger(e, slog.LevelWarn)
+	store, err := c.openStore(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), logger, scheduler.Options{Now: e.now})
+	if err != nil {
+		return badInput(err)
+	}
+	who := "cli"
+	if u := e.getenv("USER"); u != "" {
+		who = "cli:" + u
+	}
+	plan, made, err := sched.Fire(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), who, *dryRun)
+	if err != nil {
+		return err
+	}
+	if !*dryRun && !made {
+		return fmt.Errorf("plan run: this fire is already in the ledger")
+	}
+	return printPlan(e.stdout, plan, cfg, *format)
+}
+
+func cmdPlanShow(ctx context.Context, args []string, e env) error {
+	c := newCommand("plan show", "plan show ID [--format table|json|csv]", e)
+	format := c.fs.String("format", "table", "output format: table, json or csv")
+	pos, err := c.parse(args, 1, 1)
+	if err != nil {
+		return helpOK(err)
+	}
+	if err := checkFormat(*format, "table", "json", "csv"); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usageError("plan show: plan id %q is not a number", pos[0])
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	plan, err := store.Plan(ctx, id)
+	if err != nil {
+		return err
+	}
+	return printPlan(e.stdout, plan, cfg, *format)
+}
+
+func cmdPlans(ctx context.Context, args []string, e env) error {
+	c := newCommand("plans", "plans [--schedule S] [--limit N] [--format table|json]", e)
+	schedule := c.fs.String("schedule", "", "only this schedule's plans")
+	limit := c.fs.Int("limit", 20, "at most this many plans, newest first")
+	format := c.fs.String("format", "table", "output format: table or json (json includes tasks)")
+	if _, err := c.parse(args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	plans, err := store.Plans(ctx, storage.PlanFilter{Schedule: *schedule, Limit: *limit, WithTasks: *format == "json"})
+	if err != nil {
+		return err
+	}
+	for i := range plans {
+		localizePlan(&plans[i], cfg)
+	}
+	if *format == "json" {
+		if plans == nil {
+			plans = []sampling.Plan{}
+		}
+		return writeJSON(e.stdout, plans)
+	}
+	t := newTable(e.stdout, "ID", "SCHEDULE", "INDUSTRY", "KIND", "NOMINAL TIME", "STATUS", "TASKS/FRAME")
+	for _, p := range plans {
+		t.row(strconv.FormatInt(p.ID, 10), p.Schedule, p.Industry, p.Kind, p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status,
+			fmt.Sprintf("%d/%d", taskCount(ctx, store, p), p.FrameSize))
+	}
+	return t.flush()
+}
+
+func taskCount(ctx context.Context, store *storage.Store, p sampling.Plan) int {
+	if p.Tasks != nil {
+		return len(p.Tasks)
+	}
+	full, err := store.Plan(ctx, p.ID)
+	if err != nil {
+		return 0
+	}
+	return len(full.Tasks)
+}
+
+func cmdRates(ctx context.Context, args []string, e env) error {
+	c := newCommand("rates", "rates [--window W] [--by tier|industry|category|county] [--format table|json]", e)
+	window := c.fs.String("window", "", "only this window (default: all configured windows)")
+	by := c.fs.String("by", "tier", "grouping: tier, industry, category or county")
+	format := c.fs.String("format", "table", "output format: table or json")
+	if _, err := c.parse(args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
+	}
+	if !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, *by) {
+		return usageError("rates: --by %q: want tier, industry, category or county", *by)
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if *window != "" && !slices.Contains(cfg.Windows, *window) {
+		return usageError("rates: --window %q is not a configured window (%s)", *window, strings.Join(cfg.Windows, ", "))
+	}
+	logger := newLogger(e, slog.LevelWarn)
+	store, err := c.openStore(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	mon := monitor.New(cfg, store, e.now, logger)
+	if err := mon.Refresh(ctx); err != nil {
+		return err
+	}
+	rows := mon.Rates(*window, *by)
+	if *format == "json" {
+		if rows == nil {
+			rows = []sampling.RateRow{}
+		}
+		return writeJSON(e.stdout, map[string]any{"as_of": mon.Snapshot().AsOf, "rates": rows})
+	}
+	header := []string{"WINDOW", "TIER"}
+	if *by != sampling.ByTier {
+		header = append(header, strings.ToUpper(*by))
+	}
+	t := newTable(e.stdout, append(header, "BATCHES", "FAILED", "RATE", "95% BOUNDS", "TARGET", "STATUS")...)
+	for _, r := range rows {
+		cells := []string{r.Window, r.Tier}
+		switch *by {
+		case sampling.ByIndustry:
+			cells = append(cells, r.Industry)
+		case sampling.ByCategory:
+			cells = append(cells, r.Industry+"/"+r.Category)
+		case sampling.ByCounty:
+			cells = append(cells, r.County)
+		}
+		t.row(append(cells, strconv.Itoa(r.Batches), strconv.Itoa(r.Failed), pct(r.Rate),
+			pct(r.Lower)+" – "+pct(r.Upper), pct(r.Target), r.Status)...)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(e.stderr, "no results recorded in the configured windows yet")
+	}
+	return t.flush()
+}
+
+func scheduleNames(cfg *config.Config) string {
+	if len(cfg.Schedules) == 0 {
+		return "none configured; pass --config FILE"
+	}
+	names := make([]string, len(cfg.Schedules))
+	for i, s := range cfg.Schedules {
+		names[i] = s.Name
+	}
+	return "known: " + strings.Join(names, ", ")
+}
+
+func checkFormat(format string, allowed ...string) error {
+	if !slices.Contains(allowed, format) {
+		return usageError("--format %q: want %s", format, strings.Join(allowed, " or "))
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"spotcheck/config"
+	"spotcheck/sampling"
+)
+
+type table struct{ w *tabwriter.Writer }
+
+func newTable(w io.Writer, header ...string) *table {
+	t := &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	t.row(header...)
+	return t
+}
+
+func (t *table) row(cells ...string) { fmt.Fprintln(t.w, strings.Join(cells, "\t")) }
+func (t *table) flush() error        { return t.w.Flush() }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 2, 64) + "%" }
+
+// localizePlan shows a plan's times in its schedule's time zone.
+func localizePlan(p *sampling.Plan, cfg *config.Config) {
+	loc := cfg.Location
+	if sc := cfg.Schedule(p.Schedule); sc != nil {
+		loc = sc.Location
+	}
+	p.NominalTime = p.NominalTime.In(loc)
+	p.CreatedAt = p.CreatedAt.In(loc)
+}
+
+// printPlan writes a plan as a table, JSON or CSV.
+func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) error {
+	localizePlan(&p, cfg)
+	switch format {
+	case "json":
+		return writeJSON(w, p)
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"task_id", "credit_code", "enterprise", "county", "category", "tier", "inclusion_probability", "inspectors", "due", "status"})
+		for _, t := range p.Tasks {
+			cw.Write([]string{strconv.FormatInt(t.ID, 10), t.CreditCode, t.Enterprise, t.County, t.Category, t.Tier,
+				strconv.FormatFloat(t.InclusionProbability, 'g', 6, 64), strings.Join(t.Inspectors, ";"), t.Due, t.Status})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	id := "(dry run, not stored)"
+	if p.ID != 0 {
+		id = strconv.FormatInt(p.ID, 10)
+	}
+	fmt.Fprintf(w, "plan %s: schedule %s, industry %s, %s fire at %s, %s\n", id, p.Schedule, p.Industry, p.Kind,
+		p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status)
+	fmt.Fprintf(w, "algorithm %s, frame %d units (digest %s)\nseed %s\ncommitment %s\n\n", p.Algorithm, p.FrameSize, p.FrameDigest, p.Seed, p.Commitment)
+	t := newTable(w, "TASK", "CREDIT CODE", "ENTERPRISE", "COUNTY", "CATEGORY", "TIER", "P(INCL)", "INSPECTORS", "DUE", "STATUS")
+	for _, task := range p.Tasks {
+		t.row(strconv.FormatInt(task.ID, 10), task.CreditCode, task.Enterprise, task.County, task.Category, task.Tier,
+			strconv.FormatFloat(task.InclusionProbability, 'f', 4, 64), strings.Join(task.Inspectors, ", "), task.Due, task.Status)
+	}
+	return t.flush()
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"spotcheck/config"
+	"spotcheck/demo"
+	"spotcheck/storage"
+)
+
+// env is everything run takes from the process: main is the only place
+// that reads os.*.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
+}
+
+const usage = `spotcheck draws randomized spot-check plans, records results and exports pass rates.
+
+Usage:
+  spotcheck serve [--listen ADDR] [--demo]       run the scheduler, HTTP API and /metrics
+  spotcheck migrate                              apply database migrations
+  spotcheck version                              print the version
+  spotcheck import enterprises|inspectors|results FILE   import a CSV file (- for stdin)
+  spotcheck schedules                            list schedules and their next fire times
+  spotcheck plan run SCHEDULE [--dry-run]        fire a schedule now
+  spotcheck plan show ID [--format table|json|csv]
+  spotcheck plans [--schedule S] [--format table|json]
+  spotcheck rates [--window W] [--by tier|industry|category|county] [--format table|json]
+
+Every command takes --db URL (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)
+and --config FILE (env SPOTCHECK_CONFIG). Run spotcheck COMMAND --help for more.
+`
+
+// run executes the command line args. It returns an *exitError for usage
+// and input errors.
+func run(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return usageError("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(e.stdout, usage)
+		return nil
+	case "serve":
+		return cmdServe(ctx, rest, e)
+	case "migrate":
+		return cmdMigrate(ctx, rest, e)
+	case "version", "--version":
+		return cmdVersion(rest, e)
+	case "import":
+		return cmdImport(ctx, rest, e)
+	case "schedules":
+		return cmdSchedules(ctx, rest, e)
+	case "plan":
+		if len(rest) == 0 {
+			return usageError("plan: want a subcommand: run SCHEDULE, show ID")
+		}
+		switch rest[0] {
+		case "run":
+			return cmdPlanRun(ctx, rest[1:], e)
+		case "show":
+			return cmdPlanShow(ctx, rest[1:], e)
+		case "-h", "--help":
+			fmt.Fprintln(e.stdout, "Usage: spotcheck plan run SCHEDULE [--dry-run] | spotcheck plan show ID")
+			return nil
+		}
+		return usageError("plan: unknown subcommand %q (want run or show)", rest[0])
+	case "plans":
+		return cmdPlans(ctx, rest, e)
+	case "rates":
+		return cmdRates(ctx, rest, e)
+	}
+	fmt.Fprint(e.stderr, usage)
+	return usageError("unknown command %q", cmd)
+}
+
+// command is one subcommand's flags, with the flags every command shares.
+type command struct {
+	fs         *flag.FlagSet
+	db         string
+	configPath string
+	e          env
+}
+
+func newCommand(name, synopsis string, e env) *command {
+	c := &command{fs: flag.NewFlagSet(name, flag.ContinueOnError), e: e}
+	c.fs.SetOutput(e.stderr)
+	c.fs.StringVar(&c.db, "db", "", "database URL: sqlite:PATH or postgres://... (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)")
+	c.fs.StringVar(&c.configPath, "config", "", "configuration file (env SPOTCHECK_CONFIG)")
+	c.fs.Usage = func() {
+		fmt.Fprintf(c.fs.Output(), "Usage: spotcheck %s\n\nFlags:\n", synopsis)
+		c.fs.PrintDefaults()
+	}
+	return c
+}
+
+// errHelp reports that --help was asked for and printed.
+var errHelp = errors.New("help shown")
+
+// parse parses flags that may come before or after positional arguments,
+// as users of git and kubectl expect, and checks the number of positionals.
+func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
+	var pos []string
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				c.fs.SetOutput(c.e.stdout)
+				c.fs.Usage()
+				return nil, errHelp
+			}
+			return nil, &exitError{code: 2, err: err}
+		}
+		args = c.fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) < minArgs || len(pos) > maxArgs {
+		c.fs.Usage()
+		return nil, usageError("%s: got %d arguments (%s), want %d to %d", c.fs.Name(), len(pos), strings.Join(pos, " "), minArgs, maxArgs)
+	}
+	if c.db == "" {
+		c.db = c.e.getenv("SPOTCHECK_DATABASE")
+	}
+	if c.db == "" {
+		c.db = "sqlite:spotcheck.db"
+	}
+	if c.configPath == "" {
+		c.configPath = c.e.getenv("SPOTCHECK_CONFIG")
+	}
+	return pos, nil
+}
+
+// loadConfig returns the configuration file's, or the defaults without one.
+func (c *command) loadConfig() (*config.Config, error) {
+	if c.configPath == "" {
+		return config.Default(), nil
+	}
+	cfg, err := config.Load(c.configPath)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return cfg, nil
+}
+
+// openStore opens and migrates the database.
+func (c *command) openStore(ctx context.Context, logger *slog.Logger) (*storage.Store, error) {
+	s, err := storage.Open(ctx, c.db, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newLogger logs to stderr: text by default, JSON with
+// SPOTCHECK_LOG_FORMAT=json; level from SPOTCHECK_LOG_LEVEL (info).
+func newLogger(e env, defaultLevel slog.Level) *slog.Logger {
+	level := defaultLevel
+	if v := e.getenv("SPOTCHECK_LOG_LEVEL"); v != "" {
+		_ = level.UnmarshalText([]byte(v))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if e.getenv("SPOTCHECK_LOG_FORMAT") == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
+}
+
+// demoConfig is the demo's configuration; --demo and --config exclude each
+// other.
+func demoConfig(c *command) (*config.Config, error) {
+	if c.configPath != "" {
+		return nil, usageError("--demo brings its own configuration; leave out --config (and SPOTCHECK_CONFIG)")
+	}
+	return demo.Config(), nil
+}
+

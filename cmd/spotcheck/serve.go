@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"spotcheck/demo"
+	"spotcheck/httpapi"
+	"spotcheck/monitor"
+	"spotcheck/sampling"
+	"spotcheck/scheduler"
+	"spotcheck/storage"
+)
+
+// refreshEvery is how often the rates snapshot is rebuilt from the database
+// besides after each write: it picks up other replicas' writes.
+const refreshEvery = 15 * time.Second
+
+// shutdownTimeout bounds graceful shutdown.
+const shutdownTimeout = 15 * time.Second
+
+func cmdServe(ctx context.Context, args []string, e env) error {
+	c := newCommand("serve", "serve [--listen ADDR] [--demo] [--db URL] [--config FILE]", e)
+	listen := c.fs.String("listen", "127.0.0.1:8080", "address to serve HTTP on")
+	withDemo := c.fs.Bool("demo", false, "load the built-in demo registry and fast schedules, and simulate inspectors recording results")
+	if _, err := c.parse(args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	logger := newLogger(e, slog.LevelInfo)
+	cfg, err := c.loadConfig()
+	if *withDemo {
+		cfg, err = demoConfig(c)
+	}
+	if err != nil {
+		return err
+	}
+	if len(cfg.Schedules) == 0 {
+		logger.Warn("no schedules configured: no plans will be made; pass --config FILE, or --demo to try the service")
+	}
+	store, err := c.openStore(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *withDemo {
+		units, inspectors := demo.Registry(1)
+		if err := store.UpsertUnits(ctx, units); err != nil {
+			return fmt.Errorf("load demo registry: %w", err)
+		}
+		if err := store.UpsertInspectors(ctx, inspectors); err != nil {
+			return fmt.Errorf("load demo inspectors: %w", err)
+		}
+		logger.Info("demo registry loaded", "units", len(units), "inspectors", len(inspectors))
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(store.DB(), "spotcheck"),
+		buildInfo(),
+	)
+	mon := monitor.New(cfg, store, e.now, logger)
+	if err := mon.Refresh(ctx); err != nil {
+		return err
+	}
+	reg.MustRegister(monitor.NewCollector(mon, refreshEvery))
+	refresh := func(ctx context.Context) {
+		if err := mon.Refresh(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("refresh snapshot", "err", err)
+		}
+	}
+	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
+		Now:    e.now,
+		OnPlan: func(ctx context.Context, _ sampling.Plan) { refresh(ctx) },
+	})
+	if err != nil {
+		return badInput(err)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *listen, err)
+	}
+	srv := &http.Server{
+		Handler: httpapi.NewHandler(httpapi.Deps{
+			Config: cfg, Store: store, Monitor: mon, Gatherer: reg, Logger: logger, Now: e.now, Recorded: refresh,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+
+	// Background work stops with bg; the scheduler has its own Stop.
+	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	var wg sync.WaitGroup
+	wg.Go(func() { mon.Run(bg, refreshEvery) })
+	if *withDemo {
+		sim := demo.NewSimulator(simRecorder{store: store, cfg: cfg.Location, now: e.now, refresh: refresh}, logger, 1, e.now)
+		wg.Go(func() { sim.Run(bg, 2*time.Second) })
+	}
+	sched.Start(bg)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "db", storage.Redact(c.db), "schedules", len(cfg.Schedules), "demo", *withDemo)
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-serveErr:
+		sched.Stop()
+		stopBackground()
+		wg.Wait()
+		return fmt.Errorf("serve HTTP: %w", err)
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	// Stop taking requests, let a plan being made commit or roll back,
+	// then stop the refresher and the simulator.
+	httpErr := srv.Shutdown(shutCtx)
+	sched.Stop()
+	stopBackground()
+	wg.Wait()
+	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
+		return fmt.Errorf("shut down HTTP: %w", httpErr)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// simRecorder lets the demo simulator record results like the API does.
+type simRecorder struct {
+	store   *storage.Store
+	cfg     *time.Location
+	now     func() time.Time
+	refresh func(context.Context)
+}
+
+func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, error) {
+	return r.store.PendingTasks(ctx, limit)
+}
+
+func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
+	n, err := r.store.RecordResults(ctx, results, monitor.Today(r.now(), r.cfg))
+	if n > 0 {
+		r.refresh(ctx)
+	}
+	return err
+}
+
+// helpOK turns a shown --help into success.
+func helpOK(err error) error {
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,218 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"spotcheck/csvimport"
+	"spotcheck/monitor"
+	"spotcheck/sampling"
+	"spotcheck/storage"
+)
+
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+}
+
+func handleReadyz(store *storage.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			problem(w, http.StatusServiceUnavailable, "database does not answer")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ready")
+	})
+}
+
+// RatesResponse is the body of GET /api/v1/rates.
+type RatesResponse struct {
+	AsOf  time.Time          `json:"as_of"`
+	Rates []sampling.RateRow `json:"rates"`
+}
+
+func handleRates(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		window, by := r.URL.Query().Get("window"), r.URL.Query().Get("by")
+		if window != "" && !slices.Contains(d.Config.Windows, window) {
+			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter window: unknown window %q (configured: %v)", window, d.Config.Windows))
+			return
+		}
+		if by != "" && !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, by) {
+			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter by: %q is not tier, industry, category or county", by))
+			return
+		}
+		rows := d.Monitor.Rates(window, by)
+		if rows == nil {
+			rows = []sampling.RateRow{}
+		}
+		writeJSON(w, http.StatusOK, RatesResponse{AsOf: d.Monitor.Snapshot().AsOf, Rates: rows})
+	})
+}
+
+func handlePlans(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := 100
+		if v := r.URL.Query().Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				problem(w, http.StatusBadRequest, "query parameter limit: want a number from 1 to 1000")
+				return
+			}
+			limit = n
+		}
+		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: r.URL.Query().Get("schedule"), Limit: limit})
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
+		for i := range plans {
+			localize(&plans[i], d)
+		}
+		if plans == nil {
+			plans = []sampling.Plan{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	})
+}
+
+func handlePlan(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			problem(w, http.StatusBadRequest, "plan id must be a number")
+			return
+		}
+		p, err := d.Store.Plan(r.Context(), id)
+		if errors.Is(err, storage.ErrNotFound) {
+			problem(w, http.StatusNotFound, fmt.Sprintf("no plan %d", id))
+			return
+		}
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
+		localize(&p, d)
+		writeJSON(w, http.StatusOK, p)
+	})
+}
+
+// localize shows a plan's times in its schedule's zone.
+func localize(p *sampling.Plan, d Deps) {
+	loc := d.Config.Location
+	if sc := d.Config.Schedule(p.Schedule); sc != nil {
+		loc = sc.Location
+	}
+	p.NominalTime = p.NominalTime.In(loc)
+	p.CreatedAt = p.CreatedAt.In(loc)
+}
+
+// resultBody is the JSON of POST /api/v1/tasks/{id}/result.
+type resultBody struct {
+	Outcome     string `json:"outcome"`
+	TestedOn    string `json:"tested_on"`
+	ReportNo    string `json:"report_no"`
+	FailedItems string `json:"failed_items"`
+}
+
+func handleRecordResult(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			problem(w, http.StatusBadRequest, "task id must be a positive number")
+			return
+		}
+		var body resultBody
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&body); err != nil {
+			problem(w, http.StatusBadRequest, "request body: "+err.Error())
+			return
+		}
+		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems}
+		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), monitor.Today(d.Now(), d.Config.Location))
+		if rejected(w, err, func(p storage.Problem) string { return p.Field + ": " + p.Reason }) {
+			return
+		}
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
+		status := http.StatusCreated
+		if n == 0 {
+			status = http.StatusOK // a retry of a stored result
+		} else if d.Recorded != nil {
+			d.Recorded(r.Context())
+		}
+		writeJSON(w, status, res)
+	})
+}
+
+func handleImportResults(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sheet, err := csvimport.Results("request body", http.MaxBytesReader(w, r.Body, 64<<20),
+			csvimport.Options{Encoding: r.URL.Query().Get("encoding")})
+		if err != nil {
+			problem(w, http.StatusUnprocessableEntity, "the CSV was rejected; nothing was stored", splitErrors(err)...)
+			return
+		}
+		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, monitor.Today(d.Now(), d.Config.Location))
+		if rejected(w, err, func(p storage.Problem) string { return sheet.Where(p.Index, p.Field) + ": " + p.Field + ": " + p.Reason }) {
+			return
+		}
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
+		if n > 0 && d.Recorded != nil {
+			d.Recorded(r.Context())
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"rows": len(sheet.Rows), "stored": n})
+	})
+}
+
+// rejected answers a *storage.RejectedError: 409 when every problem is a
+// conflict with a stored result, 422 otherwise. It reports whether it did.
+func rejected(w http.ResponseWriter, err error, describe func(storage.Problem) string) bool {
+	var rej *storage.RejectedError
+	if !errors.As(err, &rej) {
+		return false
+	}
+	msgs := make([]string, len(rej.Problems))
+	for i, p := range rej.Problems {
+		msgs[i] = describe(p)
+	}
+	status := http.StatusUnprocessableEntity
+	if rej.Conflict() {
+		status = http.StatusConflict
+	}
+	problem(w, status, "the result was rejected; nothing was stored", msgs...)
+	return true
+}
+
+func splitErrors(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func serverError(w http.ResponseWriter, d Deps, err error) {
+	d.Logger.Error("request failed", "err", err)
+	problem(w, http.StatusInternalServerError, "internal error; see the service log")
+}

@@ -1,0 +1,168 @@
+// Package monitor keeps the in-memory snapshot of pass rates and task counts
+// that feeds /metrics and the rates API, so that no scrape or rates request
+// touches the database. Writes refresh it; so does a periodic timer, which
+// picks up other replicas' writes and moves the windows along with the date.
+package monitor
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"spotcheck/config"
+	"spotcheck/sampling"
+	"spotcheck/storage"
+)
+
+// Snapshot is the state of pass rates at one moment.
+type Snapshot struct {
+	// AsOf is when the snapshot was taken, in the service's time zone.
+	AsOf time.Time
+	// Today is AsOf's date at midnight UTC, the end of every window.
+	Today time.Time
+	// Rollups are the daily rollups inside the widest window.
+	Rollups []sampling.Rollup
+	// Headline holds the tier rows of every window.
+	Headline []sampling.RateRow
+	// Tasks counts tasks by state, including overdue.
+	Tasks map[string]int
+}
+
+// Monitor holds the current snapshot.
+type Monitor struct {
+	cfg    *config.Config
+	store  *storage.Store
+	now    func() time.Time
+	logger *slog.Logger
+
+	refreshMu sync.Mutex // one refresh at a time, so an older one cannot win
+	snap      atomic.Pointer[Snapshot]
+}
+
+// New returns a monitor over store; call Refresh before serving.
+func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger *slog.Logger) *Monitor {
+	m := &Monitor{cfg: cfg, store: store, now: now, logger: logger.With("component", "monitor")}
+	m.snap.Store(&Snapshot{Tasks: map[string]int{}})
+	return m
+}
+
+// Snapshot returns the current snapshot. It never touches the database.
+func (m *Monitor) Snapshot() *Snapshot { return m.snap.Load() }
+
+// Today returns the current date in the service's time zone, at midnight in
+// that zone: the date results are checked against.
+func Today(now time.Time, loc *time.Location) time.Time {
+	y, mo, d := now.In(loc).Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, loc)
+}
+
+// Refresh reads the rollups and task counts and replaces the snapshot.
+func (m *Monitor) Refresh(ctx context.Context) error {
+	m.refreshMu.Lock()
+	defer m.refreshMu.Unlock()
+	now := m.now().In(m.cfg.Location)
+	today := Today(now, m.cfg.Location)
+	todayUTC := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	windows := m.cfg.RateWindows()
+	since := todayUTC
+	for _, w := range windows {
+		if s := w.Start(todayUTC); s.Before(since) {
+			since = s
+		}
+	}
+	rollups, err := m.store.Rollups(ctx, since)
+	if err != nil {
+		return err
+	}
+	tasks, err := m.store.TaskCounts(ctx, today)
+	if err != nil {
+		return err
+	}
+	m.snap.Store(&Snapshot{
+		AsOf:     now,
+		Today:    todayUTC,
+		Rollups:  rollups,
+		Headline: sampling.ComputeRates(rollups, m.cfg.TierRules(), windows, todayUTC, sampling.RateOptions{MinBatches: m.cfg.MinBatches}),
+		Tasks:    tasks,
+	})
+	return nil
+}
+
+// Run refreshes the snapshot every interval until ctx is done. Failures are
+// logged and the previous snapshot kept; its age shows in the metrics.
+func (m *Monitor) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
+				m.logger.Warn("refresh snapshot", "err", err)
+			}
+		}
+	}
+}
+
+// Rates returns rate rows from the snapshot for the named window (all when
+// empty), grouped by one of the sampling.By* groupings.
+func (m *Monitor) Rates(window, by string) []sampling.RateRow {
+	snap := m.Snapshot()
+	var rows []sampling.RateRow
+	if by == "" || by == sampling.ByTier {
+		rows = snap.Headline
+	} else {
+		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today,
+			sampling.RateOptions{By: by, MinBatches: m.cfg.MinBatches})
+	}
+	if window == "" {
+		return rows
+	}
+	return slices.DeleteFunc(slices.Clone(rows), func(r sampling.RateRow) bool { return r.Window != window })
+}
+
+// Cell counts tested and failed batches of one window, tier, industry,
+// category and county.
+type Cell struct {
+	Window, Tier, Industry, Category, County string
+	Batches, Failed                          int
+}
+
+// Cells sums the snapshot's rollups per window and tier, industry, category
+// and county, in a stable order.
+func (s *Snapshot) Cells(windows []sampling.Window) []Cell {
+	type key struct{ tier, industry, category, county string }
+	var out []Cell
+	for _, w := range windows {
+		start := w.Start(s.Today)
+		sums := map[key]*Cell{}
+		for _, r := range s.Rollups {
+			if r.Day.Before(start) || r.Day.After(s.Today) {
+				continue
+			}
+			k := key{r.Tier, r.Industry, r.Category, r.County}
+			c := sums[k]
+			if c == nil {
+				c = &Cell{Window: w.Name, Tier: r.Tier, Industry: r.Industry, Category: r.Category, County: r.County}
+				sums[k] = c
+			}
+			c.Batches += r.Tested
+			c.Failed += r.Failed
+		}
+		cells := make([]Cell, 0, len(sums))
+		for _, c := range sums {
+			cells = append(cells, *c)
+		}
+		slices.SortFunc(cells, func(a, b Cell) int {
+			return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry),
+				cmp.Compare(a.Category, b.Category), cmp.Compare(a.County, b.County))
+		})
+		out = append(out, cells...)
+	}
+	return out
+}
