@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 	// Time zones must load where the OS has no zoneinfo (scratch images,
 	// minimal containers); this embeds the database in the binary.
@@ -125,26 +127,44 @@ func Load(path string) (*Config, error) {
 func Parse(name string, data []byte) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, errors.New(atLine(name, strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	c := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	// Unknown keys and ill-typed values do not stop the decoder; report
+	// them together with what validation finds, so that one run lists every
+	// problem.
+	var errs []error
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			errs := make([]error, len(te.Errors))
-			for i, e := range te.Errors {
-				errs[i] = fmt.Errorf("%s: %s", name, e)
-			}
-			return nil, errors.Join(errs...)
+		if !errors.As(err, &te) {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		for _, e := range te.Errors {
+			errs = append(errs, errors.New(atLine(name, e)))
+		}
 	}
 	if err := c.resolve(name, &root); err != nil {
-		return nil, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// yamlLine matches the "line N: " that the YAML decoder puts before its
+// messages.
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
+
+// atLine rewrites a decoder message "line N: msg" as "file:N: msg", the form
+// validation errors take.
+func atLine(file, msg string) string {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		return file + ":" + m[1] + ": " + msg[len(m[0]):]
+	}
+	return file + ": " + msg
 }
 
 // TierRules returns the tiers in display order: the three default tiers

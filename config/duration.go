@@ -30,7 +30,9 @@ func ParseDuration(s string) (time.Duration, error) {
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		// A *yaml.TypeError lets the decoder go on and report the other
+		// problems of the file too; any other error would stop it here.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*d = Duration(v)
 	return nil

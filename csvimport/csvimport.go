@@ -15,6 +15,9 @@ type Options struct {
 	// Encoding of the input: "" or "auto" detects (UTF-8 with or without
 	// BOM, else GB18030), "utf-8", "gb18030".
 	Encoding string
+	// Industries, when not nil, lists the configured industries with their
+	// categories; an enterprise row naming another is an error.
+	Industries map[string][]string
 }
 
 // Sheet holds parsed rows with where each came from.

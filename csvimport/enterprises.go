@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"io"
+	"slices"
 	"strings"
 
 	"spotcheck/sampling"
@@ -35,6 +36,17 @@ func Enterprises(name string, r io.Reader, opts Options) (*Sheet[sampling.Unit],
 		// Only rows without bad cells are compared, so one typo gives one error.
 		if row.bad {
 			return u
+		}
+		if opts.Industries != nil {
+			cats, ok := opts.Industries[u.Industry]
+			switch {
+			case !ok:
+				row.errorf("industry", "%q is not an industry of the configuration", u.Industry)
+				return u
+			case !slices.Contains(cats, u.Category):
+				row.errorf("category", "%q is not a category of industry %q (known: %s)", u.Category, u.Industry, strings.Join(cats, ", "))
+				return u
+			}
 		}
 		if line, ok := units[u.Key()]; ok {
 			row.errorf("category", "credit code %s with category %s also on line %d", u.CreditCode, u.Category, line)

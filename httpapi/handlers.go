@@ -168,7 +168,9 @@ func handleImportResults(d Deps) http.Handler {
 			return
 		}
 		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, monitor.Today(d.Now(), d.Config.Location))
-		if rejected(w, err, func(p storage.Problem) string { return sheet.Where(p.Index, p.Field) + ": " + p.Field + ": " + p.Reason }) {
+		if rejected(w, err, func(p storage.Problem) string {
+			return sheet.Where(p.Index, p.Field) + ": " + p.Field + ": " + p.Reason
+		}) {
 			return
 		}
 		if err != nil {

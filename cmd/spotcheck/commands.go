@@ -60,15 +60,12 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		defer f.Close()
 		r = f
 	}
-	opts := csvimport.Options{Encoding: *encoding}
+	opts := csvimport.Options{Encoding: *encoding, Industries: industryCategories(cfg)}
 	logger := newLogger(e, slog.LevelWarn)
 	switch kind {
 	case "enterprises":
 		sheet, err := csvimport.Enterprises(path, r, opts)
 		if err != nil {
-			return badInput(err)
-		}
-		if err := checkCategories(cfg, sheet); err != nil {
 			return badInput(err)
 		}
 		store, err := c.openStore(ctx, logger)
@@ -121,23 +118,19 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// checkCategories rejects units whose industry or category the
-// configuration does not list, when it lists any.
-func checkCategories(cfg *config.Config, sheet *csvimport.Sheet[sampling.Unit]) error {
+// industryCategories lists the configured industries' categories, or nil
+// when the configuration has none (any industry is accepted then).
+func industryCategories(cfg *config.Config) map[string][]string {
 	if len(cfg.Industries) == 0 {
 		return nil
 	}
-	var errs []error
-	for i, u := range sheet.Rows {
-		ind := cfg.Industry(u.Industry)
-		switch {
-		case ind == nil:
-			errs = append(errs, fmt.Errorf("%s: industry: %q is not an industry of the configuration", sheet.Where(i, "industry"), u.Industry))
-		case ind.CategoryTiers()[u.Category] == "":
-			errs = append(errs, fmt.Errorf("%s: category: %q is not a category of industry %q", sheet.Where(i, "category"), u.Category, u.Industry))
+	m := make(map[string][]string, len(cfg.Industries))
+	for _, ind := range cfg.Industries {
+		for _, c := range ind.Categories {
+			m[ind.ID] = append(m[ind.ID], c.ID)
 		}
 	}
-	return errors.Join(errs...)
+	return m
 }
 
 func cmdSchedules(ctx context.Context, args []string, e env) error {

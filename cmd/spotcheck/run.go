@@ -193,4 +193,3 @@ func demoConfig(c *command) (*config.Config, error) {
 	}
 	return demo.Config(), nil
 }
-

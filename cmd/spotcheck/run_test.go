@@ -1,0 +1,371 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"spotcheck/sampling"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+// testEnv runs commands with a fixed environment and captured output.
+type testEnv struct {
+	t   *testing.T
+	db  string
+	now func() time.Time
+}
+
+func newTestEnv(t *testing.T, backend string) *testEnv {
+	return &testEnv{t: t, db: storagetest.URL(t, backend), now: time.Now}
+}
+
+// run runs the command line and returns stdout, stderr and the exit code.
+func (te *testEnv) run(ctx context.Context, stdin string, args ...string) (string, string, int) {
+	te.t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, append(args, "--db", te.db), env{
+		getenv: func(k string) string {
+			if k == "SPOTCHECK_LOG_LEVEL" {
+				return "warn"
+			}
+			return ""
+		},
+		stdin:  strings.NewReader(stdin),
+		stdout: &stdout,
+		stderr: &stderr,
+		now:    te.now,
+	})
+	code := 0
+	if err != nil {
+		code = exitCode(err)
+		fmt.Fprintln(&stderr, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serve starts `spotcheck serve` and waits for /healthz; the returned
+// function stops it with the equivalent of SIGTERM and returns its error.
+func (te *testEnv) serve(args ...string) (base string, stop func() string) {
+	te.t.Helper()
+	addr := freeAddr(te.t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan string, 1)
+	go func() {
+		_, stderr, code := te.run(ctx, "", append([]string{"serve", "--listen", addr}, args...)...)
+		done <- fmt.Sprintf("exit %d\n%s", code, stderr)
+	}()
+	base = "http://" + addr
+	waitFor(te.t, 30*time.Second, "/healthz to answer", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	stopped := false
+	stop = func() string {
+		if stopped {
+			return ""
+		}
+		stopped = true
+		cancel()
+		select {
+		case out := <-done:
+			return out
+		case <-time.After(30 * time.Second):
+			te.t.Fatal("serve did not stop within 30s of cancellation")
+			return ""
+		}
+	}
+	te.t.Cleanup(func() { stop() })
+	return base, stop
+}
+
+// waitFor polls cond every 200ms until it holds, failing the test after
+// limit: a bound on a wait for the service, not a performance assertion.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %s waiting for %s", limit, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return families
+}
+
+func labelValues(f *dto.MetricFamily, label string) map[string]float64 {
+	out := map[string]float64{}
+	if f == nil {
+		return out
+	}
+	for _, m := range f.Metric {
+		for _, l := range m.Label {
+			if l.GetName() == label {
+				out[l.GetValue()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out
+}
+
+// TestServeDemo is the new user's first minute: serve --demo on a fresh
+// SQLite file makes plans, records results and exports rates for all three
+// tiers; plans --format json on the same database lists plans with tasks;
+// cancellation (SIGTERM) shuts down cleanly with exit 0.
+func TestServeDemo(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	base, stop := te.serve("--demo")
+
+	targets := labelValues(scrape(t, base)["spotcheck_pass_rate_target_ratio"], "tier")
+	for tier, want := range map[string]float64{"general": 0.92, "key": 0.97, "agri_input": 0.9} {
+		if targets[tier] != want {
+			t.Errorf("spotcheck_pass_rate_target_ratio{tier=%q} = %v, want %v", tier, targets[tier], want)
+		}
+	}
+	var rates map[string]float64
+	waitFor(t, 90*time.Second, "pass rates of all three tiers", func() bool {
+		rates = labelValues(scrape(t, base)["spotcheck_pass_rate_ratio"], "tier")
+		return len(rates) == 3
+	})
+	for tier, r := range rates {
+		if r <= 0.5 || r > 1 {
+			t.Errorf("spotcheck_pass_rate_ratio{tier=%q} = %v, want a plausible rate", tier, r)
+		}
+	}
+	families := scrape(t, base)
+	for _, name := range []string{"spotcheck_schedule_last_success_timestamp_seconds", "spotcheck_schedule_runs_total",
+		"spotcheck_window_batches", "spotcheck_window_failed_batches", "spotcheck_tasks", "spotcheck_build_info"} {
+		if families[name] == nil {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+
+	resp, err := http.Get(base + "/api/v1/rates?window=30d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Rates []sampling.RateRow `json:"rates"`
+	}
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if len(body.Rates) != 3 || body.Rates[0].Tier != "general" || body.Rates[0].Batches == 0 {
+		t.Errorf("GET /api/v1/rates?window=30d = %+v, want the three tiers with batches", body.Rates)
+	}
+
+	out, stderr, code := te.run(t.Context(), "", "plans", "--format", "json")
+	if code != 0 {
+		t.Fatalf("plans --format json exited %d: %s", code, stderr)
+	}
+	var plans []sampling.Plan
+	if err := json.Unmarshal([]byte(out), &plans); err != nil {
+		t.Fatalf("plans --format json is not JSON: %v\n%s", err, out)
+	}
+	if len(plans) == 0 || len(plans[0].Tasks) == 0 || plans[0].Seed == "" || len(plans[0].Tasks[0].Inspectors) != 2 {
+		t.Errorf("plans --format json = %d plans, first %+v; want plans with tasks, seeds and two inspectors per task", len(plans), plans)
+	}
+	if out := stop(); !strings.HasPrefix(out, "exit 0") {
+		t.Errorf("serve after cancellation: %s", out)
+	}
+}
+
+// TestLoop walks the loop on each backend: import the registry, fire a plan
+// by hand, record results by CSV and over HTTP, and read the rates.
+func TestLoop(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			te := newTestEnv(t, backend)
+			// The plan is made in the past, so that its results can be dated.
+			te.now = func() time.Time { return time.Now().Add(-48 * time.Hour) }
+			ctx := t.Context()
+			cfg := filepath.Join("testdata", "spotcheck.yaml")
+			for _, kind := range []string{"enterprises", "inspectors"} {
+				if out, stderr, code := te.run(ctx, "", "import", kind, filepath.Join("testdata", kind+".csv"), "--config", cfg); code != 0 {
+					t.Fatalf("import %s: exit %d\n%s%s", kind, code, out, stderr)
+				}
+			}
+			out, stderr, code := te.run(ctx, "", "plan", "run", "textiles-monthly", "--config", cfg, "--format", "json")
+			if code != 0 {
+				t.Fatalf("plan run: exit %d: %s", code, stderr)
+			}
+			var plan sampling.Plan
+			if err := json.Unmarshal([]byte(out), &plan); err != nil {
+				t.Fatalf("plan run output: %v\n%s", err, out)
+			}
+			if plan.ID == 0 || plan.Kind != sampling.KindManual || len(plan.Tasks) != 4 || plan.FrameSize != 8 {
+				t.Fatalf("plan run = %+v, want a stored manual plan of 4 tasks from 8 units", plan)
+			}
+			te.now = time.Now
+			today := time.Now().In(mustLoc(t)).Format(time.DateOnly)
+
+			csv := fmt.Sprintf("task_id,outcome,tested_on,report_no,failed_items\n%d,pass,%s,R1,\n%d,fail,%s,R2,纤维含量\n",
+				plan.Tasks[0].ID, today, plan.Tasks[1].ID, today)
+			if out, stderr, code := te.run(ctx, csv, "import", "results", "-", "--config", cfg); code != 0 || !strings.Contains(out, "imported 2 results") {
+				t.Fatalf("import results: exit %d\n%s%s", code, out, stderr)
+			}
+
+			base, _ := te.serve("--config", cfg)
+			post := func(taskID int64, body, key string) int {
+				req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/tasks/%d/result", base, taskID), strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			result := fmt.Sprintf(`{"outcome":"pass","tested_on":%q,"report_no":"R3"}`, today)
+			for i, want := range []int{http.StatusCreated, http.StatusOK} {
+				if got := post(plan.Tasks[2].ID, result, "k-1"); got != want {
+					t.Errorf("POST result #%d = %d, want %d", i+1, got, want)
+				}
+			}
+			if got := post(plan.Tasks[2].ID, fmt.Sprintf(`{"outcome":"fail","tested_on":%q,"failed_items":"x"}`, today), "k-2"); got != http.StatusConflict {
+				t.Errorf("POST a different result = %d, want 409", got)
+			}
+			if got := post(plan.Tasks[3].ID, `{"outcome":"maybe","tested_on":"2026-01-01"}`, ""); got != http.StatusUnprocessableEntity {
+				t.Errorf("POST a bad outcome = %d, want 422", got)
+			}
+			if got := post(99999, result, ""); got != http.StatusUnprocessableEntity {
+				t.Errorf("POST to an unknown task = %d, want 422", got)
+			}
+
+			out, stderr, code = te.run(ctx, "", "rates", "--window", "30d", "--format", "json", "--config", cfg)
+			if code != 0 {
+				t.Fatalf("rates: exit %d: %s", code, stderr)
+			}
+			var rates struct {
+				Rates []sampling.RateRow `json:"rates"`
+			}
+			if err := json.Unmarshal([]byte(out), &rates); err != nil {
+				t.Fatal(err)
+			}
+			batches, failed := 0, 0
+			for _, r := range rates.Rates {
+				batches += r.Batches
+				failed += r.Failed
+			}
+			if batches != 3 || failed != 1 {
+				t.Errorf("rates --window 30d: %d batches, %d failed; want 3, 1\n%s", batches, failed, out)
+			}
+		})
+	}
+}
+
+func mustLoc(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestBadInput: a bad config lists every problem and exits 2; a bad CSV
+// names file, line and column, exits 2 and stores nothing.
+func TestBadInput(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	_, stderr, code := te.run(t.Context(), "", "schedules", "--config", filepath.Join("testdata", "bad.yaml"))
+	if code != 2 {
+		t.Errorf("schedules with a bad config exited %d, want 2", code)
+	}
+	for _, want := range []string{
+		"bad.yaml:1: timezone: unknown time zone \"Mars/Olympus\"",
+		"bad.yaml:3: tiers.general.target: target 1.5 is outside (0, 1]",
+		"bad.yaml:8: industries[0].categories[0].tier: unknown tier \"premium\"",
+		"bad.yaml:11: schedules[0].industry: unknown industry \"textile\"",
+		"bad.yaml:12: schedules[0].cron:",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error output lacks %q:\n%s", want, stderr)
+		}
+	}
+
+	cfg := filepath.Join("testdata", "spotcheck.yaml")
+	_, stderr, code = te.run(t.Context(), "", "import", "enterprises", filepath.Join("testdata", "enterprises.bad.csv"), "--config", cfg)
+	if code != 2 {
+		t.Errorf("import of a bad CSV exited %d, want 2", code)
+	}
+	for _, want := range []string{"enterprises.bad.csv:5:1: credit_code:", "enterprises.bad.csv:4:4: industry: \"textile\""} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error output lacks %q:\n%s", want, stderr)
+		}
+	}
+	store, err := storage.Open(t.Context(), te.db, storagetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if frame, err := store.Frame(t.Context(), "textiles"); err != nil || len(frame) != 0 {
+		t.Errorf("after a rejected import the frame has %d units (%v), want 0", len(frame), err)
+	}
+
+	_, _, code = te.run(t.Context(), "", "plans", "--format", "yaml")
+	if code != 2 {
+		t.Errorf("plans --format yaml exited %d, want 2", code)
+	}
+	if _, _, code = te.run(t.Context(), "", "frobnicate"); code != 2 {
+		t.Errorf("an unknown command exited %d, want 2", code)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"plans", "-h"}, {"plan", "run", "--help"}, {"import", "--help"}, {"rates", "--help"}} {
+		out, _, code := te.run(t.Context(), "", args...)
+		if code != 0 || !strings.Contains(out, "Usage") {
+			t.Errorf("spotcheck %s: exit %d, output %q; want usage and exit 0", strings.Join(args, " "), code, out)
+		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}
