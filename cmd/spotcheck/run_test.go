@@ -369,3 +369,17 @@ func TestHelp(t *testing.T) {
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
+
+// TestExampleConfig: the annotated example in deploy/ is valid.
+func TestExampleConfig(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	out, stderr, code := te.run(t.Context(), "", "schedules", "--config", filepath.Join("..", "..", "deploy", "config.example.yaml"))
+	if code != 0 {
+		t.Fatalf("schedules --config deploy/config.example.yaml: exit %d\n%s", code, stderr)
+	}
+	for _, name := range []string{"textiles-monthly", "electrical-quarterly", "agri-inputs-spring"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("schedules output lacks %s:\n%s", name, out)
+		}
+	}
+}
