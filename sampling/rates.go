@@ -2,6 +2,7 @@ package sampling
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -122,7 +123,11 @@ func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today ti
 				setGroup(&row, opts.By, k.group)
 				var passed, tested []int
 				sum := 0.0
-				for _, c := range cells[k] {
+				// Sum in category order: float addition is not associative,
+				// and map order would let the mean, and so the status at a
+				// target, change from one call to the next.
+				for _, cat := range slices.Sorted(maps.Keys(cells[k])) {
+					c := cells[k][cat]
 					row.Batches += c.tested
 					row.Failed += c.failed
 					if c.tested > 0 {

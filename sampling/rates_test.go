@@ -364,3 +364,26 @@ func TestComputeRatesOrderAndEmpty(t *testing.T) {
 		t.Errorf("ComputeRates(no tiers) = %s, want no rows", rowKeys(got))
 	}
 }
+
+// TestComputeRatesDeterministic checks that the same rollups always give
+// the same rows. The category rates 0.95, 0.9 and 0.85 average to exactly
+// the 0.90 target, but in float64 their sum depends on the order of the
+// additions: summed in map order, the status flipped between met and
+// at_risk from one call to the next.
+func TestComputeRatesDeterministic(t *testing.T) {
+	rollups := []Rollup{
+		roll(daysAgo(1), TierAgriInput, "agri", "fertilizers", "gusu", 100, 5),
+		roll(daysAgo(1), TierAgriInput, "agri", "pesticides", "gusu", 100, 10),
+		roll(daysAgo(1), TierAgriInput, "agri", "veterinary", "gusu", 100, 15),
+	}
+	first := ComputeRates(rollups, defaultTiers, w30, today, RateOptions{MinBatches: 30})
+	if len(first) != 1 {
+		t.Fatalf("ComputeRates() = %d rows, want 1", len(first))
+	}
+	for i := range 200 {
+		got := ComputeRates(rollups, defaultTiers, w30, today, RateOptions{MinBatches: 30})
+		if len(got) != 1 || got[0] != first[0] {
+			t.Fatalf("call %d: ComputeRates() = %+v, want %+v as on the first call", i, got, first)
+		}
+	}
+}

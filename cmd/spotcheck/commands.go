@@ -61,60 +61,53 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		r = f
 	}
 	opts := csvimport.Options{Encoding: *encoding, Industries: industryCategories(cfg)}
-	logger := newLogger(e, slog.LevelWarn)
+	// Parse and check the whole file before touching the database.
+	var store func(*storage.Store) (string, error)
 	switch kind {
 	case "enterprises":
 		sheet, err := csvimport.Enterprises(path, r, opts)
 		if err != nil {
 			return badInput(err)
 		}
-		store, err := c.openStore(ctx, logger)
-		if err != nil {
-			return err
+		store = func(s *storage.Store) (string, error) {
+			return fmt.Sprintf("imported %d units from %s", len(sheet.Rows), sheet.Name), s.UpsertUnits(ctx, sheet.Rows)
 		}
-		defer store.Close()
-		if err := store.UpsertUnits(ctx, sheet.Rows); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "imported %d units from %s\n", len(sheet.Rows), sheet.Name)
 	case "inspectors":
 		sheet, err := csvimport.Inspectors(path, r, opts)
 		if err != nil {
 			return badInput(err)
 		}
-		store, err := c.openStore(ctx, logger)
-		if err != nil {
-			return err
+		store = func(s *storage.Store) (string, error) {
+			return fmt.Sprintf("imported %d inspectors from %s", len(sheet.Rows), sheet.Name), s.UpsertInspectors(ctx, sheet.Rows)
 		}
-		defer store.Close()
-		if err := store.UpsertInspectors(ctx, sheet.Rows); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "imported %d inspectors from %s\n", len(sheet.Rows), sheet.Name)
 	case "results":
 		sheet, err := csvimport.Results(path, r, opts)
 		if err != nil {
 			return badInput(err)
 		}
-		store, err := c.openStore(ctx, logger)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		n, err := store.RecordResults(ctx, sheet.Rows, monitor.Today(e.now(), cfg.Location))
-		var rej *storage.RejectedError
-		if errors.As(err, &rej) {
-			errs := make([]error, len(rej.Problems))
-			for i, p := range rej.Problems {
-				errs[i] = fmt.Errorf("%s: %s: %s", sheet.Where(p.Index, p.Field), p.Field, p.Reason)
+		store = func(s *storage.Store) (string, error) {
+			n, err := s.RecordResults(ctx, sheet.Rows, monitor.Today(e.now(), cfg.Location))
+			var rej *storage.RejectedError
+			if errors.As(err, &rej) {
+				errs := make([]error, len(rej.Problems))
+				for i, p := range rej.Problems {
+					errs[i] = fmt.Errorf("%s: %s: %s", sheet.Where(p.Index, p.Field), p.Field, p.Reason)
+				}
+				return "", badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
 			}
-			return badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
+			return fmt.Sprintf("imported %d results from %s (%d already recorded)", n, sheet.Name, len(sheet.Rows)-n), err
 		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "imported %d results from %s (%d already recorded)\n", n, sheet.Name, len(sheet.Rows)-n)
 	}
+	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	msg, err := store(s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, msg)
 	return nil
 }
 
