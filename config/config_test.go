@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"spotcheck/sampling"
 )
 
@@ -92,6 +94,20 @@ func checkFull(t *testing.T, c *Config) {
 			Due:                  Duration(30 * day),
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
+		}, {
+			// Defaults fill in what the second schedule leaves out.
+			Name:              "textiles-weekly",
+			Industry:          "textiles",
+			Cron:              "0 9 * * 1",
+			Fraction:          0.05,
+			Strata:            &[]string{"county", "category"},
+			Allocation:        "proportional",
+			NoRepeat:          Duration(180 * day),
+			RiskWeights:       map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8},
+			InspectorsPerTask: 2,
+			Due:               Duration(30 * day),
+			CatchUp:           CatchUpLatest,
+			MaxCatchUp:        10,
 		}},
 	}
 	if got, w := summarize(c), summarize(want); !reflect.DeepEqual(got, w) {
@@ -435,7 +451,8 @@ func TestLoadMissingFile(t *testing.T) {
 }
 
 // TestExampleConfig loads the example shipped under deploy/, once it exists,
-// so that it cannot drift from what Load accepts.
+// so that it cannot drift from what Load accepts, and checks that it shows
+// every key.
 func TestExampleConfig(t *testing.T) {
 	const path = "../deploy/config.example.yaml"
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
@@ -443,6 +460,63 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if _, err := Load(path); err != nil {
 		t.Errorf("Load(%s) = %v, want nil", path, err)
+	}
+	checkEveryKey(t, path)
+}
+
+// TestFullHasEveryKey keeps full.good.yaml complete as keys are added.
+func TestFullHasEveryKey(t *testing.T) {
+	checkEveryKey(t, "testdata/full.good.yaml")
+}
+
+// checkEveryKey fails for each key of the configuration that the file at
+// path does not set somewhere.
+func checkEveryKey(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	found := map[string]bool{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				found[n.Content[i].Value] = true
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&root)
+	want := map[string]bool{}
+	configKeys(reflect.TypeFor[Config](), want)
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if !found[k] {
+			t.Errorf("%s does not show the key %s", path, k)
+		}
+	}
+}
+
+// configKeys collects the YAML keys of t and of the types it holds.
+func configKeys(t reflect.Type, into map[string]bool) {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map:
+		configKeys(t.Elem(), into)
+	case reflect.Struct:
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "-" || name == "" {
+				continue
+			}
+			into[name] = true
+			configKeys(f.Type, into)
+		}
 	}
 }
 

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -47,7 +49,9 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 	c.Location = loc
 
 	tiers := DefaultTiers()
-	for name, t := range c.Tiers {
+	// Sorted, so that problems are reported in a stable order.
+	for _, name := range slices.Sorted(maps.Keys(c.Tiers)) {
+		t := c.Tiers[name]
 		path := []any{"tiers", name}
 		if !idPattern.MatchString(name) {
 			p.add(path, "tier name %q: use lowercase letters, digits, - and _", name)
