@@ -432,3 +432,19 @@ func (s *Store) PlanClosure(ctx context.Context, id int64) (time.Time, string, e
 	}
 	return row.At, row.Reason, nil
 }
+
+// InspectorNames maps every inspector's id to its name.
+func (s *Store) InspectorNames(ctx context.Context) (map[string]string, error) {
+	var rows []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, name FROM inspectors`); err != nil {
+		return nil, fmt.Errorf("load inspector names: %w", err)
+	}
+	m := make(map[string]string, len(rows))
+	for _, r := range rows {
+		m[r.ID] = r.Name
+	}
+	return m, nil
+}
