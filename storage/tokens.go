@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"spotcheck/sampling"
 )
 
 // Roles a token may have.
@@ -66,27 +68,28 @@ var ErrBadToken = errors.New("invalid token")
 // CreateToken stores a new token and returns it with its secret, which is
 // not stored and cannot be shown again.
 func (s *Store) CreateToken(ctx context.Context, nt NewToken, now time.Time) (string, Token, error) {
-	var problems []string
+	var problems []sampling.FieldError
+	bad := func(field, reason string) { problems = append(problems, sampling.FieldError{Field: field, Reason: reason}) }
 	switch nt.Role {
 	case RoleInspector:
 		if nt.Inspector == "" {
-			problems = append(problems, "an inspector token needs the inspector's id")
+			bad("inspector", "an inspector token needs the inspector's id")
 		}
 	case RoleAdmin, RoleViewer:
 		if nt.Inspector != "" {
-			problems = append(problems, fmt.Sprintf("a %s token belongs to no inspector", nt.Role))
+			bad("inspector", fmt.Sprintf("a %s token belongs to no inspector", nt.Role))
 		}
 		if nt.Feed {
-			problems = append(problems, "feed tokens are for inspectors")
+			bad("feed", "feed tokens are for inspectors")
 		}
 	default:
-		problems = append(problems, fmt.Sprintf("role %q: want admin, inspector or viewer", nt.Role))
+		bad("role", fmt.Sprintf("%q: want admin, inspector or viewer", nt.Role))
 	}
 	if nt.TTL < 0 {
-		problems = append(problems, "the lifetime must not be negative")
+		bad("expires", "the lifetime must not be negative")
 	}
 	if len(problems) > 0 {
-		return "", Token{}, fmt.Errorf("create token: %s", strings.Join(problems, "; "))
+		return "", Token{}, fmt.Errorf("create token: %w", &FieldsError{Problems: problems})
 	}
 	if nt.Inspector != "" {
 		var n int
