@@ -16,6 +16,7 @@ import (
 	"spotcheck/demo"
 	"spotcheck/httpapi"
 	"spotcheck/monitor"
+	"spotcheck/notify"
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
@@ -86,9 +87,13 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 			logger.Warn("refresh snapshot", "err", err)
 		}
 	}
+	notifier := notify.New(cfg, reg, logger, notify.Options{Now: e.now})
 	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
-		Now:    e.now,
-		OnPlan: func(ctx context.Context, _ sampling.Plan) { refresh(ctx) },
+		Now: e.now,
+		OnPlan: func(ctx context.Context, p sampling.Plan) {
+			refresh(ctx)
+			notifyPlan(ctx, notifier, store, p, logger)
+		},
 	})
 	if err != nil {
 		return badInput(err)
@@ -121,6 +126,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		sim := demo.NewSimulator(simRecorder{store: store, cfg: cfg.Location, now: e.now, refresh: refresh}, logger, 1, e.now)
 		wg.Go(func() { sim.Run(bg, 2*time.Second) })
 	}
+	notifier.Start(bg)
+	defer notifier.Stop()
 	sched.Start(bg)
 	serveErr := make(chan error, 1)
 	base := "http://" + ln.Addr().String()
