@@ -182,3 +182,37 @@ func TestAuthFailureLimit(t *testing.T) {
 		t.Errorf("after the window, a good token = %d, want 200", got)
 	}
 }
+
+// TestHardening: large bodies get 413, pages carry security headers, and a
+// cross-site form post is refused.
+func TestHardening(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	big := `{"batch_no":"` + strings.Repeat("x", maxBody) + `"}`
+	if got, _ := f.do("A", "POST", fmt.Sprintf("/api/v1/tasks/%d/sampling", f.taskA), big); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST a body over %d bytes = %d, want 413", maxBody, got)
+	}
+	resp, err := http.Get(f.srv.URL + "/inspect/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for h, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+		if got := resp.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "form-action 'self'") {
+		t.Errorf("Content-Security-Policy = %q, want no scripts and forms to self only", csp)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.srv.URL+"/inspect/login", strings.NewReader("token="+f.tokens["A"]))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site sign-in post = %d, want 403", resp.StatusCode)
+	}
+}

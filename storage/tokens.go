@@ -69,7 +69,9 @@ var ErrBadToken = errors.New("invalid token")
 // not stored and cannot be shown again.
 func (s *Store) CreateToken(ctx context.Context, nt NewToken, now time.Time) (string, Token, error) {
 	var problems []sampling.FieldError
-	bad := func(field, reason string) { problems = append(problems, sampling.FieldError{Field: field, Reason: reason}) }
+	bad := func(field, reason string) {
+		problems = append(problems, sampling.FieldError{Field: field, Reason: reason})
+	}
 	switch nt.Role {
 	case RoleInspector:
 		if nt.Inspector == "" {
