@@ -63,14 +63,9 @@ func handleRates(d Deps) http.Handler {
 
 func handlePlans(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := 100
-		if v := r.URL.Query().Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				problem(w, http.StatusBadRequest, "query parameter limit: want a number from 1 to 1000")
-				return
-			}
-			limit = n
+		limit, ok := limitParam(w, r)
+		if !ok {
+			return
 		}
 		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: r.URL.Query().Get("schedule"), Limit: limit})
 		if err != nil {

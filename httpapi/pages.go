@@ -209,24 +209,34 @@ func (pg *pages) list(w http.ResponseWriter, r *http.Request, data pageData) {
 	pg.render(w, http.StatusOK, "list", data)
 }
 
+// ownTask returns the {id} of the route when it is a task of the signed-in
+// inspector, answering 404 itself when not.
+func (pg *pages) ownTask(w http.ResponseWriter, r *http.Request, data pageData) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return 0, false
+	}
+	own, err := pg.d.Store.InspectorTaskIDs(r.Context(), data.Inspector, []int64{id})
+	if err != nil {
+		pg.serverError(w, err)
+		return 0, false
+	}
+	if !own[id] {
+		http.NotFound(w, r)
+		return 0, false
+	}
+	return id, true
+}
+
 // task shows one task with the forms its state allows.
 func (pg *pages) task(w http.ResponseWriter, r *http.Request, data pageData) {
 	pg.showTask(w, r, data, http.StatusOK)
 }
 
 func (pg *pages) showTask(w http.ResponseWriter, r *http.Request, data pageData, status int) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	own, err := pg.d.Store.InspectorTaskIDs(r.Context(), data.Inspector, []int64{id})
-	if err != nil {
-		pg.serverError(w, err)
-		return
-	}
-	if !own[id] {
-		http.NotFound(w, r)
+	id, ok := pg.ownTask(w, r, data)
+	if !ok {
 		return
 	}
 	v, err := taskWithEvents(r, pg.d, id)
@@ -258,18 +268,8 @@ func (pg *pages) showTask(w http.ResponseWriter, r *http.Request, data pageData,
 // redirect when it was stored, at once with the problems next to their
 // fields when not.
 func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	own, err := pg.d.Store.InspectorTaskIDs(r.Context(), data.Inspector, []int64{id})
-	if err != nil {
-		pg.serverError(w, err)
-		return
-	}
-	if !own[id] {
-		http.NotFound(w, r)
+	id, ok := pg.ownTask(w, r, data)
+	if !ok {
 		return
 	}
 	form := map[string]string{}
@@ -277,6 +277,7 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
 	ctx, now := r.Context(), pg.d.Now()
+	var err error
 	switch r.PathValue("action") {
 	case "sample":
 		q, qerr := strconv.Atoi(form["quantity"])

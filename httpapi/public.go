@@ -34,14 +34,9 @@ type publicPlan struct {
 
 func handlePublicPlans(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := 100
-		if v := r.URL.Query().Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				problem(w, http.StatusBadRequest, "query parameter limit: want a number from 1 to 1000")
-				return
-			}
-			limit = n
+		limit, ok := limitParam(w, r)
+		if !ok {
+			return
 		}
 		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Limit: limit})
 		if err != nil {
@@ -164,4 +159,19 @@ func handlePublicKey(d Deps) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"algorithm": "ed25519", "public_key": hex.EncodeToString(key.Public().(ed25519.PublicKey))})
 	})
+}
+
+// limitParam reads ?limit= (1 to 1000, default 100), answering 400 itself
+// when it is bad.
+func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 100, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		problem(w, http.StatusBadRequest, "query parameter limit: want a number from 1 to 1000")
+		return 0, false
+	}
+	return n, true
 }
