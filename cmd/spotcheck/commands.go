@@ -101,7 +101,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return err
 		}
 		defer store.Close()
-		n, err := store.RecordResults(ctx, sheet.Rows, monitor.Today(e.now(), cfg.Location))
+		n, err := store.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, monitor.Today(e.now(), cfg.Location))
 		var rej *storage.RejectedError
 		if errors.As(err, &rej) {
 			errs := make([]error, len(rej.Problems))
