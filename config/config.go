@@ -31,10 +31,12 @@ type Config struct {
 	// Windows are the rolling periods of pass rates: "30d" or "ytd".
 	Windows []string `yaml:"windows"`
 	// MinBatches is the sample size below which a rate is never "met".
-	MinBatches int            `yaml:"min_batches"`
-	Industries []Industry     `yaml:"industries"`
-	Schedules  []Schedule     `yaml:"schedules"`
-	Location   *time.Location `yaml:"-"`
+	MinBatches int        `yaml:"min_batches"`
+	Industries []Industry `yaml:"industries"`
+	Schedules  []Schedule `yaml:"schedules"`
+	// Notifications send the tasks of new plans to webhooks.
+	Notifications Notifications  `yaml:"notifications"`
+	Location      *time.Location `yaml:"-"`
 }
 
 // Tier is a quality target and how its headline rate is formed.

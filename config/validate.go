@@ -120,6 +120,8 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		}
 	}
 
+	c.Notifications.resolve(p)
+
 	names := map[string]bool{}
 	for i := range c.Schedules {
 		c.Schedules[i].resolve(p, []any{"schedules", i}, loc, industries)

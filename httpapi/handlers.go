@@ -63,14 +63,9 @@ func handleRates(d Deps) http.Handler {
 
 func handlePlans(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := 100
-		if v := r.URL.Query().Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				problem(w, http.StatusBadRequest, "query parameter limit: want a number from 1 to 1000")
-				return
-			}
-			limit = n
+		limit, ok := limitParam(w, r)
+		if !ok {
+			return
 		}
 		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: r.URL.Query().Get("schedule"), Limit: limit})
 		if err != nil {
@@ -79,6 +74,7 @@ func handlePlans(d Deps) http.Handler {
 		}
 		for i := range plans {
 			localize(&plans[i], d)
+			confidential(&plans[i], principalOf(r))
 		}
 		if plans == nil {
 			plans = []sampling.Plan{}
@@ -104,6 +100,7 @@ func handlePlan(d Deps) http.Handler {
 			return
 		}
 		localize(&p, d)
+		confidential(&p, principalOf(r))
 		writeJSON(w, http.StatusOK, p)
 	})
 }
@@ -133,11 +130,14 @@ func handleRecordResult(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, "task id must be a positive number")
 			return
 		}
+		if !visibleTask(w, r, d, id) {
+			return
+		}
 		var body resultBody
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&body); err != nil {
-			problem(w, http.StatusBadRequest, "request body: "+err.Error())
+			bodyProblem(w, err)
 			return
 		}
 		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems}
@@ -152,8 +152,8 @@ func handleRecordResult(d Deps) http.Handler {
 		status := http.StatusCreated
 		if n == 0 {
 			status = http.StatusOK // a retry of a stored result
-		} else if d.Recorded != nil {
-			d.Recorded(r.Context())
+		} else {
+			afterTransition(r, d)
 		}
 		writeJSON(w, status, res)
 	})
@@ -164,7 +164,19 @@ func handleImportResults(d Deps) http.Handler {
 		sheet, err := csvimport.Results("request body", http.MaxBytesReader(w, r.Body, 64<<20),
 			csvimport.Options{Encoding: r.URL.Query().Get("encoding")})
 		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				bodyProblem(w, err)
+				return
+			}
 			problem(w, http.StatusUnprocessableEntity, "the CSV was rejected; nothing was stored", splitErrors(err)...)
+			return
+		}
+		if msgs, err := notOwnRows(r, d, sheet.Rows, sheet.Where); err != nil {
+			serverError(w, d, err)
+			return
+		} else if len(msgs) > 0 {
+			problem(w, http.StatusUnprocessableEntity, "the result was rejected; nothing was stored", msgs...)
 			return
 		}
 		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, monitor.Today(d.Now(), d.Config.Location))

@@ -4,18 +4,44 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"spotcheck/storage"
 )
 
-// addRoutes lists every route of the service.
-func addRoutes(mux *http.ServeMux, d Deps) {
+// Who may call a route: see docs/access.md.
+func anyRole() []string   { return storage.Roles() }
+func taskRoles() []string { return []string{storage.RoleAdmin, storage.RoleInspector} }
+
+// addRoutes lists every route of the service. Routes under /api/v1 need a
+// bearer token of the roles named, except /api/v1/public/ and the calendar
+// feed, which takes a feed token in its URL.
+func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(d.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{ErrorLog: nil}))
-	mux.Handle("GET /api/v1/rates", handleRates(d))
-	mux.Handle("GET /api/v1/plans", handlePlans(d))
-	mux.Handle("GET /api/v1/plans/{id}", handlePlan(d))
-	mux.Handle("POST /api/v1/tasks/{id}/result", handleRecordResult(d))
-	mux.Handle("POST /api/v1/results", handleImportResults(d))
+	mux.Handle("GET /api/v1/rates", g.require(handleRates(d), anyRole()...))
+	mux.Handle("GET /api/v1/plans", g.require(handlePlans(d), anyRole()...))
+	mux.Handle("GET /api/v1/plans/{id}", g.require(handlePlan(d), anyRole()...))
+	mux.Handle("GET /api/v1/tasks", g.require(handleTasks(d, "json"), taskRoles()...))
+	mux.Handle("GET /api/v1/tasks.csv", g.require(handleTasks(d, "csv"), taskRoles()...))
+	mux.Handle("GET /api/v1/tasks.ics", g.feed(handleTasks(d, "ics")))
+	mux.Handle("GET /api/v1/tasks/{id}", g.require(handleTask(d), taskRoles()...))
+	mux.Handle("POST /api/v1/tasks/{id}/sampling", g.require(handleTransition(d, doSample), taskRoles()...))
+	mux.Handle("POST /api/v1/tasks/{id}/refusal", g.require(handleTransition(d, doRefuse), taskRoles()...))
+	mux.Handle("POST /api/v1/tasks/{id}/result", g.require(handleRecordResult(d), taskRoles()...))
+	mux.Handle("POST /api/v1/tasks/{id}/close", g.require(handleTransition(d, doClose), taskRoles()...))
+	mux.Handle("POST /api/v1/results", g.require(handleImportResults(d), taskRoles()...))
+	mux.Handle("POST /api/v1/plans/close", g.require(handleClosePlans(d), storage.RoleAdmin))
+	mux.Handle("GET /api/v1/public/plans", handlePublicPlans(d))
+	mux.Handle("GET /api/v1/public/plans/{id}", handlePublicPlan(d))
+	mux.Handle("GET /api/v1/public/key", handlePublicKey(d))
+	mux.HandleFunc("GET /inspect/style.css", pg.css)
+	mux.HandleFunc("GET /inspect/login", pg.loginForm)
+	mux.HandleFunc("POST /inspect/login", pg.login)
+	mux.Handle("POST /inspect/logout", pg.session(pg.logout))
+	mux.Handle("GET /inspect", pg.session(pg.list))
+	mux.Handle("GET /inspect/tasks/{id}", pg.session(pg.task))
+	mux.Handle("POST /inspect/tasks/{id}/{action}", pg.session(pg.act))
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))

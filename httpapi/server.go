@@ -31,8 +31,10 @@ type Deps struct {
 // NewHandler returns the service's HTTP handler.
 func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, d)
-	return logRequests(d.Logger, mux)
+	g := &guard{store: d.Store, logger: d.Logger.With("component", "auth"), now: d.Now,
+		limiter: newFailureLimiter(d.Now, maxAuthFailures, authFailureWindow)}
+	addRoutes(mux, d, g, newPages(d, g))
+	return logRequests(d.Logger, harden(mux))
 }
 
 // problem writes an RFC 9457 problem document.

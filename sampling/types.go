@@ -80,6 +80,9 @@ type Plan struct {
 	FrameSize   int       `json:"frame_size"`
 	CreatedAt   time.Time `json:"created_at"`
 	Tasks       []Task    `json:"tasks,omitempty"`
+	// Inputs are what the plan was drawn from, set by the scheduler for
+	// storage with the plan; nil on plans loaded from storage.
+	Inputs *DrawInputs `json:"-"`
 }
 
 // Plan states.

@@ -294,13 +294,16 @@ func (s *Scheduler) draw(ctx context.Context, sc *config.Schedule, ind *config.I
 		return sampling.Plan{}, fmt.Errorf("read seed: %w", err)
 	}
 	local := nominal.In(sc.Location)
-	plan, err := sampling.Draw(sampling.DrawSpec{
+	spec := sampling.DrawSpec{
 		Schedule: sc.Name, Industry: sc.Industry, NominalTime: nominal, Kind: kind,
 		Categories: ind.CategoryTiers(), Batches: sc.Batches, Fraction: sc.Fraction,
 		InspectorsPerTask: sc.InspectorsPerTask, CrossCounty: sc.CrossCounty,
 		MaxTasksPerInspector: sc.MaxTasksPerInspector,
 		Due:                  local.Add(time.Duration(sc.Due)),
-	}, seed, frame, inspectors)
+	}
+	plan, err := sampling.Draw(spec, seed, frame, inspectors)
+	// Kept with the plan, so that its public record can be re-derived.
+	plan.Inputs = &sampling.DrawInputs{Spec: spec, Frame: frame, Inspectors: inspectors}
 	if err != nil {
 		return plan, fmt.Errorf("%w: %w", errDraw, err)
 	}

@@ -86,6 +86,11 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 				}
 			}
 		}
+		if plan.Inputs != nil {
+			if err := storeDrawInputs(ctx, tx, plan.ID, *plan.Inputs); err != nil {
+				return err
+			}
+		}
 		created = true
 		return nil
 	})

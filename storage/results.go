@@ -134,6 +134,10 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 				bad(i, "task_id", "task %d belongs to a plan that is %s, not open", r.TaskID, st.PlanStatus)
 				continue
 			}
+			if err := sampling.CheckTransition(st.Status, sampling.TaskTested); err != nil {
+				bad(i, "task_id", "task %d: %v", r.TaskID, err)
+				continue
+			}
 			planDay := st.NominalTime.In(today.Location()).Format(time.DateOnly)
 			if r.TestedOn < planDay {
 				bad(i, "tested_on", "%s is before the task's plan was made (%s)", r.TestedOn, planDay)
@@ -168,6 +172,9 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			}
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks SET status = ? WHERE id = ?`), sampling.TaskTested, r.TaskID); err != nil {
 				return fmt.Errorf("update task %d: %w", r.TaskID, err)
+			}
+			if err := insertTaskEvent(ctx, tx, r.TaskID, st.Status, sampling.TaskTested, actorOf(ctx), time.Time{}); err != nil {
+				return err
 			}
 			failed := 0
 			if r.Outcome == sampling.OutcomeFail {
@@ -238,15 +245,15 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 	return out, nil
 }
 
-// TaskCounts counts tasks by state; "overdue" counts assigned tasks whose
-// due date is before today, and those are not also counted as "assigned".
+// TaskCounts counts tasks by state; "overdue" counts assigned and sampled
+// tasks whose due date is before today, and those are not also counted as "assigned".
 func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
 	var rows []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
-		SELECT CASE WHEN status = 'assigned' AND due < ? THEN 'overdue' ELSE status END AS state, count(*) AS n
+		SELECT CASE WHEN status IN ('assigned', 'sampled') AND due < ? THEN 'overdue' ELSE status END AS state, count(*) AS n
 		FROM tasks GROUP BY 1`), today.Format(time.DateOnly)); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}

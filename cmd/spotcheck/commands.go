@@ -86,7 +86,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		store = func(s *storage.Store) (string, error) {
-			n, err := s.RecordResults(ctx, sheet.Rows, monitor.Today(e.now(), cfg.Location))
+			n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, monitor.Today(e.now(), cfg.Location))
 			var rej *storage.RejectedError
 			if errors.As(err, &rej) {
 				errs := make([]error, len(rej.Problems))

@@ -37,6 +37,8 @@ Usage:
   spotcheck plan show ID [--format table|json|csv]
   spotcheck plans [--schedule S] [--format table|json]
   spotcheck rates [--window W] [--by tier|industry|category|county] [--format table|json]
+  spotcheck token create|list|revoke             bearer tokens of the API (see docs/access.md)
+  spotcheck plan verify --from FILE              verify a saved public record without the database
 
 Every command takes --db URL (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)
 and --config FILE (env SPOTCHECK_CONFIG). Run spotcheck COMMAND --help for more.
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, e env) error {
 			return cmdPlanRun(ctx, rest[1:], e)
 		case "show":
 			return cmdPlanShow(ctx, rest[1:], e)
+		case "verify":
+			return cmdPlanVerifyFrom(ctx, rest[1:], e)
 		case "-h", "--help":
 			fmt.Fprintln(e.stdout, "Usage: spotcheck plan run SCHEDULE [--dry-run] | spotcheck plan show ID")
 			return nil
@@ -82,6 +86,8 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdPlans(ctx, rest, e)
 	case "rates":
 		return cmdRates(ctx, rest, e)
+	case "token":
+		return cmdToken(ctx, rest, e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return usageError("unknown command %q", cmd)

@@ -182,7 +182,13 @@ func TestServeDemo(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(base + "/api/v1/rates?window=30d")
+	viewer, stderr, code := te.run(t.Context(), "", "token", "create", "--role", "viewer")
+	if code != 0 {
+		t.Fatalf("token create: exit %d: %s", code, stderr)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/rates?window=30d", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(viewer))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,9 +253,14 @@ func TestLoop(t *testing.T) {
 			}
 
 			base, _ := te.serve("--config", cfg)
+			admin, stderr, code := te.run(ctx, "", "token", "create", "--role", "admin")
+			if code != 0 {
+				t.Fatalf("token create: exit %d: %s", code, stderr)
+			}
 			post := func(taskID int64, body, key string) int {
 				req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/tasks/%d/result", base, taskID), strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(admin))
 				req.Header.Set("Idempotency-Key", key)
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {

@@ -16,6 +16,7 @@ import (
 	"spotcheck/demo"
 	"spotcheck/httpapi"
 	"spotcheck/monitor"
+	"spotcheck/notify"
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
@@ -29,8 +30,10 @@ const refreshEvery = 15 * time.Second
 const shutdownTimeout = 15 * time.Second
 
 func cmdServe(ctx context.Context, args []string, e env) error {
-	c := newCommand("serve", "serve [--listen ADDR] [--demo] [--db URL] [--config FILE]", e)
+	c := newCommand("serve", "serve [--listen ADDR] [--tls-cert FILE --tls-key FILE] [--demo] [--db URL] [--config FILE]", e)
 	listen := c.fs.String("listen", "127.0.0.1:8080", "address to serve HTTP on")
+	tlsCert := c.fs.String("tls-cert", "", "serve HTTPS with this certificate file (PEM), with --tls-key")
+	tlsKey := c.fs.String("tls-key", "", "the private key file (PEM) of --tls-cert")
 	withDemo := c.fs.Bool("demo", false, "load the built-in demo registry and fast schedules, and simulate inspectors recording results")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
@@ -51,8 +54,13 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError("serve: give both --tls-cert and --tls-key, or neither")
+	}
+	var demoInspectors []sampling.Inspector
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
+		demoInspectors = inspectors
 		if err := store.UpsertUnits(ctx, units); err != nil {
 			return fmt.Errorf("load demo registry: %w", err)
 		}
@@ -79,9 +87,13 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 			logger.Warn("refresh snapshot", "err", err)
 		}
 	}
+	notifier := notify.New(cfg, reg, logger, notify.Options{Now: e.now})
 	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
-		Now:    e.now,
-		OnPlan: func(ctx context.Context, _ sampling.Plan) { refresh(ctx) },
+		Now: e.now,
+		OnPlan: func(ctx context.Context, p sampling.Plan) {
+			refresh(ctx)
+			notifyPlan(ctx, notifier, store, p, logger)
+		},
 	})
 	if err != nil {
 		return badInput(err)
@@ -96,6 +108,12 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 			Config: cfg, Store: store, Monitor: mon, Gatherer: reg, Logger: logger, Now: e.now, Recorded: refresh,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Whole requests and responses are bounded too: a bulk import of
+		// 64 MiB has two minutes.
+		ReadTimeout:    2 * time.Minute,
+		WriteTimeout:   2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
 	}
 
 	// Background work stops with bg; the scheduler has its own Stop.
@@ -103,14 +121,28 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	defer stopBackground()
 	var wg sync.WaitGroup
 	wg.Go(func() { mon.Run(bg, refreshEvery) })
+	wg.Go(func() { closePlans(bg, store, cfg, e.now, logger) })
 	if *withDemo {
 		sim := demo.NewSimulator(simRecorder{store: store, cfg: cfg.Location, now: e.now, refresh: refresh}, logger, 1, e.now)
 		wg.Go(func() { sim.Run(bg, 2*time.Second) })
 	}
+	notifier.Start(bg)
+	defer notifier.Stop()
 	sched.Start(bg)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "db", storage.Redact(c.db), "schedules", len(cfg.Schedules), "demo", *withDemo)
+	base := "http://" + ln.Addr().String()
+	if *tlsCert != "" {
+		base = "https://" + ln.Addr().String()
+		go func() { serveErr <- srv.ServeTLS(ln, *tlsCert, *tlsKey) }()
+	} else {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
+	logger.Info("serving", "addr", base, "db", storage.Redact(c.db), "schedules", len(cfg.Schedules), "demo", *withDemo)
+	if *withDemo {
+		if err := printDemoTokens(ctx, store, demoInspectors, base, e); err != nil {
+			logger.Warn("make demo tokens", "err", err)
+		}
+	}
 
 	select {
 	case <-ctx.Done():

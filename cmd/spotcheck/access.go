@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"spotcheck/config"
+	"spotcheck/monitor"
+	"spotcheck/notify"
+	"spotcheck/sampling"
+	"spotcheck/storage"
+)
+
+// closeEvery is how often serve closes plans whose due date has passed;
+// plans whose tasks are all done close at once, on the last change.
+const closeEvery = time.Minute
+
+// closePlans closes due plans every closeEvery until ctx is done.
+func closePlans(ctx context.Context, store *storage.Store, cfg *config.Config, now func() time.Time, logger *slog.Logger) {
+	t := time.NewTicker(closeEvery)
+	defer t.Stop()
+	for {
+		ids, err := store.ClosePlans(ctx, monitor.Today(now(), cfg.Location), now())
+		if err != nil && ctx.Err() == nil {
+			logger.Warn("close plans", "err", err)
+		}
+		if len(ids) > 0 {
+			logger.Info("plans closed; their results are public", "plans", ids)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// printDemoTokens makes an admin token and a token of one demo inspector
+// and prints them, so that a new user can try the API and the pages.
+func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sampling.Inspector, base string, e env) error {
+	admin, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleAdmin, Note: "demo", CreatedBy: "demo", TTL: 24 * time.Hour}, e.now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo admin token (valid 24h):  %s\n  curl -H 'Authorization: Bearer %s' %s/api/v1/rates\n", admin, admin, base)
+	if len(inspectors) == 0 {
+		return nil
+	}
+	id := inspectors[0].ID
+	insp, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleInspector, Inspector: id, Note: "demo", CreatedBy: "demo", TTL: 24 * time.Hour}, e.now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo inspector %s token:         %s\n  sign in at %s/inspect\n", id, insp, base)
+	return nil
+}
+
+// notifyPlan sends a new plan's tasks to the inspectors' webhooks in the
+// background; without names, messages name inspectors by id.
+func notifyPlan(ctx context.Context, n *notify.Notifier, store *storage.Store, p sampling.Plan, logger *slog.Logger) {
+	names, err := store.InspectorNames(ctx)
+	if err != nil {
+		logger.Warn("load inspector names for notifications", "err", err)
+	}
+	n.PlanMade(p, names)
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"spotcheck/publication"
+)
+
+// verifyFromFlags are the flags of `plan verify --from FILE`, which checks a
+// saved public record without the database.
+type verifyFromFlags struct {
+	from, key, commitment *string
+}
+
+// addVerifyFromFlags adds --from, --key and --commitment to fs.
+func addVerifyFromFlags(fs *flag.FlagSet) *verifyFromFlags {
+	return &verifyFromFlags{
+		from:       fs.String("from", "", "verify a saved public record (from GET /api/v1/public/plans/ID) without the database; - reads stdin"),
+		key:        fs.String("key", "", "with --from: the authority's public key (hex, from GET /api/v1/public/key) the record must be signed with"),
+		commitment: fs.String("commitment", "", "with --from: a commitment saved before the plan closed, which the record must carry"),
+	}
+}
+
+// set reports whether --from was given.
+func (f *verifyFromFlags) set() bool { return *f.from != "" }
+
+// run verifies the record named by --from.
+func (f *verifyFromFlags) run(e env) error {
+	opts := publication.Options{Commitment: strings.TrimSpace(*f.commitment)}
+	if *f.key != "" {
+		k, err := hex.DecodeString(strings.TrimSpace(*f.key))
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return usageError("plan verify: --key: want an Ed25519 public key in hex (64 digits)")
+		}
+		opts.PublicKey = k
+	}
+	return verifyPublicRecordWith(*f.from, opts, e)
+}
+
+// cmdPlanVerifyFrom is `plan verify --from FILE`. The lead merges it into
+// `plan verify ID` (issue 3): that command adds addVerifyFromFlags to its
+// flags and, when set, returns its run.
+func cmdPlanVerifyFrom(_ context.Context, args []string, e env) error {
+	c := newCommand("plan verify", "plan verify --from FILE [--key HEX] [--commitment HEX]", e)
+	f := addVerifyFromFlags(c.fs)
+	if _, err := c.parse(args, 0, 0); err != nil {
+		return helpOK(err)
+	}
+	if !f.set() {
+		return usageError("plan verify: give --from FILE, a saved public record")
+	}
+	return f.run(e)
+}
+
+// verifyPublicRecord checks the public record saved at path (- for stdin)
+// with nothing but the record: exit 0 with "match" when it holds, 1 listing
+// the differences when not, 2 when it cannot be read.
+func verifyPublicRecord(path string, e env) error {
+	return verifyPublicRecordWith(path, publication.Options{}, e)
+}
+
+func verifyPublicRecordWith(path string, opts publication.Options, e env) error {
+	var r io.Reader = e.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return badInput(fmt.Errorf("plan verify: %w", err))
+		}
+		defer f.Close()
+		r = f
+	}
+	rec, err := publication.Decode(r)
+	if err != nil {
+		return badInput(fmt.Errorf("plan verify %s: %w", path, err))
+	}
+	diffs := publication.Verify(rec, opts)
+	if len(diffs) == 0 {
+		signer := "its own key"
+		if opts.PublicKey != nil {
+			signer = "the given key"
+		}
+		fmt.Fprintf(e.stdout, "match: plan %d re-derives from its seed and inputs (%d tasks, frame of %d units, commitment %s); its bulletin sums its outcomes; signed with %s\n",
+			rec.Plan.ID, len(rec.Tasks), rec.Plan.FrameSize, rec.Plan.Commitment, signer)
+		return nil
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(e.stdout, "differs: "+d)
+	}
+	return &exitError{code: 1, err: errors.New("plan verify: the public record of plan " + fmt.Sprint(rec.Plan.ID) + " does not hold: " + diffs[0])}
+}

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// icsOptions are what an iCalendar feed needs besides its tasks.
+type icsOptions struct {
+	Owner string            // the inspector whose feed it is; "" for an admin's
+	Names map[string]string // inspector names by id, for co-inspectors
+	Now   time.Time         // DTSTAMP
+	Zone  *time.Location    // for the calendar's name of the zone
+}
+
+// writeICS writes tasks as an RFC 5545 calendar: one all-day event per task
+// on its due date, with a reminder the day before.
+func writeICS(w io.Writer, views []taskView, o icsOptions) {
+	c := &icsWriter{w: w}
+	name := "spotcheck 抽查任务"
+	if o.Owner != "" {
+		name += " " + o.Owner
+	}
+	c.line("BEGIN:VCALENDAR")
+	c.line("VERSION:2.0")
+	c.line("PRODID:-//spotcheck//inspection tasks//ZH")
+	c.line("CALSCALE:GREGORIAN")
+	c.line("METHOD:PUBLISH")
+	c.line("X-WR-CALNAME:" + icsText(name))
+	c.line("X-WR-TIMEZONE:" + o.Zone.String())
+	c.line("REFRESH-INTERVAL;VALUE=DURATION:PT1H")
+	c.line("X-PUBLISHED-TTL:PT1H")
+	stamp := o.Now.UTC().Format("20060102T150405Z")
+	for _, v := range views {
+		due, err := time.Parse(time.DateOnly, v.Due)
+		if err != nil {
+			continue
+		}
+		var co []string
+		for _, id := range v.Inspectors {
+			if id == o.Owner {
+				continue
+			}
+			if n := o.Names[id]; n != "" {
+				id += " " + n
+			}
+			co = append(co, id)
+		}
+		summary := fmt.Sprintf("抽查：%s（%s）", v.Enterprise, v.CategoryName)
+		if v.State == "overdue" {
+			summary = "【已逾期】" + summary
+		}
+		desc := []string{
+			fmt.Sprintf("任务 %d，抽查计划 %d", v.ID, v.PlanID),
+			fmt.Sprintf("企业：%s（统一社会信用代码 %s）", v.Enterprise, v.CreditCode),
+			"所在地：" + v.County,
+			fmt.Sprintf("产品类别：%s；抽样数量：检验样 %d，备样 %d", v.CategoryName, v.Quantity.Test, v.Quantity.Backup),
+			"截止日期：" + v.Due,
+			"状态：" + stateLabel("zh", v.State),
+		}
+		if len(co) > 0 {
+			desc = append(desc, "同行检查人员："+strings.Join(co, "、"))
+		}
+		c.line("BEGIN:VEVENT")
+		c.line("UID:spotcheck-task-" + strconv.FormatInt(v.ID, 10))
+		c.line("DTSTAMP:" + stamp)
+		c.line("DTSTART;VALUE=DATE:" + due.Format("20060102"))
+		c.line("DTEND;VALUE=DATE:" + due.AddDate(0, 0, 1).Format("20060102"))
+		c.line("SUMMARY:" + icsText(summary))
+		c.line("LOCATION:" + icsText(v.County))
+		c.line("DESCRIPTION:" + icsText(strings.Join(desc, "\n")))
+		c.line("CATEGORIES:" + icsText(v.CategoryName))
+		c.line("STATUS:CONFIRMED")
+		c.line("TRANSP:TRANSPARENT")
+		c.line("BEGIN:VALARM")
+		c.line("ACTION:DISPLAY")
+		c.line("DESCRIPTION:" + icsText(summary))
+		c.line("TRIGGER:-P1D")
+		c.line("END:VALARM")
+		c.line("END:VEVENT")
+	}
+	c.line("END:VCALENDAR")
+}
+
+// icsText escapes a TEXT value (RFC 5545 3.3.11).
+func icsText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`).Replace(s)
+}
+
+type icsWriter struct{ w io.Writer }
+
+// line writes a content line folded at 75 octets without splitting a UTF-8
+// character, ending in CRLF (RFC 5545 3.1).
+func (c *icsWriter) line(s string) {
+	var b strings.Builder
+	limit := 75
+	for len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		b.WriteString(s[:cut])
+		b.WriteString("\r\n ")
+		s = s[cut:]
+		limit = 74 // the leading space counts
+	}
+	b.WriteString(s)
+	b.WriteString("\r\n")
+	io.WriteString(c.w, b.String())
+}

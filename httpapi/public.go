@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"spotcheck/publication"
+	"spotcheck/sampling"
+	"spotcheck/storage"
+)
+
+// publicPlan is one entry of GET /api/v1/public/plans: a closed plan's
+// verification material, or only the commitment of an open one.
+type publicPlan struct {
+	ID           int64      `json:"id"`
+	Status       string     `json:"status"`
+	Commitment   string     `json:"commitment"`
+	CommittedAt  time.Time  `json:"committed_at"`
+	Industry     string     `json:"industry,omitempty"`
+	IndustryName string     `json:"industry_name,omitempty"`
+	NominalTime  *time.Time `json:"nominal_time,omitempty"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
+	Algorithm    string     `json:"algorithm,omitempty"`
+	Seed         string     `json:"seed,omitempty"`
+	FrameDigest  string     `json:"frame_digest,omitempty"`
+	Record       string     `json:"record,omitempty"` // path of the full record
+}
+
+func handlePublicPlans(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit, ok := limitParam(w, r)
+		if !ok {
+			return
+		}
+		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Limit: limit})
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
+		out := make([]publicPlan, 0, len(plans))
+		for _, p := range plans {
+			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}
+			if p.Status == sampling.PlanClosed {
+				localize(&p, d)
+				at, _, err := d.Store.PlanClosure(r.Context(), p.ID)
+				if err != nil && !errors.Is(err, storage.ErrNotFound) {
+					serverError(w, d, err)
+					return
+				}
+				pp.Industry, pp.IndustryName, pp.NominalTime = p.Industry, industryName(d, p.Industry), &p.NominalTime
+				pp.Algorithm, pp.Seed, pp.FrameDigest = p.Algorithm, p.Seed, p.FrameDigest
+				if !at.IsZero() {
+					pp.ClosedAt = &at
+				}
+				pp.Record = fmt.Sprintf("/api/v1/public/plans/%d", p.ID)
+			}
+			out = append(out, pp)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"plans": out})
+	})
+}
+
+func industryName(d Deps, id string) string {
+	if ind := d.Config.Industry(id); ind != nil {
+		return ind.Name
+	}
+	return id
+}
+
+// handlePublicPlan serves a closed plan's signed public record, or the
+// commitment of an open one.
+func handlePublicPlan(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			problem(w, http.StatusBadRequest, "plan id must be a number")
+			return
+		}
+		rec, open, err := publicRecord(r.Context(), d, id)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			problem(w, http.StatusNotFound, fmt.Sprintf("no plan %d", id))
+		case err != nil:
+			serverError(w, d, err)
+		case open != nil:
+			writeJSON(w, http.StatusOK, open)
+		default:
+			writeJSON(w, http.StatusOK, rec)
+		}
+	})
+}
+
+// publicRecord builds and signs the public record of plan id when it is
+// closed; for an open plan it returns only its commitment.
+func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *publication.Commitment, error) {
+	p, err := d.Store.Plan(ctx, id)
+	if err != nil {
+		return publication.Record{}, nil, err
+	}
+	if p.Status != sampling.PlanClosed {
+		return publication.Record{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}, nil
+	}
+	localize(&p, d)
+	closedAt, reason, err := d.Store.PlanClosure(ctx, id)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return publication.Record{}, nil, err
+	}
+	details, err := d.Store.TaskDetails(ctx, storage.TaskFilter{PlanID: id}, d.today())
+	if err != nil {
+		return publication.Record{}, nil, err
+	}
+	in, err := d.Store.DrawInputs(ctx, id)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return publication.Record{}, nil, err
+	}
+	tasks := make([]publication.Task, len(details))
+	for i, t := range details {
+		v := viewTask(d, t, d.today())
+		pt := publication.Task{ID: t.ID, CreditCode: t.CreditCode, Enterprise: t.Enterprise, County: t.County, Category: t.Category,
+			CategoryName: v.CategoryName, Tier: t.Tier, InclusionProbability: t.InclusionProbability, Inspectors: t.Inspectors,
+			Due: t.Due, Outcome: publication.OutcomeNotInspected}
+		if t.Sampling != nil {
+			pt.SampledOn, pt.BatchNo = t.Sampling.SampledOn, t.Sampling.BatchNo
+		}
+		switch {
+		case t.Refusal != nil:
+			pt.Outcome, pt.RefusalReason = publication.OutcomeRefused, t.Refusal.Reason
+		case t.Result != nil:
+			pt.Outcome, pt.TestedOn, pt.ReportNo, pt.FailedItems = t.Result.Outcome, t.Result.TestedOn, t.Result.ReportNo, t.Result.FailedItems
+		}
+		tasks[i] = pt
+	}
+	rec := publication.Build(publication.Plan{ID: p.ID, Schedule: p.Schedule, Industry: p.Industry, IndustryName: industryName(d, p.Industry),
+		Kind: p.Kind, NominalTime: p.NominalTime, Status: p.Status, ClosedAt: closedAt.UTC(), ClosedReason: reason,
+		Algorithm: p.Algorithm, Seed: p.Seed, FrameDigest: p.FrameDigest, Commitment: p.Commitment, FrameSize: p.FrameSize}, tasks, in)
+	key, err := d.Store.SigningKey(ctx, d.Now())
+	if err != nil {
+		return publication.Record{}, nil, err
+	}
+	if err := publication.Sign(&rec, key); err != nil {
+		return publication.Record{}, nil, err
+	}
+	return rec, nil, nil
+}
+
+// handlePublicKey serves the key that signs public records.
+func handlePublicKey(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, err := d.Store.SigningKey(r.Context(), d.Now())
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"algorithm": "ed25519", "public_key": hex.EncodeToString(key.Public().(ed25519.PublicKey))})
+	})
+}
+
+// limitParam reads ?limit= (1 to 1000, default 100), answering 400 itself
+// when it is bad.
+func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 100, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		problem(w, http.StatusBadRequest, "query parameter limit: want a number from 1 to 1000")
+		return 0, false
+	}
+	return n, true
+}

@@ -1,0 +1,199 @@
+package publication
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+
+	"spotcheck/sampling"
+)
+
+// Decode reads a record strictly: unknown fields and trailing data are
+// errors, so that nothing can be slipped into a record unverified.
+func Decode(r io.Reader) (Record, error) {
+	var rec Record
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rec); err != nil {
+		return rec, fmt.Errorf("decode public record: %w", err)
+	}
+	if dec.More() {
+		return rec, fmt.Errorf("decode public record: data after the record")
+	}
+	if rec.Format != Format {
+		return rec, fmt.Errorf("decode public record: format %q, want %q", rec.Format, Format)
+	}
+	return rec, nil
+}
+
+// Options tune Verify.
+type Options struct {
+	// PublicKey, when set, is the key the record must be signed with: the
+	// one the authority publishes. Without it the record's own key is used,
+	// which proves only that the record is whole.
+	PublicKey ed25519.PublicKey
+	// Commitment, when set, is a commitment saved before the plan closed;
+	// the record must carry the same.
+	Commitment string
+}
+
+// Verify checks a public record with nothing but the record: its signature,
+// that its draw re-derives from the seed and inputs to the same frame digest,
+// commitment and tasks, and that its bulletin sums its tasks' outcomes. It
+// returns every difference found, the first first; none means the record
+// holds.
+func Verify(r Record, opts Options) []string {
+	var diffs []string
+	add := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
+
+	switch {
+	case r.Signature == nil:
+		add("signature: the record is not signed")
+	default:
+		pub, err := hex.DecodeString(r.Signature.PublicKey)
+		sig, serr := hex.DecodeString(r.Signature.Value)
+		msg, merr := signedBytes(r)
+		switch {
+		case r.Signature.Algorithm != "ed25519":
+			add("signature: algorithm %q, want ed25519", r.Signature.Algorithm)
+		case err != nil || len(pub) != ed25519.PublicKeySize:
+			add("signature: public key is not a hex Ed25519 key")
+		case opts.PublicKey != nil && !bytes.Equal(pub, opts.PublicKey):
+			add("signature: signed with key %s, want %s", r.Signature.PublicKey, hex.EncodeToString(opts.PublicKey))
+		case serr != nil || merr != nil || !ed25519.Verify(pub, msg, sig):
+			add("signature: does not match the record: it was altered after signing")
+		}
+	}
+	if opts.Commitment != "" && !strings.EqualFold(opts.Commitment, r.Plan.Commitment) {
+		add("plan.commitment: %s, but the commitment published before the plan closed is %s", r.Plan.Commitment, opts.Commitment)
+	}
+	if r.Plan.Status != sampling.PlanClosed {
+		add("plan.status: %q, want closed", r.Plan.Status)
+	}
+
+	seed, err := hex.DecodeString(r.Plan.Seed)
+	if err != nil || len(seed) == 0 {
+		add("plan.seed: %q is not hex", r.Plan.Seed)
+		return diffs
+	}
+	in := sampling.DrawInputs{Spec: r.Draw.Spec, Frame: r.Draw.Frame, Inspectors: r.Draw.Inspectors}
+	redrawn, err := in.Redraw(seed)
+	if err != nil {
+		add("draw: re-running it from the record fails: %v", err)
+		return diffs
+	}
+	for _, c := range []struct{ field, got, want string }{
+		{"algorithm", r.Plan.Algorithm, redrawn.Algorithm},
+		{"schedule", r.Plan.Schedule, redrawn.Schedule},
+		{"industry", r.Plan.Industry, redrawn.Industry},
+		{"kind", r.Plan.Kind, redrawn.Kind},
+		{"frame_digest", r.Plan.FrameDigest, redrawn.FrameDigest},
+		{"frame_size", fmt.Sprint(r.Plan.FrameSize), fmt.Sprint(redrawn.FrameSize)},
+		{"commitment", r.Plan.Commitment, redrawn.Commitment},
+	} {
+		if c.got != c.want {
+			add("plan.%s: the record says %s, the re-run draw gives %s", c.field, c.got, c.want)
+		}
+	}
+	if !r.Plan.NominalTime.Equal(redrawn.NominalTime) {
+		add("plan.nominal_time: the record says %s, the draw spec %s", r.Plan.NominalTime, redrawn.NominalTime)
+	}
+	diffs = append(diffs, compareTasks(r.Tasks, redrawn.Tasks)...)
+	for i, t := range r.Tasks {
+		if msg := checkOutcome(t); msg != "" {
+			add("tasks[%d] (task %d): %s", i, t.ID, msg)
+		}
+	}
+	if want := Summarize(r.Plan, r.Tasks); !reflect.DeepEqual(r.Bulletin, want) {
+		add("bulletin: %s", bulletinDiff(r.Bulletin, want))
+	}
+	return diffs
+}
+
+// compareTasks matches the record's tasks with the re-run draw's by unit.
+func compareTasks(got []Task, want []sampling.Task) []string {
+	var diffs []string
+	byUnit := map[string]sampling.Task{}
+	for _, t := range want {
+		byUnit[t.CreditCode+"/"+t.Category] = t
+	}
+	seen := map[string]bool{}
+	for i, t := range got {
+		key := t.CreditCode + "/" + t.Category
+		w, ok := byUnit[key]
+		if !ok || seen[key] {
+			diffs = append(diffs, fmt.Sprintf("tasks[%d] (task %d): unit %s is not in the re-run draw", i, t.ID, key))
+			continue
+		}
+		seen[key] = true
+		for _, c := range []struct{ field, got, want string }{
+			{"enterprise", t.Enterprise, w.Enterprise},
+			{"county", t.County, w.County},
+			{"tier", t.Tier, w.Tier},
+			{"due", t.Due, w.Due},
+			{"inclusion_probability", fmt.Sprint(t.InclusionProbability), fmt.Sprint(w.InclusionProbability)},
+			{"inspectors", strings.Join(t.Inspectors, ","), strings.Join(w.Inspectors, ",")},
+		} {
+			if c.got != c.want {
+				diffs = append(diffs, fmt.Sprintf("tasks[%d] (task %d, %s): %s is %q, the re-run draw gives %q", i, t.ID, key, c.field, c.got, c.want))
+			}
+		}
+	}
+	var missing []string
+	for _, t := range want {
+		if key := t.CreditCode + "/" + t.Category; !seen[key] {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		diffs = append(diffs, fmt.Sprintf("tasks: the re-run draw also selects %s, which the record lacks", strings.Join(missing, ", ")))
+	}
+	return diffs
+}
+
+// checkOutcome reports what is inconsistent in a task's outcome fields.
+func checkOutcome(t Task) string {
+	switch t.Outcome {
+	case OutcomePass:
+		if t.FailedItems != "" {
+			return "a passed batch lists failed items"
+		}
+	case OutcomeFail:
+		if strings.TrimSpace(t.FailedItems) == "" {
+			return "a failed batch names no failed items"
+		}
+	case OutcomeRefused:
+		if t.RefusalReason == "" {
+			return "a refusal gives no reason"
+		}
+	case OutcomeNotInspected:
+	default:
+		return fmt.Sprintf("outcome %q is not pass, fail, refused or not_inspected", t.Outcome)
+	}
+	if (t.Outcome == OutcomePass || t.Outcome == OutcomeFail) && t.TestedOn == "" {
+		return "a tested batch has no test date"
+	}
+	return ""
+}
+
+// bulletinDiff names the first part of the bulletin that differs from the
+// one its tasks make.
+func bulletinDiff(got, want Bulletin) string {
+	g, w := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := range g.NumField() {
+		if !reflect.DeepEqual(g.Field(i).Interface(), w.Field(i).Interface()) {
+			name := strings.Split(g.Type().Field(i).Tag.Get("json"), ",")[0]
+			gj, _ := json.Marshal(g.Field(i).Interface())
+			wj, _ := json.Marshal(w.Field(i).Interface())
+			return fmt.Sprintf("%s is %s, the tasks' outcomes make %s", name, gj, wj)
+		}
+	}
+	return "differs"
+}

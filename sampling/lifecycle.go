@@ -1,0 +1,184 @@
+package sampling
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Task states beyond TaskAssigned and TaskTested. A task moves
+//
+//	assigned → sampled → tested → closed
+//	assigned → refused
+//
+// and may also go from assigned straight to tested, when a lab result is
+// imported for a batch whose sampling was not recorded. TaskOverdue is never
+// stored: it is how an assigned or sampled task past its due date is shown.
+const (
+	TaskSampled = "sampled"
+	TaskRefused = "refused"
+	TaskClosed  = "closed"
+	TaskOverdue = "overdue"
+)
+
+// TaskStates lists the stored task states in lifecycle order.
+func TaskStates() []string {
+	return []string{TaskAssigned, TaskSampled, TaskTested, TaskClosed, TaskRefused}
+}
+
+// transitions maps each state to the states it may move to.
+func transitions(from string) []string {
+	switch from {
+	case TaskAssigned:
+		return []string{TaskSampled, TaskRefused, TaskTested}
+	case TaskSampled:
+		return []string{TaskTested}
+	case TaskTested:
+		return []string{TaskClosed}
+	}
+	return nil
+}
+
+// CheckTransition reports why a task in state from may not move to state
+// to, or nil when it may.
+func CheckTransition(from, to string) error {
+	if slices.Contains(transitions(from), to) {
+		return nil
+	}
+	switch {
+	case from == TaskClosed || from == TaskRefused:
+		return fmt.Errorf("the task is %s: nothing more can be recorded", from)
+	case to == TaskSampled && from != TaskAssigned:
+		return fmt.Errorf("the task is %s: sampling is recorded once, on an assigned task", from)
+	case to == TaskRefused:
+		return fmt.Errorf("the task is %s: a refusal is recorded instead of sampling, on an assigned task", from)
+	case to == TaskTested:
+		return fmt.Errorf("the task is %s: a result is recorded on an assigned or sampled task", from)
+	case to == TaskClosed:
+		return fmt.Errorf("the task is %s: only a tested task can be closed; record its result first", from)
+	}
+	return fmt.Errorf("a task cannot go from %s to %s", from, to)
+}
+
+// Overdue reports whether a task in status with due date due (YYYY-MM-DD)
+// is overdue on today: past its due date without a result.
+func Overdue(status, due string, today time.Time) bool {
+	return (status == TaskAssigned || status == TaskSampled) && due < today.Format(time.DateOnly)
+}
+
+// ShownStatus is the status to show for a task: TaskOverdue for an overdue
+// one, else its stored status.
+func ShownStatus(status, due string, today time.Time) string {
+	if Overdue(status, due, today) {
+		return TaskOverdue
+	}
+	return status
+}
+
+// Sampling is what an inspector records on taking a batch.
+type Sampling struct {
+	SampledOn string   `json:"sampled_on"` // YYYY-MM-DD
+	BatchNo   string   `json:"batch_no"`   // the enterprise's batch or lot number
+	Quantity  int      `json:"quantity"`   // pieces taken, test and backup portions together
+	Seals     []string `json:"seals"`      // numbers of the seals on the sample packages
+}
+
+// FieldError is a problem with one field of a form or request.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Check validates the sampling record against today and the day the plan
+// was made, listing every problem.
+func (s Sampling) Check(today, planDay time.Time) []FieldError {
+	var errs []FieldError
+	if d, err := time.Parse(time.DateOnly, s.SampledOn); err != nil {
+		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%q is not a date YYYY-MM-DD", s.SampledOn)})
+	} else if day := d.Format(time.DateOnly); day > today.Format(time.DateOnly) {
+		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is in the future (today is %s)", day, today.Format(time.DateOnly))})
+	} else if day < planDay.Format(time.DateOnly) {
+		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is before the plan was made (%s)", day, planDay.Format(time.DateOnly))})
+	}
+	if strings.TrimSpace(s.BatchNo) == "" {
+		errs = append(errs, FieldError{"batch_no", "give the batch or lot number of the sampled products"})
+	} else if len(s.BatchNo) > 100 {
+		errs = append(errs, FieldError{"batch_no", "at most 100 characters"})
+	}
+	if s.Quantity <= 0 || s.Quantity > 100000 {
+		errs = append(errs, FieldError{"quantity", "give the number of pieces taken, from 1 to 100000"})
+	}
+	if len(s.Seals) == 0 {
+		errs = append(errs, FieldError{"seals", "give the number of at least one seal"})
+	}
+	for _, seal := range s.Seals {
+		if strings.TrimSpace(seal) == "" || len(seal) > 64 {
+			errs = append(errs, FieldError{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", seal)})
+			break
+		}
+	}
+	return errs
+}
+
+// SplitSeals splits seal numbers written with commas, semicolons, spaces or
+// the full-width comma into a list.
+func SplitSeals(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '，' || r == '；' || r == '、' || r == ' ' || r == '\n' || r == '\t' || r == '\r'
+	})
+}
+
+// Refusal reasons: why an enterprise was not sampled. All but
+// RefusedWithoutReason are grounds the implementation rules accept; that one
+// records an unlawful refusal, which the bureau follows up.
+const (
+	RefusalNoSuchProduct = "no_such_product"
+	RefusalNotForSale    = "not_for_sale"
+	RefusalStopped       = "production_stopped"
+	RefusalClosed        = "enterprise_closed"
+	RefusalInsufficient  = "insufficient_stock"
+	RefusedWithoutReason = "refused_without_reason"
+	RefusalOther         = "other"
+)
+
+// maxRefusalNote bounds a refusal's note, in bytes.
+const maxRefusalNote = 500
+
+// RefusalReasons lists the refusal reasons in display order.
+func RefusalReasons() []string {
+	return []string{RefusalNoSuchProduct, RefusalNotForSale, RefusalStopped, RefusalClosed, RefusalInsufficient, RefusedWithoutReason, RefusalOther}
+}
+
+// Refusal is a record that a task's enterprise was not sampled.
+type Refusal struct {
+	Reason string `json:"reason"`
+	Note   string `json:"note,omitempty"`
+}
+
+// Check validates the refusal, listing every problem.
+func (r Refusal) Check() []FieldError {
+	var errs []FieldError
+	if !slices.Contains(RefusalReasons(), r.Reason) {
+		errs = append(errs, FieldError{"reason", fmt.Sprintf("%q is not one of %s", r.Reason, strings.Join(RefusalReasons(), ", "))})
+	}
+	if (r.Reason == RefusalOther || r.Reason == RefusedWithoutReason) && strings.TrimSpace(r.Note) == "" {
+		errs = append(errs, FieldError{"note", "give a note that explains the reason"})
+	}
+	if len(r.Note) > maxRefusalNote {
+		errs = append(errs, FieldError{"note", fmt.Sprintf("at most %d bytes", maxRefusalNote)})
+	}
+	return errs
+}
+
+// TaskEvent is one transition of a task: who moved it, when, from where to
+// where.
+type TaskEvent struct {
+	TaskID int64     `json:"task_id"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+}

@@ -1,0 +1,127 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"spotcheck/sampling"
+	"spotcheck/storage"
+)
+
+// TestTaskLifecycleAndClosing: transitions record who and when, invalid
+// ones are rejected and change nothing, overdue is derived, and a plan
+// closes once its due date passes, and only once.
+func TestTaskLifecycleAndClosing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := storage.WithActor(t.Context(), "test:alice")
+		seedRegistry(t, s, 6)
+		p := drawPlan(t, s, sampling.KindManual, nominal, 3)
+		if _, err := s.CommitPlan(ctx, &p, "test"); err != nil {
+			t.Fatal(err)
+		}
+		loc := time.UTC
+		now := nominal.Add(72 * time.Hour)
+		a, b := p.Tasks[0].ID, p.Tasks[1].ID
+		if err := s.RecordSampling(ctx, a, sampling.Sampling{SampledOn: now.Format(time.DateOnly), BatchNo: "B1", Quantity: 2, Seals: []string{"S1", "S2"}}, now, loc); err != nil {
+			t.Fatalf("RecordSampling: %v", err)
+		}
+		var state *storage.StateError
+		if err := s.RecordRefusal(ctx, a, sampling.Refusal{Reason: sampling.RefusalNotForSale}, now); !errors.As(err, &state) {
+			t.Errorf("RecordRefusal(sampled task) = %v, want a *StateError", err)
+		}
+		var fields *storage.FieldsError
+		if err := s.RecordRefusal(ctx, b, sampling.Refusal{Reason: "bored"}, now); !errors.As(err, &fields) || fields.Problems[0].Field != "reason" {
+			t.Errorf("RecordRefusal(bad reason) = %v, want a *FieldsError on reason", err)
+		}
+		if err := s.CloseTask(ctx, 999999, now); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("CloseTask(unknown) = %v, want ErrNotFound", err)
+		}
+		// A result through the bulk path records its event too.
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: a, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: b, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordRefusal(ctx, p.Tasks[2].ID, sampling.Refusal{Reason: sampling.RefusalStopped}, now); err != nil {
+			t.Fatal(err)
+		}
+		var rej *storage.RejectedError
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: p.Tasks[2].ID, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); !errors.As(err, &rej) {
+			t.Errorf("RecordResults(refused task) = %v, want rejected", err)
+		}
+		events, err := s.TaskEvents(ctx, a)
+		if err != nil || len(events) != 2 || events[1].To != sampling.TaskTested || events[0].Actor != "test:alice" || events[1].Actor != "test:alice" {
+			t.Errorf("TaskEvents(a) = %+v (%v), want sampled then tested, by test:alice", events, err)
+		}
+
+		// Task b is tested, not closed: the plan stays open until its due
+		// date has passed, and the overdue count leaves tested tasks out.
+		today := nominal.AddDate(0, 0, 10)
+		if ids, err := s.ClosePlans(ctx, today, today); err != nil || len(ids) != 0 {
+			t.Errorf("ClosePlans before the due date = %v, %v; want none", ids, err)
+		}
+		late := nominal.AddDate(0, 0, 31)
+		counts, err := s.TaskCounts(ctx, late)
+		if err != nil || counts["overdue"] != 0 || counts["tested"] != 2 || counts["refused"] != 1 {
+			t.Errorf("TaskCounts after the due date = %v (%v), want 2 tested, 1 refused, none overdue", counts, err)
+		}
+		ids, err := s.ClosePlans(ctx, late, late)
+		if err != nil || len(ids) != 1 || ids[0] != p.ID {
+			t.Fatalf("ClosePlans after the due date = %v, %v; want [%d]", ids, err, p.ID)
+		}
+		if again, _ := s.ClosePlans(ctx, late, late); len(again) != 0 {
+			t.Errorf("ClosePlans again = %v, want none", again)
+		}
+		at, reason, err := s.PlanClosure(ctx, p.ID)
+		if err != nil || reason != storage.ClosedDue || !at.Equal(late) {
+			t.Errorf("PlanClosure = %v, %q, %v; want %v, %q", at, reason, err, late, storage.ClosedDue)
+		}
+		if err := s.CloseTask(ctx, b, late); !errors.As(err, &state) {
+			t.Errorf("CloseTask in a closed plan = %v, want a *StateError", err)
+		}
+		in, err := s.DrawInputs(ctx, p.ID)
+		if !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("DrawInputs of a plan committed without inputs = %+v, %v; want ErrNotFound", in, err)
+		}
+	})
+}
+
+// TestSessions: a session lives until it expires, its token is revoked or
+// it is deleted.
+func TestSessions(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := context.Background()
+		seedRegistry(t, s, 2)
+		now := nominal
+		secret, tok, err := s.CreateToken(ctx, storage.NewToken{Role: storage.RoleInspector, Inspector: "I001"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Authenticate(ctx, secret, now); err != nil || got.Inspector != "I001" {
+			t.Fatalf("Authenticate = %+v, %v", got, err)
+		}
+		id, csrf, err := s.CreateSession(ctx, tok.ID, now, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, c, err := s.Session(ctx, id, now.Add(30*time.Minute)); err != nil || got.ID != tok.ID || c != csrf {
+			t.Errorf("Session within its life = %+v, %q, %v", got, c, err)
+		}
+		if _, _, err := s.Session(ctx, id, now.Add(2*time.Hour)); !errors.Is(err, storage.ErrBadToken) {
+			t.Errorf("Session after expiry: %v, want ErrBadToken", err)
+		}
+		id2, _, _ := s.CreateSession(ctx, tok.ID, now, time.Hour)
+		if err := s.RevokeToken(ctx, secret, now); err != nil { // the whole token works as its id
+			t.Fatal(err)
+		}
+		if _, _, err := s.Session(ctx, id2, now); !errors.Is(err, storage.ErrBadToken) {
+			t.Errorf("Session of a revoked token: %v, want ErrBadToken", err)
+		}
+		if _, err := s.Authenticate(ctx, secret, now); !errors.Is(err, storage.ErrBadToken) {
+			t.Errorf("Authenticate(revoked) = %v, want ErrBadToken", err)
+		}
+	})
+}
