@@ -26,6 +26,9 @@ type Deps struct {
 	Now      func() time.Time
 	// Recorded is called after results are stored, to refresh the snapshot.
 	Recorded func(ctx context.Context)
+
+	// Registerer receives the HTTP request metrics; none are kept when nil.
+	Registerer prometheus.Registerer
 }
 
 // NewHandler returns the service's HTTP handler.
@@ -34,7 +37,7 @@ func NewHandler(d Deps) http.Handler {
 	g := &guard{store: d.Store, logger: d.Logger.With("component", "auth"), now: d.Now,
 		limiter: newFailureLimiter(d.Now, maxAuthFailures, authFailureWindow)}
 	addRoutes(mux, d, g, newPages(d, g))
-	return logRequests(d.Logger, harden(mux))
+	return logRequests(d.Logger, harden(instrument(d.Registerer, mux)))
 }
 
 // problem writes an RFC 9457 problem document.

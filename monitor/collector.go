@@ -1,59 +1,143 @@
 package monitor
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"spotcheck/sampling"
 )
 
 // Collector exports the snapshot as Prometheus metrics. It reads only the
-// snapshot, so a scrape never touches the database.
+// snapshot, whose exported values are derived when it is taken, so a scrape
+// never touches the database and costs the same however many results are
+// stored. Labels are bounded by the configuration and the registry: tier,
+// industry, category, county, window, state; never an enterprise, task or
+// inspector.
 type Collector struct {
-	m *Monitor
+	m            *Monitor
+	refreshEvery time.Duration
 
-	rate, lower, upper, target, status  *prometheus.Desc
-	batches, failed, tasks, refreshedAt *prometheus.Desc
+	tier, industry, county              rateDescs
+	target, minBatches, batches, failed *prometheus.Desc
+	tasks, results, failedResults       *prometheus.Desc
+	refreshedAt, refreshInterval        *prometheus.Desc
 }
 
-// NewCollector returns the collector of m's snapshot; refreshEvery is stated
-// in the help texts.
+// rateDescs are the families of one grouping of rate rows: by tier alone,
+// or by tier and industry or county.
+type rateDescs struct {
+	group                             string // "", sampling.ByIndustry or sampling.ByCounty
+	rate, lower, upper, below, status *prometheus.Desc
+}
+
+func newRateDescs(prefix, rows, group, note string) rateDescs {
+	labels := []string{"tier", "window"}
+	if group != "" {
+		labels = []string{"tier", group, "window"}
+	}
+	d := func(suffix, help string, extra ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prefix+suffix, help+note, slices.Concat(labels, extra), nil)
+	}
+	return rateDescs{
+		group: group,
+		rate: d("_ratio",
+			"Pass rate of spot-checked batches "+rows+", formed by the tier's rule (pooled, or the mean of category rates)."),
+		lower: d("_lower_ratio",
+			"One-sided 95% lower bound of the pass rate "+rows+" (Wilson score; normal approximation for category means)."),
+		upper: d("_upper_ratio",
+			"One-sided 95% upper bound of the pass rate "+rows+" (Wilson score; normal approximation for category means)."),
+		below: d("_below_target_probability",
+			"Probability that the true pass rate "+rows+" is below the tier's target (Jeffreys posterior)."),
+		status: d("_status",
+			"1 for the current status of the pass rate "+rows+" (met, at_risk, missed), 0 for the others.", "status"),
+	}
+}
+
+func (d rateDescs) describe(ch chan<- *prometheus.Desc) {
+	for _, desc := range []*prometheus.Desc{d.rate, d.lower, d.upper, d.below, d.status} {
+		ch <- desc
+	}
+}
+
+var statuses = []string{sampling.StatusMet, sampling.StatusAtRisk, sampling.StatusMissed}
+
+func (d rateDescs) collect(ch chan<- prometheus.Metric, rows []sampling.RateRow) {
+	for _, r := range rows {
+		labels := []string{r.Tier, r.Window}
+		switch d.group {
+		case sampling.ByIndustry:
+			labels = []string{r.Tier, r.Industry, r.Window}
+		case sampling.ByCounty:
+			labels = []string{r.Tier, r.County, r.Window}
+		}
+		gauge(ch, d.rate, r.Rate, labels...)
+		gauge(ch, d.lower, r.Lower, labels...)
+		gauge(ch, d.upper, r.Upper, labels...)
+		gauge(ch, d.below, r.PBelowTarget, labels...)
+		for _, s := range statuses {
+			v := 0.0
+			if r.Status == s {
+				v = 1
+			}
+			gauge(ch, d.status, v, append(labels, s)...)
+		}
+	}
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+// NewCollector returns the collector of m's snapshot; refreshEvery, the
+// period of Monitor.Run, is stated in the help texts and exported.
 func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 	note := " From the in-memory snapshot, refreshed on every write and every " + refreshEvery.String() + "."
+	cells := []string{"tier", "industry", "category", "county", "window"}
 	return &Collector{
-		m: m,
-		rate: prometheus.NewDesc("spotcheck_pass_rate_ratio",
-			"Pass rate of spot-checked batches per tier and window, formed by the tier's rule (pooled, or the mean of category rates)."+note,
-			[]string{"tier", "window"}, nil),
-		lower: prometheus.NewDesc("spotcheck_pass_rate_lower_ratio",
-			"One-sided 95% lower bound of the pass rate (Wilson score; normal approximation for category means)."+note,
-			[]string{"tier", "window"}, nil),
-		upper: prometheus.NewDesc("spotcheck_pass_rate_upper_ratio",
-			"One-sided 95% upper bound of the pass rate (Wilson score; normal approximation for category means)."+note,
-			[]string{"tier", "window"}, nil),
+		m:            m,
+		refreshEvery: refreshEvery,
+		tier:         newRateDescs("spotcheck_pass_rate", "per tier and window", "", note),
+		industry:     newRateDescs("spotcheck_industry_pass_rate", "per tier, industry and window", sampling.ByIndustry, note),
+		county:       newRateDescs("spotcheck_county_pass_rate", "per tier, county and window", sampling.ByCounty, note),
 		target: prometheus.NewDesc("spotcheck_pass_rate_target_ratio",
 			"The tier's target pass rate from the configuration.",
 			[]string{"tier"}, nil),
-		status: prometheus.NewDesc("spotcheck_pass_rate_status",
-			"1 for the tier's current status in the window (met, at_risk, missed), 0 for the others."+note,
-			[]string{"tier", "window", "status"}, nil),
+		minBatches: prometheus.NewDesc("spotcheck_pass_rate_min_batches",
+			"Tested batches below which a pass rate is never met (min_batches in the configuration); the shipped alerts stay silent below it.",
+			nil, nil),
 		batches: prometheus.NewDesc("spotcheck_window_batches",
 			"Tested batches in the window."+note,
-			[]string{"tier", "industry", "category", "county", "window"}, nil),
+			cells, nil),
 		failed: prometheus.NewDesc("spotcheck_window_failed_batches",
 			"Failed batches in the window."+note,
-			[]string{"tier", "industry", "category", "county", "window"}, nil),
+			cells, nil),
 		tasks: prometheus.NewDesc("spotcheck_tasks",
 			"Tasks by state; overdue tasks are assigned tasks past their due date and are not counted as assigned."+note,
 			[]string{"state"}, nil),
+		results: prometheus.NewDesc("spotcheck_results_total",
+			"Results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
+			[]string{"tier", "industry"}, nil),
+		failedResults: prometheus.NewDesc("spotcheck_failed_results_total",
+			"Failed results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
+			[]string{"tier", "industry"}, nil),
 		refreshedAt: prometheus.NewDesc("spotcheck_snapshot_timestamp_seconds",
 			"When the in-memory snapshot behind these metrics was last refreshed, as Unix time.",
+			nil, nil),
+		refreshInterval: prometheus.NewDesc("spotcheck_snapshot_refresh_interval_seconds",
+			"How often the in-memory snapshot is refreshed besides after each write.",
 			nil, nil),
 	}
 }
 
 // Describe sends the descriptors of every family.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.rate, c.lower, c.upper, c.target, c.status, c.batches, c.failed, c.tasks, c.refreshedAt} {
+	for _, d := range []rateDescs{c.tier, c.industry, c.county} {
+		d.describe(ch)
+	}
+	for _, d := range []*prometheus.Desc{c.target, c.minBatches, c.batches, c.failed, c.tasks,
+		c.results, c.failedResults, c.refreshedAt, c.refreshInterval} {
 		ch <- d
 	}
 }
@@ -61,32 +145,30 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect sends the snapshot's values.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	snap := c.m.Snapshot()
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
 	for _, t := range c.m.cfg.TierRules() {
-		gauge(c.target, t.Target, t.Name)
+		gauge(ch, c.target, t.Target, t.Name)
 	}
-	for _, r := range snap.Headline {
-		gauge(c.rate, r.Rate, r.Tier, r.Window)
-		gauge(c.lower, r.Lower, r.Tier, r.Window)
-		gauge(c.upper, r.Upper, r.Tier, r.Window)
-		for _, s := range []string{"met", "at_risk", "missed"} {
-			v := 0.0
-			if r.Status == s {
-				v = 1
-			}
-			gauge(c.status, v, r.Tier, r.Window, s)
-		}
+	gauge(ch, c.minBatches, float64(c.m.cfg.MinBatches))
+	gauge(ch, c.refreshInterval, c.refreshEvery.Seconds())
+	exp := snap.Exported
+	if exp == nil {
+		exp = &Exported{} // a snapshot not taken by Refresh
 	}
-	for _, cell := range snap.Cells(c.m.cfg.RateWindows()) {
-		gauge(c.batches, float64(cell.Batches), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
-		gauge(c.failed, float64(cell.Failed), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
+	c.tier.collect(ch, snap.Headline)
+	c.industry.collect(ch, exp.ByIndustry)
+	c.county.collect(ch, exp.ByCounty)
+	for _, cell := range exp.Cells {
+		gauge(ch, c.batches, float64(cell.Batches), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
+		gauge(ch, c.failed, float64(cell.Failed), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
+	}
+	for _, r := range exp.Recorded {
+		ch <- prometheus.MustNewConstMetric(c.results, prometheus.CounterValue, r.Results, r.Tier, r.Industry)
+		ch <- prometheus.MustNewConstMetric(c.failedResults, prometheus.CounterValue, r.Failed, r.Tier, r.Industry)
 	}
 	for state, n := range snap.Tasks {
-		gauge(c.tasks, float64(n), state)
+		gauge(ch, c.tasks, float64(n), state)
 	}
 	if !snap.AsOf.IsZero() {
-		gauge(c.refreshedAt, float64(snap.AsOf.UnixMilli())/1000)
+		gauge(ch, c.refreshedAt, float64(snap.AsOf.UnixMilli())/1000)
 	}
 }

@@ -30,6 +30,8 @@ type Snapshot struct {
 	Headline []sampling.RateRow
 	// Tasks counts tasks by state, including overdue.
 	Tasks map[string]int
+	// Exported is what the collector exports beyond Headline and Tasks.
+	Exported *Exported
 }
 
 // Monitor holds the current snapshot.
@@ -46,7 +48,7 @@ type Monitor struct {
 // New returns a monitor over store; call Refresh before serving.
 func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger *slog.Logger) *Monitor {
 	m := &Monitor{cfg: cfg, store: store, now: now, logger: logger.With("component", "monitor")}
-	m.snap.Store(&Snapshot{Tasks: map[string]int{}})
+	m.snap.Store(&Snapshot{Tasks: map[string]int{}, Exported: &Exported{}})
 	return m
 }
 
@@ -82,13 +84,15 @@ func (m *Monitor) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.snap.Store(&Snapshot{
+	snap := &Snapshot{
 		AsOf:     now,
 		Today:    todayUTC,
 		Rollups:  rollups,
 		Headline: sampling.ComputeRates(rollups, m.cfg.TierRules(), windows, todayUTC, sampling.RateOptions{MinBatches: m.cfg.MinBatches}),
 		Tasks:    tasks,
-	})
+	}
+	snap.Exported = export(m.cfg, m.snap.Load(), snap)
+	m.snap.Store(snap)
 	return nil
 }
 

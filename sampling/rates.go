@@ -58,19 +58,20 @@ func (w Window) Start(today time.Time) time.Time {
 // RateRow is the pass rate of one window and tier, optionally narrowed to
 // one industry, category or county.
 type RateRow struct {
-	Window   string  `json:"window"`
-	Tier     string  `json:"tier"`
-	Industry string  `json:"industry,omitempty"`
-	Category string  `json:"category,omitempty"`
-	County   string  `json:"county,omitempty"`
-	Batches  int     `json:"batches"`
-	Failed   int     `json:"failed"`
-	Passed   int     `json:"passed"`
-	Rate     float64 `json:"rate"`
-	Lower    float64 `json:"lower"`
-	Upper    float64 `json:"upper"`
-	Target   float64 `json:"target"`
-	Status   string  `json:"status"`
+	Window       string  `json:"window"`
+	Tier         string  `json:"tier"`
+	Industry     string  `json:"industry,omitempty"`
+	Category     string  `json:"category,omitempty"`
+	County       string  `json:"county,omitempty"`
+	Batches      int     `json:"batches"`
+	Failed       int     `json:"failed"`
+	Passed       int     `json:"passed"`
+	Rate         float64 `json:"rate"`
+	Lower        float64 `json:"lower"`
+	Upper        float64 `json:"upper"`
+	Target       float64 `json:"target"`
+	Status       string  `json:"status"`
+	PBelowTarget float64 `json:"p_below_target"`
 }
 
 // RateOptions tune ComputeRates.

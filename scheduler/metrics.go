@@ -11,6 +11,7 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	lastSuccess *prometheus.GaugeVec
 	nextFire    *prometheus.GaugeVec
+	interval    *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -36,6 +37,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		nextFire: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "spotcheck_schedule_next_fire_timestamp_seconds",
 			Help: "The schedule's next nominal fire time, as Unix time.",
+		}, []string{"schedule"}),
+		interval: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spotcheck_schedule_interval_seconds",
+			Help: "The longest gap between consecutive fires of the schedule over the coming year, as of the process start; alerts call a schedule late when its last success is older than twice this.",
 		}, []string{"schedule"}),
 	}
 }

@@ -69,6 +69,7 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 			return nil, fmt.Errorf("schedule %q: %w", sc.Name, err)
 		}
 		s.specs[sc.Name] = spec
+		s.metrics.initSchedule(sc.Name, spec, opts.Now())
 	}
 	return s, nil
 }

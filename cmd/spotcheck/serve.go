@@ -105,7 +105,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	srv := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Config: cfg, Store: store, Monitor: mon, Gatherer: reg, Logger: logger, Now: e.now, Recorded: refresh,
+			Config: cfg, Store: store, Monitor: mon, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Whole requests and responses are bounded too: a bulk import of

@@ -1,0 +1,249 @@
+package monitor
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+
+	"spotcheck/config"
+	"spotcheck/sampling"
+	"spotcheck/storagetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+const testConfig = `
+timezone: Asia/Shanghai
+windows: [30d, 365d]
+industries:
+  - id: textiles
+    name: 纺织服装
+    categories:
+      - {id: garments, name: 服装, tier: general}
+      - {id: childrens-garments, name: 童装, tier: key}
+  - id: agri-inputs
+    name: 农资
+    categories:
+      - {id: pesticides, name: 农药, tier: agri_input}
+      - {id: fertilizers, name: 化肥, tier: agri_input}
+`
+
+func testCfg(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(testConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+var today = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+
+func day(daysAgo int) time.Time { return today.AddDate(0, 0, -daysAgo) }
+
+// snapshotOf builds the snapshot Refresh would take of rollups, after prev.
+func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *Snapshot {
+	s := &Snapshot{
+		AsOf:     today.Add(10 * time.Hour),
+		Today:    today,
+		Rollups:  rollups,
+		Headline: sampling.ComputeRates(rollups, cfg.TierRules(), cfg.RateWindows(), today, sampling.RateOptions{MinBatches: cfg.MinBatches}),
+		Tasks:    map[string]int{"assigned": 12, "tested": 40, "overdue": 3},
+	}
+	s.Exported = export(cfg, prev, s)
+	return s
+}
+
+// TestCollector pins the exposition of a known snapshot (golden file,
+// -update to rewrite) and lints it as promtool check metrics does.
+func TestCollector(t *testing.T) {
+	cfg := testCfg(t)
+	m := New(cfg, nil, time.Now, storagetest.Logger(t))
+	first := snapshotOf(cfg, m.Snapshot(), []sampling.Rollup{
+		{Day: day(0), Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: 30, Failed: 1},
+		{Day: day(40), Tier: "key", Industry: "textiles", Category: "childrens-garments", County: "吴江区", Tested: 20, Failed: 2},
+	})
+	m.snap.Store(first)
+	m.snap.Store(snapshotOf(cfg, first, []sampling.Rollup{
+		{Day: day(0), Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: 34, Failed: 2},
+		{Day: day(40), Tier: "key", Industry: "textiles", Category: "childrens-garments", County: "吴江区", Tested: 20, Failed: 2},
+		{Day: day(1), Tier: "agri_input", Industry: "agri-inputs", Category: "pesticides", County: "吴江区", Tested: 10, Failed: 0},
+		{Day: day(1), Tier: "agri_input", Industry: "agri-inputs", Category: "fertilizers", County: "吴江区", Tested: 8, Failed: 2},
+	}))
+	c := NewCollector(m, 15*time.Second)
+
+	got := exposition(t, c)
+	golden := filepath.Join("testdata", "metrics.golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./monitor -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("collector output differs from %s (go test ./monitor -update rewrites it):\n%s", golden, got)
+	}
+	for _, line := range []string{
+		`spotcheck_results_total{industry="textiles",tier="general"} 4`,
+		`spotcheck_failed_results_total{industry="textiles",tier="general"} 1`,
+		`spotcheck_results_total{industry="agri-inputs",tier="agri_input"} 18`,
+		`spotcheck_results_total{industry="textiles",tier="key"} 0`,
+		`spotcheck_industry_pass_rate_status{industry="textiles",status="missed",tier="key",window="365d"} 1`,
+		`spotcheck_county_pass_rate_ratio{county="吴江区",tier="agri_input",window="30d"} 0.875`,
+		`# HELP spotcheck_window_batches Tested batches in the window. From the in-memory snapshot, refreshed on every write and every 15s.`,
+	} {
+		if !strings.Contains(string(got), line+"\n") {
+			t.Errorf("collector output lacks %q", line)
+		}
+	}
+	problems, err := testutil.CollectAndLint(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// exposition returns c's metrics in the text format, as /metrics shows them.
+func exposition(t *testing.T, c prometheus.Collector) []byte {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	var buf bytes.Buffer
+	for _, f := range families {
+		if _, err := expfmt.MetricFamilyToText(&buf, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+// TestRecordedSince: the result counters follow the growth of the rollups
+// between snapshots, whoever wrote them, and never go down.
+func TestRecordedSince(t *testing.T) {
+	cfg := testCfg(t)
+	general := func(d time.Time, tested, failed int) sampling.Rollup {
+		return sampling.Rollup{Day: d, Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: tested, Failed: failed}
+	}
+	key := func(d time.Time, tested, failed int) sampling.Rollup {
+		return sampling.Rollup{Day: d, Tier: "key", Industry: "textiles", Category: "childrens-garments", County: "吴江区", Tested: tested, Failed: failed}
+	}
+	tests := []struct {
+		name                string
+		before, after       []sampling.Rollup
+		moveDays            int // the second snapshot is this many days later
+		results, failed     float64
+		keyResults, keyFail float64
+	}{
+		{name: "nothing new", before: []sampling.Rollup{general(day(3), 10, 1)}, after: []sampling.Rollup{general(day(3), 10, 1)}},
+		{name: "a row grows", before: []sampling.Rollup{general(day(3), 10, 1)}, after: []sampling.Rollup{general(day(3), 13, 3)}, results: 3, failed: 2},
+		{name: "a new row", after: []sampling.Rollup{general(day(0), 2, 1), key(day(0), 5, 0)}, results: 2, failed: 1, keyResults: 5},
+		{name: "a backdated result", before: []sampling.Rollup{general(day(200), 10, 0)}, after: []sampling.Rollup{general(day(200), 11, 1)}, results: 1, failed: 1},
+		{name: "a retest clears a failure", before: []sampling.Rollup{general(day(3), 10, 2)}, after: []sampling.Rollup{general(day(3), 10, 1)}},
+		{
+			name:   "the window moves past a day while results come in",
+			before: []sampling.Rollup{general(day(364), 50, 5), general(day(0), 1, 0)},
+			// a day later: day(364) has left the 365d window
+			after:    []sampling.Rollup{general(day(0), 4, 1)},
+			moveDays: 1, results: 3, failed: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			empty := &Snapshot{Exported: &Exported{}}
+			base := snapshotOf(cfg, empty, tt.before)
+			next := snapshotOf(cfg, base, tt.after)
+			if tt.moveDays > 0 {
+				next.Today = today.AddDate(0, 0, tt.moveDays)
+				next.Exported = export(cfg, base, next)
+			}
+			got := map[string]Recorded{}
+			for _, r := range next.Exported.Recorded {
+				got[r.Tier+"/"+r.Industry] = r
+			}
+			if g := got["general/textiles"]; g.Results != tt.results || g.Failed != tt.failed {
+				t.Errorf("general/textiles = %v results, %v failed; want %v, %v", g.Results, g.Failed, tt.results, tt.failed)
+			}
+			if g := got["key/textiles"]; g.Results != tt.keyResults || g.Failed != tt.keyFail {
+				t.Errorf("key/textiles = %v results, %v failed; want %v, %v", g.Results, g.Failed, tt.keyResults, tt.keyFail)
+			}
+			if _, ok := got["agri_input/agri-inputs"]; !ok {
+				t.Errorf("no counter for agri_input/agri-inputs, want one at 0 from the configuration")
+			}
+		})
+	}
+	t.Run("first snapshot is the baseline", func(t *testing.T) {
+		first := snapshotOf(cfg, &Snapshot{Exported: &Exported{}}, []sampling.Rollup{general(day(0), 100, 10)})
+		for _, r := range first.Exported.Recorded {
+			if r.Results != 0 || r.Failed != 0 {
+				t.Errorf("first snapshot: %s/%s = %v, %v; want 0, 0", r.Tier, r.Industry, r.Results, r.Failed)
+			}
+		}
+		if len(first.Exported.Recorded) != 3 {
+			t.Errorf("first snapshot has %d counters, want 3 (the configuration's tier and industry pairs)", len(first.Exported.Recorded))
+		}
+	})
+	t.Run("counters accumulate", func(t *testing.T) {
+		s := &Snapshot{Exported: &Exported{}}
+		for _, tested := range []int{1, 3, 3, 7} {
+			s = snapshotOf(cfg, s, []sampling.Rollup{general(day(0), tested, 0)})
+		}
+		for _, r := range s.Exported.Recorded {
+			if r.Tier == "general" && r.Results != 6 {
+				t.Errorf("after growth 1→3→3→7: general results = %v, want 6", r.Results)
+			}
+		}
+	})
+}
+
+// TestGroupRatesMatchRollups: rates grouped from the cells equal those
+// computed from the daily rollups, in every window.
+func TestGroupRatesMatchRollups(t *testing.T) {
+	cfg := testCfg(t)
+	var rollups []sampling.Rollup
+	cats := []struct{ tier, industry, category string }{
+		{"general", "textiles", "garments"}, {"key", "textiles", "childrens-garments"},
+		{"agri_input", "agri-inputs", "pesticides"}, {"agri_input", "agri-inputs", "fertilizers"},
+	}
+	for d := range 400 {
+		for i, c := range cats {
+			for k, county := range []string{"姑苏区", "吴江区", "昆山市"} {
+				if (d+i+k)%7 == 0 {
+					continue // some cells have no batches some days
+				}
+				tested := 1 + (d*3+i+k)%5
+				rollups = append(rollups, sampling.Rollup{Day: day(d), Tier: c.tier, Industry: c.industry, Category: c.category,
+					County: county, Tested: tested, Failed: (d + k) % 2 * (tested / 2)})
+			}
+		}
+	}
+	snap := snapshotOf(cfg, &Snapshot{Exported: &Exported{}}, rollups)
+	for _, by := range []string{sampling.ByIndustry, sampling.ByCounty} {
+		want := sampling.ComputeRates(rollups, cfg.TierRules(), cfg.RateWindows(), today, sampling.RateOptions{By: by, MinBatches: cfg.MinBatches})
+		got := groupRates(cfg, snap.Exported.Cells, today, by)
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("by %s: %d rows from cells, %d from rollups", by, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("by %s, row %d: from cells %+v, from rollups %+v", by, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package monitor
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"spotcheck/sampling"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+// openPlan stores a registry of n garment units and a plan drawing all of
+// them, made on planDay, and returns the plan's tasks.
+func openPlan(t *testing.T, s *storage.Store, n int, planDay time.Time) []sampling.Task {
+	t.Helper()
+	var units []sampling.Unit
+	for i := range n {
+		body := fmt.Sprintf("91320500MA%07d", i)
+		c, err := sampling.CreditCodeCheck(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		units = append(units, sampling.Unit{CreditCode: body + string(c), Enterprise: fmt.Sprintf("企业%d", i),
+			County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"})
+	}
+	if err := s.UpsertUnits(t.Context(), units); err != nil {
+		t.Fatal(err)
+	}
+	ins := []sampling.Inspector{{ID: "I001", Name: "张伟", County: "姑苏区", Industries: []string{"textiles"}}}
+	if err := s.UpsertInspectors(t.Context(), ins); err != nil {
+		t.Fatal(err)
+	}
+	frame, err := s.Frame(t.Context(), "textiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inspectors, err := s.Inspectors(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := sampling.Draw(sampling.DrawSpec{
+		Schedule: "textiles-monthly", Industry: "textiles", NominalTime: planDay, Kind: sampling.KindManual,
+		Categories: map[string]string{"garments": "general"}, Batches: n, InspectorsPerTask: 1,
+		MaxTasksPerInspector: n, Due: planDay.AddDate(0, 0, 30),
+	}, make([]byte, sampling.SeedSize), frame, inspectors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CommitPlan(t.Context(), &plan, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return plan.Tasks
+}
+
+// TestRefreshCountsResults: on every backend, results stored by any writer
+// between two refreshes show in the counters, and the exported rows follow
+// the rollups.
+func TestRefreshCountsResults(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			s := storagetest.Open(t, backend)
+			cfg := testCfg(t)
+			now := time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location)
+			tasks := openPlan(t, s, 6, now.AddDate(0, 0, -2))
+			m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(t))
+			record := func(tasks []sampling.Task, outcome string) {
+				t.Helper()
+				var rs []sampling.Result
+				for _, task := range tasks {
+					r := sampling.Result{TaskID: task.ID, Outcome: outcome, TestedOn: "2026-11-27"}
+					if outcome == sampling.OutcomeFail {
+						r.FailedItems = "纤维含量"
+					}
+					rs = append(rs, r)
+				}
+				if _, err := s.RecordResults(t.Context(), rs, Today(now, cfg.Location)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			record(tasks[:2], sampling.OutcomePass) // before the first refresh: the baseline
+			if err := m.Refresh(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			record(tasks[2:5], sampling.OutcomePass)
+			record(tasks[5:], sampling.OutcomeFail)
+			if err := m.Refresh(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			got := string(exposition(t, NewCollector(m, time.Minute)))
+			for _, want := range []string{
+				`spotcheck_results_total{industry="textiles",tier="general"} 4`,
+				`spotcheck_failed_results_total{industry="textiles",tier="general"} 1`,
+				`spotcheck_window_batches{category="garments",county="姑苏区",industry="textiles",tier="general",window="30d"} 6`,
+				`spotcheck_industry_pass_rate_ratio{industry="textiles",tier="general",window="30d"} 0.8333333333333334`,
+				`spotcheck_county_pass_rate_ratio{county="姑苏区",tier="general",window="365d"} 0.8333333333333334`,
+				`spotcheck_tasks{state="tested"} 6`,
+			} {
+				if !strings.Contains(got, want+"\n") {
+					t.Errorf("after 4 results between refreshes, /metrics lacks %s", want)
+				}
+			}
+		})
+	}
+}
