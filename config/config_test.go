@@ -92,6 +92,7 @@ func checkFull(t *testing.T, c *Config) {
 			Due:                  Duration(30 * day),
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
+			Overlap:              OverlapBuffer,
 		}},
 	}
 	if got, w := summarize(c), summarize(want); !reflect.DeepEqual(got, w) {
@@ -297,6 +298,10 @@ var badFiles = map[string][]string{
 		`enums.bad.yaml:13: schedules[0].risk_weights.D: weight 0 must be positive`,
 	},
 	"many.bad.yaml": manyProblems,
+	"overlap.bad.yaml": {
+		`overlap.bad.yaml:10: schedules[0].overlap: unknown policy "queue" (want buffer or skip)`,
+		`overlap.bad.yaml:11: duration "-1h"`,
+	},
 }
 
 // manyProblems are all the problems of many.bad.yaml, one string each.
@@ -503,6 +508,8 @@ func TestScheduleDefaults(t *testing.T) {
 		{"MinPerStratum", s.MinPerStratum, 0},
 		{"MaxTasksPerInspector", s.MaxTasksPerInspector, 0},
 		{"CrossCounty", s.CrossCounty, false},
+		{"Overlap", s.Overlap, OverlapBuffer},
+		{"Deadline", s.Deadline, Duration(0)},
 	}
 	for _, ck := range checks {
 		if !reflect.DeepEqual(ck.got, ck.want) {
