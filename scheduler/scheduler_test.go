@@ -69,7 +69,7 @@ func TestLoopMakesEachFireOnce(t *testing.T) {
 		store := storagetest.Open(t, storage.SQLite)
 		seed(t, store)
 		start := time.Now()
-		sched, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+		sched, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 					t.Fatal(err)
 				}
 				// With a grace of 2s, the fire 5s ago is late too.
-				sched, err := scheduler.New(newConfig(t, tt.policy), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Grace: 2 * time.Second})
+				sched, err := scheduler.New(newConfig(t, tt.policy), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now, Grace: 2 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -180,7 +180,7 @@ func TestReplicasFireOnce(t *testing.T) {
 					}
 					seed(t, store)
 				}
-				s, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+				s, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -132,7 +132,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		case state.Paused:
 			f.Status, f.Message = FireSkipped, "schedule "+state.describe()
 		case !manual:
-			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil); err != nil {
+			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != FireFailed); err != nil {
 				return Settled{}, err
 			}
 		}
