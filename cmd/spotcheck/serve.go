@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -51,6 +52,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
+	release, err := store.ClaimServe(fmt.Sprintf("spotcheck serve (pid %d, since %s)", os.Getpid(), e.now().Format(time.RFC3339)))
+	if err != nil {
+		return err
+	}
+	defer release()
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
 		if err := store.UpsertUnits(ctx, units); err != nil {
@@ -79,9 +85,14 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 			logger.Warn("refresh snapshot", "err", err)
 		}
 	}
+	hold, err := holdPlanHook(e, logger)
+	if err != nil {
+		return err
+	}
+	// The scheduler reads the database's clock, which all replicas share.
 	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
-		Now:    e.now,
-		OnPlan: func(ctx context.Context, _ sampling.Plan) { refresh(ctx) },
+		OnPlan:       func(ctx context.Context, _ sampling.Plan) { refresh(ctx) },
+		BeforeCommit: hold,
 	})
 	if err != nil {
 		return badInput(err)
