@@ -159,15 +159,15 @@ const maxWait = time.Minute
 func (s *Scheduler) loop(ctx, makings context.Context, sc *config.Schedule) {
 	logger := s.logger.With("schedule", sc.Name)
 	spec := s.specs[sc.Name]
-	var start time.Time // the first reading of the clock
+	var start time.Time // when replicas first ran the schedule
 	failures := 0
 	for {
 		began := time.Now() // for elapsed time only: fire times come from s.now
 		now, err := s.now(ctx)
+		if err == nil && start.IsZero() {
+			start, err = s.store.StartSchedule(ctx, sc.Name, s.opts.Now)
+		}
 		if err == nil {
-			if start.IsZero() {
-				start = now
-			}
 			err = s.tick(ctx, makings, sc, now, start)
 		}
 		wait := maxWait
@@ -204,8 +204,9 @@ func (s *Scheduler) now(ctx context.Context) (time.Time, error) {
 }
 
 // tick reads the ledger, settles the schedule's due fires and updates its
-// metrics. A schedule new to the ledger starts with the fires from start
-// on: cron times have whole seconds, so a fire at start is included.
+// metrics. A schedule with no fires in the ledger starts with the fires
+// from start, when replicas first ran it: cron times have whole seconds, so
+// a fire at start is included.
 func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now, start time.Time) error {
 	last, err := s.store.LastFires(ctx)
 	if err != nil {

@@ -92,3 +92,27 @@ func (s *Store) SetPaused(ctx context.Context, schedule string, paused bool, rea
 	}
 	return before, after, nil
 }
+
+// StartSchedule returns when replicas first ran schedule, recording now
+// (the database's time when now is nil) if none did before. A schedule with
+// no fires in the ledger starts from there: replicas that start at
+// different times agree on its first fire, even while another replica
+// holds that fire's plan open.
+func (s *Store) StartSchedule(ctx context.Context, schedule string, now func() time.Time) (time.Time, error) {
+	var at any
+	if now != nil {
+		at = now().UTC()
+	}
+	var started time.Time
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schedule_starts (schedule, started_at)
+			VALUES (?, COALESCE(?, `+nowSQL(tx.DriverName())+`)) ON CONFLICT (schedule) DO NOTHING`), schedule, at); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &started, tx.Rebind(`SELECT started_at FROM schedule_starts WHERE schedule = ?`), schedule)
+	})
+	if err != nil {
+		return started, fmt.Errorf("start schedule %s: %w", schedule, err)
+	}
+	return started, nil
+}

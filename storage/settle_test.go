@@ -374,3 +374,22 @@ func TestClaimServe(t *testing.T) {
 		again()
 	}
 }
+
+// TestStartSchedule: the first replica to run a schedule records its start;
+// later ones get the same.
+func TestStartSchedule(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		first, err := s.StartSchedule(t.Context(), schedule, clockAt(nominal))
+		if err != nil || !first.Equal(nominal) {
+			t.Fatalf("StartSchedule() = %v, %v; want %v", first, err, nominal)
+		}
+		later, err := s.StartSchedule(t.Context(), schedule, nil)
+		if err != nil || !later.Equal(nominal) {
+			t.Errorf("StartSchedule() again = %v, %v; want the first start %v", later, err, nominal)
+		}
+		other, err := s.StartSchedule(t.Context(), "other", nil)
+		if err != nil || time.Since(other) > time.Minute {
+			t.Errorf("StartSchedule(other) = %v, %v; want the database's time now", other, err)
+		}
+	})
+}

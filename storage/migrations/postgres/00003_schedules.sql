@@ -6,6 +6,14 @@
 ALTER TABLE fires ADD COLUMN started_at TIMESTAMPTZ;
 CREATE INDEX fires_schedule_status ON fires (schedule, status, nominal_time);
 
+-- When replicas first ran each schedule: a schedule with no fires in the
+-- ledger starts from here, so that replicas starting at different times
+-- agree on its first fire.
+CREATE TABLE schedule_starts (
+    schedule   TEXT PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL
+);
+
 -- Pause state of each schedule, shared by every replica. A schedule without
 -- a row is active.
 CREATE TABLE schedule_states (
@@ -18,5 +26,6 @@ CREATE TABLE schedule_states (
 
 -- +goose Down
 DROP TABLE schedule_states;
+DROP TABLE schedule_starts;
 DROP INDEX fires_schedule_status;
 ALTER TABLE fires DROP COLUMN started_at;
