@@ -243,6 +243,9 @@ func cmdScheduleHistory(ctx context.Context, args []string, e env) error {
 		}
 		return writeJSON(e.stdout, fires)
 	}
+	if len(fires) == 0 {
+		fmt.Fprintf(e.stderr, "no fires of %s in the ledger yet\n", sc.Name)
+	}
 	t := newTable(e.stdout, "NOMINAL TIME", "KIND", "STATUS", "RECORDED AT", "LAG", "BY", "MESSAGE")
 	for _, f := range fires {
 		lag := "-"
