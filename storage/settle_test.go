@@ -36,6 +36,35 @@ func maker(t *testing.T, s *storage.Store, kind string, at time.Time) func(conte
 	return func(context.Context) (sampling.Plan, error) { return drawPlan(t, s, kind, at, 3), nil }
 }
 
+// replicas opens n stores, each with a connection pool of its own, on a
+// fresh database of backend, migrated and seeded with a registry.
+func replicas(t *testing.T, backend string, n int) []*storage.Store {
+	t.Helper()
+	return openPools(t, storagetest.URL(t, backend), n, true)
+}
+
+// openPools opens n stores on url, closed when the test ends; with seed the
+// first migrates the database and stores a registry.
+func openPools(t *testing.T, url string, n int, seed bool) []*storage.Store {
+	t.Helper()
+	var stores []*storage.Store
+	for range n {
+		s, err := storage.Open(t.Context(), url, storagetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	if seed {
+		if err := stores[0].Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		seedRegistry(t, stores[0], 20)
+	}
+	return stores
+}
+
 func claim(kind string, at time.Time) storage.Claim {
 	return storage.Claim{Schedule: schedule, NominalTime: at, Kind: kind, Status: storage.FireMade}
 }
@@ -213,20 +242,8 @@ func TestOverlapByLedger(t *testing.T) {
 // skip it records its fire as skipped at once, with buffer it waits (here
 // until its lock wait runs out). The held plan then commits whole.
 func TestOverlapLive(t *testing.T) {
-	url := storagetest.URL(t, storage.Postgres)
-	open := func() *storage.Store {
-		s, err := storage.Open(t.Context(), url, storagetest.Logger(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	a, b := open(), open()
-	if err := a.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	seedRegistry(t, a, 20)
+	stores := replicas(t, storage.Postgres, 2)
+	a, b := stores[0], stores[1]
 
 	holding, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
@@ -287,22 +304,7 @@ func TestOverlapLive(t *testing.T) {
 func TestSettleReplicas(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
-			url := storagetest.URL(t, backend)
-			var stores []*storage.Store
-			for i := range 4 {
-				s, err := storage.Open(t.Context(), url, storagetest.Logger(t))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				if i == 0 {
-					if err := s.Migrate(t.Context()); err != nil {
-						t.Fatal(err)
-					}
-					seedRegistry(t, s, 20)
-				}
-				stores = append(stores, s)
-			}
+			stores := replicas(t, backend, 4)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			fresh, ids := 0, map[int64]bool{}
@@ -349,16 +351,8 @@ func TestDatabaseClock(t *testing.T) {
 // TestClaimServe: a second serve on one SQLite file is refused, naming the
 // first; once released, the file can be claimed again.
 func TestClaimServe(t *testing.T) {
-	url := "sqlite:" + filepath.Join(t.TempDir(), "spotcheck.db")
-	open := func() *storage.Store {
-		s, err := storage.Open(t.Context(), url, storagetest.Logger(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	first, second := open(), open()
+	stores := openPools(t, "sqlite:"+filepath.Join(t.TempDir(), "spotcheck.db"), 2, false)
+	first, second := stores[0], stores[1]
 	release, err := first.ClaimServe("pid 1 on host-a")
 	if err != nil {
 		t.Fatal(err)
