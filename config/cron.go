@@ -110,6 +110,19 @@ func (c *Cron) Next(t time.Time) time.Time {
 	return time.Time{}
 }
 
+// Upcoming returns the next n fire times after t, fewer when the spec stops
+// firing.
+func (c *Cron) Upcoming(t time.Time, n int) []time.Time {
+	var out []time.Time
+	for range n {
+		if t = c.Next(t); t.IsZero() {
+			break
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 // repeated reports whether wall time w, in the zone period that begins at
 // start, also occurred in the period before it: clocks went back at start.
 func (c *Cron) repeated(w time.Time, start time.Time) bool {

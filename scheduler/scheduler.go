@@ -55,6 +55,13 @@ type Scheduler struct {
 	opts    Options
 	metrics *metrics
 	specs   map[string]*config.Cron
+	// slots bounds the plans this replica makes at once: a making holds a
+	// connection for its transaction and reads the registry on another, so
+	// unbounded makings (many schedules firing together) could take every
+	// connection of the pool and wait for one forever. On SQLite, whose
+	// writers take turns anyway, makings queue here rather than on the
+	// database's busy timeout.
+	slots chan struct{}
 
 	mu    sync.Mutex
 	stop  context.CancelFunc // stops new fires
@@ -74,8 +81,12 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	if opts.StopTimeout == 0 {
 		opts.StopTimeout = 10 * time.Second
 	}
+	slots := 4 // of PostgreSQL's pool of 10 connections
+	if store != nil && store.Dialect() == storage.SQLite {
+		slots = 1
+	}
 	s := &Scheduler{cfg: cfg, store: store, logger: logger.With("component", "scheduler"), opts: opts,
-		metrics: newMetrics(reg), specs: map[string]*config.Cron{}}
+		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots)}
 	for _, sc := range cfg.Schedules {
 		spec, err := config.ParseCron(sc.Cron, sc.Location)
 		if err != nil {
@@ -93,14 +104,7 @@ func (s *Scheduler) Next(name string, t time.Time, n int) []time.Time {
 	if spec == nil {
 		return nil
 	}
-	var out []time.Time
-	for range n {
-		if t = spec.Next(t); t.IsZero() {
-			break
-		}
-		out = append(out, t)
-	}
-	return out
+	return spec.Upcoming(t, n)
 }
 
 // Start begins making plans, one goroutine per schedule, until Stop or
@@ -223,6 +227,9 @@ func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now,
 		s.metrics.missed.WithLabelValues(sc.Name).Add(float64(dropped))
 	}
 	for _, a := range actions {
+		if ctx.Err() != nil {
+			return ctx.Err() // stopping: no new fires
+		}
 		if err := s.settle(ctx, makings, sc, a, now); err != nil {
 			return err
 		}

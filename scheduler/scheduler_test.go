@@ -235,3 +235,37 @@ func TestDrawFailureIsRecorded(t *testing.T) {
 		t.Errorf("ledger = %+v, want one failed fire with a message", fires)
 	}
 }
+
+// TestManySchedulesAtOnce: a dozen schedules firing at the same moment all
+// make their plans; makings do not take every connection of the pool and
+// wait for one another.
+func TestManySchedulesAtOnce(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			store := storagetest.Open(t, backend)
+			seed(t, store)
+			cfg := newConfig(t, "latest")
+			for i := range 11 {
+				sc := cfg.Schedules[0]
+				sc.Name = fmt.Sprintf("textiles-%d", i)
+				cfg.Schedules = append(cfg.Schedules, sc)
+			}
+			s, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			nominal := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+			var wg sync.WaitGroup
+			for _, sc := range cfg.Schedules {
+				wg.Go(func() {
+					if _, made, err := s.Fire(ctx, sc.Name, sampling.KindScheduled, nominal, "", false); err != nil || !made {
+						t.Errorf("Fire(%s) = %v, %v; want made", sc.Name, made, err)
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}

@@ -90,6 +90,12 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string,
 	if hook := s.opts.BeforeCommit; hook != nil {
 		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }
 	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		return storage.Settled{}, ctx.Err()
+	}
 	ind := s.cfg.Industry(sc.Industry)
 	return s.store.Settle(ctx, c, func(ctx context.Context) (sampling.Plan, error) {
 		return s.draw(ctx, sc, ind, kind, nominal)

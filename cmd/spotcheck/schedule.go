@@ -73,13 +73,7 @@ func cmdSchedules(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		v := scheduleView{Name: sc.Name, Industry: sc.Industry, Cron: sc.Cron, Timezone: sc.Location.String(),
-			CatchUp: sc.CatchUp, Overlap: sc.Overlap, NextFires: []time.Time{}, Recent: map[string]int{}}
-		for t, i := now, 0; i < *next; i++ {
-			if t = spec.Next(t); t.IsZero() {
-				break
-			}
-			v.NextFires = append(v.NextFires, t)
-		}
+			CatchUp: sc.CatchUp, Overlap: sc.Overlap, NextFires: append([]time.Time{}, spec.Upcoming(now, *next)...), Recent: map[string]int{}}
 		if f, ok := last[sc.Name]; ok {
 			f.NominalTime, f.RecordedAt = f.NominalTime.In(sc.Location), f.RecordedAt.In(sc.Location)
 			v.LastFire = &f
