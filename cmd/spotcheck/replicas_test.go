@@ -145,6 +145,7 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 // is killed mid-run; both are restarted. Every fire of the run has exactly
 // one ledger row, with one whole plan or the reason there is none.
 func TestReplicasOnePlanPerFire(t *testing.T) {
+	t.Parallel() // a process of its own on a database of its own
 	db := storagetest.URL(t, storage.Postgres)
 	bin := buildBinary(t)
 	cfg := setUpService(t, db)
@@ -186,6 +187,7 @@ func TestReplicasOnePlanPerFire(t *testing.T) {
 // back the fires it missed are settled by the catch-up policy (latest: the
 // newest made, the rest recorded as missed). Nothing is half-written.
 func TestDatabaseOutage(t *testing.T) {
+	t.Parallel() // a process of its own on a database of its own
 	db := storagetest.URL(t, storage.Postgres)
 	u, err := url.Parse(db)
 	if err != nil {
@@ -263,6 +265,7 @@ func TestDatabaseOutage(t *testing.T) {
 // plan that commits within the stop timeout is kept whole, one that does not
 // is rolled back; either way serve exits 0 and no plan is half-written.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel() // a process of its own on a database of its own
 	bin := buildBinary(t)
 	for _, tt := range []struct {
 		name string
@@ -273,6 +276,7 @@ func TestGracefulShutdown(t *testing.T) {
 		{"plan rolls back", "60s", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			db := storagetest.URL(t, storage.SQLite)
 			cfg := setUpService(t, db)
 			r := startServe(t, "serve", bin, db, cfg, envHoldPlan+"="+tt.hold)
