@@ -157,3 +157,49 @@ func TestCronByClockKeepsItsPace(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCronAcrossDST checks that for any accepted spec, fire times strictly
+// increase through New York's and Lord Howe's changes of 2026, and that a
+// spec naming its hours never fires twice at one wall time.
+func FuzzCronAcrossDST(f *testing.F) {
+	for _, s := range []string{"30 2 * * *", "30 1 * * *", "*/30 * * * *", "0 */2 * * *", "15,45 1,2 * * *", "0 0 * * 0", "@daily", "*/7 */3 * * * *"} {
+		f.Add(s)
+	}
+	var zones []*time.Location
+	for _, name := range []string{"America/New_York", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		zones = append(zones, loc)
+	}
+	days := []time.Time{time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 4, 4, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)}
+	f.Fuzz(func(t *testing.T, spec string) {
+		for _, loc := range zones {
+			c, err := ParseCron(spec, loc)
+			if err != nil {
+				return
+			}
+			for _, day := range days {
+				seen := map[string]bool{}
+				at := day
+				for range 500 {
+					next := c.Next(at)
+					if next.IsZero() || next.Sub(day) > 72*time.Hour {
+						break
+					}
+					if !next.After(at) {
+						t.Fatalf("ParseCron(%q, %s).Next(%v) = %v, want a later time", spec, loc, at, next)
+					}
+					wall := next.Format("2006-01-02 15:04:05")
+					if !c.byClock && seen[wall] {
+						t.Fatalf("ParseCron(%q, %s) fires twice at wall time %s", spec, loc, wall)
+					}
+					seen[wall] = true
+					at = next
+				}
+			}
+		}
+	})
+}
