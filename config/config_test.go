@@ -95,6 +95,8 @@ func checkFull(t *testing.T, c *Config) {
 			Due:                  Duration(30 * day),
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
+			Overlap:              OverlapBuffer,
+			Deadline:             Duration(time.Hour),
 		}, {
 			// Defaults fill in what the second schedule leaves out.
 			Name:              "textiles-weekly",
@@ -109,6 +111,7 @@ func checkFull(t *testing.T, c *Config) {
 			Due:               Duration(30 * day),
 			CatchUp:           CatchUpLatest,
 			MaxCatchUp:        10,
+			Overlap:           OverlapBuffer,
 		}},
 		Notifications: Notifications{
 			Default:    &Webhook{URL: "https://oapi.dingtalk.com/robot/send?access_token=abc", Format: FormatDingTalk, Secret: "SECabc"},
@@ -321,6 +324,10 @@ var badFiles = map[string][]string{
 		`enums.bad.yaml:13: schedules[0].risk_weights.D: weight 0 must be positive`,
 	},
 	"many.bad.yaml": manyProblems,
+	"overlap.bad.yaml": {
+		`overlap.bad.yaml:10: schedules[0].overlap: unknown policy "queue" (want buffer or skip)`,
+		`overlap.bad.yaml:11: duration "-1h"`,
+	},
 }
 
 // manyProblems are all the problems of many.bad.yaml, one string each.
@@ -583,6 +590,8 @@ func TestScheduleDefaults(t *testing.T) {
 		{"MinPerStratum", s.MinPerStratum, 0},
 		{"MaxTasksPerInspector", s.MaxTasksPerInspector, 0},
 		{"CrossCounty", s.CrossCounty, false},
+		{"Overlap", s.Overlap, OverlapBuffer},
+		{"Deadline", s.Deadline, Duration(0)},
 	}
 	for _, ck := range checks {
 		if !reflect.DeepEqual(ck.got, ck.want) {
@@ -763,11 +772,11 @@ func TestParseCron(t *testing.T) {
 		{"@yearly", shanghai,
 			time.Date(2026, 11, 28, 10, 0, 0, 0, shanghai),
 			time.Date(2027, 1, 1, 0, 0, 0, 0, shanghai)},
-		// 02:30 does not exist on 2026-03-08 in New York; cron skips to
-		// the next day that has it.
+		// 02:30 does not exist on 2026-03-08 in New York; the fire runs
+		// once at the end of the gap (cron_dst_test.go has the rest).
 		{"30 2 * * *", newYork,
 			time.Date(2026, 3, 7, 12, 0, 0, 0, newYork),
-			time.Date(2026, 3, 9, 2, 30, 0, 0, newYork)},
+			time.Date(2026, 3, 8, 3, 0, 0, 0, newYork)},
 		{"  0 9 * * 1  ", shanghai,
 			time.Date(2026, 11, 28, 10, 0, 0, 0, shanghai), // Saturday
 			time.Date(2026, 11, 30, 9, 0, 0, 0, shanghai)},

@@ -52,8 +52,8 @@ func (m *metrics) initSchedule(name string, spec cron.Schedule, now time.Time) {
 	}
 	m.missed.WithLabelValues(name)
 	for _, kind := range []string{sampling.KindScheduled, sampling.KindCatchUp, sampling.KindManual} {
-		for _, outcome := range []string{storage.FireMade, "duplicate", storage.FireMissed, storage.FireFailed, "error"} {
-			m.runs.WithLabelValues(name, kind, outcome)
+		for _, result := range []string{storage.FireMade, "duplicate", storage.FireMissed, storage.FireFailed, storage.FireSkipped, "error"} {
+			m.runs.WithLabelValues(name, kind, result)
 		}
 	}
 }

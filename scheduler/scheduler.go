@@ -1,6 +1,8 @@
 // Package scheduler turns the fires of configured cron schedules into plans,
 // exactly once per fire across any number of replicas: the storage fire
-// ledger's unique key is the guard, robfig/cron only computes fire times.
+// ledger's unique key is the guard, and every fire ends up in it as made,
+// missed, failed or skipped. robfig/cron only parses specs and computes fire
+// times (through config.Cron, which handles daylight saving).
 package scheduler
 
 import (
@@ -14,7 +16,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/robfig/cron/v3"
 
 	"spotcheck/config"
 	"spotcheck/sampling"
@@ -23,53 +24,82 @@ import (
 
 // Options tune a Scheduler; the zero value is usable.
 type Options struct {
-	// Now is the clock; time.Now when nil.
+	// Now is the clock that decides which fires are due and stamps the
+	// ledger. When nil it is the database's clock, so that replicas agree
+	// whatever their own clocks say.
 	Now func() time.Time
 	// Rand is the source of plan seeds; crypto/rand when nil.
 	Rand io.Reader
 	// Grace is how late a fire may be handled and still count as on time;
 	// one minute when zero.
 	Grace time.Duration
+	// StopTimeout bounds how long Stop lets a plan being made commit
+	// before rolling it back; ten seconds when zero.
+	StopTimeout time.Duration
 	// OnPlan is called after a plan is committed, from the scheduler's
 	// goroutine or from Fire's caller.
 	OnPlan func(ctx context.Context, p sampling.Plan)
+	// BeforeCommit, when set, runs inside each plan's transaction after the
+	// plan is written and before it commits; an error rolls it back. It is
+	// a hook for tests that stop a replica while it holds a plan open.
+	BeforeCommit func(ctx context.Context, schedule string, nominal time.Time) error
 }
 
-// Scheduler makes the plans of the configured schedules.
+// Scheduler makes the plans of the configured schedules. Each schedule has
+// a goroutine that waits for its next fire, reads the ledger, decides with
+// Decide and settles each due fire through storage.Store.Settle.
 type Scheduler struct {
 	cfg     *config.Config
 	store   *storage.Store
 	logger  *slog.Logger
 	opts    Options
 	metrics *metrics
-	specs   map[string]cron.Schedule
+	specs   map[string]*config.Cron
+	// slots bounds the plans this replica makes at once: a making holds a
+	// connection for its transaction and reads the registry on another, so
+	// unbounded makings (many schedules firing together) could take every
+	// connection of the pool and wait for one forever. On SQLite, whose
+	// writers take turns anyway, makings queue here rather than on the
+	// database's busy timeout.
+	slots chan struct{}
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu    sync.Mutex
+	stop  context.CancelFunc // stops new fires
+	abort context.CancelFunc // rolls back plans being made
+	done  chan struct{}
 }
 
 // New returns a scheduler for cfg's schedules that records into store and
 // registers its metrics on reg. cfg must have been validated.
 func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, logger *slog.Logger, opts Options) (*Scheduler, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
 	if opts.Grace == 0 {
 		opts.Grace = time.Minute
 	}
+	if opts.StopTimeout == 0 {
+		opts.StopTimeout = 10 * time.Second
+	}
+	slots := 4 // of PostgreSQL's pool of 10 connections
+	if store != nil && store.Dialect() == storage.SQLite {
+		slots = 1
+	}
+	// The interval metric is computed once, from the injected clock or the
+	// local one: it describes the spec, not a moment of the ledger.
+	start := time.Now()
+	if opts.Now != nil {
+		start = opts.Now()
+	}
 	s := &Scheduler{cfg: cfg, store: store, logger: logger.With("component", "scheduler"), opts: opts,
-		metrics: newMetrics(reg), specs: map[string]cron.Schedule{}}
+		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots)}
 	for _, sc := range cfg.Schedules {
 		spec, err := config.ParseCron(sc.Cron, sc.Location)
 		if err != nil {
 			return nil, fmt.Errorf("schedule %q: %w", sc.Name, err)
 		}
 		s.specs[sc.Name] = spec
-		s.metrics.initSchedule(sc.Name, spec, opts.Now())
+		s.metrics.initSchedule(sc.Name, spec, start)
 	}
 	return s, nil
 }
@@ -81,144 +111,137 @@ func (s *Scheduler) Next(name string, t time.Time, n int) []time.Time {
 	if spec == nil {
 		return nil
 	}
-	var out []time.Time
-	for range n {
-		t = spec.Next(t)
-		out = append(out, t)
-	}
-	return out
+	return spec.Upcoming(t, n)
 }
 
-// Start begins making plans in a goroutine that runs until Stop or until ctx
-// is done. It returns at once.
+// Start begins making plans, one goroutine per schedule, until Stop or
+// until ctx is done. It returns at once.
 func (s *Scheduler) Start(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done != nil {
 		return
 	}
-	ctx, s.cancel = context.WithCancel(ctx)
+	var loops, makings context.Context
+	loops, s.stop = context.WithCancel(ctx)
+	// A plan being made outlives Stop's cancellation by up to StopTimeout.
+	makings, s.abort = context.WithCancel(context.WithoutCancel(ctx))
 	s.done = make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range s.cfg.Schedules {
+		sc := &s.cfg.Schedules[i]
+		wg.Go(func() { s.loop(loops, makings, sc) })
+	}
 	go func() {
-		defer close(s.done)
-		s.loop(ctx)
+		wg.Wait()
+		close(s.done)
 	}()
 }
 
-// Stop stops the loop and waits for it: a plan being made is committed or
-// rolled back first. Stop may be called more than once.
+// Stop stops new fires and waits for the loops: a plan being made commits
+// within StopTimeout or is rolled back, so that it is whole or absent. Stop
+// may be called more than once.
 func (s *Scheduler) Stop() {
 	s.mu.Lock()
-	cancel, done := s.cancel, s.done
+	stop, abort, done := s.stop, s.abort, s.done
 	s.mu.Unlock()
-	if cancel == nil {
+	if stop == nil {
 		return
 	}
-	cancel()
-	<-done
+	stop()
+	timer := time.NewTimer(s.opts.StopTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		s.logger.Warn("plan still being made at the stop timeout; rolling it back", "timeout", s.opts.StopTimeout)
+		abort()
+		<-done
+	}
+	abort()
 }
 
-// maxWait bounds a sleep of the loop, so that suspend, clock jumps and a
-// database that comes back are noticed within a minute.
+// maxWait bounds a sleep of the loop, so that suspend, clock jumps, pause
+// changes and a database that comes back are noticed within a minute.
 const maxWait = time.Minute
 
-func (s *Scheduler) loop(ctx context.Context) {
-	start := s.opts.Now()
-	after := map[string]time.Time{}
-	for _, sc := range s.cfg.Schedules {
-		// A schedule new to the ledger starts with the fires from now on;
-		// cron times have whole seconds, so a fire at start is included.
-		after[sc.Name] = start.Add(-time.Second)
-	}
-	loaded := false
+// loop handles the fires of one schedule until ctx is done; plans are made
+// under makings, which Stop cancels only after its timeout.
+func (s *Scheduler) loop(ctx, makings context.Context, sc *config.Schedule) {
+	logger := s.logger.With("schedule", sc.Name)
+	spec := s.specs[sc.Name]
+	var start time.Time // when replicas first ran the schedule
+	failures := 0
 	for {
-		now := s.opts.Now()
-		if err := s.tick(ctx, now, after, !loaded); err != nil {
+		began := time.Now() // for elapsed time only: fire times come from s.now
+		now, err := s.now(ctx)
+		if err == nil && start.IsZero() {
+			start, err = s.store.StartSchedule(ctx, sc.Name, s.opts.Now)
+		}
+		if err == nil {
+			err = s.tick(ctx, makings, sc, now, start)
+		}
+		wait := maxWait
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			s.logger.Error("scheduler tick", "err", err)
+			failures++
+			wait = backoff(failures)
+			logger.Error("scheduler tick failed", "err", err, "attempt", failures, "retry_in", wait)
 		} else {
-			loaded = true
-		}
-		wait := maxWait
-		for _, sc := range s.cfg.Schedules {
-			if next := s.specs[sc.Name].Next(now); !next.IsZero() {
-				wait = min(wait, next.Sub(now))
+			failures = 0
+			if next := spec.Next(now); !next.IsZero() {
+				wait = min(wait, next.Sub(now)-time.Since(began))
 			}
 		}
-		timer := time.NewTimer(max(wait, 10*time.Millisecond))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if wait > 0 && !sleep(ctx, wait) || ctx.Err() != nil {
 			return
-		case <-timer.C:
 		}
 	}
 }
 
-// tick reads the ledger and handles every schedule's due fires. On the first
-// successful tick, a schedule's ledger history decides where it resumes, so
-// fires missed while down follow the catch-up policy.
-func (s *Scheduler) tick(ctx context.Context, now time.Time, after map[string]time.Time, first bool) error {
+// backoff is the wait before retry number attempt: 1s doubling to 15s.
+func backoff(attempt int) time.Duration {
+	return min(time.Second<<min(attempt-1, 4), 15*time.Second)
+}
+
+// now reads the scheduler's clock.
+func (s *Scheduler) now(ctx context.Context) (time.Time, error) {
+	if s.opts.Now != nil {
+		return s.opts.Now(), nil
+	}
+	return s.store.Now(ctx)
+}
+
+// tick reads the ledger, settles the schedule's due fires and updates its
+// metrics. A schedule with no fires in the ledger starts with the fires
+// from start, when replicas first ran it: cron times have whole seconds, so
+// a fire at start is included.
+func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now, start time.Time) error {
 	last, err := s.store.LastFires(ctx)
 	if err != nil {
 		return err
 	}
-	successes, err := s.store.LastSuccesses(ctx)
-	if err != nil {
-		return err
+	after := start.Add(-time.Second)
+	if f, ok := last[sc.Name]; ok {
+		after = f.NominalTime
 	}
-	for name, t := range successes {
-		s.metrics.lastSuccess.WithLabelValues(name).Set(float64(t.Unix()))
+	spec := s.specs[sc.Name]
+	actions, dropped := Decide(now, spec, after, sc.CatchUp, sc.MaxCatchUp, s.opts.Grace)
+	if dropped > 0 {
+		s.logger.Warn("fires too old to record", "schedule", sc.Name, "count", dropped, "after", after)
+		s.metrics.missed.WithLabelValues(sc.Name).Add(float64(dropped))
 	}
-	for _, sc := range s.cfg.Schedules {
-		if f, ok := last[sc.Name]; ok && (first || f.NominalTime.After(after[sc.Name])) {
-			after[sc.Name] = f.NominalTime
+	for _, a := range actions {
+		if ctx.Err() != nil {
+			return ctx.Err() // stopping: no new fires
 		}
-		actions, dropped := Decide(now, s.specs[sc.Name], after[sc.Name], sc.CatchUp, sc.MaxCatchUp, s.opts.Grace)
-		if dropped > 0 {
-			s.logger.Warn("fires too old to record", "schedule", sc.Name, "count", dropped)
-			s.metrics.missed.WithLabelValues(sc.Name).Add(float64(dropped))
-		}
-		for _, a := range actions {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err := s.apply(ctx, &sc, a); err != nil {
-				return err
-			}
-			after[sc.Name] = a.Nominal
-		}
-		if next := s.specs[sc.Name].Next(now); !next.IsZero() {
-			s.metrics.nextFire.WithLabelValues(sc.Name).Set(float64(next.Unix()))
-		}
-	}
-	return nil
-}
-
-// apply carries out one action. Only errors reaching the database are
-// returned; a draw that cannot be made is recorded as a failed fire.
-func (s *Scheduler) apply(ctx context.Context, sc *config.Schedule, a Action) error {
-	if !a.Make {
-		ok, err := s.store.RecordFire(ctx, storage.Fire{Schedule: sc.Name, NominalTime: a.Nominal, Kind: a.Kind, Status: storage.FireMissed,
-			Message: fmt.Sprintf("missed while the service was down; catch_up policy %q", sc.CatchUp)})
-		if err != nil {
+		if err := s.settle(ctx, makings, sc, a, now); err != nil {
 			return err
 		}
-		if ok {
-			s.logger.Warn("fire missed", "schedule", sc.Name, "nominal_time", a.Nominal, "policy", sc.CatchUp)
-			s.metrics.missed.WithLabelValues(sc.Name).Inc()
-			s.metrics.runs.WithLabelValues(sc.Name, a.Kind, storage.FireMissed).Inc()
-		}
-		return nil
 	}
-	_, _, err := s.Fire(ctx, sc.Name, a.Kind, a.Nominal, "", false)
-	var df *DrawError
-	if errors.As(err, &df) {
-		return nil // recorded and logged by Fire
-	}
-	return err
+	return s.updateGauges(ctx, sc, now)
 }
 
 // DrawError reports a fire whose plan could not be drawn, such as too few
@@ -231,51 +254,42 @@ func (e *DrawError) Unwrap() error { return e.Err }
 // ErrUnknownSchedule reports a schedule name that the configuration lacks.
 var ErrUnknownSchedule = errors.New("unknown schedule")
 
-// Fire makes the plan of one fire of the named schedule at nominal time:
-// draws it with a fresh seed and commits it with its ledger row. It returns
-// the plan and whether this call made it; false means the ledger already
-// held the fire. With dryRun it draws and returns the plan without storing
-// anything. A draw that fails is recorded in the ledger as a failed fire and
-// returned as a *DrawError.
+// Fire makes the plan of one fire of the named schedule at nominal time,
+// once: it draws the plan with a fresh seed and commits it with its ledger
+// row. It returns the plan and whether this call made it; false with a nil
+// error means the ledger already held the fire. With dryRun it draws and
+// returns the plan without storing anything. A draw that fails is recorded
+// in the ledger as a failed fire and returned as a *DrawError; a manual
+// fire of a paused schedule returns storage.ErrPaused.
 func (s *Scheduler) Fire(ctx context.Context, name, kind string, nominal time.Time, requestedBy string, dryRun bool) (sampling.Plan, bool, error) {
 	sc := s.cfg.Schedule(name)
 	if sc == nil {
 		return sampling.Plan{}, false, fmt.Errorf("schedule %q: %w", name, ErrUnknownSchedule)
 	}
-	ind := s.cfg.Industry(sc.Industry)
-	began := time.Now()
+	if dryRun {
+		plan, err := s.draw(ctx, sc, s.cfg.Industry(sc.Industry), kind, nominal)
+		return plan, false, err
+	}
 	logger := s.logger.With("schedule", name, "nominal_time", nominal, "kind", kind)
-	plan, err := s.draw(ctx, sc, ind, kind, nominal)
-	if err != nil && ctx.Err() == nil && !dryRun && errors.Is(err, errDraw) {
+	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", requestedBy, 0)
+	if errors.Is(err, errDraw) && ctx.Err() == nil {
 		logger.Error("plan not drawn", "err", err)
-		s.metrics.runs.WithLabelValues(name, kind, storage.FireFailed).Inc()
-		if _, rerr := s.store.RecordFire(ctx, storage.Fire{Schedule: name, NominalTime: nominal, Kind: kind,
-			Status: storage.FireFailed, Message: err.Error(), RequestedBy: requestedBy}); rerr != nil {
-			return plan, false, rerr
+		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), requestedBy, 0)
+		if rerr != nil {
+			return sampling.Plan{}, false, rerr
 		}
-		return plan, false, &DrawError{Err: err}
+		s.observe(ctx, sc, res)
+		return sampling.Plan{}, false, &DrawError{Err: err}
 	}
-	if err != nil || dryRun {
-		return plan, false, err
-	}
-	made, err := s.store.CommitPlan(ctx, &plan, requestedBy)
 	if err != nil {
-		s.metrics.runs.WithLabelValues(name, kind, "error").Inc()
-		return plan, false, err
+		s.metrics.runs.WithLabelValues(name, kind, resultError).Inc()
+		return sampling.Plan{}, false, err
 	}
-	if !made {
-		logger.Debug("fire already in the ledger")
-		s.metrics.runs.WithLabelValues(name, kind, "duplicate").Inc()
-		return plan, false, nil
+	s.observe(ctx, sc, res)
+	if res.Fresh && res.Fire.Status != storage.FireMade {
+		return sampling.Plan{}, false, fmt.Errorf("fire of %s at %s recorded as %s: %s", name, nominal.Format(time.RFC3339), res.Fire.Status, res.Fire.Message)
 	}
-	s.metrics.runs.WithLabelValues(name, kind, storage.FireMade).Inc()
-	s.metrics.duration.WithLabelValues(name).Observe(time.Since(began).Seconds())
-	s.metrics.lastSuccess.WithLabelValues(name).Set(float64(s.opts.Now().Unix()))
-	logger.Info("plan made", "plan_id", plan.ID, "tasks", len(plan.Tasks), "frame_size", plan.FrameSize)
-	if s.opts.OnPlan != nil {
-		s.opts.OnPlan(ctx, plan)
-	}
-	return plan, true, nil
+	return res.Plan, res.Fresh, nil
 }
 
 // errDraw marks errors of the draw itself, as opposed to the database.

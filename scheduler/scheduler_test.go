@@ -69,7 +69,7 @@ func TestLoopMakesEachFireOnce(t *testing.T) {
 		store := storagetest.Open(t, storage.SQLite)
 		seed(t, store)
 		start := time.Now()
-		sched, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+		sched, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 					t.Fatal(err)
 				}
 				// With a grace of 2s, the fire 5s ago is late too.
-				sched, err := scheduler.New(newConfig(t, tt.policy), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Grace: 2 * time.Second})
+				sched, err := scheduler.New(newConfig(t, tt.policy), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now, Grace: 2 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -180,7 +180,7 @@ func TestReplicasFireOnce(t *testing.T) {
 					}
 					seed(t, store)
 				}
-				s, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+				s, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -233,5 +233,39 @@ func TestDrawFailureIsRecorded(t *testing.T) {
 	fires, _ := store.Fires(t.Context(), "", time.Time{})
 	if len(fires) != 1 || fires[0].Status != storage.FireFailed || fires[0].Message == "" {
 		t.Errorf("ledger = %+v, want one failed fire with a message", fires)
+	}
+}
+
+// TestManySchedulesAtOnce: a dozen schedules firing at the same moment all
+// make their plans; makings do not take every connection of the pool and
+// wait for one another.
+func TestManySchedulesAtOnce(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			store := storagetest.Open(t, backend)
+			seed(t, store)
+			cfg := newConfig(t, "latest")
+			for i := range 11 {
+				sc := cfg.Schedules[0]
+				sc.Name = fmt.Sprintf("textiles-%d", i)
+				cfg.Schedules = append(cfg.Schedules, sc)
+			}
+			s, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			nominal := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+			var wg sync.WaitGroup
+			for _, sc := range cfg.Schedules {
+				wg.Go(func() {
+					if _, made, err := s.Fire(ctx, sc.Name, sampling.KindScheduled, nominal, "", false); err != nil || !made {
+						t.Errorf("Fire(%s) = %v, %v; want made", sc.Name, made, err)
+					}
+				})
+			}
+			wg.Wait()
+		})
 	}
 }

@@ -12,37 +12,6 @@ import (
 	"spotcheck/sampling"
 )
 
-// Fire statuses in the ledger.
-const (
-	FireMade    = "made"
-	FireMissed  = "missed"
-	FireFailed  = "failed"
-	FireSkipped = "skipped"
-)
-
-// Fire is one row of the fire ledger.
-type Fire struct {
-	ID          int64     `db:"id" json:"id"`
-	Schedule    string    `db:"schedule" json:"schedule"`
-	NominalTime time.Time `db:"nominal_time" json:"nominal_time"`
-	Kind        string    `db:"kind" json:"kind"`
-	Status      string    `db:"status" json:"status"`
-	Message     string    `db:"message" json:"message,omitempty"`
-	RequestedBy string    `db:"requested_by" json:"requested_by,omitempty"`
-	RecordedAt  time.Time `db:"recorded_at" json:"recorded_at"`
-}
-
-// fireKey is the ledger's identity of a fire within its schedule. Scheduled
-// and catch-up fires share the nominal time, so a fire is made once whatever
-// path reaches it; a manual fire has a key of its own and never collides.
-func fireKey(kind string, nominal time.Time) string {
-	k := nominal.UTC().Format(time.RFC3339Nano)
-	if kind == sampling.KindManual {
-		return "manual/" + k
-	}
-	return k
-}
-
 // CommitPlan stores plan, its tasks and its fire-ledger row in one
 // transaction. It returns false, and stores nothing, when the ledger already
 // holds this fire: another replica or an earlier run made it. On success it
@@ -55,41 +24,8 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 		if err != nil || fireID == 0 {
 			return err
 		}
-		if err := tx.QueryRowxContext(ctx, tx.Rebind(`
-			INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at`),
-			fireID, plan.Schedule, plan.Industry, plan.Kind, plan.NominalTime.UTC(), plan.Status, plan.Algorithm,
-			plan.Seed, plan.FrameDigest, plan.Commitment, plan.FrameSize).Scan(&plan.ID, &plan.CreatedAt); err != nil {
-			return fmt.Errorf("insert plan: %w", err)
-		}
-		task, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
-		if err != nil {
+		if err := insertPlan(ctx, tx, fireID, plan); err != nil {
 			return err
-		}
-		defer task.Close()
-		assign, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO task_inspectors (task_id, inspector_id, position) VALUES (?, ?, ?)`))
-		if err != nil {
-			return err
-		}
-		defer assign.Close()
-		for i := range plan.Tasks {
-			t := &plan.Tasks[i]
-			if err := task.QueryRowxContext(ctx, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
-				t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status).Scan(&t.ID); err != nil {
-				return fmt.Errorf("insert task for %s: %w", t.CreditCode, err)
-			}
-			for pos, id := range t.Inspectors {
-				if _, err := assign.ExecContext(ctx, t.ID, id, pos); err != nil {
-					return fmt.Errorf("assign inspector %s: %w", id, err)
-				}
-			}
-		}
-		if plan.Inputs != nil {
-			if err := storeDrawInputs(ctx, tx, plan.ID, *plan.Inputs); err != nil {
-				return err
-			}
 		}
 		created = true
 		return nil
@@ -100,86 +36,44 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 	return created, nil
 }
 
-// RecordFire writes a ledger row for a fire that made no plan (missed,
-// failed or skipped). It returns false when the fire is already recorded.
-func (s *Store) RecordFire(ctx context.Context, f Fire) (bool, error) {
-	var id int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		id, err = insertFire(ctx, tx, f)
+// insertPlan stores plan and its tasks under the ledger row fireID and fills
+// in their IDs.
+func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.Plan) error {
+	if err := tx.QueryRowxContext(ctx, tx.Rebind(`
+			INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at`),
+		fireID, plan.Schedule, plan.Industry, plan.Kind, plan.NominalTime.UTC(), plan.Status, plan.Algorithm,
+		plan.Seed, plan.FrameDigest, plan.Commitment, plan.FrameSize).Scan(&plan.ID, &plan.CreatedAt); err != nil {
+		return fmt.Errorf("insert plan: %w", err)
+	}
+	task, err := tx.PreparexContext(ctx, tx.Rebind(`
+			INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+	if err != nil {
 		return err
-	})
-	return id != 0, err
-}
-
-// insertFire adds a ledger row and returns its id, or 0 when the fire is
-// already in the ledger. The unique key on (schedule, fire_key) makes a
-// concurrent writer wait for the first and then find the row.
-func insertFire(ctx context.Context, tx *sqlx.Tx, f Fire) (int64, error) {
-	var id int64
-	err := tx.QueryRowxContext(ctx, tx.Rebind(`
-		INSERT INTO fires (schedule, fire_key, nominal_time, kind, status, message, requested_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (schedule, fire_key) DO NOTHING RETURNING id`),
-		f.Schedule, fireKey(f.Kind, f.NominalTime), f.NominalTime.UTC(), f.Kind, f.Status, f.Message, f.RequestedBy).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
 	}
+	defer task.Close()
+	assign, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO task_inspectors (task_id, inspector_id, position) VALUES (?, ?, ?)`))
 	if err != nil {
-		return 0, fmt.Errorf("record fire of %s: %w", f.Schedule, err)
+		return err
 	}
-	return id, nil
-}
-
-// Fires returns the ledger rows of schedule (all schedules when empty) with
-// a nominal time at or after since, oldest first.
-func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]Fire, error) {
-	var fires []Fire
-	err := s.db.SelectContext(ctx, &fires, s.db.Rebind(`
-		SELECT id, schedule, nominal_time, kind, status, message, requested_by, recorded_at FROM fires
-		WHERE (? = '' OR schedule = ?) AND nominal_time >= ? ORDER BY nominal_time, id`), schedule, schedule, since.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("load fires: %w", err)
+	defer assign.Close()
+	for i := range plan.Tasks {
+		t := &plan.Tasks[i]
+		if err := task.QueryRowxContext(ctx, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
+			t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status).Scan(&t.ID); err != nil {
+			return fmt.Errorf("insert task for %s: %w", t.CreditCode, err)
+		}
+		for pos, id := range t.Inspectors {
+			if _, err := assign.ExecContext(ctx, t.ID, id, pos); err != nil {
+				return fmt.Errorf("assign inspector %s: %w", id, err)
+			}
+		}
 	}
-	return fires, nil
-}
-
-// LastFires returns each schedule's newest non-manual ledger row.
-func (s *Store) LastFires(ctx context.Context) (map[string]Fire, error) {
-	var fires []Fire
-	err := s.db.SelectContext(ctx, &fires, `
-		SELECT id, schedule, nominal_time, kind, status, message, requested_by, recorded_at FROM fires f
-		WHERE kind <> 'manual' AND nominal_time = (
-			SELECT max(nominal_time) FROM fires g WHERE g.schedule = f.schedule AND g.kind <> 'manual')`)
-	if err != nil {
-		return nil, fmt.Errorf("load last fires: %w", err)
+	if plan.Inputs != nil {
+		return storeDrawInputs(ctx, tx, plan.ID, *plan.Inputs)
 	}
-	m := make(map[string]Fire, len(fires))
-	for _, f := range fires {
-		m[f.Schedule] = f
-	}
-	return m, nil
-}
-
-// LastSuccesses returns, per schedule, when its newest plan was recorded.
-func (s *Store) LastSuccesses(ctx context.Context) (map[string]time.Time, error) {
-	var rows []struct {
-		Schedule string    `db:"schedule"`
-		At       time.Time `db:"at"`
-	}
-	// Scan the newest row per schedule rather than max(): SQLite returns
-	// aggregates of timestamps as text.
-	err := s.db.SelectContext(ctx, &rows, `
-		SELECT schedule, recorded_at AS at FROM fires f WHERE status = 'made' AND id = (
-			SELECT max(id) FROM fires g WHERE g.schedule = f.schedule AND g.status = 'made')`)
-	if err != nil {
-		return nil, fmt.Errorf("load last successes: %w", err)
-	}
-	m := make(map[string]time.Time, len(rows))
-	for _, r := range rows {
-		m[r.Schedule] = r.At
-	}
-	return m, nil
+	return nil
 }
 
 // PlanFilter narrows Plans.

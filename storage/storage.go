@@ -37,6 +37,7 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db      *sqlx.DB
 	dialect string
+	path    string // the SQLite file
 	logger  *slog.Logger
 }
 
@@ -44,10 +45,10 @@ type Store struct {
 // postgres:// or postgresql:// URL. It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
 	var db *sqlx.DB
-	var dialect string
+	var dialect, path string
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		path = strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
 		if path == "" {
 			return nil, fmt.Errorf("database %q: sqlite needs a file path, such as sqlite:spotcheck.db", dsn)
 		}
@@ -76,7 +77,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	default:
 		return nil, fmt.Errorf("database %q: want sqlite:PATH or a postgres:// URL", Redact(dsn))
 	}
-	s := &Store{db: db, dialect: dialect, logger: logger.With("component", "storage")}
+	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage")}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

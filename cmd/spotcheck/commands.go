@@ -126,48 +126,6 @@ func industryCategories(cfg *config.Config) map[string][]string {
 	return m
 }
 
-func cmdSchedules(ctx context.Context, args []string, e env) error {
-	c := newCommand("schedules", "schedules [--config FILE] [--next N]", e)
-	next := c.fs.Int("next", 3, "how many next fire times to show")
-	if _, err := c.parse(args, 0, 0); err != nil {
-		return helpOK(err)
-	}
-	cfg, err := c.loadConfig()
-	if err != nil {
-		return err
-	}
-	if len(cfg.Schedules) == 0 {
-		return usageError("no schedules configured: pass --config FILE (or set SPOTCHECK_CONFIG)")
-	}
-	sched, err := scheduler.New(cfg, nil, prometheus.NewRegistry(), newLogger(e, slog.LevelWarn), scheduler.Options{Now: e.now})
-	if err != nil {
-		return badInput(err)
-	}
-	last := map[string]storage.Fire{}
-	if store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn)); err == nil {
-		last, err = store.LastFires(ctx)
-		store.Close()
-		if err != nil {
-			return err
-		}
-	} else {
-		return err
-	}
-	t := newTable(e.stdout, "SCHEDULE", "INDUSTRY", "CRON", "ZONE", "NEXT FIRES", "LAST FIRE")
-	for _, sc := range cfg.Schedules {
-		var times []string
-		for _, n := range sched.Next(sc.Name, e.now(), *next) {
-			times = append(times, n.In(sc.Location).Format("2006-01-02 15:04:05"))
-		}
-		lastFire := "-"
-		if f, ok := last[sc.Name]; ok {
-			lastFire = fmt.Sprintf("%s %s (%s)", f.NominalTime.In(sc.Location).Format("2006-01-02 15:04:05"), f.Status, f.Kind)
-		}
-		t.row(sc.Name, sc.Industry, sc.Cron, sc.Location.String(), strings.Join(times, ", "), lastFire)
-	}
-	return t.flush()
-}
-
 func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	c := newCommand("plan run", "plan run SCHEDULE [--dry-run] [--format table|json]", e)
 	dryRun := c.fs.Bool("dry-run", false, "draw the plan and print it without storing anything")
@@ -192,15 +150,14 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
-	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), logger, scheduler.Options{Now: e.now})
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), logger, scheduler.Options{})
 	if err != nil {
 		return badInput(err)
 	}
-	who := "cli"
-	if u := e.getenv("USER"); u != "" {
-		who = "cli:" + u
+	plan, made, err := sched.Fire(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliUser(e), *dryRun)
+	if errors.Is(err, storage.ErrPaused) {
+		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
 	}
-	plan, made, err := sched.Fire(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), who, *dryRun)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,9 @@ Usage:
   spotcheck migrate                              apply database migrations
   spotcheck version                              print the version
   spotcheck import enterprises|inspectors|results FILE   import a CSV file (- for stdin)
-  spotcheck schedules                            list schedules and their next fire times
+  spotcheck schedules [--format table|json]      list schedules: next fires, last fire, pause state
+  spotcheck schedule pause NAME --reason TEXT    pause a schedule for every replica (resume NAME)
+  spotcheck schedule history NAME                the schedule's fire ledger: made, missed, failed, skipped
   spotcheck plan run SCHEDULE [--dry-run]        fire a schedule now
   spotcheck plan show ID [--format table|json|csv]
   spotcheck plans [--schedule S] [--format table|json]
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdImport(ctx, rest, e)
 	case "schedules":
 		return cmdSchedules(ctx, rest, e)
+	case "schedule":
+		return cmdSchedule(ctx, rest, e)
 	case "plan":
 		if len(rest) == 0 {
 			return usageError("plan: want a subcommand: run SCHEDULE, show ID")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -57,6 +58,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError("serve: give both --tls-cert and --tls-key, or neither")
 	}
+	release, err := store.ClaimServe(fmt.Sprintf("spotcheck serve (pid %d, since %s)", os.Getpid(), e.now().Format(time.RFC3339)))
+	if err != nil {
+		return err
+	}
+	defer release()
 	var demoInspectors []sampling.Inspector
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
@@ -88,12 +94,17 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		}
 	}
 	notifier := notify.New(cfg, reg, logger, notify.Options{Now: e.now})
+	hold, err := holdPlanHook(e, logger)
+	if err != nil {
+		return err
+	}
+	// The scheduler reads the database's clock, which all replicas share.
 	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
-		Now: e.now,
 		OnPlan: func(ctx context.Context, p sampling.Plan) {
 			refresh(ctx)
 			notifyPlan(ctx, notifier, store, p, logger)
 		},
+		BeforeCommit: hold,
 	})
 	if err != nil {
 		return badInput(err)

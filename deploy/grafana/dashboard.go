@@ -230,7 +230,7 @@ func Dashboard() (dashboard.Dashboard, error) {
 		Title("Fires missed and failed in the last hour").
 		Datasource(datasource).Height(8).Span(12).
 		WithTarget(query(`sum without (instance) (increase(spotcheck_schedule_missed_fires_total[1h]))`, "{{schedule}} missed")).
-		WithTarget(query(`sum without (instance, kind, outcome) (increase(spotcheck_schedule_runs_total{outcome=~"failed|error"}[1h]))`, "{{schedule}} failed")).
+		WithTarget(query(`sum without (instance, kind, result) (increase(spotcheck_schedule_runs_total{result=~"failed|error"}[1h]))`, "{{schedule}} failed")).
 		Unit("short").Min(0))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title("Time to make a plan (95th percentile)").
@@ -240,7 +240,7 @@ func Dashboard() (dashboard.Dashboard, error) {
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title("Plans made per hour").
 		Datasource(datasource).Height(8).Span(12).
-		WithTarget(query(`sum without (instance, kind, outcome) (increase(spotcheck_schedule_runs_total{outcome="made"}[1h]))`, "{{schedule}}")).
+		WithTarget(query(`sum without (instance, kind, result) (increase(spotcheck_schedule_runs_total{result="made"}[1h]))`, "{{schedule}}")).
 		Unit("short").Min(0))
 
 	b.WithRow(dashboard.NewRowBuilder("Service"))

@@ -1,0 +1,176 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"spotcheck/config"
+	"spotcheck/sampling"
+	"spotcheck/storage"
+)
+
+// Results counted in spotcheck_schedule_runs_total besides the ledger's
+// statuses (made, missed, failed, skipped).
+const (
+	// resultDuplicate: the ledger already held the fire, settled by another
+	// replica or an earlier run.
+	resultDuplicate = "duplicate"
+	// resultError: an attempt to settle the fire failed; it is retried.
+	resultError = "error"
+)
+
+// settle settles one due fire as decided. An attempt that fails is retried
+// with backoff until the fire's deadline, when the fire is recorded as
+// failed. When the clock cannot be read (the database is unreachable) it
+// returns the error instead: the loop retries, and decides afresh once the
+// database is back, so that the catch-up policy applies to what was missed.
+func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a Action, now time.Time) error {
+	status, message := storage.FireMade, ""
+	if !a.Make {
+		status = storage.FireMissed
+		message = fmt.Sprintf("not settled within %s of its time (the service was stopped, the database unreachable or plans delayed); catch_up policy %s",
+			s.opts.Grace, sc.CatchUp)
+	}
+	deadline := s.deadline(sc, a.Nominal)
+	for attempt := 1; ; attempt++ {
+		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, "", lockWait(now, deadline))
+		if err == nil {
+			s.observe(makings, sc, res)
+			return nil
+		}
+		s.metrics.runs.WithLabelValues(sc.Name, a.Kind, resultError).Inc()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var cerr error
+		if now, cerr = s.now(ctx); cerr != nil {
+			return err
+		}
+		if !now.Before(deadline) {
+			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, storage.FireFailed,
+				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.UTC().Format(time.RFC3339), attempt, err), "", lockWait(now, deadline))
+			if ferr != nil {
+				return fmt.Errorf("record the failed fire: %w (it failed with: %w)", ferr, err)
+			}
+			s.observe(makings, sc, res)
+			return nil
+		}
+		wait := min(backoff(attempt), deadline.Sub(now))
+		s.logger.Warn("fire not settled; retrying", "schedule", sc.Name, "nominal_time", a.Nominal, "attempt", attempt,
+			"err", err, "retry_in", wait, "deadline", deadline)
+		if !sleep(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+}
+
+// deadline is when a failing fire at nominal gives up: the schedule's
+// deadline after it, or by default the next fire.
+func (s *Scheduler) deadline(sc *config.Schedule, nominal time.Time) time.Time {
+	if sc.Deadline > 0 {
+		return nominal.Add(time.Duration(sc.Deadline))
+	}
+	if next := s.specs[sc.Name].Next(nominal); !next.IsZero() {
+		return next
+	}
+	return nominal.Add(24 * time.Hour)
+}
+
+// lockWait bounds one wait for another replica's making: until the
+// deadline, within 1s to 30s.
+func lockWait(now, deadline time.Time) time.Duration {
+	return min(max(deadline.Sub(now), time.Second), 30*time.Second)
+}
+
+// claim settles one fire through the ledger; draws happen under its locks.
+func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, requestedBy string, wait time.Duration) (storage.Settled, error) {
+	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message,
+		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now}
+	if hook := s.opts.BeforeCommit; hook != nil {
+		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }
+	}
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-ctx.Done():
+		return storage.Settled{}, ctx.Err()
+	}
+	ind := s.cfg.Industry(sc.Industry)
+	return s.store.Settle(ctx, c, func(ctx context.Context) (sampling.Plan, error) {
+		return s.draw(ctx, sc, ind, kind, nominal)
+	})
+}
+
+// observe logs and counts a settled fire.
+func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storage.Settled) {
+	f := res.Fire
+	logger := s.logger.With("schedule", sc.Name, "nominal_time", f.NominalTime, "kind", f.Kind)
+	if !res.Fresh {
+		s.metrics.runs.WithLabelValues(sc.Name, f.Kind, resultDuplicate).Inc()
+		logger.Debug("fire already settled", "status", f.Status)
+		return
+	}
+	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, f.Status).Inc()
+	switch f.Status {
+	case storage.FireMade:
+		lag := f.RecordedAt.Sub(f.NominalTime)
+		if f.Kind != sampling.KindManual {
+			s.metrics.lag.WithLabelValues(sc.Name).Observe(lag.Seconds())
+		}
+		if f.StartedAt != nil {
+			s.metrics.duration.WithLabelValues(sc.Name).Observe(f.RecordedAt.Sub(*f.StartedAt).Seconds())
+		}
+		s.metrics.lastSuccess.WithLabelValues(sc.Name).Set(float64(f.RecordedAt.UnixMilli()) / 1000)
+		logger.Info("plan made", "plan_id", res.Plan.ID, "tasks", len(res.Plan.Tasks), "frame_size", res.Plan.FrameSize,
+			"lag", lag, "note", f.Message)
+		if s.opts.OnPlan != nil {
+			s.opts.OnPlan(ctx, res.Plan)
+		}
+	case storage.FireMissed:
+		s.metrics.missed.WithLabelValues(sc.Name).Inc()
+		logger.Warn("fire missed", "reason", f.Message)
+	case storage.FireSkipped:
+		logger.Warn("fire skipped", "reason", f.Message)
+	case storage.FireFailed:
+		logger.Error("fire failed", "reason", f.Message)
+	}
+}
+
+// updateGauges sets the schedule's gauges from its spec and the database,
+// which every replica shares.
+func (s *Scheduler) updateGauges(ctx context.Context, sc *config.Schedule, now time.Time) error {
+	spec := s.specs[sc.Name]
+	if next := spec.Next(now); !next.IsZero() {
+		s.metrics.nextFire.WithLabelValues(sc.Name).Set(float64(next.Unix()))
+	}
+	states, err := s.store.ScheduleStates(ctx)
+	if err != nil {
+		return err
+	}
+	paused := 0.0
+	if states[sc.Name].Paused {
+		paused = 1
+	}
+	s.metrics.paused.WithLabelValues(sc.Name).Set(paused)
+	successes, err := s.store.LastSuccesses(ctx)
+	if err != nil {
+		return err
+	}
+	if t, ok := successes[sc.Name]; ok {
+		s.metrics.lastSuccess.WithLabelValues(sc.Name).Set(float64(t.UnixMilli()) / 1000)
+	}
+	return nil
+}
+
+// sleep waits for d or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
