@@ -43,6 +43,17 @@ type Config struct {
 type Tier struct {
 	Target    float64 `yaml:"target"`
 	Aggregate string  `yaml:"aggregate"`
+	// Stability, when Periods > 0, asks that the target be met in each of
+	// the last Periods calendar periods too. The key tier defaults to the
+	// last 4 quarters; other tiers to none.
+	Stability Stability `yaml:"stability"`
+}
+
+// Stability is how many recent calendar periods a tier must meet its target
+// in, each on its own.
+type Stability struct {
+	Periods int    `yaml:"periods"`
+	Period  string `yaml:"period"` // quarter (default) or month
 }
 
 // Industry is a line of business and its product categories.
@@ -50,7 +61,14 @@ type Industry struct {
 	ID         string     `yaml:"id"`
 	Name       string     `yaml:"name"`
 	Categories []Category `yaml:"categories"`
+	// ObjectionPeriod is how long after a result is recorded the enterprise
+	// may object and ask for a retest; whole days, default 15d.
+	ObjectionPeriod Duration `yaml:"objection_period"`
 }
+
+// DefaultObjectionPeriod is the objection period of an industry that sets
+// none: an enterprise may ask for a retest within 15 days of the result.
+const DefaultObjectionPeriod = Duration(15 * 24 * time.Hour)
 
 // Category is a kind of product; it belongs to one tier.
 type Category struct {
@@ -112,8 +130,9 @@ const (
 // DefaultTiers are the targets of the quality programme.
 func DefaultTiers() map[string]Tier {
 	return map[string]Tier{
-		sampling.TierGeneral:   {Target: 0.92, Aggregate: sampling.AggregatePooled},
-		sampling.TierKey:       {Target: 0.97, Aggregate: sampling.AggregatePooled},
+		sampling.TierGeneral: {Target: 0.92, Aggregate: sampling.AggregatePooled},
+		sampling.TierKey: {Target: 0.97, Aggregate: sampling.AggregatePooled,
+			Stability: Stability{Periods: 4, Period: sampling.PeriodQuarter}},
 		sampling.TierAgriInput: {Target: 0.90, Aggregate: sampling.AggregateCategoryMean},
 	}
 }
@@ -219,6 +238,26 @@ func (c *Config) RateWindows() []sampling.Window {
 		ws = append(ws, win)
 	}
 	return ws
+}
+
+// StabilityRules returns the stability rule of each tier that has one.
+func (c *Config) StabilityRules() map[string]sampling.StabilityRule {
+	m := map[string]sampling.StabilityRule{}
+	for name, t := range c.Tiers {
+		if t.Stability.Periods > 0 {
+			m[name] = sampling.StabilityRule{Periods: t.Stability.Periods, Period: t.Stability.Period}
+		}
+	}
+	return m
+}
+
+// ObjectionDays returns each configured industry's objection period in days.
+func (c *Config) ObjectionDays() map[string]int {
+	m := make(map[string]int, len(c.Industries))
+	for _, ind := range c.Industries {
+		m[ind.ID] = int(time.Duration(ind.ObjectionPeriod) / (24 * time.Hour))
+	}
+	return m
 }
 
 // Industry returns the industry with id, or nil.

@@ -26,6 +26,7 @@ var goodFiles = map[string]func(t *testing.T, c *Config){
 	"minimal.good.yaml":     checkMinimal,
 	"descriptors.good.yaml": checkDescriptors,
 	"tiers.good.yaml":       checkTiers,
+	"retests.good.yaml":     checkRetests,
 	"empty.good.yaml": func(t *testing.T, c *Config) {
 		t.Helper()
 		if got, want := summarize(c), summarize(Default()); !reflect.DeepEqual(got, want) {
@@ -79,6 +80,7 @@ func checkFull(t *testing.T, c *Config) {
 				{ID: "garments", Name: "服装", Tier: "general", Quantity: Quantity{Test: 2, Backup: 2}},
 				{ID: "childrens-garments", Name: "童装", Tier: "key"},
 			},
+			ObjectionPeriod: DefaultObjectionPeriod,
 		}},
 		Schedules: []Schedule{{
 			Name:                 "textiles-monthly",
@@ -195,7 +197,7 @@ func checkTiers(t *testing.T, c *Config) {
 	t.Helper()
 	want := map[string]Tier{
 		"general":    {Target: 0.95, Aggregate: sampling.AggregatePooled},
-		"key":        {Target: 0.98, Aggregate: sampling.AggregatePooled},
+		"key":        {Target: 0.98, Aggregate: sampling.AggregatePooled, Stability: Stability{Periods: 4, Period: "quarter"}},
 		"agri_input": {Target: 0.90, Aggregate: sampling.AggregateCategoryMean},
 		"export":     {Target: 0.99, Aggregate: sampling.AggregateCategoryMean},
 		"toys":       {Target: 0.85, Aggregate: sampling.AggregatePooled},
@@ -247,6 +249,12 @@ func mustLoad(t *testing.T, name string) *time.Location {
 // in its error. Each names the file and line, so a regression in line
 // numbers shows up here.
 var badFiles = map[string][]string{
+	"retests.bad.yaml": {
+		"retests.bad.yaml:2: tiers.key.stability.periods: -1 is outside 0 to 40",
+		`retests.bad.yaml:2: tiers.key.stability.period: unknown period "week" (want quarter or month)`,
+		"retests.bad.yaml:5: industries[0].objection_period: 36h: want whole days from 1d to 365d, such as 15d",
+		"retests.bad.yaml:9: industries[1].objection_period: 400d: want whole days from 1d to 365d, such as 15d",
+	},
 	"unknown-key.bad.yaml": {
 		"unknown-key.bad.yaml:2: field timezones not found",
 	},
@@ -543,7 +551,7 @@ func TestDefault(t *testing.T) {
 	}
 	want := map[string]Tier{
 		"general":    {Target: 0.92, Aggregate: "pooled"},
-		"key":        {Target: 0.97, Aggregate: "pooled"},
+		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter"}},
 		"agri_input": {Target: 0.90, Aggregate: "category_mean"},
 	}
 	if !maps.Equal(c.Tiers, want) {

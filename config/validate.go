@@ -62,6 +62,20 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 				t.Aggregate = d.Aggregate
 			}
 		}
+		if t.Stability == (Stability{}) {
+			if d, ok := tiers[name]; ok {
+				t.Stability = d.Stability
+			}
+		}
+		if t.Stability.Period == "" && t.Stability.Periods > 0 {
+			t.Stability.Period = sampling.PeriodQuarter
+		}
+		if t.Stability.Periods < 0 || t.Stability.Periods > 40 {
+			p.add(append(path, "stability", "periods"), "%d is outside 0 to 40", t.Stability.Periods)
+		}
+		if t.Stability.Period != "" && t.Stability.Period != sampling.PeriodQuarter && t.Stability.Period != sampling.PeriodMonth {
+			p.add(append(path, "stability", "period"), "unknown period %q (want quarter or month)", t.Stability.Period)
+		}
 		if t.Target <= 0 || t.Target > 1 {
 			p.add(append(path, "target"), "target %v is outside (0, 1]", t.Target)
 		}
@@ -100,6 +114,12 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 			p.add(append(path, "id"), "duplicate industry id %q", ind.ID)
 		}
 		industries[ind.ID] = true
+		switch op := time.Duration(c.Industries[i].ObjectionPeriod); {
+		case op == 0:
+			c.Industries[i].ObjectionPeriod = DefaultObjectionPeriod
+		case op%(24*time.Hour) != 0 || op > 365*24*time.Hour:
+			p.add(append(path, "objection_period"), "%s: want whole days from 1d to 365d, such as 15d", Duration(op))
+		}
 		if len(ind.Categories) == 0 {
 			p.add(append(path, "categories"), "industry %q has no categories", ind.ID)
 		}

@@ -256,14 +256,14 @@ func TestInline(t *testing.T) {
 		{"header case and order", results, " TESTED_ON ,Task_Id,outcome\n2026-11-28,1,pass\n", nil},
 		{"header only", inspectors, "id,name,county,industries\n", nil},
 		{"empty file", results, "", []string{
-			`results.csv:1: empty file, want header task_id,outcome,tested_on[,report_no,failed_items]`}},
+			`results.csv:1: empty file, want header task_id,outcome,tested_on[,report_no,failed_items,retest]`}},
 		{"missing columns", enterprises, "credit_code,name,industry\n", []string{
 			`results.csv:1: missing columns county, category (want header credit_code,name,county,industry,category[,risk])`}},
 		{"missing column", inspectors, "\n\nid,name,county\nI01,x,y\n", []string{
 			`results.csv:3: missing column industries (want header id,name,county,industries[,recuse])`}},
 		{"unknown and repeated columns", results, "task_id,outcome,tested_on,Outcome,notes\n1,pass,2026-11-28,pass,x\n", []string{
 			`results.csv:1:4: column "outcome" repeats column 2`,
-			`results.csv:1:5: unknown column "notes" (accepted: task_id, outcome, tested_on, report_no, failed_items)`}},
+			`results.csv:1:5: unknown column "notes" (accepted: task_id, outcome, tested_on, report_no, failed_items, retest)`}},
 		{"fail without failed_items column", results, "task_id,outcome,tested_on\n7,不合格,2026-11-28\n", []string{
 			`results.csv:2: failed_items: a fail must list the failed items`}},
 		{"quote in header", results, "task_id,\"outcome\n1,pass\n", []string{

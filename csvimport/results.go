@@ -12,13 +12,15 @@ import (
 
 var resultColumns = schema{
 	required: []string{"task_id", "outcome", "tested_on"},
-	optional: []string{"report_no", "failed_items"},
+	optional: []string{"report_no", "failed_items", "retest"},
 }
 
 // dateShape is what spreadsheets write for a date: 2026-11-28, 2026/11/28, 2026/1/5.
 var dateShape = regexp.MustCompile(`^\d{4}(-\d{1,2}-|/\d{1,2}/)\d{1,2}$`)
 
-// Results parses test results: task_id,outcome,tested_on[,report_no,failed_items].
+// Results parses test results: task_id,outcome,tested_on[,report_no,failed_items,retest].
+// retest marks a re-inspection on the enterprise's objection: yes/no,
+// true/false, 1/0 or 是/否, empty for no.
 // Outcome is pass or fail (or 合格, 不合格) and is normalised to
 // sampling.OutcomePass or sampling.OutcomeFail; tested_on is normalised to
 // YYYY-MM-DD. A fail must list its failed items and a pass must not. A task
@@ -32,6 +34,7 @@ func Results(name string, r io.Reader, opts Options) (*Sheet[sampling.Result], e
 			TestedOn:    row.date("tested_on"),
 			ReportNo:    row.cell("report_no"),
 			FailedItems: row.cell("failed_items"),
+			Retest:      row.yesNo("retest"),
 		}
 		switch {
 		case res.Outcome == sampling.OutcomeFail && res.FailedItems == "":
@@ -99,4 +102,17 @@ func (r *row) date(column string) string {
 		return ""
 	}
 	return d.Format(time.DateOnly)
+}
+
+// yesNo returns an optional yes/no cell; empty is no.
+func (r *row) yesNo(column string) bool {
+	switch v := r.cell(column); strings.ToLower(v) {
+	case "", "no", "false", "0", "否", "n":
+		return false
+	case "yes", "true", "1", "是", "y":
+		return true
+	default:
+		r.errorf(column, "%q is not yes or no", v)
+		return false
+	}
 }

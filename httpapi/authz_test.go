@@ -41,6 +41,7 @@ func TestAuthorization(t *testing.T) {
 				{"GET /readyz", "GET", "/readyz", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /metrics", "GET", "/metrics", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/rates", "GET", "/api/v1/rates", "", [5]int{unauth, ok, ok, ok, ok}},
+				{"GET /api/v1/rates/history", "GET", "/api/v1/rates/history?tier=general&window=30d", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/plans", "GET", "/api/v1/plans", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/plans/{id}", "GET", fmt.Sprintf("/api/v1/plans/%d", plan), "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/tasks", "GET", "/api/v1/tasks", "", [5]int{unauth, forbidden, ok, ok, ok}},

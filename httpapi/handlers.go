@@ -40,6 +40,9 @@ func handleReadyz(store *storage.Store) http.Handler {
 type RatesResponse struct {
 	AsOf  time.Time          `json:"as_of"`
 	Rates []sampling.RateRow `json:"rates"`
+	// Stability reports the tiers with a stability rule, with the tier
+	// headlines only.
+	Stability []sampling.StabilityRow `json:"stability,omitempty"`
 }
 
 func handleRates(d Deps) http.Handler {
@@ -53,11 +56,21 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter by: %q is not tier, industry, category or county", by))
 			return
 		}
-		rows := d.Monitor.Rates(window, by)
+		final, err := boolParam(r, "final")
+		if err != nil {
+			problem(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		rows := d.Monitor.RatesWith(window, sampling.RateOptions{By: by, FinalOnly: final})
 		if rows == nil {
 			rows = []sampling.RateRow{}
 		}
-		writeJSON(w, http.StatusOK, RatesResponse{AsOf: d.Monitor.Snapshot().AsOf, Rates: rows})
+		snap := d.Monitor.Snapshot()
+		resp := RatesResponse{AsOf: snap.AsOf, Rates: rows}
+		if (by == "" || by == sampling.ByTier) && !final {
+			resp.Stability = snap.Stability
+		}
+		writeJSON(w, http.StatusOK, resp)
 	})
 }
 
@@ -121,6 +134,7 @@ type resultBody struct {
 	TestedOn    string `json:"tested_on"`
 	ReportNo    string `json:"report_no"`
 	FailedItems string `json:"failed_items"`
+	Retest      bool   `json:"retest"`
 }
 
 func handleRecordResult(d Deps) http.Handler {
@@ -140,7 +154,7 @@ func handleRecordResult(d Deps) http.Handler {
 			bodyProblem(w, err)
 			return
 		}
-		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems}
+		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems, Retest: body.Retest}
 		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), monitor.Today(d.Now(), d.Config.Location))
 		if rejected(w, err, func(p storage.Problem) string { return p.Field + ": " + p.Reason }) {
 			return

@@ -23,6 +23,7 @@ type Collector struct {
 	target, minBatches, batches, failed *prometheus.Desc
 	tasks, results, failedResults       *prometheus.Desc
 	refreshedAt, refreshInterval        *prometheus.Desc
+	keyStable                           *prometheus.Desc
 }
 
 // rateDescs are the families of one grouping of rate rows: by tier alone,
@@ -122,6 +123,9 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 		failedResults: prometheus.NewDesc("spotcheck_failed_results_total",
 			"Failed results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
 			[]string{"tier", "industry"}, nil),
+		keyStable: prometheus.NewDesc("spotcheck_key_tier_stable",
+			"1 while the key tier meets its target in each of its recent stability periods (by default each of the last 4 complete quarters), else 0."+note,
+			nil, nil),
 		refreshedAt: prometheus.NewDesc("spotcheck_snapshot_timestamp_seconds",
 			"When the in-memory snapshot behind these metrics was last refreshed, as Unix time.",
 			nil, nil),
@@ -137,7 +141,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		d.describe(ch)
 	}
 	for _, d := range []*prometheus.Desc{c.target, c.minBatches, c.batches, c.failed, c.tasks,
-		c.results, c.failedResults, c.refreshedAt, c.refreshInterval} {
+		c.results, c.failedResults, c.refreshedAt, c.refreshInterval, c.keyStable} {
 		ch <- d
 	}
 }
@@ -167,6 +171,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range snap.Tasks {
 		gauge(ch, c.tasks, float64(n), state)
+	}
+	for _, st := range snap.Stability {
+		if st.Tier == sampling.TierKey {
+			v := 0.0
+			if st.Stable {
+				v = 1
+			}
+			gauge(ch, c.keyStable, v)
+		}
 	}
 	if !snap.AsOf.IsZero() {
 		gauge(ch, c.refreshedAt, float64(snap.AsOf.UnixMilli())/1000)

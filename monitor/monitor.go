@@ -24,10 +24,17 @@ type Snapshot struct {
 	AsOf time.Time
 	// Today is AsOf's date at midnight UTC, the end of every window.
 	Today time.Time
-	// Rollups are the daily rollups inside the widest window.
+	// Rollups are the daily rollups inside the widest window, or further
+	// back when a stability rule needs it.
 	Rollups []sampling.Rollup
 	// Headline holds the tier rows of every window.
 	Headline []sampling.RateRow
+	// Stability holds each tier's stability over its recent periods, for
+	// the tiers that have a stability rule.
+	Stability []sampling.StabilityRow
+	// Grouped holds the rows of every window by industry, category and
+	// county, keyed by grouping, so that requests only filter.
+	Grouped map[string][]sampling.RateRow
 	// Tasks counts tasks by state, including overdue.
 	Tasks map[string]int
 	// Exported is what the collector exports beyond Headline and Tasks.
@@ -62,17 +69,29 @@ func Today(now time.Time, loc *time.Location) time.Time {
 	return time.Date(y, mo, d, 0, 0, 0, 0, loc)
 }
 
-// Refresh reads the rollups and task counts and replaces the snapshot.
+// Refresh makes final the results whose objection period has ended, reads
+// the rollups and task counts and replaces the snapshot.
 func (m *Monitor) Refresh(ctx context.Context) error {
 	m.refreshMu.Lock()
 	defer m.refreshMu.Unlock()
 	now := m.now().In(m.cfg.Location)
 	today := Today(now, m.cfg.Location)
 	todayUTC := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	if n, err := m.store.FinalizeResults(storage.WithActor(ctx, "system"), today); err != nil {
+		return err
+	} else if n > 0 {
+		m.logger.Info("results final", "count", n)
+	}
 	windows := m.cfg.RateWindows()
 	since := todayUTC
 	for _, w := range windows {
 		if s := w.Start(todayUTC); s.Before(since) {
+			since = s
+		}
+	}
+	stability := m.cfg.StabilityRules()
+	for _, rule := range stability {
+		if s := rule.Start(todayUTC); s.Before(since) {
 			since = s
 		}
 	}
@@ -84,12 +103,23 @@ func (m *Monitor) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	opts := sampling.RateOptions{MinBatches: m.cfg.MinBatches}
+	var stable []sampling.StabilityRow
+	for _, tier := range m.cfg.TierRules() {
+		if rule, ok := stability[tier.Name]; ok {
+			stable = append(stable, sampling.ComputeStability(rollups, tier, rule, todayUTC, opts))
+		}
+	}
+	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts,
+		sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty)
 	snap := &Snapshot{
-		AsOf:     now,
-		Today:    todayUTC,
-		Rollups:  rollups,
-		Headline: sampling.ComputeRates(rollups, m.cfg.TierRules(), windows, todayUTC, sampling.RateOptions{MinBatches: m.cfg.MinBatches}),
-		Tasks:    tasks,
+		AsOf:      now,
+		Today:     todayUTC,
+		Rollups:   rollups,
+		Headline:  grouped[sampling.ByTier],
+		Stability: stable,
+		Grouped:   grouped,
+		Tasks:     tasks,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)
 	m.snap.Store(snap)
@@ -116,13 +146,24 @@ func (m *Monitor) Run(ctx context.Context, interval time.Duration) {
 // Rates returns rate rows from the snapshot for the named window (all when
 // empty), grouped by one of the sampling.By* groupings.
 func (m *Monitor) Rates(window, by string) []sampling.RateRow {
+	return m.RatesWith(window, sampling.RateOptions{By: by})
+}
+
+// RatesWith is Rates with every rate option; MinBatches comes from the
+// configuration.
+func (m *Monitor) RatesWith(window string, opts sampling.RateOptions) []sampling.RateRow {
 	snap := m.Snapshot()
 	var rows []sampling.RateRow
-	if by == "" || by == sampling.ByTier {
+	opts.MinBatches = m.cfg.MinBatches
+	switch {
+	case opts.FinalOnly:
+		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today, opts)
+	case opts.By == "" || opts.By == sampling.ByTier:
 		rows = snap.Headline
-	} else {
-		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today,
-			sampling.RateOptions{By: by, MinBatches: m.cfg.MinBatches})
+	case snap.Grouped[opts.By] != nil:
+		rows = snap.Grouped[opts.By]
+	default:
+		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today, opts)
 	}
 	if window == "" {
 		return rows

@@ -58,20 +58,29 @@ func (w Window) Start(today time.Time) time.Time {
 // RateRow is the pass rate of one window and tier, optionally narrowed to
 // one industry, category or county.
 type RateRow struct {
-	Window       string  `json:"window"`
-	Tier         string  `json:"tier"`
-	Industry     string  `json:"industry,omitempty"`
-	Category     string  `json:"category,omitempty"`
-	County       string  `json:"county,omitempty"`
-	Batches      int     `json:"batches"`
-	Failed       int     `json:"failed"`
-	Passed       int     `json:"passed"`
-	Rate         float64 `json:"rate"`
-	Lower        float64 `json:"lower"`
-	Upper        float64 `json:"upper"`
-	Target       float64 `json:"target"`
-	Status       string  `json:"status"`
+	Window   string  `json:"window"`
+	Tier     string  `json:"tier"`
+	Industry string  `json:"industry,omitempty"`
+	Category string  `json:"category,omitempty"`
+	County   string  `json:"county,omitempty"`
+	Batches  int     `json:"batches"`
+	Failed   int     `json:"failed"`
+	Passed   int     `json:"passed"`
+	Rate     float64 `json:"rate"`
+	Lower    float64 `json:"lower"`
+	Upper    float64 `json:"upper"`
+	Target   float64 `json:"target"`
+	Status   string  `json:"status"`
+	// Provisional counts the batches whose results may still change on
+	// objection: their objection period is open or their retest pending.
+	Provisional int `json:"provisional"`
+	// PBelowTarget is the posterior probability that the true rate is
+	// below the target (Jeffreys prior; see docs/rates.md).
 	PBelowTarget float64 `json:"p_below_target"`
+	// WeightedRate is the Hájek estimate of the population pass rate,
+	// weighting each batch by 1/inclusion probability; nil when no batch
+	// carries an inclusion probability. Targets are judged on Rate.
+	WeightedRate *float64 `json:"weighted_rate,omitempty"`
 }
 
 // RateOptions tune ComputeRates.
@@ -81,6 +90,8 @@ type RateOptions struct {
 	By string
 	// MinBatches is the sample size below which a rate is never "met".
 	MinBatches int
+	// FinalOnly leaves out provisional results.
+	FinalOnly bool
 }
 
 // ComputeRates forms pass rates from daily rollups for each window ending on
@@ -88,32 +99,100 @@ type RateOptions struct {
 // with data, following each tier's aggregation rule. Rows come sorted by
 // window order, tier order, then group.
 func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions) []RateRow {
-	type groupKey struct{ tier, group string }
-	type counts struct{ tested, failed int }
-	var rows []RateRow
-	for _, w := range windows {
-		start := w.Start(today)
-		// per (tier, group) → per category → counts
-		cells := map[groupKey]map[string]*counts{}
-		for _, r := range rollups {
-			if r.Day.Before(start) || r.Day.After(today) {
+	return sumCells(rollups, windows, today, opts.FinalOnly).rates(tiers, windows, opts)
+}
+
+// ComputeRatesBy is ComputeRates for several groupings at once, keyed by
+// grouping; the rollups are read once.
+func ComputeRatesBy(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions, bys ...string) map[string][]RateRow {
+	cells := sumCells(rollups, windows, today, opts.FinalOnly)
+	out := make(map[string][]RateRow, len(bys))
+	for _, by := range bys {
+		o := opts
+		o.By = by
+		out[by] = cells.rates(tiers, windows, o)
+	}
+	return out
+}
+
+type cellKey struct{ tier, industry, category, county string }
+
+type counts struct {
+	tested, failed, provisional int
+	wTested, wFailed            float64
+}
+
+// cellSums holds, per cell, the counts of each window.
+type cellSums map[cellKey][]counts
+
+// sumCells sums each cell for every window in one pass over the rollups;
+// the cells, far fewer than the rollups, are then grouped per window.
+func sumCells(rollups []Rollup, windows []Window, today time.Time, finalOnly bool) cellSums {
+	starts := make([]time.Time, len(windows))
+	earliest := today
+	for i, w := range windows {
+		starts[i] = w.Start(today)
+		if starts[i].Before(earliest) {
+			earliest = starts[i]
+		}
+	}
+	cells := cellSums{}
+	for _, r := range rollups {
+		if r.Day.Before(earliest) || r.Day.After(today) || (finalOnly && !r.Final) {
+			continue
+		}
+		k := cellKey{r.Tier, r.Industry, r.Category, r.County}
+		c := cells[k]
+		if c == nil {
+			c = make([]counts, len(windows))
+			cells[k] = c
+		}
+		for i := range windows {
+			if r.Day.Before(starts[i]) {
 				continue
 			}
-			k := groupKey{r.Tier, groupOf(r, opts.By)}
-			if cells[k] == nil {
-				cells[k] = map[string]*counts{}
+			c[i].tested += r.Tested
+			c[i].failed += r.Failed
+			if !r.Final {
+				c[i].provisional += r.Tested
 			}
-			c := cells[k][r.Industry+"/"+r.Category]
-			if c == nil {
-				c = &counts{}
-				cells[k][r.Industry+"/"+r.Category] = c
+			c[i].wTested += r.WTested
+			c[i].wFailed += r.WFailed
+		}
+	}
+	return cells
+}
+
+// rates forms the rate rows of every window from the cell sums.
+func (cells cellSums) rates(tiers []TierRule, windows []Window, opts RateOptions) []RateRow {
+	type groupKey struct{ tier, group string }
+	var rows []RateRow
+	for wi, w := range windows {
+		// per (tier, group) → per category → counts
+		groups := map[groupKey]map[string]*counts{}
+		for k, c := range cells {
+			if c[wi].tested == 0 {
+				continue
 			}
-			c.tested += r.Tested
-			c.failed += r.Failed
+			g := groupKey{k.tier, groupOf(Rollup{Industry: k.industry, Category: k.category, County: k.county}, opts.By)}
+			if groups[g] == nil {
+				groups[g] = map[string]*counts{}
+			}
+			cat := k.industry + "/" + k.category
+			sum := groups[g][cat]
+			if sum == nil {
+				sum = &counts{}
+				groups[g][cat] = sum
+			}
+			sum.tested += c[wi].tested
+			sum.failed += c[wi].failed
+			sum.provisional += c[wi].provisional
+			sum.wTested += c[wi].wTested
+			sum.wFailed += c[wi].wFailed
 		}
 		for _, tier := range tiers {
 			var keys []groupKey
-			for k := range cells {
+			for k := range groups {
 				if k.tier == tier.Name {
 					keys = append(keys, k)
 				}
@@ -123,18 +202,24 @@ func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today ti
 				row := RateRow{Window: w.Name, Tier: tier.Name, Target: tier.Target}
 				setGroup(&row, opts.By, k.group)
 				var passed, tested []int
-				sum := 0.0
-				// Sum in category order: float addition is not associative,
-				// and map order would let the mean, and so the status at a
-				// target, change from one call to the next.
-				for _, cat := range slices.Sorted(maps.Keys(cells[k])) {
-					c := cells[k][cat]
+				sum, wSum, wTested, wFailed, wCats := 0.0, 0.0, 0.0, 0.0, 0
+				// Categories in a fixed order, so that float sums do not
+				// depend on map order.
+				for _, cat := range slices.Sorted(maps.Keys(groups[k])) {
+					c := groups[k][cat]
 					row.Batches += c.tested
 					row.Failed += c.failed
+					row.Provisional += c.provisional
+					wTested += c.wTested
+					wFailed += c.wFailed
 					if c.tested > 0 {
 						passed = append(passed, c.tested-c.failed)
 						tested = append(tested, c.tested)
 						sum += float64(c.tested-c.failed) / float64(c.tested)
+					}
+					if c.wTested > 0 {
+						wSum += 1 - c.wFailed/c.wTested
+						wCats++
 					}
 				}
 				if row.Batches == 0 {
@@ -144,9 +229,17 @@ func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today ti
 				if tier.Aggregate == AggregateCategoryMean {
 					row.Rate = sum / float64(len(tested))
 					row.Lower, row.Upper = categoryMeanBounds(row.Rate, passed, tested)
+					row.PBelowTarget = categoryMeanBelow(passed, tested, tier.Target)
+					if wCats > 0 {
+						row.WeightedRate = ptr(wSum / float64(wCats))
+					}
 				} else {
 					row.Rate = float64(row.Passed) / float64(row.Batches)
 					row.Lower, row.Upper = Wilson(row.Passed, row.Batches)
+					row.PBelowTarget = JeffreysBelow(row.Passed, row.Batches, tier.Target)
+					if wTested > 0 {
+						row.WeightedRate = ptr(1 - wFailed/wTested)
+					}
 				}
 				row.Status = status(row, opts.MinBatches)
 				rows = append(rows, row)
@@ -155,6 +248,8 @@ func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today ti
 	}
 	return rows
 }
+
+func ptr(v float64) *float64 { return &v }
 
 func status(r RateRow, minBatches int) string {
 	switch {

@@ -23,7 +23,7 @@ var w30 = []Window{{Name: "30d", Days: 30}}
 func daysAgo(n int) time.Time { return today.AddDate(0, 0, -n) }
 
 func roll(day time.Time, tier, industry, category, county string, tested, failed int) Rollup {
-	return Rollup{Day: day, Tier: tier, Industry: industry, Category: category, County: county, Tested: tested, Failed: failed}
+	return Rollup{Day: day, Tier: tier, Industry: industry, Category: category, County: county, Final: true, Tested: tested, Failed: failed}
 }
 
 // approx reports whether a and b agree to 1e-12.
@@ -33,10 +33,13 @@ func approx(a, b float64) bool { return math.Abs(a-b) <= 1e-12 }
 func checkRow(t *testing.T, i int, got, want RateRow) {
 	t.Helper()
 	g, w := got, want
-	g.Rate, g.Lower, g.Upper, g.Target = 0, 0, 0, 0
-	w.Rate, w.Lower, w.Upper, w.Target = 0, 0, 0, 0
+	g.Rate, g.Lower, g.Upper, g.Target, g.PBelowTarget, g.WeightedRate = 0, 0, 0, 0, 0, nil
+	w.Rate, w.Lower, w.Upper, w.Target, w.PBelowTarget, w.WeightedRate = 0, 0, 0, 0, 0, nil
+	weighted := (got.WeightedRate == nil) == (want.WeightedRate == nil) &&
+		(got.WeightedRate == nil || approx(*got.WeightedRate, *want.WeightedRate))
 	if g != w || !approx(got.Rate, want.Rate) || !approx(got.Lower, want.Lower) ||
-		!approx(got.Upper, want.Upper) || got.Target != want.Target {
+		!approx(got.Upper, want.Upper) || got.Target != want.Target ||
+		!approx(got.PBelowTarget, want.PBelowTarget) || !weighted {
 		t.Errorf("ComputeRates()[%d] =\n  %+v\nwant\n  %+v", i, got, want)
 	}
 }
@@ -65,6 +68,7 @@ func wilsonRow(window, tier string, target float64, passed, batches int, status 
 	return RateRow{
 		Window: window, Tier: tier, Batches: batches, Failed: batches - passed, Passed: passed,
 		Rate: float64(passed) / float64(batches), Lower: lower, Upper: upper, Target: target, Status: status,
+		PBelowTarget: JeffreysBelow(passed, batches, target),
 	}
 }
 
@@ -91,6 +95,22 @@ func agriRollups(tier string) []Rollup {
 	}
 }
 
+// meanBelowRef computes the probability that a category mean is below
+// target independently: each category's Jeffreys posterior Beta(x+½, n−x+½)
+// has mean (x+½)/(n+1) and variance m(1−m)/(n+2); the mean of k of them is
+// taken as normal.
+func meanBelowRef(target float64, passedTested ...[2]int) float64 {
+	mean, v := 0.0, 0.0
+	for _, pt := range passedTested {
+		m := (float64(pt[0]) + 0.5) / float64(pt[1]+1)
+		mean += m
+		v += m * (1 - m) / float64(pt[1]+2)
+	}
+	k := float64(len(passedTested))
+	z := (target - mean/k) / (math.Sqrt(v) / k)
+	return 0.5 * math.Erfc(-z/math.Sqrt2)
+}
+
 // meanBoundsRef computes the category-mean bounds independently: a normal
 // approximation with each category's variance at its Agresti–Coull rate
 // (x+2)/(n+4), the mean's standard error sqrt(Σ var)/k.
@@ -115,6 +135,7 @@ func TestComputeRatesCategoryMean(t *testing.T) {
 	checkRows(t, got, []RateRow{{
 		Window: "30d", Tier: TierAgriInput, Batches: 160, Failed: 16, Passed: 144,
 		Rate: mean, Lower: lower, Upper: upper, Target: 0.90, Status: StatusAtRisk,
+		PBelowTarget: meanBelowRef(0.90, [2]int{9, 10}, [2]int{95, 100}, [2]int{40, 50}),
 	}})
 	if math.Abs(got[0].Rate-144.0/160) < 0.01 {
 		t.Errorf("category_mean rate = %v, too close to the pooled 0.9", got[0].Rate)
@@ -140,6 +161,7 @@ func TestComputeRatesCategoryMeanPerIndustry(t *testing.T) {
 	checkRows(t, got, []RateRow{{
 		Window: "30d", Tier: "export", Batches: 30, Failed: 10, Passed: 20,
 		Rate: mean, Lower: lower, Upper: upper, Target: 0.5, Status: StatusMet,
+		PBelowTarget: meanBelowRef(0.5, [2]int{10, 10}, [2]int{10, 20}),
 	}})
 }
 
@@ -282,7 +304,8 @@ func TestComputeRatesByIndustry(t *testing.T) {
 		food,
 		textiles,
 		{Window: "30d", Tier: TierAgriInput, Industry: "agri", Batches: 160, Failed: 16, Passed: 144,
-			Rate: mean, Lower: lower, Upper: upper, Target: 0.90, Status: StatusAtRisk},
+			Rate: mean, Lower: lower, Upper: upper, Target: 0.90, Status: StatusAtRisk,
+			PBelowTarget: meanBelowRef(0.90, [2]int{9, 10}, [2]int{95, 100}, [2]int{40, 50})},
 	})
 }
 
@@ -300,7 +323,7 @@ func TestComputeRatesByCategory(t *testing.T) {
 		lower, upper := meanBoundsRef(rate, [2]int{passed, batches})
 		return RateRow{Window: "30d", Tier: TierAgriInput, Industry: "agri", Category: category,
 			Batches: batches, Failed: batches - passed, Passed: passed, Rate: rate, Lower: lower, Upper: upper,
-			Target: 0.90, Status: status}
+			Target: 0.90, Status: status, PBelowTarget: meanBelowRef(0.90, [2]int{passed, batches})}
 	}
 	checkRows(t, got, []RateRow{
 		// Groups sort by industry/category: "food" before "textiles".
@@ -330,9 +353,11 @@ func TestComputeRatesByCounty(t *testing.T) {
 		row("gusu", 65, 70, StatusMet),
 		row("wuzhong", 29, 30, StatusMet),
 		{Window: "30d", Tier: TierAgriInput, County: "gusu", Batches: 106, Failed: 6, Passed: 100,
-			Rate: gusuMean, Lower: gl, Upper: gu, Target: 0.90, Status: StatusAtRisk},
+			Rate: gusuMean, Lower: gl, Upper: gu, Target: 0.90, Status: StatusAtRisk,
+			PBelowTarget: meanBelowRef(0.90, [2]int{5, 6}, [2]int{95, 100})},
 		{Window: "30d", Tier: TierAgriInput, County: "wuzhong", Batches: 54, Failed: 10, Passed: 44,
-			Rate: wuMean, Lower: wl, Upper: wu, Target: 0.90, Status: StatusMet},
+			Rate: wuMean, Lower: wl, Upper: wu, Target: 0.90, Status: StatusMet,
+			PBelowTarget: meanBelowRef(0.90, [2]int{4, 4}, [2]int{40, 50})},
 	})
 }
 

@@ -9,14 +9,20 @@ const z95 = 1.6448536269514722
 // out of n trials: the true rate is above lower with 95% confidence, and
 // below upper with 95% confidence. With n = 0 it returns 0 and 1.
 func Wilson(passed, n int) (lower, upper float64) {
+	return wilsonZ(passed, n, z95)
+}
+
+// wilsonZ is the Wilson score interval at the normal quantile z: one-sided
+// bounds at level Φ(z), or a two-sided interval at level 2Φ(z)−1.
+func wilsonZ(passed, n int, z float64) (lower, upper float64) {
 	if n <= 0 {
 		return 0, 1
 	}
 	p := float64(passed) / float64(n)
 	nf := float64(n)
-	z2 := z95 * z95
+	z2 := z * z
 	centre := p + z2/(2*nf)
-	spread := z95 * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
+	spread := z * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
 	denom := 1 + z2/nf
 	lower = max(0, (centre-spread)/denom)
 	upper = min(1, (centre+spread)/denom)

@@ -98,16 +98,24 @@ type Result struct {
 	TestedOn    string `json:"tested_on"` // YYYY-MM-DD
 	ReportNo    string `json:"report_no,omitempty"`
 	FailedItems string `json:"failed_items,omitempty"`
+	// Retest marks the result of a re-inspection on the enterprise's
+	// objection: it supersedes the task's first result.
+	Retest bool `json:"retest,omitempty"`
 }
 
 // Rollup counts tested and failed batches of one day, tier, industry,
-// category and county.
+// category and county, with provisional and final results apart.
 type Rollup struct {
 	Day      time.Time // midnight UTC of the test date
 	Tier     string
 	Industry string
 	Category string
 	County   string
+	Final    bool // the results' objection periods have ended or their retests are decided
 	Tested   int
 	Failed   int
+	// WTested and WFailed sum 1/inclusion probability over the tested and
+	// the failed batches, for the design-weighted (Hájek) estimate.
+	WTested float64
+	WFailed float64
 }

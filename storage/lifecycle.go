@@ -13,22 +13,6 @@ import (
 	"spotcheck/sampling"
 )
 
-type actorKey struct{}
-
-// WithActor returns ctx carrying who acts, such as "token:3fa2c1d0e9b8
-// (inspector I001)" or "cli:alice". Every task transition stored under ctx
-// records it; without one, "system" is recorded.
-func WithActor(ctx context.Context, actor string) context.Context {
-	return context.WithValue(ctx, actorKey{}, actor)
-}
-
-func actorOf(ctx context.Context) string {
-	if a, _ := ctx.Value(actorKey{}).(string); a != "" {
-		return a
-	}
-	return "system"
-}
-
 // TaskDetail is a task with its plan's state and what has been recorded on
 // it.
 type TaskDetail struct {

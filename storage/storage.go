@@ -39,6 +39,7 @@ type Store struct {
 	dialect string
 	path    string // the SQLite file
 	logger  *slog.Logger
+	policy  ResultPolicy
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" or a

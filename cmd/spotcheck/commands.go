@@ -86,6 +86,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		store = func(s *storage.Store) (string, error) {
+			applyPolicy(s, cfg, e.now)
 			n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, monitor.Today(e.now(), cfg.Location))
 			var rej *storage.RejectedError
 			if errors.As(err, &rej) {
@@ -250,9 +251,10 @@ func taskCount(ctx context.Context, store *storage.Store, p sampling.Plan) int {
 }
 
 func cmdRates(ctx context.Context, args []string, e env) error {
-	c := newCommand("rates", "rates [--window W] [--by tier|industry|category|county] [--format table|json]", e)
+	c := newCommand("rates", "rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json] | rates rebuild [--check]", e)
 	window := c.fs.String("window", "", "only this window (default: all configured windows)")
 	by := c.fs.String("by", "tier", "grouping: tier, industry, category or county")
+	final := c.fs.Bool("final", false, "count final results only, leaving out those still open to objection")
 	format := c.fs.String("format", "table", "output format: table or json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
@@ -276,25 +278,40 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
+	applyPolicy(store, cfg, e.now)
 	mon := monitor.New(cfg, store, e.now, logger)
 	if err := mon.Refresh(ctx); err != nil {
 		return err
 	}
-	rows := mon.Rates(*window, *by)
+	rows := mon.RatesWith(*window, sampling.RateOptions{By: *by, FinalOnly: *final})
+	var stability []sampling.StabilityRow
+	if *by == sampling.ByTier && !*final {
+		stability = mon.Snapshot().Stability
+	}
 	if *format == "json" {
 		if rows == nil {
 			rows = []sampling.RateRow{}
 		}
-		return writeJSON(e.stdout, map[string]any{"as_of": mon.Snapshot().AsOf, "rates": rows})
+		out := map[string]any{"as_of": mon.Snapshot().AsOf, "rates": rows}
+		if stability != nil {
+			out["stability"] = stability
+		}
+		return writeJSON(e.stdout, out)
 	}
+	printRates(e, rows, stability, *by)
+	return nil
+}
+
+// printRates writes the rate rows, then each tier's stability, as tables.
+func printRates(e env, rows []sampling.RateRow, stability []sampling.StabilityRow, by string) {
 	header := []string{"WINDOW", "TIER"}
-	if *by != sampling.ByTier {
-		header = append(header, strings.ToUpper(*by))
+	if by != sampling.ByTier {
+		header = append(header, strings.ToUpper(by))
 	}
-	t := newTable(e.stdout, append(header, "BATCHES", "FAILED", "RATE", "95% BOUNDS", "TARGET", "STATUS")...)
+	t := newTable(e.stdout, append(header, "BATCHES", "FAILED", "PROV", "RATE", "95% BOUNDS", "P(<TARGET)", "WEIGHTED", "TARGET", "STATUS")...)
 	for _, r := range rows {
 		cells := []string{r.Window, r.Tier}
-		switch *by {
+		switch by {
 		case sampling.ByIndustry:
 			cells = append(cells, r.Industry)
 		case sampling.ByCategory:
@@ -302,13 +319,26 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 		case sampling.ByCounty:
 			cells = append(cells, r.County)
 		}
-		t.row(append(cells, strconv.Itoa(r.Batches), strconv.Itoa(r.Failed), pct(r.Rate),
-			pct(r.Lower)+" – "+pct(r.Upper), pct(r.Target), r.Status)...)
+		weighted := "-"
+		if r.WeightedRate != nil {
+			weighted = pct(*r.WeightedRate)
+		}
+		t.row(append(cells, strconv.Itoa(r.Batches), strconv.Itoa(r.Failed), strconv.Itoa(r.Provisional), pct(r.Rate),
+			pct(r.Lower)+" – "+pct(r.Upper), strconv.FormatFloat(r.PBelowTarget, 'f', 3, 64), weighted, pct(r.Target), r.Status)...)
 	}
+	t.flush()
 	if len(rows) == 0 {
 		fmt.Fprintln(e.stderr, "no results recorded in the configured windows yet")
 	}
-	return t.flush()
+	for _, s := range stability {
+		fmt.Fprintf(e.stdout, "\nstability of %s (target %s in %s): %s\n", s.Tier, pct(s.Target), s.Rule, s.Status)
+		t := newTable(e.stdout, "PERIOD", "FROM", "TO", "BATCHES", "FAILED", "RATE", "95% BOUNDS", "P(<TARGET)", "STATUS")
+		for _, p := range s.Periods {
+			t.row(p.Period, p.From, p.To, strconv.Itoa(p.Batches), strconv.Itoa(p.Failed), pct(p.Rate),
+				pct(p.Lower)+" – "+pct(p.Upper), strconv.FormatFloat(p.PBelowTarget, 'f', 3, 64), p.Status)
+		}
+		t.flush()
+	}
 }
 
 func scheduleNames(cfg *config.Config) string {

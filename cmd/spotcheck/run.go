@@ -38,7 +38,10 @@ Usage:
   spotcheck plan run SCHEDULE [--dry-run]        fire a schedule now
   spotcheck plan show ID [--format table|json|csv]
   spotcheck plans [--schedule S] [--format table|json]
-  spotcheck rates [--window W] [--by tier|industry|category|county] [--format table|json]
+  spotcheck rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json]
+  spotcheck rates rebuild [--check]              recompute the rollups from the raw results
+  spotcheck result history|correct|object TASK_ID   a result's versions; correct it; record an objection
+  spotcheck audit verify [--expect-head HASH]    check the audit chain and the results against it
   spotcheck token create|list|revoke             bearer tokens of the API (see docs/access.md)
   spotcheck plan verify --from FILE              verify a saved public record without the database
 
@@ -89,9 +92,16 @@ func run(ctx context.Context, args []string, e env) error {
 	case "plans":
 		return cmdPlans(ctx, rest, e)
 	case "rates":
+		if len(rest) > 0 && rest[0] == "rebuild" {
+			return cmdRatesRebuild(ctx, rest[1:], e)
+		}
 		return cmdRates(ctx, rest, e)
 	case "token":
 		return cmdToken(ctx, rest, e)
+	case "result":
+		return cmdResult(ctx, rest, e)
+	case "audit":
+		return cmdAudit(ctx, rest, e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return usageError("unknown command %q", cmd)

@@ -64,6 +64,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	defer release()
 	var demoInspectors []sampling.Inspector
+	applyPolicy(store, cfg, e.now)
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
 		demoInspectors = inspectors
@@ -192,7 +193,7 @@ func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Ta
 }
 
 func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
-	n, err := r.store.RecordResults(ctx, results, monitor.Today(r.now(), r.cfg))
+	n, err := r.store.RecordResults(storage.WithActor(ctx, "demo-simulator"), results, monitor.Today(r.now(), r.cfg))
 	if n > 0 {
 		r.refresh(ctx)
 	}

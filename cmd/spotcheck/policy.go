@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"spotcheck/config"
+	"spotcheck/storage"
+)
+
+// applyPolicy gives the store the configuration's objection periods and
+// the clock of audit entries.
+func applyPolicy(s *storage.Store, cfg *config.Config, now func() time.Time) {
+	s.SetResultPolicy(storage.ResultPolicy{
+		ObjectionDays:        cfg.ObjectionDays(),
+		DefaultObjectionDays: int(time.Duration(config.DefaultObjectionPeriod) / (24 * time.Hour)),
+		Now:                  now,
+	})
+}
+
+// openForResults loads the configuration and opens the store with its
+// result policy, for commands that change results.
+func (c *command) openForResults(ctx context.Context) (*config.Config, *storage.Store, error) {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := c.openStore(ctx, newLogger(c.e, slog.LevelWarn))
+	if err != nil {
+		return nil, nil, err
+	}
+	applyPolicy(store, cfg, c.e.now)
+	return cfg, store, nil
+}

@@ -1,0 +1,162 @@
+package sampling
+
+import (
+	"fmt"
+	"time"
+)
+
+// Stability period lengths.
+const (
+	PeriodQuarter = "quarter"
+	PeriodMonth   = "month"
+)
+
+// StabilityRule asks that a tier meet its target in each of the last
+// Periods complete calendar periods, not only on average.
+type StabilityRule struct {
+	Periods int    // how many complete periods; 0 disables the check
+	Period  string // PeriodQuarter or PeriodMonth
+}
+
+// PeriodRate is a tier's rate over one calendar period.
+type PeriodRate struct {
+	Period       string  `json:"period"` // 2026Q3 or 2026-07
+	From         string  `json:"from"`   // first day, YYYY-MM-DD
+	To           string  `json:"to"`     // last day
+	Batches      int     `json:"batches"`
+	Failed       int     `json:"failed"`
+	Rate         float64 `json:"rate"`
+	Lower        float64 `json:"lower"`
+	Upper        float64 `json:"upper"`
+	PBelowTarget float64 `json:"p_below_target"`
+	Status       string  `json:"status"`
+}
+
+// StabilityRow reports whether a tier met its target in every recent
+// period. Status is met when every period is met, missed when any period
+// is missed, and at_risk otherwise; Stable is Status == met.
+type StabilityRow struct {
+	Tier    string       `json:"tier"`
+	Target  float64      `json:"target"`
+	Rule    string       `json:"rule"` // "each of the last 4 quarters"
+	Stable  bool         `json:"stable"`
+	Status  string       `json:"status"`
+	Periods []PeriodRate `json:"periods"`
+}
+
+// periodStart returns the first day of the period that contains day.
+func periodStart(day time.Time, period string) time.Time {
+	m := day.Month()
+	if period == PeriodQuarter {
+		m = (m-1)/3*3 + 1
+	}
+	return time.Date(day.Year(), m, 1, 0, 0, 0, 0, time.UTC)
+}
+
+func periodMonths(period string) int {
+	if period == PeriodQuarter {
+		return 3
+	}
+	return 1
+}
+
+// Start returns the first day of the oldest period the rule looks at when
+// today is the current date (midnight UTC).
+func (r StabilityRule) Start(today time.Time) time.Time {
+	return periodStart(today, r.Period).AddDate(0, -r.Periods*periodMonths(r.Period), 0)
+}
+
+func (r StabilityRule) String() string {
+	return fmt.Sprintf("each of the last %d %ss", r.Periods, r.Period)
+}
+
+// ComputeStability rates the tier over each of the rule's complete periods
+// before the one containing today, oldest first, by the tier's aggregation
+// rule, and judges each period like a window.
+func ComputeStability(rollups []Rollup, tier TierRule, rule StabilityRule, today time.Time, opts RateOptions) StabilityRow {
+	row := StabilityRow{Tier: tier.Name, Target: tier.Target, Rule: rule.String(), Status: StatusMet}
+	opts.By = ByTier
+	from := rule.Start(today)
+	rollups = tierDays(rollups, tier.Name, from, periodStart(today, rule.Period), opts.FinalOnly)
+	for range rule.Periods {
+		next := from.AddDate(0, periodMonths(rule.Period), 0)
+		last := next.AddDate(0, 0, -1)
+		p := PeriodRate{Period: periodName(from, rule.Period), From: from.Format(time.DateOnly), To: last.Format(time.DateOnly),
+			Status: StatusAtRisk, PBelowTarget: JeffreysBelow(0, 0, tier.Target), Upper: 1}
+		w := Window{Name: p.Period, Days: int(last.Sub(from).Hours()/24) + 1}
+		if rates := ComputeRates(rollups, []TierRule{tier}, []Window{w}, last, opts); len(rates) == 1 {
+			r := rates[0]
+			p.Batches, p.Failed, p.Rate, p.Lower, p.Upper, p.PBelowTarget, p.Status = r.Batches, r.Failed, r.Rate, r.Lower, r.Upper, r.PBelowTarget, r.Status
+		}
+		switch {
+		case p.Status == StatusMissed:
+			row.Status = StatusMissed
+		case p.Status == StatusAtRisk && row.Status == StatusMet:
+			row.Status = StatusAtRisk
+		}
+		row.Periods = append(row.Periods, p)
+		from = next
+	}
+	row.Stable = row.Status == StatusMet && rule.Periods > 0
+	return row
+}
+
+// tierDays sums the tier's rollups from from to before until per day and
+// category, dropping county and finality, which a tier's periods do not
+// need: the periods then scan a few thousand rows, not the snapshot.
+func tierDays(rollups []Rollup, tier string, from, until time.Time, finalOnly bool) []Rollup {
+	type key struct {
+		day                time.Time
+		industry, category string
+	}
+	sums := map[key]*Rollup{}
+	var out []*Rollup
+	for _, r := range rollups {
+		if r.Tier != tier || r.Day.Before(from) || !r.Day.Before(until) || (finalOnly && !r.Final) {
+			continue
+		}
+		k := key{r.Day, r.Industry, r.Category}
+		s := sums[k]
+		if s == nil {
+			s = &Rollup{Day: r.Day, Tier: tier, Industry: r.Industry, Category: r.Category, Final: true}
+			sums[k] = s
+			out = append(out, s)
+		}
+		s.Tested += r.Tested
+		s.Failed += r.Failed
+		s.WTested += r.WTested
+		s.WFailed += r.WFailed
+	}
+	flat := make([]Rollup, len(out))
+	for i, s := range out {
+		flat[i] = *s
+	}
+	return flat
+}
+
+func periodName(start time.Time, period string) string {
+	if period == PeriodQuarter {
+		return fmt.Sprintf("%dQ%d", start.Year(), (int(start.Month())-1)/3+1)
+	}
+	return start.Format("2006-01")
+}
+
+// HistoryPoint is a tier's rate in a window ending on Date.
+type HistoryPoint struct {
+	Date string `json:"date"`
+	RateRow
+}
+
+// RateHistory computes the tier's headline rate in window as it stood at
+// the end of each day in ends, oldest first. Days whose window holds no
+// batches are left out.
+func RateHistory(rollups []Rollup, tier TierRule, window Window, ends []time.Time, opts RateOptions) []HistoryPoint {
+	opts.By = ByTier
+	var points []HistoryPoint
+	for _, end := range ends {
+		if rows := ComputeRates(rollups, []TierRule{tier}, []Window{window}, end, opts); len(rows) == 1 {
+			points = append(points, HistoryPoint{Date: end.Format(time.DateOnly), RateRow: rows[0]})
+		}
+	}
+	return points
+}

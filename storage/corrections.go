@@ -1,0 +1,228 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"spotcheck/sampling"
+)
+
+// CorrectResult replaces the result that counts for a task with corrected
+// content, as a new version that keeps the old one's state and objection
+// period; the old version stays in the history, superseded. reason is
+// required and goes into the audit log. A correction is checked like a
+// result, except that the task's plan may be closed. It returns the new
+// version.
+func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, today time.Time) (ResultVersion, error) {
+	var next ResultVersion
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		bad := func(field, format string, args ...any) error {
+			return &RejectedError{Problems: []Problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
+		}
+		if p := checkResult(r, today); p.Field != "" {
+			return &RejectedError{Problems: []Problem{p}}
+		}
+		if reason == "" {
+			return bad("reason", "a correction must give its reason")
+		}
+		vs, err := versionsOf(ctx, tx, r.TaskID)
+		if err != nil {
+			return err
+		}
+		old := effective(vs)
+		if old == nil {
+			return bad("task_id", "task %d has no result to correct", r.TaskID)
+		}
+		r.Retest = old.Kind == KindRetest
+		if old.sameContent(r) {
+			return bad("task_id", "task %d's result already reads so; nothing to correct", r.TaskID)
+		}
+		var nominal time.Time
+		if err := tx.GetContext(ctx, &nominal, tx.Rebind(`SELECT p.nominal_time FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`), r.TaskID); err != nil {
+			return fmt.Errorf("load plan of task %d: %w", r.TaskID, err)
+		}
+		if planDay := nominal.In(today.Location()).Format(time.DateOnly); r.TestedOn < planDay {
+			return bad("tested_on", "%s is before the task's plan was made (%s)", r.TestedOn, planDay)
+		}
+		// A retest counts on the day of the batch's first test; a corrected
+		// first result on its corrected test date.
+		counted := r.TestedOn
+		if retested(vs) {
+			counted = old.CountedOn
+		}
+		next = ResultVersion{TaskID: r.TaskID, Version: vs[len(vs)-1].Version + 1, Kind: KindCorrection, Outcome: r.Outcome,
+			TestedOn: r.TestedOn, ReportNo: r.ReportNo, FailedItems: r.FailedItems, CountedOn: counted, State: old.State,
+			ObjectionUntil: old.ObjectionUntil, ObjectedOn: old.ObjectedOn, Reason: reason, RecordedBy: actorOf(ctx)}
+		dg := newDigester()
+		dg.add(&next)
+		seq, err := s.appendAudit(ctx, tx, ActionCorrect, fmt.Sprintf("task/%d", r.TaskID), old,
+			correctionAfter{auditDigest: dg.record(), Result: next})
+		if err != nil {
+			return err
+		}
+		next.AuditSeq = seq
+		deltas := rollupDeltas{}
+		if err := s.supersede(ctx, tx, old, &next, seq, deltas); err != nil {
+			return err
+		}
+		return deltas.apply(ctx, tx)
+	})
+	if err != nil {
+		return ResultVersion{}, fmt.Errorf("correct result of task %d: %w", r.TaskID, err)
+	}
+	return next, nil
+}
+
+// correctionAfter is the "after" of a result.correct audit entry.
+type correctionAfter struct {
+	auditDigest
+	Result ResultVersion `json:"result"`
+}
+
+func retested(vs []ResultVersion) bool {
+	for _, v := range vs {
+		if v.Kind == KindRetest {
+			return true
+		}
+	}
+	return false
+}
+
+func versionsOf(ctx context.Context, tx *sqlx.Tx, taskID int64) ([]ResultVersion, error) {
+	var vs []ResultVersion
+	if err := tx.SelectContext(ctx, &vs, tx.Rebind(`SELECT `+versionColumns+` FROM results WHERE task_id = ? ORDER BY version`), taskID); err != nil {
+		return nil, fmt.Errorf("load results of task %d: %w", taskID, err)
+	}
+	return vs, nil
+}
+
+// RecordObjection records that the enterprise objected to the task's result
+// on lodgedOn (YYYY-MM-DD), asking for a retest: the result stays
+// provisional past its objection period until the retest is recorded or
+// the objection withdrawn. The objection must fall within the period.
+func (s *Store) RecordObjection(ctx context.Context, taskID int64, lodgedOn string, today time.Time) error {
+	return s.setObjection(ctx, taskID, lodgedOn, today)
+}
+
+// WithdrawObjection removes the task's objection; a result whose objection
+// period has ended becomes final at the next FinalizeResults.
+func (s *Store) WithdrawObjection(ctx context.Context, taskID int64, today time.Time) error {
+	return s.setObjection(ctx, taskID, "", today)
+}
+
+func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string, today time.Time) error {
+	action := ActionObject
+	if lodgedOn == "" {
+		action = ActionWithdraw
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		bad := func(field, format string, args ...any) error {
+			return &RejectedError{Problems: []Problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
+		}
+		vs, err := versionsOf(ctx, tx, taskID)
+		if err != nil {
+			return err
+		}
+		cur := effective(vs)
+		switch {
+		case cur == nil:
+			return bad("task_id", "task %d has no result", taskID)
+		case cur.State != StateProvisional:
+			return &RejectedError{Problems: []Problem{{Field: "task_id", Conflict: true,
+				Reason: fmt.Sprintf("task %d's result is %s; only a provisional result can be objected to", taskID, cur.State)}}}
+		case lodgedOn == "" && cur.ObjectedOn == "":
+			return bad("task_id", "task %d's result has no objection to withdraw", taskID)
+		case lodgedOn != "" && cur.ObjectedOn != "":
+			return &RejectedError{Problems: []Problem{{Field: "task_id", Conflict: true,
+				Reason: fmt.Sprintf("task %d's result was already objected to on %s", taskID, cur.ObjectedOn)}}}
+		}
+		if lodgedOn != "" {
+			d, err := time.Parse(time.DateOnly, lodgedOn)
+			switch {
+			case err != nil:
+				return bad("lodged_on", "%q is not a date YYYY-MM-DD", lodgedOn)
+			case d.Format(time.DateOnly) > today.Format(time.DateOnly):
+				return bad("lodged_on", "%s is in the future (today is %s)", lodgedOn, today.Format(time.DateOnly))
+			case lodgedOn > cur.ObjectionUntil:
+				return bad("lodged_on", "%s is after the objection period, which ended on %s", lodgedOn, cur.ObjectionUntil)
+			case lodgedOn < cur.TestedOn:
+				return bad("lodged_on", "%s is before the test (%s)", lodgedOn, cur.TestedOn)
+			}
+		}
+		after := *cur
+		after.ObjectedOn = lodgedOn
+		if _, err := s.appendAudit(ctx, tx, action, fmt.Sprintf("task/%d", taskID), cur, &after); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET objected_on = ? WHERE id = ?`), lodgedOn, cur.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s for task %d: %w", action, taskID, err)
+	}
+	return nil
+}
+
+// finalizable selects provisional results whose objection period ended
+// before today without an objection.
+const finalizable = `r.state = 'provisional' AND r.objection_until < ? AND r.objected_on = ''`
+
+// FinalizeResults makes final every provisional result whose objection
+// period ended before today and that has no pending objection, moving its
+// batch from the provisional to the final rollups, with one audit entry.
+// It returns how many results became final.
+func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, error) {
+	day := today.Format(time.DateOnly)
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM results r WHERE `+finalizable), day); err != nil {
+		return 0, fmt.Errorf("finalize results: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT r.id FROM results r WHERE `+finalizable+` ORDER BY r.id`), day); err != nil {
+			return err
+		}
+		n = len(ids)
+		if n == 0 {
+			return nil // another writer got there first
+		}
+		after := finalizeAfter{Count: n, Before: day, FirstID: ids[0], LastID: ids[n-1]}
+		if n <= 1000 {
+			after.IDs = ids
+		}
+		if _, err := s.appendAudit(ctx, tx, ActionFinalize, "results", nil, after); err != nil {
+			return err
+		}
+		from := `FROM results r JOIN tasks t ON t.id = r.task_id WHERE ` + finalizable
+		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", "'final'", "r.outcome", "", from), day); err != nil {
+			return fmt.Errorf("add final rollups: %w", err)
+		}
+		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", "'provisional'", "r.outcome", "-", from), day); err != nil {
+			return fmt.Errorf("remove provisional rollups: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE state = 'provisional' AND tested = 0`); err != nil {
+			return fmt.Errorf("drop empty rollups: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = 'final' WHERE id IN (SELECT r.id FROM results r WHERE `+finalizable+`)`), day)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("finalize results: %w", err)
+	}
+	return n, nil
+}
+
+// finalizeAfter is the "after" of a results.finalize audit entry.
+type finalizeAfter struct {
+	Count   int     `json:"count"`
+	Before  string  `json:"objection_ended_before"`
+	FirstID int64   `json:"first_id"`
+	LastID  int64   `json:"last_id"`
+	IDs     []int64 `json:"ids,omitempty"`
+}
