@@ -93,11 +93,14 @@ type Schedule struct {
 	Timezone             string             `yaml:"timezone"`
 	Batches              int                `yaml:"batches"`
 	Fraction             float64            `yaml:"fraction"`
+	Counties             []string           `yaml:"counties"`
+	Categories           []string           `yaml:"categories"`
 	Strata               *[]string          `yaml:"strata"`
 	Allocation           string             `yaml:"allocation"`
 	MinPerStratum        int                `yaml:"min_per_stratum"`
 	NoRepeat             Duration           `yaml:"no_repeat"`
 	RiskWeights          map[string]float64 `yaml:"risk_weights"`
+	FailBoost            float64            `yaml:"fail_boost"`
 	InspectorsPerTask    int                `yaml:"inspectors_per_task"`
 	CrossCounty          bool               `yaml:"cross_county"`
 	MaxTasksPerInspector int                `yaml:"max_tasks_per_inspector"`

@@ -92,11 +92,13 @@ func checkFull(t *testing.T, c *Config) {
 			Allocation:           "proportional",
 			NoRepeat:             Duration(180 * day),
 			RiskWeights:          map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8},
+			FailBoost:            2,
 			InspectorsPerTask:    2,
 			MaxTasksPerInspector: 10,
 			Due:                  Duration(30 * day),
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
+			Counties:             []string{"姑苏区", "吴江区"},
 			Overlap:              OverlapBuffer,
 			Deadline:             Duration(time.Hour),
 		}, {
@@ -113,6 +115,7 @@ func checkFull(t *testing.T, c *Config) {
 			Due:               Duration(30 * day),
 			CatchUp:           CatchUpLatest,
 			MaxCatchUp:        10,
+			FailBoost:         2,
 			Overlap:           OverlapBuffer,
 		}},
 		Notifications: Notifications{
@@ -517,7 +520,7 @@ func checkEveryKey(t *testing.T, path string) {
 	want := map[string]bool{}
 	configKeys(reflect.TypeFor[Config](), want)
 	for _, k := range slices.Sorted(maps.Keys(want)) {
-		commented := regexp.MustCompile(`(?m)^#.*[\s{,#]` + k + `:`)
+		commented := regexp.MustCompile(`(?m)^\s*#.*[\s{,#]` + k + `:`)
 		if !found[k] && !commented.Match(data) {
 			t.Errorf("%s does not show the key %s", path, k)
 		}
@@ -595,6 +598,7 @@ func TestScheduleDefaults(t *testing.T) {
 		{"Allocation", s.Allocation, "proportional"},
 		{"NoRepeat", s.NoRepeat, Duration(180 * day)},
 		{"RiskWeights", s.RiskWeights, map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}},
+		{"FailBoost", s.FailBoost, 2.0},
 		{"MinPerStratum", s.MinPerStratum, 0},
 		{"MaxTasksPerInspector", s.MaxTasksPerInspector, 0},
 		{"CrossCounty", s.CrossCounty, false},

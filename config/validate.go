@@ -106,14 +106,14 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		p.add([]any{"min_batches"}, "must not be negative")
 	}
 
-	industries := map[string]bool{}
+	industries := map[string]map[string]bool{}
 	for i, ind := range c.Industries {
 		path := []any{"industries", i}
 		checkID(p, append(path, "id"), "industry", ind.ID)
-		if industries[ind.ID] {
+		if industries[ind.ID] != nil {
 			p.add(append(path, "id"), "duplicate industry id %q", ind.ID)
 		}
-		industries[ind.ID] = true
+		industries[ind.ID] = map[string]bool{}
 		switch op := time.Duration(c.Industries[i].ObjectionPeriod); {
 		case op == 0:
 			c.Industries[i].ObjectionPeriod = DefaultObjectionPeriod
@@ -131,6 +131,7 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 				p.add(append(cpath, "id"), "duplicate category id %q in industry %q", cat.ID, ind.ID)
 			}
 			cats[cat.ID] = true
+			industries[ind.ID][cat.ID] = true
 			if _, ok := c.Tiers[cat.Tier]; !ok {
 				p.add(append(cpath, "tier"), "unknown tier %q (known: %s)", cat.Tier, strings.Join(tierNames(c.Tiers), ", "))
 			}
@@ -154,12 +155,13 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 	return errors.Join(p.errs...)
 }
 
-func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industries map[string]bool) {
+func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industries map[string]map[string]bool) {
 	at := func(field string) []any { return append(append([]any{}, path...), field) }
 	checkID(p, at("name"), "schedule", s.Name)
-	if !industries[s.Industry] {
+	if industries[s.Industry] == nil {
 		p.add(at("industry"), "unknown industry %q", s.Industry)
 	}
+	s.resolveScope(p, at, industries[s.Industry])
 	s.Location = loc
 	if s.Timezone != "" {
 		l, err := time.LoadLocation(s.Timezone)
@@ -200,16 +202,23 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	if s.NoRepeat == 0 {
 		s.NoRepeat = Duration(180 * 24 * time.Hour)
 	}
-	if s.RiskWeights == nil {
-		s.RiskWeights = map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}
-	}
+	// Classes left out keep their default weight.
+	weights := map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}
 	for class, w := range s.RiskWeights {
+		weights[class] = w
 		if class != "A" && class != "B" && class != "C" && class != "D" {
 			p.add(append(at("risk_weights"), class), "unknown risk class %q (want A, B, C or D)", class)
 		}
 		if w <= 0 {
 			p.add(append(at("risk_weights"), class), "weight %v must be positive", w)
 		}
+	}
+	s.RiskWeights = weights
+	if s.FailBoost == 0 {
+		s.FailBoost = 2
+	}
+	if s.FailBoost < 1 {
+		p.add(at("fail_boost"), "boost %v must be at least 1 (1 means no boost)", s.FailBoost)
 	}
 	if s.InspectorsPerTask == 0 {
 		s.InspectorsPerTask = 2

@@ -204,22 +204,11 @@ func TestRegistryDrawsEveryDemoSchedule(t *testing.T) {
 	fire := time.Date(2026, 3, 2, 9, 0, 0, 0, cfg.Location)
 	for _, s := range cfg.Schedules {
 		t.Run(s.Name, func(t *testing.T) {
-			spec := sampling.DrawSpec{
-				Schedule:             s.Name,
-				Industry:             s.Industry,
-				NominalTime:          fire,
-				Kind:                 sampling.KindScheduled,
-				Categories:           cfg.Industry(s.Industry).CategoryTiers(),
-				Batches:              s.Batches,
-				Fraction:             s.Fraction,
-				InspectorsPerTask:    s.InspectorsPerTask,
-				CrossCounty:          s.CrossCounty,
-				MaxTasksPerInspector: s.MaxTasksPerInspector,
-				Due:                  fire.Add(time.Duration(s.Due)),
-			}
+			rec := sampling.Record{Schedule: s.Name, Kind: sampling.KindScheduled, NominalTime: fire,
+				Design: s.Design(cfg.Industry(s.Industry), fire), Population: units, Inspectors: inspectors}
 			for i := range 20 {
-				seed := []byte(fmt.Sprintf("%032d", i))
-				plan, err := sampling.Draw(spec, seed, units, inspectors)
+				rec.Seed = sampling.Seed{Bytes: []byte(fmt.Sprintf("%032d", i))}
+				plan, err := sampling.DrawPlan(rec)
 				if err != nil {
 					t.Fatalf("Draw(seed %d) = %v, want nil", i, err)
 				}

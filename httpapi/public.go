@@ -139,6 +139,13 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	rec := publication.Build(publication.Plan{ID: p.ID, Schedule: p.Schedule, Industry: p.Industry, IndustryName: industryName(d, p.Industry),
 		Kind: p.Kind, NominalTime: p.NominalTime, Status: p.Status, ClosedAt: closedAt.UTC(), ClosedReason: reason,
 		Algorithm: p.Algorithm, Seed: p.Seed, FrameDigest: p.FrameDigest, Commitment: p.Commitment, FrameSize: p.FrameSize}, tasks, in)
+	if p.Algorithm == sampling.Algorithm {
+		_, drawRec, err := d.Store.PlanRecord(ctx, id)
+		if err != nil {
+			return publication.Record{}, nil, err
+		}
+		rec.WithRecord(drawRec)
+	}
 	key, err := d.Store.SigningKey(ctx, d.Now())
 	if err != nil {
 		return publication.Record{}, nil, err

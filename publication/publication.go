@@ -123,6 +123,19 @@ type Draw struct {
 	Spec       sampling.DrawSpec    `json:"spec"`
 	Frame      []sampling.Unit      `json:"frame"`
 	Inspectors []sampling.Inspector `json:"inspectors"`
+	// Record is the input of the stratified draw (sampling.DrawPlan) for
+	// plans made by it; Spec, Frame and Inspectors then stay empty.
+	Record *sampling.Record `json:"record,omitempty"`
+}
+
+// WithRecord sets the record's draw input to rec, the input of the
+// stratified draw, with inspectors' names left out.
+func (r *Record) WithRecord(rec sampling.Record) {
+	rec.Inspectors = slices.Clone(rec.Inspectors)
+	for i := range rec.Inspectors {
+		rec.Inspectors[i].Name = ""
+	}
+	r.Draw = Draw{Record: &rec}
 }
 
 // Signature is the service's Ed25519 signature over the record without it.

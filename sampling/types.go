@@ -53,8 +53,10 @@ type Task struct {
 	County               string   `json:"county"`
 	Category             string   `json:"category"`
 	Tier                 string   `json:"tier"`
+	Stratum              string   `json:"stratum"`
 	InclusionProbability float64  `json:"inclusion_probability"`
 	Inspectors           []string `json:"inspectors"`
+	Quantity             Quantity `json:"quantity"`
 	Due                  string   `json:"due"` // YYYY-MM-DD
 	Status               string   `json:"status"`
 }
@@ -75,14 +77,22 @@ type Plan struct {
 	Status      string    `json:"status"`
 	Algorithm   string    `json:"algorithm"`
 	Seed        string    `json:"seed"`
+	// SeedSource is the public text the seed is the SHA-256 of, if any.
+	SeedSource  string    `json:"seed_source,omitempty"`
 	FrameDigest string    `json:"frame_digest"`
 	Commitment  string    `json:"commitment"`
-	FrameSize   int       `json:"frame_size"`
+	FrameSize   int       `json:"frame_size"` // eligible units
+	Excluded    int       `json:"excluded"`   // units in scope left out by the no-repeat rule
 	CreatedAt   time.Time `json:"created_at"`
 	Tasks       []Task    `json:"tasks,omitempty"`
 	// Inputs are what the plan was drawn from, set by the scheduler for
 	// storage with the plan; nil on plans loaded from storage.
 	Inputs *DrawInputs `json:"-"`
+	// Strata is the allocation, when the plan was just drawn or re-derived.
+	Strata []Stratum `json:"strata,omitempty"`
+	// Record is what the plan was drawn from, kept to verify it later;
+	// set by DrawPlan, stored by storage.
+	Record *Record `json:"-"`
 }
 
 // Plan states.

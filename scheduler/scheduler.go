@@ -262,19 +262,26 @@ var ErrUnknownSchedule = errors.New("unknown schedule")
 // in the ledger as a failed fire and returned as a *DrawError; a manual
 // fire of a paused schedule returns storage.ErrPaused.
 func (s *Scheduler) Fire(ctx context.Context, name, kind string, nominal time.Time, requestedBy string, dryRun bool) (sampling.Plan, bool, error) {
+	return s.FireWithSeed(ctx, name, kind, nominal, requestedBy, dryRun, sampling.Seed{})
+}
+
+// FireWithSeed is Fire with the draw's seed given: derived from public text
+// for a ceremony (sampling.SeedFromText), or fixed for a dry run. A seed
+// without bytes is read from Options.Rand, as Fire does.
+func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal time.Time, requestedBy string, dryRun bool, seed sampling.Seed) (sampling.Plan, bool, error) {
 	sc := s.cfg.Schedule(name)
 	if sc == nil {
 		return sampling.Plan{}, false, fmt.Errorf("schedule %q: %w", name, ErrUnknownSchedule)
 	}
 	if dryRun {
-		plan, err := s.draw(ctx, sc, s.cfg.Industry(sc.Industry), kind, nominal)
+		plan, err := s.draw(ctx, sc, s.cfg.Industry(sc.Industry), kind, nominal, seed)
 		return plan, false, err
 	}
 	logger := s.logger.With("schedule", name, "nominal_time", nominal, "kind", kind)
-	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", requestedBy, 0)
+	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", requestedBy, 0, seed)
 	if errors.Is(err, errDraw) && ctx.Err() == nil {
 		logger.Error("plan not drawn", "err", err)
-		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), requestedBy, 0)
+		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), requestedBy, 0, seed)
 		if rerr != nil {
 			return sampling.Plan{}, false, rerr
 		}
@@ -295,32 +302,21 @@ func (s *Scheduler) Fire(ctx context.Context, name, kind string, nominal time.Ti
 // errDraw marks errors of the draw itself, as opposed to the database.
 var errDraw = errors.New("draw")
 
-func (s *Scheduler) draw(ctx context.Context, sc *config.Schedule, ind *config.Industry, kind string, nominal time.Time) (sampling.Plan, error) {
-	frame, err := s.store.Frame(ctx, sc.Industry)
+func (s *Scheduler) draw(ctx context.Context, sc *config.Schedule, ind *config.Industry, kind string, nominal time.Time, seed sampling.Seed) (sampling.Plan, error) {
+	rec, err := s.store.DrawRecord(ctx, sc.Design(ind, nominal), nominal)
 	if err != nil {
 		return sampling.Plan{}, err
 	}
-	inspectors, err := s.store.Inspectors(ctx)
-	if err != nil {
-		return sampling.Plan{}, err
+	if seed.Bytes == nil {
+		seed.Bytes = make([]byte, sampling.SeedSize)
+		if _, err := io.ReadFull(s.opts.Rand, seed.Bytes); err != nil {
+			return sampling.Plan{}, fmt.Errorf("read seed: %w", err)
+		}
 	}
-	seed := make([]byte, sampling.SeedSize)
-	if _, err := io.ReadFull(s.opts.Rand, seed); err != nil {
-		return sampling.Plan{}, fmt.Errorf("read seed: %w", err)
-	}
-	local := nominal.In(sc.Location)
-	spec := sampling.DrawSpec{
-		Schedule: sc.Name, Industry: sc.Industry, NominalTime: nominal, Kind: kind,
-		Categories: ind.CategoryTiers(), Batches: sc.Batches, Fraction: sc.Fraction,
-		InspectorsPerTask: sc.InspectorsPerTask, CrossCounty: sc.CrossCounty,
-		MaxTasksPerInspector: sc.MaxTasksPerInspector,
-		Due:                  local.Add(time.Duration(sc.Due)),
-	}
-	plan, err := sampling.Draw(spec, seed, frame, inspectors)
-	// Kept with the plan, so that its public record can be re-derived.
-	plan.Inputs = &sampling.DrawInputs{Spec: spec, Frame: frame, Inspectors: inspectors}
+	rec.Schedule, rec.Kind, rec.Seed = sc.Name, kind, seed
+	plan, err := sampling.DrawPlan(rec)
 	if err != nil {
 		return plan, fmt.Errorf("%w: %w", errDraw, err)
 	}
-	return plan, nil
+	return plan, s.store.NameTasks(ctx, plan.Tasks)
 }

@@ -30,6 +30,7 @@ schedules:
     industry: textiles
     cron: "*/10 * * * * *"
     batches: 3
+    no_repeat: 10s
     catch_up: %s
 `
 
@@ -245,6 +246,9 @@ func TestManySchedulesAtOnce(t *testing.T) {
 			store := storagetest.Open(t, backend)
 			seed(t, store)
 			cfg := newConfig(t, "latest")
+			// One task each, so that twelve draws at one moment fit in the
+			// registry's 20 units without repeating a unit (no_repeat).
+			cfg.Schedules[0].Batches = 1
 			for i := range 11 {
 				sc := cfg.Schedules[0]
 				sc.Name = fmt.Sprintf("textiles-%d", i)

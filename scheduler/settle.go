@@ -34,7 +34,7 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 	}
 	deadline := s.deadline(sc, a.Nominal)
 	for attempt := 1; ; attempt++ {
-		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, "", lockWait(now, deadline))
+		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, "", lockWait(now, deadline), sampling.Seed{})
 		if err == nil {
 			s.observe(makings, sc, res)
 			return nil
@@ -49,7 +49,7 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 		}
 		if !now.Before(deadline) {
 			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, storage.FireFailed,
-				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.UTC().Format(time.RFC3339), attempt, err), "", lockWait(now, deadline))
+				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.UTC().Format(time.RFC3339), attempt, err), "", lockWait(now, deadline), sampling.Seed{})
 			if ferr != nil {
 				return fmt.Errorf("record the failed fire: %w (it failed with: %w)", ferr, err)
 			}
@@ -84,7 +84,7 @@ func lockWait(now, deadline time.Time) time.Duration {
 }
 
 // claim settles one fire through the ledger; draws happen under its locks.
-func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, requestedBy string, wait time.Duration) (storage.Settled, error) {
+func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
 	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message,
 		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now}
 	if hook := s.opts.BeforeCommit; hook != nil {
@@ -98,7 +98,7 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string,
 	}
 	ind := s.cfg.Industry(sc.Industry)
 	return s.store.Settle(ctx, c, func(ctx context.Context) (sampling.Plan, error) {
-		return s.draw(ctx, sc, ind, kind, nominal)
+		return s.draw(ctx, sc, ind, kind, nominal, seed)
 	})
 }
 

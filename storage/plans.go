@@ -40,15 +40,16 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 // in their IDs.
 func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.Plan) error {
 	if err := tx.QueryRowxContext(ctx, tx.Rebind(`
-			INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at`),
+			INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, seed_source, excluded)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at`),
 		fireID, plan.Schedule, plan.Industry, plan.Kind, plan.NominalTime.UTC(), plan.Status, plan.Algorithm,
-		plan.Seed, plan.FrameDigest, plan.Commitment, plan.FrameSize).Scan(&plan.ID, &plan.CreatedAt); err != nil {
+		plan.Seed, plan.FrameDigest, plan.Commitment, plan.FrameSize, plan.SeedSource, plan.Excluded).Scan(&plan.ID, &plan.CreatedAt); err != nil {
 		return fmt.Errorf("insert plan: %w", err)
 	}
 	task, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+			INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status,
+				stratum, quantity_test, quantity_backup)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 	for i := range plan.Tasks {
 		t := &plan.Tasks[i]
 		if err := task.QueryRowxContext(ctx, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
-			t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status).Scan(&t.ID); err != nil {
+			t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status, t.Stratum, t.Quantity.Test, t.Quantity.Backup).Scan(&t.ID); err != nil {
 			return fmt.Errorf("insert task for %s: %w", t.CreditCode, err)
 		}
 		for pos, id := range t.Inspectors {
@@ -69,6 +70,9 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 				return fmt.Errorf("assign inspector %s: %w", id, err)
 			}
 		}
+	}
+	if err := saveInputs(ctx, tx, plan); err != nil {
+		return err
 	}
 	if plan.Inputs != nil {
 		return storeDrawInputs(ctx, tx, plan.ID, *plan.Inputs)
@@ -83,12 +87,12 @@ type PlanFilter struct {
 	WithTasks bool   // load each plan's tasks too
 }
 
-const planColumns = `id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, created_at`
+const planColumns = `id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, created_at, seed_source, excluded`
 
 func scanPlan(row interface{ Scan(...any) error }) (sampling.Plan, error) {
 	var p sampling.Plan
 	err := row.Scan(&p.ID, &p.Schedule, &p.Industry, &p.Kind, &p.NominalTime, &p.Status, &p.Algorithm,
-		&p.Seed, &p.FrameDigest, &p.Commitment, &p.FrameSize, &p.CreatedAt)
+		&p.Seed, &p.FrameDigest, &p.Commitment, &p.FrameSize, &p.CreatedAt, &p.SeedSource, &p.Excluded)
 	return p, err
 }
 
@@ -147,7 +151,8 @@ func (s *Store) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, e
 // ORDER BY and LIMIT) with their inspectors in assignment order.
 func (s *Store) tasks(ctx context.Context, where string, args ...any) ([]sampling.Task, error) {
 	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`
-		SELECT t.id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status
+		SELECT t.id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status,
+			t.stratum, t.quantity_test, t.quantity_backup
 		FROM tasks t WHERE `+where), args...)
 	if err != nil {
 		return nil, fmt.Errorf("load tasks: %w", err)
@@ -158,7 +163,7 @@ func (s *Store) tasks(ctx context.Context, where string, args ...any) ([]samplin
 	for rows.Next() {
 		var t sampling.Task
 		if err := rows.Scan(&t.ID, &t.CreditCode, &t.Enterprise, &t.County, &t.Category, &t.Tier,
-			&t.InclusionProbability, &t.Due, &t.Status); err != nil {
+			&t.InclusionProbability, &t.Due, &t.Status, &t.Stratum, &t.Quantity.Test, &t.Quantity.Backup); err != nil {
 			return nil, fmt.Errorf("load tasks: %w", err)
 		}
 		index[t.ID] = len(tasks)

@@ -128,14 +128,20 @@ func industryCategories(cfg *config.Config) map[string][]string {
 }
 
 func cmdPlanRun(ctx context.Context, args []string, e env) error {
-	c := newCommand("plan run", "plan run SCHEDULE [--dry-run] [--format table|json]", e)
+	c := newCommand("plan run", "plan run SCHEDULE [--dry-run] [--seed HEX] [--seed-from TEXT] [--format table|json]", e)
 	dryRun := c.fs.Bool("dry-run", false, "draw the plan and print it without storing anything")
 	format := c.fs.String("format", "table", "output format: table or json")
+	seedHex := c.fs.String("seed", "", "with --dry-run: draw with this seed (64 hex digits) instead of a random one")
+	seedFrom := c.fs.String("seed-from", "", "draw with the SHA-256 of this public text as the seed, such as a lottery result; stored with the plan")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
 	}
 	if err := checkFormat(*format, "table", "json"); err != nil {
+		return err
+	}
+	seed, err := runSeed(*seedHex, *seedFrom, *dryRun)
+	if err != nil {
 		return err
 	}
 	cfg, err := c.loadConfig()
@@ -155,7 +161,7 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return badInput(err)
 	}
-	plan, made, err := sched.Fire(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliUser(e), *dryRun)
+	plan, made, err := sched.FireWithSeed(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliUser(e), *dryRun, seed)
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
 	}
@@ -169,8 +175,9 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 }
 
 func cmdPlanShow(ctx context.Context, args []string, e env) error {
-	c := newCommand("plan show", "plan show ID [--format table|json|csv]", e)
+	c := newCommand("plan show", "plan show ID [--format table|json|csv] [--exclusions]", e)
 	format := c.fs.String("format", "table", "output format: table, json or csv")
+	exclusions := c.fs.Bool("exclusions", false, "list the units the no-repeat rule left out of the plan's frame, with the reason, instead of the tasks")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
@@ -191,6 +198,9 @@ func cmdPlanShow(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
+	if *exclusions {
+		return printExclusions(ctx, e.stdout, store, id, cfg, *format)
+	}
 	plan, err := store.Plan(ctx, id)
 	if err != nil {
 		return err

@@ -51,10 +51,12 @@ func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) 
 		return writeJSON(w, p)
 	case "csv":
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"task_id", "credit_code", "enterprise", "county", "category", "tier", "inclusion_probability", "inspectors", "due", "status"})
+		cw.Write([]string{"task_id", "credit_code", "enterprise", "county", "category", "tier", "inclusion_probability", "inspectors", "due", "status",
+			"stratum", "test_pieces", "backup_pieces"})
 		for _, t := range p.Tasks {
 			cw.Write([]string{strconv.FormatInt(t.ID, 10), t.CreditCode, t.Enterprise, t.County, t.Category, t.Tier,
-				strconv.FormatFloat(t.InclusionProbability, 'g', 6, 64), strings.Join(t.Inspectors, ";"), t.Due, t.Status})
+				strconv.FormatFloat(t.InclusionProbability, 'g', -1, 64), strings.Join(t.Inspectors, ";"), t.Due, t.Status,
+				t.Stratum, strconv.Itoa(t.Quantity.Test), strconv.Itoa(t.Quantity.Backup)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -65,11 +67,22 @@ func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) 
 	}
 	fmt.Fprintf(w, "plan %s: schedule %s, industry %s, %s fire at %s, %s\n", id, p.Schedule, p.Industry, p.Kind,
 		p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status)
-	fmt.Fprintf(w, "algorithm %s, frame %d units (digest %s)\nseed %s\ncommitment %s\n\n", p.Algorithm, p.FrameSize, p.FrameDigest, p.Seed, p.Commitment)
-	t := newTable(w, "TASK", "CREDIT CODE", "ENTERPRISE", "COUNTY", "CATEGORY", "TIER", "P(INCL)", "INSPECTORS", "DUE", "STATUS")
+	fmt.Fprintf(w, "algorithm %s, frame %d eligible units, %d excluded by no_repeat (digest %s)\nseed %s\n", p.Algorithm, p.FrameSize, p.Excluded, p.FrameDigest, p.Seed)
+	if p.SeedSource != "" {
+		fmt.Fprintf(w, "seed source %q (the seed is its SHA-256)\n", p.SeedSource)
+	}
+	fmt.Fprintf(w, "commitment %s\n\n", p.Commitment)
+	if len(p.Strata) > 0 {
+		if err := printStrata(w, p.Strata); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	t := newTable(w, "TASK", "CREDIT CODE", "ENTERPRISE", "COUNTY", "CATEGORY", "TIER", "P(INCL)", "INSPECTORS", "PIECES", "DUE", "STATUS")
 	for _, task := range p.Tasks {
 		t.row(strconv.FormatInt(task.ID, 10), task.CreditCode, task.Enterprise, task.County, task.Category, task.Tier,
-			strconv.FormatFloat(task.InclusionProbability, 'f', 4, 64), strings.Join(task.Inspectors, ", "), task.Due, task.Status)
+			strconv.FormatFloat(task.InclusionProbability, 'f', 4, 64), strings.Join(task.Inspectors, ", "),
+			fmt.Sprintf("%d+%d", task.Quantity.Test, task.Quantity.Backup), task.Due, task.Status)
 	}
 	return t.flush()
 }

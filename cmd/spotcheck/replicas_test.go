@@ -31,6 +31,7 @@ schedules:
     cron: "*/2 * * * * *"
     batches: 3
     catch_up: latest
+    no_repeat: 1s    # fires 2s apart may draw the same units again
 `
 
 // setUpService writes the configuration and imports the registry into db,

@@ -35,15 +35,17 @@ Usage:
   spotcheck schedules [--format table|json]      list schedules: next fires, last fire, pause state
   spotcheck schedule pause NAME --reason TEXT    pause a schedule for every replica (resume NAME)
   spotcheck schedule history NAME                the schedule's fire ledger: made, missed, failed, skipped
-  spotcheck plan run SCHEDULE [--dry-run]        fire a schedule now
-  spotcheck plan show ID [--format table|json|csv]
+  spotcheck plan run SCHEDULE [--dry-run] [--seed-from TEXT]   fire a schedule now
+  spotcheck plan show ID [--format table|json|csv] [--exclusions]
+  spotcheck plan verify ID                       re-derive a plan from stored data (exit 0 match, 1 mismatch)
+  spotcheck plan verify --from FILE              verify a saved public record without the database
   spotcheck plans [--schedule S] [--format table|json]
   spotcheck rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json]
   spotcheck rates rebuild [--check]              recompute the rollups from the raw results
   spotcheck result history|correct|object TASK_ID   a result's versions; correct it; record an objection
   spotcheck audit verify [--expect-head HASH]    check the audit chain and the results against it
   spotcheck token create|list|revoke             bearer tokens of the API (see docs/access.md)
-  spotcheck plan verify --from FILE              verify a saved public record without the database
+  spotcheck aql --lot N [--level II] --aql A     ISO 2859-1 single sampling plan for a lot
 
 Every command takes --db URL (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)
 and --config FILE (env SPOTCHECK_CONFIG). Run spotcheck COMMAND --help for more.
@@ -75,7 +77,7 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdSchedule(ctx, rest, e)
 	case "plan":
 		if len(rest) == 0 {
-			return usageError("plan: want a subcommand: run SCHEDULE, show ID")
+			return usageError("plan: want a subcommand: run SCHEDULE, show ID, verify ID")
 		}
 		switch rest[0] {
 		case "run":
@@ -83,12 +85,12 @@ func run(ctx context.Context, args []string, e env) error {
 		case "show":
 			return cmdPlanShow(ctx, rest[1:], e)
 		case "verify":
-			return cmdPlanVerifyFrom(ctx, rest[1:], e)
+			return cmdPlanVerify(ctx, rest[1:], e)
 		case "-h", "--help":
-			fmt.Fprintln(e.stdout, "Usage: spotcheck plan run SCHEDULE [--dry-run] | spotcheck plan show ID")
+			fmt.Fprintln(e.stdout, "Usage: spotcheck plan run SCHEDULE [--dry-run] | spotcheck plan show ID | spotcheck plan verify ID")
 			return nil
 		}
-		return usageError("plan: unknown subcommand %q (want run or show)", rest[0])
+		return usageError("plan: unknown subcommand %q (want run, show or verify)", rest[0])
 	case "plans":
 		return cmdPlans(ctx, rest, e)
 	case "rates":
@@ -102,6 +104,8 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdResult(ctx, rest, e)
 	case "audit":
 		return cmdAudit(ctx, rest, e)
+	case "aql":
+		return cmdAQL(rest, e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return usageError("unknown command %q", cmd)

@@ -1,0 +1,274 @@
+package sampling
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// DrawPlan makes the plan of rec with Algorithm. The plan depends only on
+// rec, never on the order of its slices, so anyone holding the record can
+// re-derive it.
+//
+//  1. The frame is the population's units in the design's scope. A unit
+//     drawn within the no-repeat period before the fire is excluded, unless
+//     its last result was a failure (a follow-up check). Each unit weighs
+//     its risk class's weight, times the fail boost after a failure.
+//  2. The plan size is shared among strata (proportional, equal or Neyman,
+//     with a minimum per stratum and never more than a stratum holds), and
+//     the shares are rounded by systematic sampling from a seeded start, so
+//     that each stratum's expected number of tasks is its exact share.
+//  3. Within a stratum, units are drawn with probability proportional to
+//     weight by Pareto πps order sampling, driven by a uniform per unit
+//     derived from the seed and the unit key alone. Each task records its
+//     inclusion probability.
+//  4. Inspectors are assigned with the same seed (see assignInspectors).
+//
+// The returned plan carries its record in Plan.Record, for storage. An
+// error names the stratum or task and the constraint that could not be met.
+func DrawPlan(rec Record) (Plan, error) {
+	plan, _, err := draw(rec)
+	return plan, err
+}
+
+// draw is DrawPlan, also returning the frame with each unit's inclusion
+// probability.
+func draw(rec Record) (Plan, []FrameUnit, error) {
+	d := &rec.Design
+	if len(rec.Seed.Bytes) != SeedSize {
+		return Plan{}, nil, fmt.Errorf("seed has %d bytes, want %d", len(rec.Seed.Bytes), SeedSize)
+	}
+	frame, digest, err := buildFrame(&rec, true)
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	strata, members := groupStrata(d, frame, rec.Recent)
+	plan := Plan{
+		Schedule:    rec.Schedule,
+		Industry:    d.Industry,
+		Kind:        rec.Kind,
+		NominalTime: rec.NominalTime,
+		Status:      PlanOpen,
+		Algorithm:   Algorithm,
+		Seed:        hex.EncodeToString(rec.Seed.Bytes),
+		SeedSource:  rec.Seed.Source,
+		FrameDigest: digest,
+	}
+	for i := range frame {
+		if frame[i].Eligible() {
+			plan.FrameSize++
+		} else {
+			plan.Excluded++
+		}
+	}
+	plan.Record = trim(&rec, frame)
+	if plan.FrameSize == 0 {
+		return plan, frame, fmt.Errorf("industry %q: %w (%d units in scope, %d excluded by no_repeat)", d.Industry, ErrEmptyFrame, len(frame), plan.Excluded)
+	}
+	n := d.Batches
+	if n <= 0 {
+		n = max(int(math.Round(d.Fraction*float64(plan.FrameSize))), 1)
+	}
+	n = min(n, plan.FrameSize)
+
+	g := newUniforms(rec.Seed.Bytes)
+	if err := allocate(strata, n, d.MinPerStratum, d.Allocation, g.of("allocation")); err != nil {
+		return plan, frame, err
+	}
+	// Strata are independent: draw them on all processors. Each writes the
+	// inclusion probabilities of its own units only.
+	drawn := make([][]int, len(strata))
+	parallel(len(strata), func(h int) {
+		drawn[h] = drawStratum(&strata[h], frame, members[h])
+	})
+	for h := range strata {
+		for _, i := range drawn[h] {
+			f := &frame[i]
+			rule := d.Categories[f.Category]
+			plan.Tasks = append(plan.Tasks, Task{
+				CreditCode:           f.CreditCode,
+				Enterprise:           f.Enterprise,
+				County:               f.County,
+				Category:             f.Category,
+				Tier:                 rule.Tier,
+				Stratum:              f.Stratum,
+				InclusionProbability: f.Pi,
+				Quantity:             rule.Quantity,
+				Due:                  d.Due,
+				Status:               TaskAssigned,
+			})
+		}
+	}
+	plan.Strata = strata
+	if err := assignInspectors(d, g, plan.Tasks, rec.Inspectors); err != nil {
+		return plan, frame, err
+	}
+	plan.Commitment = commitment(&plan, &rec)
+	return plan, frame, nil
+}
+
+// groupStrata returns the strata of the frame, which buildFrame sorted by
+// stratum, with the indices of each stratum's eligible units in key order,
+// and, for Neyman allocation, each stratum's smoothed recent failure rate.
+func groupStrata(d *Design, frame []FrameUnit, recent []CellCount) ([]Stratum, [][]int) {
+	var strata []Stratum
+	var members [][]int
+	for i := range frame {
+		if len(strata) == 0 || strata[len(strata)-1].Key != frame[i].Stratum {
+			strata = append(strata, Stratum{Key: frame[i].Stratum})
+			members = append(members, nil)
+		}
+		h := len(strata) - 1
+		strata[h].Units++
+		if frame[i].Eligible() {
+			strata[h].Eligible++
+			members[h] = append(members[h], i)
+		}
+	}
+	if d.Allocation == AllocationNeyman {
+		index := make(map[string]int, len(strata))
+		for h, s := range strata {
+			index[s.Key] = h
+		}
+		tested := make([]int, len(strata))
+		failed := make([]int, len(strata))
+		for _, c := range recent {
+			if h, ok := index[stratumKey(d.Strata, &Unit{County: c.County, Category: c.Category})]; ok {
+				tested[h] += c.Tested
+				failed[h] += c.Failed
+			}
+		}
+		for h := range strata {
+			strata[h].FailureRate = float64(failed[h]+1) / float64(tested[h]+2)
+		}
+	}
+	return strata, members
+}
+
+// drawStratum sets the inclusion probability of the stratum's eligible
+// units and returns the indices of the units drawn, in key order.
+//
+// The stratum gets ⌊share⌋ tasks with probability 1−p and ⌈share⌉ with
+// probability p, so a unit's inclusion probability is (1−p)·π(⌊share⌋) +
+// p·π(⌈share⌉), where π(n) is its inclusion probability in a Pareto πps
+// sample of n.
+func drawStratum(s *Stratum, frame []FrameUnit, members []int) []int {
+	if len(members) == 0 {
+		return nil
+	}
+	g := groupWeights(len(members), func(j int) float64 { return frame[members[j]].Weight })
+	low := int(math.Floor(s.Share))
+	pi := g.inclusion(low)
+	if s.up > 0 {
+		high := g.inclusion(low + 1)
+		for k := range pi {
+			pi[k] = (1-s.up)*pi[k] + s.up*high[k]
+		}
+	}
+	for j, i := range members {
+		frame[i].Pi = pi[g.of[j]]
+	}
+	if s.Tasks == 0 {
+		return nil
+	}
+	lambda := g.targets(s.Tasks)
+	var drawn []int
+	for j, i := range members {
+		if lambda[g.of[j]] >= 1 {
+			drawn = append(drawn, i)
+		}
+	}
+	best := lowest{k: s.Tasks - len(drawn)}
+	for j, i := range members {
+		if l := lambda[g.of[j]]; l < 1 {
+			best.offer(ranked{i, paretoRank(frame[i].u, l)})
+		}
+	}
+	for _, r := range best.items {
+		drawn = append(drawn, r.i)
+	}
+	slices.Sort(drawn)
+	return drawn
+}
+
+// ranked is a frame unit (by index) and its Pareto rank.
+type ranked struct {
+	i    int
+	rank float64
+}
+
+func (a ranked) less(b ranked) bool { return a.rank < b.rank || (a.rank == b.rank && a.i < b.i) }
+
+// lowest keeps the k lowest ranked units offered, in a max-heap, so that
+// selecting a stratum's sample costs N·log k rather than a sort of N.
+type lowest struct {
+	k     int
+	items []ranked
+}
+
+func (l *lowest) offer(r ranked) {
+	h := l.items
+	switch {
+	case l.k <= 0:
+		return
+	case len(h) < l.k:
+		h = append(h, r)
+		for c := len(h) - 1; c > 0; {
+			p := (c - 1) / 2
+			if !h[p].less(h[c]) {
+				break
+			}
+			h[p], h[c] = h[c], h[p]
+			c = p
+		}
+	case r.less(h[0]):
+		h[0] = r
+		for p := 0; ; {
+			c := 2*p + 1
+			if c >= len(h) {
+				break
+			}
+			if c+1 < len(h) && h[c].less(h[c+1]) {
+				c++
+			}
+			if !h[p].less(h[c]) {
+				break
+			}
+			h[p], h[c] = h[c], h[p]
+			p = c
+		}
+	}
+	l.items = h
+}
+
+// trim returns the part of rec that the draw depended on, to be stored with
+// the plan: the whole population (stored once per distinct population), the
+// history of units it excluded or boosted, and the qualified inspectors.
+func trim(rec *Record, frame []FrameUnit) *Record {
+	out := *rec
+	out.History = nil
+	for i := range frame {
+		f := &frame[i]
+		if f.Last != nil && (f.Status != StatusEligible || f.Last.Outcome == OutcomeFail) {
+			out.History = append(out.History, *f.Last)
+		}
+	}
+	if rec.Design.Allocation != AllocationNeyman {
+		out.Recent = nil // only Neyman allocation reads them
+	}
+	out.Inspectors = nil
+	for _, in := range rec.Inspectors {
+		if slices.Contains(in.Industries, rec.Design.Industry) {
+			out.Inspectors = append(out.Inspectors, in)
+		}
+	}
+	return &out
+}
+
+// keyOf returns the unit key of a task.
+func keyOf(t *Task) string { return t.CreditCode + "/" + t.Category }
+
+// joinIDs writes inspector IDs as a comma-separated list.
+func joinIDs(ids []string) string { return strings.Join(ids, ",") }

@@ -1,0 +1,102 @@
+package scheduler_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"spotcheck/config"
+	"spotcheck/sampling"
+	"spotcheck/scheduler"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+// TestFireWithPublicSeed checks a ceremony: the seed is the SHA-256 of the
+// public text, stored with it, and the plan re-derives from stored data.
+func TestFireWithPublicSeed(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			store := storagetest.Open(t, backend)
+			seed(t, store)
+			sched, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const text = "lottery 2026-123: 03 17 22 29 31 08"
+			at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+			dry, _, err := sched.FireWithSeed(t.Context(), "textiles-10s", sampling.KindManual, at, "test", true, sampling.SeedFromText(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, made, err := sched.FireWithSeed(t.Context(), "textiles-10s", sampling.KindManual, at, "test", false, sampling.SeedFromText(text))
+			if err != nil || !made {
+				t.Fatalf("FireWithSeed = %v, %v", made, err)
+			}
+			h := sha256.Sum256([]byte(text))
+			if plan.Seed != hex.EncodeToString(h[:]) || plan.SeedSource != text {
+				t.Errorf("plan seed %s from %q, want SHA-256 of %q", plan.Seed, plan.SeedSource, text)
+			}
+			if plan.Commitment != dry.Commitment {
+				t.Errorf("the dry run with the same seed drew another plan")
+			}
+			stored, rec, err := store.PlanRecord(t.Context(), plan.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.SeedSource != text {
+				t.Errorf("stored seed source = %q, want %q", stored.SeedSource, text)
+			}
+			if _, err := sampling.Verify(rec, stored); err != nil {
+				t.Errorf("Verify(plan made by the scheduler) = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// TestFireFailsOnConstraint checks that a draw whose constraints cannot be
+// met stores no plan and records a failed fire naming the task and the
+// constraint.
+func TestFireFailsOnConstraint(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			store := storagetest.Open(t, backend)
+			seed(t, store) // two inspectors, both of 姑苏区
+			cfg, err := config.Parse("test.yaml", []byte(strings.Replace(strings.Replace(testConfig, "%s", "latest", 1),
+				"    batches: 3\n", "    batches: 3\n    inspectors_per_task: 3\n", 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+			_, made, err := sched.Fire(t.Context(), "textiles-10s", sampling.KindScheduled, at, "", false)
+			var de *scheduler.DrawError
+			if made || !errors.As(err, &de) {
+				t.Fatalf("Fire = %v, %v; want a *DrawError", made, err)
+			}
+			fires, err := store.Fires(t.Context(), "textiles-10s", at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fires) != 1 || fires[0].Status != storage.FireFailed {
+				t.Fatalf("ledger = %+v, want one failed fire", fires)
+			}
+			for _, want := range []string{"stratum 吴江区/garments", "task 91320500MA", "2 eligible inspectors, inspectors_per_task needs 3"} {
+				if !strings.Contains(fires[0].Message, want) {
+					t.Errorf("failed fire message %q lacks %q", fires[0].Message, want)
+				}
+			}
+			if plans, err := store.Plans(t.Context(), storage.PlanFilter{}); err != nil || len(plans) != 0 {
+				t.Errorf("Plans = %d plans, %v; want none stored", len(plans), err)
+			}
+		})
+	}
+}

@@ -1,0 +1,337 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"spotcheck/sampling"
+)
+
+// DrawRecord loads what a draw of design at nominal time starts from: the
+// industry's active units, each unit's last inspection with its result,
+// the results of the sampling.RecentDays before nominal by county and
+// category, and the active inspectors. The caller adds the schedule, kind
+// and seed.
+func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.Time) (sampling.Record, error) {
+	rec := sampling.Record{NominalTime: nominal, Design: d}
+	var err error
+	if rec.Population, err = s.population(ctx, d.Industry); err != nil {
+		return rec, err
+	}
+	if rec.History, err = s.history(ctx, d.Industry); err != nil {
+		return rec, err
+	}
+	since := nominal.UTC().AddDate(0, 0, -sampling.RecentDays).Format(time.DateOnly)
+	if err := s.db.SelectContext(ctx, &rec.Recent, s.db.Rebind(`
+		SELECT t.county, t.category, count(*) AS tested, sum(CASE WHEN r.outcome = 'fail' THEN 1 ELSE 0 END) AS failed
+		FROM results r JOIN tasks t ON t.id = r.task_id
+		WHERE t.industry = ? AND r.tested_on >= ?
+		GROUP BY t.county, t.category ORDER BY t.county, t.category`), d.Industry, since); err != nil {
+		return rec, fmt.Errorf("load recent results of %s: %w", d.Industry, err)
+	}
+	if rec.Inspectors, err = s.Inspectors(ctx); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// population loads the active units of industry, by key: in that order
+// the draw walks memory in sequence. Enterprise names are left out (a
+// seventh of the load); NameTasks fetches those of the drawn units.
+func (s *Store) population(ctx context.Context, industry string) ([]sampling.Unit, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`
+		SELECT u.credit_code, u.category, e.county, e.risk
+		FROM units u JOIN enterprises e ON e.credit_code = u.credit_code
+		WHERE u.industry = ? AND e.active ORDER BY u.credit_code, u.category`), industry)
+	if err != nil {
+		return nil, fmt.Errorf("load units of %s: %w", industry, err)
+	}
+	defer rows.Close()
+	var units []sampling.Unit
+	// Counties, categories and risk classes repeat: share their strings.
+	intern := map[string]string{}
+	share := func(b []byte) string {
+		if v, ok := intern[string(b)]; ok {
+			return v
+		}
+		v := string(b)
+		intern[v] = v
+		return v
+	}
+	var code string
+	var category, county, risk []byte
+	for rows.Next() {
+		if err := rows.Scan(&code, &category, &county, &risk); err != nil {
+			return nil, fmt.Errorf("load units of %s: %w", industry, err)
+		}
+		units = append(units, sampling.Unit{CreditCode: code, County: share(county),
+			Industry: industry, Category: share(category), Risk: share(risk)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load units of %s: %w", industry, err)
+	}
+	return units, nil
+}
+
+// historyRow is a unit's last inspection as plan_history stores it.
+type historyRow struct {
+	CreditCode string    `db:"credit_code"`
+	Category   string    `db:"category"`
+	TaskID     int64     `db:"task_id"`
+	DrawnAt    time.Time `db:"drawn_at"`
+	Outcome    string    `db:"outcome"`
+}
+
+func (r historyRow) history() sampling.History {
+	return sampling.History{CreditCode: r.CreditCode, Category: r.Category, TaskID: r.TaskID, Time: r.DrawnAt.UTC(), Outcome: r.Outcome}
+}
+
+// NameTasks fills in the enterprise names of tasks from the registry.
+func (s *Store) NameTasks(ctx context.Context, tasks []sampling.Task) error {
+	codes := make([]any, 0, len(tasks))
+	for _, t := range tasks {
+		codes = append(codes, t.CreditCode)
+	}
+	names := map[string]string{}
+	// Chunk the IN list: SQLite allows 32,766 parameters.
+	for start := 0; start < len(codes); start += 5000 {
+		chunk := codes[start:min(start+5000, len(codes))]
+		var rows []struct {
+			Code string `db:"credit_code"`
+			Name string `db:"name"`
+		}
+		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT credit_code, name FROM enterprises
+			WHERE credit_code IN (`+placeholders(len(chunk))+`)`), chunk...); err != nil {
+			return fmt.Errorf("load enterprise names: %w", err)
+		}
+		for _, r := range rows {
+			names[r.Code] = r.Name
+		}
+	}
+	for i := range tasks {
+		tasks[i].Enterprise = names[tasks[i].CreditCode]
+	}
+	return nil
+}
+
+// history returns each unit's newest task in industry (by the plan's
+// nominal time, then task id) with its result, if any.
+func (s *Store) history(ctx context.Context, industry string) ([]sampling.History, error) {
+	var rows []historyRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+		SELECT t.credit_code, t.category, t.id AS task_id, p.nominal_time AS drawn_at, COALESCE(r.outcome, '') AS outcome
+		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN results r ON r.task_id = t.id
+		WHERE t.industry = ?`), industry); err != nil {
+		return nil, fmt.Errorf("load inspection history of %s: %w", industry, err)
+	}
+	type key struct{ code, category string }
+	last := map[key]int{}
+	var out []sampling.History
+	for _, r := range rows {
+		h := r.history()
+		k := key{r.CreditCode, r.Category}
+		i, ok := last[k]
+		switch {
+		case !ok:
+			last[k] = len(out)
+			out = append(out, h)
+		case cmp.Or(h.Time.Compare(out[i].Time), cmp.Compare(h.TaskID, out[i].TaskID)) > 0:
+			out[i] = h
+		}
+	}
+	return out, nil
+}
+
+// planInputs is the JSON of plans.inputs.
+type planInputs struct {
+	Design     sampling.Design      `json:"design"`
+	Recent     []sampling.CellCount `json:"recent,omitempty"`
+	Inspectors []sampling.Inspector `json:"inspectors"`
+}
+
+// saveInputs stores what plan was drawn from, when the plan carries it: the
+// population (once per distinct population), the history that shaped the
+// frame, and the design, recent counts and inspectors as JSON.
+func saveInputs(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan) error {
+	rec := plan.Record
+	if rec == nil {
+		return nil
+	}
+	popID, err := savePopulation(ctx, tx, rec.Design.Industry, rec.Population)
+	if err != nil {
+		return err
+	}
+	inputs, err := json.Marshal(planInputs{Design: rec.Design, Recent: rec.Recent, Inspectors: rec.Inspectors})
+	if err != nil {
+		return fmt.Errorf("encode inputs: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE plans SET population_id = ?, inputs = ? WHERE id = ?`),
+		popID, string(inputs), plan.ID); err != nil {
+		return fmt.Errorf("store inputs: %w", err)
+	}
+	rows := make([][]any, len(rec.History))
+	for i, h := range rec.History {
+		rows[i] = []any{plan.ID, h.CreditCode, h.Category, h.TaskID, h.Time.UTC(), h.Outcome}
+	}
+	if err := insertRows(ctx, tx, "plan_history (plan_id, credit_code, category, task_id, drawn_at, outcome)", rows); err != nil {
+		return fmt.Errorf("store history: %w", err)
+	}
+	return nil
+}
+
+// savePopulation returns the id of the stored population with the units'
+// digest, storing it first when it is new. Concurrent writers of the same
+// population meet at the unique digest: the second waits for the first and
+// then finds its row.
+func savePopulation(ctx context.Context, tx *sqlx.Tx, industry string, units []sampling.Unit) (int64, error) {
+	digest := sampling.PopulationDigest(industry, units)
+	var id int64
+	err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT id FROM populations WHERE digest = ?`), digest).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("find population: %w", err)
+	}
+	err = tx.QueryRowxContext(ctx, tx.Rebind(`
+		INSERT INTO populations (digest, industry, units) VALUES (?, ?, ?)
+		ON CONFLICT (digest) DO NOTHING RETURNING id`), digest, industry, len(units)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT id FROM populations WHERE digest = ?`), digest).Scan(&id); err != nil {
+			return 0, fmt.Errorf("find population: %w", err)
+		}
+		return id, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store population: %w", err)
+	}
+	if tx.DriverName() == Postgres {
+		err = copyUnits(ctx, tx, id, units)
+	} else {
+		err = insertUnits(ctx, tx, id, units)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store population units: %w", err)
+	}
+	return id, nil
+}
+
+// copyUnits streams units into population_units with COPY.
+func copyUnits(ctx context.Context, tx *sqlx.Tx, id int64, units []sampling.Unit) error {
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("population_units", "population_id", "credit_code", "category", "county", "risk"))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, u := range units {
+		if _, err := stmt.ExecContext(ctx, id, u.CreditCode, u.Category, u.County, u.Risk); err != nil {
+			return err
+		}
+	}
+	_, err = stmt.ExecContext(ctx)
+	return err
+}
+
+// insertUnits inserts units into population_units.
+func insertUnits(ctx context.Context, tx *sqlx.Tx, id int64, units []sampling.Unit) error {
+	rows := make([][]any, len(units))
+	for i, u := range units {
+		rows[i] = []any{id, u.CreditCode, u.Category, u.County, u.Risk}
+	}
+	return insertRows(ctx, tx, "population_units (population_id, credit_code, category, county, risk)", rows)
+}
+
+// insertRows inserts rows into table (a name with its column list) in
+// statements of up to 1,000 parameters each: one round trip per statement
+// rather than per row.
+func insertRows(ctx context.Context, tx *sqlx.Tx, table string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	batch := max(1000/width, 1)
+	row := "(" + placeholders(width) + ")"
+	args := make([]any, 0, batch*width)
+	for start := 0; start < len(rows); start += batch {
+		chunk := rows[start:min(start+batch, len(rows))]
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		q := tx.Rebind(`INSERT INTO ` + table + ` VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", "))
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrNoRecord reports a plan stored without the inputs of its draw: made by
+// an earlier version of spotcheck, it cannot be re-derived.
+var ErrNoRecord = errors.New("no stored draw inputs")
+
+// PlanRecord returns the stored plan with id and the record of its draw,
+// rebuilt from stored data only: the population snapshot, the history that
+// shaped the frame, and the stored design, counts and inspectors.
+func (s *Store) PlanRecord(ctx context.Context, id int64) (sampling.Plan, sampling.Record, error) {
+	plan, err := s.Plan(ctx, id)
+	if err != nil {
+		return plan, sampling.Record{}, err
+	}
+	var row struct {
+		PopulationID sql.NullInt64 `db:"population_id"`
+		Inputs       string        `db:"inputs"`
+	}
+	if err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT population_id, inputs FROM plans WHERE id = ?`), id); err != nil {
+		return plan, sampling.Record{}, fmt.Errorf("load inputs of plan %d: %w", id, err)
+	}
+	if !row.PopulationID.Valid {
+		return plan, sampling.Record{}, fmt.Errorf("plan %d (algorithm %s): %w", id, plan.Algorithm, ErrNoRecord)
+	}
+	var in planInputs
+	if err := json.Unmarshal([]byte(row.Inputs), &in); err != nil {
+		return plan, sampling.Record{}, fmt.Errorf("plan %d: decode inputs: %w", id, err)
+	}
+	seed, _ := hex.DecodeString(plan.Seed) // a bad seed shows as a difference
+	rec := sampling.Record{
+		Schedule: plan.Schedule, Kind: plan.Kind, NominalTime: plan.NominalTime.UTC(),
+		Seed:   sampling.Seed{Bytes: seed, Source: plan.SeedSource},
+		Design: in.Design, Recent: in.Recent, Inspectors: in.Inspectors,
+	}
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`
+		SELECT credit_code, category, county, risk FROM population_units
+		WHERE population_id = ? ORDER BY credit_code, category`), row.PopulationID.Int64)
+	if err != nil {
+		return plan, rec, fmt.Errorf("load population of plan %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u := sampling.Unit{Industry: in.Design.Industry}
+		if err := rows.Scan(&u.CreditCode, &u.Category, &u.County, &u.Risk); err != nil {
+			return plan, rec, fmt.Errorf("load population of plan %d: %w", id, err)
+		}
+		rec.Population = append(rec.Population, u)
+	}
+	if err := rows.Err(); err != nil {
+		return plan, rec, fmt.Errorf("load population of plan %d: %w", id, err)
+	}
+	var hist []historyRow
+	if err := s.db.SelectContext(ctx, &hist, s.db.Rebind(`
+		SELECT credit_code, category, task_id, drawn_at, outcome FROM plan_history WHERE plan_id = ?`), id); err != nil {
+		return plan, rec, fmt.Errorf("load history of plan %d: %w", id, err)
+	}
+	for _, h := range hist {
+		rec.History = append(rec.History, h.history())
+	}
+	return plan, rec, nil
+}

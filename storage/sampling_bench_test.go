@@ -1,0 +1,248 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"spotcheck/sampling"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+// Sizes of the sampling benchmark: a frame of a million units in 30 strata
+// (10 counties × 3 categories), a plan of 1,000 tasks.
+const (
+	benchUnits      = 1_000_000
+	benchCategories = 3
+	benchCounties   = 10
+	benchTasks      = 1000
+)
+
+var benchCategoryIDs = [benchCategories]string{"garments", "childrens-garments", "knitwear"}
+
+// loadLargeRegistry fills s with benchUnits textile units over
+// benchUnits/3 enterprises with risk classes A–D, 200 inspectors, and a
+// plan of 2,000 earlier tasks with results (a tenth failed), generated in
+// SQL so that setting up takes seconds, not the registry import's minutes.
+func loadLargeRegistry(b *testing.B, s *storage.Store) {
+	b.Helper()
+	ctx := b.Context()
+	enterprises := (benchUnits + benchCategories - 1) / benchCategories
+	var seq, code, county, risk, cats string
+	if s.Dialect() == storage.Postgres {
+		seq = fmt.Sprintf("SELECT i FROM generate_series(0, %d) AS i", enterprises-1)
+		code, county = "'91320500' || lpad(i::text, 10, '0')", "'county-' || lpad((i %% 10)::text, 2, '0')"
+		risk = "substr('ABBBCCD', 1 + i % 7, 1)"
+	} else {
+		seq = fmt.Sprintf("WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < %d) SELECT i FROM seq", enterprises-1)
+		code, county = "printf('91320500%010d', i)", "printf('county-%%02d', i %% 10)"
+		risk = "substr('ABBBCCD', 1 + i % 7, 1)"
+	}
+	county = strings.ReplaceAll(county, "%%", "%")
+	for k, c := range benchCategoryIDs {
+		if k > 0 {
+			cats += " UNION ALL "
+		}
+		cats += fmt.Sprintf("SELECT '%s' AS c, %d AS k", c, k)
+	}
+	stmts := []string{
+		fmt.Sprintf(`INSERT INTO enterprises (credit_code, name, county, industry, risk)
+			SELECT %s, 'enterprise ' || i, %s, 'textiles', %s FROM (%s) AS seq`, code, county, risk, seq),
+		fmt.Sprintf(`INSERT INTO units (credit_code, industry, category)
+			SELECT %s, 'textiles', cats.c FROM (%s) AS seq CROSS JOIN (%s) AS cats WHERE i * %d + cats.k < %d`,
+			code, seq, cats, benchCategories, benchUnits),
+		`INSERT INTO fires (schedule, fire_key, nominal_time, kind, status) VALUES ('bench', 'earlier', '2026-10-01 01:00:00+00:00', 'scheduled', 'made')`,
+		`INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, algorithm, seed, frame_digest, commitment, frame_size)
+			SELECT id, 'bench', 'textiles', 'scheduled', nominal_time, 'earlier', '', '', '', 0 FROM fires WHERE fire_key = 'earlier'`,
+		fmt.Sprintf(`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due)
+			SELECT (SELECT id FROM plans WHERE schedule = 'bench'), %s, '', %s, 'textiles', 'garments', 'general', 0.001, '2026-10-31'
+			FROM (%s) AS seq WHERE i %% 150 = 0 AND i < 300000`, code, county, seq),
+		`INSERT INTO results (task_id, outcome, tested_on, failed_items)
+			SELECT id, CASE WHEN id % 10 = 0 THEN 'fail' ELSE 'pass' END, '2026-10-15', CASE WHEN id % 10 = 0 THEN 'x' ELSE '' END
+			FROM tasks WHERE id % 2 = 0`,
+	}
+	for _, q := range stmts {
+		if _, err := s.DB().ExecContext(ctx, strings.ReplaceAll(q, "%%", "%")); err != nil {
+			b.Fatalf("load registry: %v\n%s", err, q)
+		}
+	}
+	var ins []sampling.Inspector
+	for i := range 200 {
+		ins = append(ins, sampling.Inspector{ID: fmt.Sprintf("I%03d", i), Name: "检查员", County: fmt.Sprintf("county-%02d", i%benchCounties),
+			Industries: []string{"textiles"}})
+	}
+	if err := s.UpsertInspectors(ctx, ins); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchDesign(at time.Time) sampling.Design {
+	cats := map[string]sampling.CategoryRule{}
+	for _, c := range benchCategoryIDs {
+		cats[c] = sampling.CategoryRule{Tier: "general", Quantity: sampling.Quantity{Test: 2, Backup: 2}}
+	}
+	return sampling.Design{
+		Industry: "textiles", Categories: cats, Strata: []string{"county", "category"},
+		Allocation: sampling.AllocationProportional, Batches: benchTasks, NoRepeatSeconds: 180 * 24 * 3600,
+		RiskWeights: map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}, FailBoost: 2,
+		InspectorsPerTask: 2, MaxTasksPerInspector: 20, Due: at.AddDate(0, 0, 30).Format(time.DateOnly),
+	}
+}
+
+// baseline is the draw a user would write: proportional allocation by
+// largest remainder from a count per stratum, then, per stratum,
+// ORDER BY random() LIMIT n. It knows no exclusions, weights, inclusion
+// probabilities or inspectors.
+func baseline(ctx context.Context, s *storage.Store) (int, error) {
+	type stratum struct {
+		County, Category string
+		N                int
+	}
+	var strata []stratum
+	rows, err := s.DB().QueryContext(ctx, `SELECT e.county, u.category, count(*) FROM units u JOIN enterprises e ON e.credit_code = u.credit_code
+		WHERE u.industry = 'textiles' AND e.active GROUP BY e.county, u.category ORDER BY 1, 2`)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for rows.Next() {
+		var st stratum
+		if err := rows.Scan(&st.County, &st.Category, &st.N); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		strata = append(strata, st)
+		total += st.N
+	}
+	rows.Close()
+	drawn := 0
+	args := []any{"?", "?", "?"}
+	if s.Dialect() == storage.Postgres {
+		args = []any{"$1", "$2", "$3"}
+	}
+	q := fmt.Sprintf(`SELECT u.credit_code, e.name, e.county, u.category FROM units u JOIN enterprises e ON e.credit_code = u.credit_code
+		WHERE u.industry = 'textiles' AND e.active AND e.county = %s AND u.category = %s ORDER BY random() LIMIT %s`, args...)
+	for _, st := range strata {
+		n := int(math.Round(float64(benchTasks) * float64(st.N) / float64(total)))
+		rows, err := s.DB().QueryContext(ctx, q, st.County, st.Category, n)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			var code, name, county, cat string
+			if err := rows.Scan(&code, &name, &county, &cat); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			drawn++
+		}
+		rows.Close()
+	}
+	return drawn, nil
+}
+
+// BenchmarkSampling draws 1,000 tasks from a 1,000,000-unit frame in 30
+// strata on each backend: end to end from the database (DrawRecord and
+// Draw), against the baseline a user would write on the same data in the
+// same run; and, apart, the draw computation alone and the commit. Run
+// with
+//
+//	SPOTCHECK_TEST_POSTGRES=… go test ./storage -run '^$' -bench Sampling -benchtime 5x
+//
+// Setting up loads a million units per backend, which takes a while.
+func BenchmarkSampling(b *testing.B) {
+	at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	for _, backend := range storagetest.Backends() {
+		b.Run(backend, func(b *testing.B) {
+			s := storagetest.Open(b, backend)
+			loadLargeRegistry(b, s)
+			ctx := b.Context()
+			var rec sampling.Record
+			b.Run("end-to-end", func(b *testing.B) {
+				for b.Loop() {
+					var err error
+					if rec, err = s.DrawRecord(ctx, benchDesign(at), at); err != nil {
+						b.Fatal(err)
+					}
+					rec.Schedule, rec.Kind, rec.Seed = "bench", sampling.KindScheduled, sampling.SeedFromText("bench")
+					p, err := sampling.DrawPlan(rec)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := s.NameTasks(ctx, p.Tasks); err != nil {
+						b.Fatal(err)
+					}
+					if len(p.Tasks) != benchTasks || p.FrameSize+p.Excluded != benchUnits {
+						b.Fatalf("drew %d tasks from %d+%d units, want %d from %d", len(p.Tasks), p.FrameSize, p.Excluded, benchTasks, benchUnits)
+					}
+				}
+			})
+			b.Run("baseline-order-by-random", func(b *testing.B) {
+				for b.Loop() {
+					n, err := baseline(ctx, s)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if n < benchTasks-15 || n > benchTasks+15 {
+						b.Fatalf("baseline drew %d units, want about %d", n, benchTasks)
+					}
+				}
+			})
+			b.Run("draw-computation", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := sampling.DrawPlan(rec); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("commit-new-population", func(b *testing.B) {
+				p := benchPlan(b, rec)
+				i := 0
+				for b.Loop() {
+					// A changed unit makes a population to store anew.
+					r := *p.Record
+					r.Population = append([]sampling.Unit(nil), rec.Population...)
+					r.Population[i].Risk = map[string]string{"A": "B", "B": "C", "C": "D", "D": "A"}[r.Population[i].Risk]
+					q := p
+					q.Record, q.NominalTime = &r, at.Add(time.Duration(1+i)*time.Hour)
+					commit(b, s, q)
+					i++
+				}
+			})
+			b.Run("commit-known-population", func(b *testing.B) {
+				p := benchPlan(b, rec)
+				commit(b, s, p) // stores the population; the loop finds it
+				i := 0
+				for b.Loop() {
+					q := p
+					q.NominalTime = at.Add(time.Duration(1000+i) * time.Hour)
+					commit(b, s, q)
+					i++
+				}
+			})
+		})
+	}
+}
+
+// benchPlan draws the plan of rec.
+func benchPlan(b *testing.B, rec sampling.Record) sampling.Plan {
+	b.Helper()
+	p, err := sampling.DrawPlan(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// commit stores p, with fresh task ids.
+func commit(b *testing.B, s *storage.Store, p sampling.Plan) {
+	b.Helper()
+	p.Tasks = append([]sampling.Task(nil), p.Tasks...)
+	if ok, err := s.CommitPlan(b.Context(), &p, ""); !ok || err != nil {
+		b.Fatalf("CommitPlan = %v, %v", ok, err)
+	}
+}
