@@ -15,12 +15,9 @@ func cmdAQL(args []string, e env) error {
 	lot := c.fs.Int("lot", 0, "lot (batch) size, in items")
 	level := c.fs.String("level", "II", "inspection level: S-1 to S-4 (special) or I, II, III (general)")
 	aqlText := c.fs.String("aql", "", "acceptance quality limit of Table 2-A: 0.010 … 10 in percent nonconforming, 15 … 1000 in nonconformities per 100 items")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	// Report every problem of the command line at once.
 	var errs []string

@@ -28,12 +28,9 @@ func cmdAudit(ctx context.Context, args []string, e env) error {
 func cmdAuditVerify(ctx context.Context, args []string, e env) error {
 	c := newCommand("audit verify", "audit verify [--expect-head HASH] [--format table|json]", e)
 	head := c.fs.String("expect-head", "", "the head hash published earlier: the chain must end there")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
@@ -76,12 +73,9 @@ func cmdAuditLog(ctx context.Context, args []string, e env) error {
 	c := newCommand("audit log", "audit log [--after SEQ] [--limit N] [--format table|json]", e)
 	after := c.fs.Int64("after", 0, "only entries after this seq")
 	limit := c.fs.Int("limit", 100, "at most this many entries (0: all)")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {

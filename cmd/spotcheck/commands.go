@@ -130,15 +130,12 @@ func industryCategories(cfg *config.Config) map[string][]string {
 func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	c := newCommand("plan run", "plan run SCHEDULE [--dry-run] [--seed HEX] [--seed-from TEXT] [--format table|json]", e)
 	dryRun := c.fs.Bool("dry-run", false, "draw the plan and print it without storing anything")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	seedHex := c.fs.String("seed", "", "with --dry-run: draw with this seed (64 hex digits) instead of a random one")
 	seedFrom := c.fs.String("seed-from", "", "draw with the SHA-256 of this public text as the seed, such as a lottery result; stored with the plan")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	seed, err := runSeed(*seedHex, *seedFrom, *dryRun)
 	if err != nil {
@@ -176,14 +173,11 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 
 func cmdPlanShow(ctx context.Context, args []string, e env) error {
 	c := newCommand("plan show", "plan show ID [--format table|json|csv] [--exclusions]", e)
-	format := c.fs.String("format", "table", "output format: table, json or csv")
+	format := c.formatFlag("output format: table, json or csv", "table", "json", "csv")
 	exclusions := c.fs.Bool("exclusions", false, "list the units the no-repeat rule left out of the plan's frame, with the reason, instead of the tasks")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json", "csv"); err != nil {
-		return err
 	}
 	id, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil {
@@ -212,12 +206,9 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 	c := newCommand("plans", "plans [--schedule S] [--limit N] [--format table|json]", e)
 	schedule := c.fs.String("schedule", "", "only this schedule's plans")
 	limit := c.fs.Int("limit", 20, "at most this many plans, newest first")
-	format := c.fs.String("format", "table", "output format: table or json (json includes tasks)")
+	format := c.formatFlag("output format: table or json (json includes tasks)", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -265,12 +256,9 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	window := c.fs.String("window", "", "only this window (default: all configured windows)")
 	by := c.fs.String("by", "tier", "grouping: tier, industry, category or county")
 	final := c.fs.Bool("final", false, "count final results only, leaving out those still open to objection")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	if !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, *by) {
 		return usageError("rates: --by %q: want tier, industry, category or county", *by)
@@ -360,11 +348,4 @@ func scheduleNames(cfg *config.Config) string {
 		names[i] = s.Name
 	}
 	return "known: " + strings.Join(names, ", ")
-}
-
-func checkFormat(format string, allowed ...string) error {
-	if !slices.Contains(allowed, format) {
-		return usageError("--format %q: want %s", format, strings.Join(allowed, " or "))
-	}
-	return nil
 }

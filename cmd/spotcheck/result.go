@@ -46,13 +46,10 @@ func taskArg(cmd, s string) (int64, error) {
 
 func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	c := newCommand("result history", "result history TASK_ID [--format table|json]", e)
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	id, err := taskArg("result history", pos[0])
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -117,6 +118,15 @@ type command struct {
 	db         string
 	configPath string
 	e          env
+	format     *string  // set by formatFlag
+	formats    []string // the values --format accepts
+}
+
+// formatFlag adds --format, accepting allowed (the first is the default);
+// parse rejects other values.
+func (c *command) formatFlag(usage string, allowed ...string) *string {
+	c.format, c.formats = c.fs.String("format", allowed[0], usage), allowed
+	return c.format
 }
 
 func newCommand(name, synopsis string, e env) *command {
@@ -157,6 +167,9 @@ func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
 	if len(pos) < minArgs || len(pos) > maxArgs {
 		c.fs.Usage()
 		return nil, usageError("%s: got %d arguments (%s), want %d to %d", c.fs.Name(), len(pos), strings.Join(pos, " "), minArgs, maxArgs)
+	}
+	if c.format != nil && !slices.Contains(c.formats, *c.format) {
+		return nil, usageError("--format %q: want %s", *c.format, strings.Join(c.formats, " or "))
 	}
 	if c.db == "" {
 		c.db = c.e.getenv("SPOTCHECK_DATABASE")

@@ -34,12 +34,9 @@ type scheduleView struct {
 func cmdSchedules(ctx context.Context, args []string, e env) error {
 	c := newCommand("schedules", "schedules [--config FILE] [--next N] [--format table|json]", e)
 	next := c.fs.Int("next", 3, "how many next fire times to show")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -202,13 +199,10 @@ func cmdSchedulePause(ctx context.Context, args []string, e env, pause bool) err
 func cmdScheduleHistory(ctx context.Context, args []string, e env) error {
 	c := newCommand("schedule history", "schedule history NAME [--limit N] [--format table|json]", e)
 	limit := c.fs.Int("limit", 20, "at most this many fires, newest first")
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	sc, err := c.configuredSchedule(pos[0])
 	if err != nil {

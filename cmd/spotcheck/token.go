@@ -93,12 +93,9 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 
 func cmdTokenList(ctx context.Context, args []string, e env) error {
 	c := newCommand("token list", "token list [--format table|json]", e)
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // exit 0 when it matches, 1 when it differs, 2 when it cannot be verified.
 func cmdPlanVerify(ctx context.Context, args []string, e env) error {
 	c := newCommand("plan verify", "plan verify ID [--format table|json] | plan verify --from FILE [--key HEX]", e)
-	format := c.fs.String("format", "table", "output format: table or json")
+	format := c.formatFlag("output format: table or json", "table", "json")
 	from := addVerifyFromFlags(c.fs)
 	pos, err := c.parse(args, 0, 1)
 	if err != nil {
@@ -33,9 +33,6 @@ func cmdPlanVerify(ctx context.Context, args []string, e env) error {
 	}
 	if len(pos) == 0 {
 		return usageError("plan verify: give the ID of a stored plan, or --from FILE for a saved public record")
-	}
-	if err := checkFormat(*format, "table", "json"); err != nil {
-		return err
 	}
 	id, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil {
