@@ -212,6 +212,10 @@ func TestServeDemo(t *testing.T) {
 	if len(plans) == 0 || len(plans[0].Tasks) == 0 || plans[0].Seed == "" || len(plans[0].Tasks[0].Inspectors) != 2 {
 		t.Errorf("plans --format json = %d plans, first %+v; want plans with tasks, seeds and two inspectors per task", len(plans), plans)
 	}
+	out, stderr, code = te.run(t.Context(), "", "schedules", "--demo")
+	if code != 0 || !strings.Contains(out, "textiles-demo") || !strings.Contains(out, "made") {
+		t.Errorf("schedules --demo: exit %d, want the demo's schedules with their last fires\n%s%s", code, out, stderr)
+	}
 	if out := stop(); !strings.HasPrefix(out, "exit 0") {
 		t.Errorf("serve after cancellation: %s", out)
 	}

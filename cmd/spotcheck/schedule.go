@@ -32,18 +32,22 @@ type scheduleView struct {
 }
 
 func cmdSchedules(ctx context.Context, args []string, e env) error {
-	c := newCommand("schedules", "schedules [--config FILE] [--next N] [--format table|json]", e)
+	c := newCommand("schedules", "schedules [--config FILE | --demo] [--next N] [--format table|json]", e)
 	next := c.fs.Int("next", 3, "how many next fire times to show")
+	withDemo := c.fs.Bool("demo", false, "show the schedules of serve --demo")
 	format := c.formatFlag("output format: table or json", "table", "json")
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
 	cfg, err := c.loadConfig()
+	if *withDemo {
+		cfg, err = demoConfig(c)
+	}
 	if err != nil {
 		return err
 	}
 	if len(cfg.Schedules) == 0 {
-		return usageError("no schedules configured: pass --config FILE (or set SPOTCHECK_CONFIG)")
+		return usageError("no schedules configured: pass --config FILE (or set SPOTCHECK_CONFIG), or --demo for the demo's")
 	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
