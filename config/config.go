@@ -283,6 +283,17 @@ func (c *Config) Schedule(name string) *Schedule {
 	return nil
 }
 
+// Localize shows a plan's times in its schedule's time zone, or in the
+// configuration's zone for a schedule it no longer has.
+func (c *Config) Localize(p *sampling.Plan) {
+	loc := c.Location
+	if sc := c.Schedule(p.Schedule); sc != nil {
+		loc = sc.Location
+	}
+	p.NominalTime = p.NominalTime.In(loc)
+	p.CreatedAt = p.CreatedAt.In(loc)
+}
+
 // CategoryTiers maps each category id of the industry to its tier.
 func (ind *Industry) CategoryTiers() map[string]string {
 	m := make(map[string]string, len(ind.Categories))

@@ -86,7 +86,7 @@ func handlePlans(d Deps) http.Handler {
 			return
 		}
 		for i := range plans {
-			localize(&plans[i], d)
+			d.Config.Localize(&plans[i])
 			confidential(&plans[i], principalOf(r))
 		}
 		if plans == nil {
@@ -112,20 +112,10 @@ func handlePlan(d Deps) http.Handler {
 			serverError(w, d, err)
 			return
 		}
-		localize(&p, d)
+		d.Config.Localize(&p)
 		confidential(&p, principalOf(r))
 		writeJSON(w, http.StatusOK, p)
 	})
-}
-
-// localize shows a plan's times in its schedule's zone.
-func localize(p *sampling.Plan, d Deps) {
-	loc := d.Config.Location
-	if sc := d.Config.Schedule(p.Schedule); sc != nil {
-		loc = sc.Location
-	}
-	p.NominalTime = p.NominalTime.In(loc)
-	p.CreatedAt = p.CreatedAt.In(loc)
 }
 
 // resultBody is the JSON of POST /api/v1/tasks/{id}/result.

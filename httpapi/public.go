@@ -47,7 +47,7 @@ func handlePublicPlans(d Deps) http.Handler {
 		for _, p := range plans {
 			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}
 			if p.Status == sampling.PlanClosed {
-				localize(&p, d)
+				d.Config.Localize(&p)
 				at, _, err := d.Store.PlanClosure(r.Context(), p.ID)
 				if err != nil && !errors.Is(err, storage.ErrNotFound) {
 					serverError(w, d, err)
@@ -106,7 +106,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	if p.Status != sampling.PlanClosed {
 		return publication.Record{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}, nil
 	}
-	localize(&p, d)
+	d.Config.Localize(&p)
 	closedAt, reason, err := d.Store.PlanClosure(ctx, id)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return publication.Record{}, nil, err

@@ -114,6 +114,7 @@ func Draw(spec DrawSpec, seed []byte, frame []Unit, inspectors []Inspector) (Pla
 			Status:               TaskAssigned,
 		})
 	}
+	plan.TaskCount = len(plan.Tasks)
 	return plan, nil
 }
 

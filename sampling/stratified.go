@@ -106,6 +106,7 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 		return plan, frame, err
 	}
 	plan.Commitment = commitment(&plan, &rec)
+	plan.TaskCount = len(plan.Tasks)
 	return plan, frame, nil
 }
 

@@ -35,7 +35,7 @@ func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.
 	if err := s.db.SelectContext(ctx, &rec.Recent, s.db.Rebind(`
 		SELECT t.county, t.category, count(*) AS tested, sum(CASE WHEN r.outcome = 'fail' THEN 1 ELSE 0 END) AS failed
 		FROM results r JOIN tasks t ON t.id = r.task_id
-		WHERE t.industry = ? AND r.tested_on >= ?
+		WHERE t.industry = ? AND r.tested_on >= ? AND r.state <> 'superseded'
 		GROUP BY t.county, t.category ORDER BY t.county, t.category`), d.Industry, since); err != nil {
 		return rec, fmt.Errorf("load recent results of %s: %w", d.Industry, err)
 	}
@@ -130,7 +130,7 @@ func (s *Store) history(ctx context.Context, industry string) ([]sampling.Histor
 	var rows []historyRow
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
 		SELECT t.credit_code, t.category, t.id AS task_id, p.nominal_time AS drawn_at, COALESCE(r.outcome, '') AS outcome
-		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN results r ON r.task_id = t.id
+		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN results r ON r.task_id = t.id AND r.state <> 'superseded'
 		WHERE t.industry = ?`), industry); err != nil {
 		return nil, fmt.Errorf("load inspection history of %s: %w", industry, err)
 	}

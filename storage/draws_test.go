@@ -226,3 +226,42 @@ func TestPlanRecordWithoutInputs(t *testing.T) {
 		}
 	})
 }
+
+// TestDrawRecordAfterRetest: a retest supersedes the first result in the
+// draw's inputs too: the unit's history shows the retest's outcome, and the
+// recent counts (for Neyman allocation) count the batch once.
+func TestDrawRecordAfterRetest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 12)
+		first := commitDraw(t, s, testDesign(nominal, 4), nominal, "first")
+		today := nominal.AddDate(0, 0, 20)
+		if _, err := s.RecordResults(t.Context(), []sampling.Result{
+			{TaskID: first.Tasks[0].ID, Outcome: sampling.OutcomeFail, TestedOn: "2026-11-10", FailedItems: "纤维含量"},
+		}, today); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordResults(t.Context(), []sampling.Result{
+			{TaskID: first.Tasks[0].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-12", Retest: true},
+		}, today); err != nil {
+			t.Fatalf("record the retest: %v", err)
+		}
+		later := nominal.AddDate(0, 1, 0)
+		rec, err := s.DrawRecord(t.Context(), testDesign(later, 4), later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range rec.History {
+			if h.CreditCode == first.Tasks[0].CreditCode && h.Outcome != sampling.OutcomePass {
+				t.Errorf("history of the retested unit = %+v, want the retest's pass", h)
+			}
+		}
+		tested, failed := 0, 0
+		for _, c := range rec.Recent {
+			tested += c.Tested
+			failed += c.Failed
+		}
+		if tested != 1 || failed != 0 {
+			t.Errorf("recent results after a retest: %d tested, %d failed (%+v), want 1 and 0", tested, failed, rec.Recent)
+		}
+	})
+}

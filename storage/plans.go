@@ -87,12 +87,13 @@ type PlanFilter struct {
 	WithTasks bool   // load each plan's tasks too
 }
 
-const planColumns = `id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, created_at, seed_source, excluded`
+const planColumns = `id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, created_at, seed_source, excluded,
+	(SELECT count(*) FROM tasks t WHERE t.plan_id = plans.id) AS task_count`
 
 func scanPlan(row interface{ Scan(...any) error }) (sampling.Plan, error) {
 	var p sampling.Plan
 	err := row.Scan(&p.ID, &p.Schedule, &p.Industry, &p.Kind, &p.NominalTime, &p.Status, &p.Algorithm,
-		&p.Seed, &p.FrameDigest, &p.Commitment, &p.FrameSize, &p.CreatedAt, &p.SeedSource, &p.Excluded)
+		&p.Seed, &p.FrameDigest, &p.Commitment, &p.FrameSize, &p.CreatedAt, &p.SeedSource, &p.Excluded, &p.TaskCount)
 	return p, err
 }
 

@@ -161,8 +161,8 @@ func TestCommitPlanExactlyOnce(t *testing.T) {
 			t.Fatalf("Plans() = %d plans, want 2", len(plans))
 		}
 		for _, p := range plans {
-			if len(p.Tasks) != 5 || !p.NominalTime.Equal(nominal) {
-				t.Errorf("plan %d: %d tasks at %v, want 5 at %v", p.ID, len(p.Tasks), p.NominalTime, nominal)
+			if len(p.Tasks) != 5 || p.TaskCount != 5 || !p.NominalTime.Equal(nominal) {
+				t.Errorf("plan %d: %d tasks (task_count %d) at %v, want 5 at %v", p.ID, len(p.Tasks), p.TaskCount, p.NominalTime, nominal)
 			}
 		}
 		fires, err := s.Fires(t.Context(), "textiles-monthly", time.Time{})

@@ -158,7 +158,7 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return badInput(err)
 	}
-	plan, made, err := sched.FireWithSeed(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliUser(e), *dryRun, seed)
+	plan, made, err := sched.FireWithSeed(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliActor(e), *dryRun, seed)
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
 	}
@@ -224,7 +224,7 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	for i := range plans {
-		localizePlan(&plans[i], cfg)
+		cfg.Localize(&plans[i])
 	}
 	if *format == "json" {
 		if plans == nil {
@@ -235,20 +235,9 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 	t := newTable(e.stdout, "ID", "SCHEDULE", "INDUSTRY", "KIND", "NOMINAL TIME", "STATUS", "TASKS/FRAME")
 	for _, p := range plans {
 		t.row(strconv.FormatInt(p.ID, 10), p.Schedule, p.Industry, p.Kind, p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status,
-			fmt.Sprintf("%d/%d", taskCount(ctx, store, p), p.FrameSize))
+			fmt.Sprintf("%d/%d", p.TaskCount, p.FrameSize))
 	}
 	return t.flush()
-}
-
-func taskCount(ctx context.Context, store *storage.Store, p sampling.Plan) int {
-	if p.Tasks != nil {
-		return len(p.Tasks)
-	}
-	full, err := store.Plan(ctx, p.ID)
-	if err != nil {
-		return 0
-	}
-	return len(full.Tasks)
 }
 
 func cmdRates(ctx context.Context, args []string, e env) error {

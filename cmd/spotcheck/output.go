@@ -33,19 +33,9 @@ func writeJSON(w io.Writer, v any) error {
 
 func pct(v float64) string { return strconv.FormatFloat(v*100, 'f', 2, 64) + "%" }
 
-// localizePlan shows a plan's times in its schedule's time zone.
-func localizePlan(p *sampling.Plan, cfg *config.Config) {
-	loc := cfg.Location
-	if sc := cfg.Schedule(p.Schedule); sc != nil {
-		loc = sc.Location
-	}
-	p.NominalTime = p.NominalTime.In(loc)
-	p.CreatedAt = p.CreatedAt.In(loc)
-}
-
 // printPlan writes a plan as a table, JSON or CSV.
 func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) error {
-	localizePlan(&p, cfg)
+	cfg.Localize(&p)
 	switch format {
 	case "json":
 		return writeJSON(w, p)

@@ -178,7 +178,7 @@ func cmdSchedulePause(ctx context.Context, args []string, e env, pause bool) err
 		return err
 	}
 	defer store.Close()
-	before, after, err := store.SetPaused(ctx, sc.Name, pause, strings.TrimSpace(*reason), cliUser(e))
+	before, after, err := store.SetPaused(ctx, sc.Name, pause, strings.TrimSpace(*reason), cliActor(e))
 	if err != nil {
 		return err
 	}
@@ -262,13 +262,4 @@ func (c *command) configuredSchedule(name string) (*config.Schedule, error) {
 		return nil, usageError("%s: no schedule %q in the configuration (%s)", c.fs.Name(), name, scheduleNames(cfg))
 	}
 	return sc, nil
-}
-
-// cliUser names the person at the command line for the ledger: "cli:" and
-// the login name.
-func cliUser(e env) string {
-	if u := e.getenv("USER"); u != "" {
-		return "cli:" + u
-	}
-	return "cli"
 }

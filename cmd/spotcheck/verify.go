@@ -58,7 +58,7 @@ func cmdPlanVerify(ctx context.Context, args []string, e env) error {
 	if err != nil && !errors.As(err, &mm) {
 		return badInput(fmt.Errorf("plan verify: %w", err))
 	}
-	localizePlan(&derived, cfg)
+	cfg.Localize(&derived)
 	if *format == "json" {
 		out := verification{Plan: id, Match: mm == nil, Algorithm: stored.Algorithm, Seed: stored.Seed, SeedSource: stored.SeedSource,
 			FrameDigest: derived.FrameDigest, Commitment: derived.Commitment, FrameSize: derived.FrameSize, Excluded: derived.Excluded,
@@ -134,7 +134,7 @@ func printExclusions(ctx context.Context, w io.Writer, store *storage.Store, id 
 	if err != nil {
 		return err
 	}
-	localizePlan(&plan, cfg)
+	cfg.Localize(&plan)
 	loc := plan.NominalTime.Location()
 	for i := range ex {
 		ex[i].LastTime = ex[i].LastTime.In(loc)
