@@ -165,8 +165,8 @@ func handleRecordResult(d Deps) http.Handler {
 
 func handleImportResults(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sheet, err := csvimport.Results("request body", http.MaxBytesReader(w, r.Body, 64<<20),
-			csvimport.Options{Encoding: r.URL.Query().Get("encoding")})
+		// harden limits the body to maxImportBody.
+		sheet, err := csvimport.Results("request body", r.Body, csvimport.Options{Encoding: r.URL.Query().Get("encoding")})
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {

@@ -111,17 +111,27 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return publication.Record{}, nil, err
 	}
-	details, err := d.Store.TaskDetails(ctx, storage.TaskFilter{PlanID: id}, d.today())
+	today := d.today()
+	details, err := d.Store.TaskDetails(ctx, storage.TaskFilter{PlanID: id}, today)
 	if err != nil {
 		return publication.Record{}, nil, err
 	}
-	in, err := d.Store.DrawInputs(ctx, id)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+	// The draw's input: the stratified draw's record, or the first draw's
+	// inputs for plans made by it.
+	var in sampling.DrawInputs
+	var drawRec *sampling.Record
+	if p.Algorithm == sampling.Algorithm {
+		_, r, err := d.Store.PlanRecord(ctx, id)
+		if err != nil {
+			return publication.Record{}, nil, err
+		}
+		drawRec = &r
+	} else if in, err = d.Store.DrawInputs(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return publication.Record{}, nil, err
 	}
 	tasks := make([]publication.Task, len(details))
 	for i, t := range details {
-		v := viewTask(d, t, d.today())
+		v := viewTask(d, t, today)
 		pt := publication.Task{ID: t.ID, CreditCode: t.CreditCode, Enterprise: t.Enterprise, County: t.County, Category: t.Category,
 			CategoryName: v.CategoryName, Tier: t.Tier, InclusionProbability: t.InclusionProbability, Inspectors: t.Inspectors,
 			Due: t.Due, Outcome: publication.OutcomeNotInspected}
@@ -139,12 +149,8 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	rec := publication.Build(publication.Plan{ID: p.ID, Schedule: p.Schedule, Industry: p.Industry, IndustryName: industryName(d, p.Industry),
 		Kind: p.Kind, NominalTime: p.NominalTime, Status: p.Status, ClosedAt: closedAt.UTC(), ClosedReason: reason,
 		Algorithm: p.Algorithm, Seed: p.Seed, FrameDigest: p.FrameDigest, Commitment: p.Commitment, FrameSize: p.FrameSize}, tasks, in)
-	if p.Algorithm == sampling.Algorithm {
-		_, drawRec, err := d.Store.PlanRecord(ctx, id)
-		if err != nil {
-			return publication.Record{}, nil, err
-		}
-		rec.WithRecord(drawRec)
+	if drawRec != nil {
+		rec.WithRecord(*drawRec)
 	}
 	key, err := d.Store.SigningKey(ctx, d.Now())
 	if err != nil {

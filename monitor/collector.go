@@ -159,8 +159,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		exp = &Exported{} // a snapshot not taken by Refresh
 	}
 	c.tier.collect(ch, snap.Headline)
-	c.industry.collect(ch, exp.ByIndustry)
-	c.county.collect(ch, exp.ByCounty)
+	c.industry.collect(ch, snap.Grouped[sampling.ByIndustry])
+	c.county.collect(ch, snap.Grouped[sampling.ByCounty])
 	for _, cell := range exp.Cells {
 		gauge(ch, c.batches, float64(cell.Batches), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
 		gauge(ch, c.failed, float64(cell.Failed), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)

@@ -51,11 +51,14 @@ func day(daysAgo int) time.Time { return today.AddDate(0, 0, -daysAgo) }
 
 // snapshotOf builds the snapshot Refresh would take of rollups, after prev.
 func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *Snapshot {
+	grouped := sampling.ComputeRatesBy(rollups, cfg.TierRules(), cfg.RateWindows(), today, sampling.RateOptions{MinBatches: cfg.MinBatches},
+		sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty)
 	s := &Snapshot{
 		AsOf:     today.Add(10 * time.Hour),
 		Today:    today,
 		Rollups:  rollups,
-		Headline: sampling.ComputeRates(rollups, cfg.TierRules(), cfg.RateWindows(), today, sampling.RateOptions{MinBatches: cfg.MinBatches}),
+		Headline: grouped[sampling.ByTier],
+		Grouped:  grouped,
 		Tasks:    map[string]int{"assigned": 12, "tested": 40, "overdue": 3},
 	}
 	s.Exported = export(cfg, prev, s)
@@ -210,40 +213,4 @@ func TestRecordedSince(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestGroupRatesMatchRollups: rates grouped from the cells equal those
-// computed from the daily rollups, in every window.
-func TestGroupRatesMatchRollups(t *testing.T) {
-	cfg := testCfg(t)
-	var rollups []sampling.Rollup
-	cats := []struct{ tier, industry, category string }{
-		{"general", "textiles", "garments"}, {"key", "textiles", "childrens-garments"},
-		{"agri_input", "agri-inputs", "pesticides"}, {"agri_input", "agri-inputs", "fertilizers"},
-	}
-	for d := range 400 {
-		for i, c := range cats {
-			for k, county := range []string{"姑苏区", "吴江区", "昆山市"} {
-				if (d+i+k)%7 == 0 {
-					continue // some cells have no batches some days
-				}
-				tested := 1 + (d*3+i+k)%5
-				rollups = append(rollups, sampling.Rollup{Day: day(d), Tier: c.tier, Industry: c.industry, Category: c.category,
-					County: county, Tested: tested, Failed: (d + k) % 2 * (tested / 2)})
-			}
-		}
-	}
-	snap := snapshotOf(cfg, &Snapshot{Exported: &Exported{}}, rollups)
-	for _, by := range []string{sampling.ByIndustry, sampling.ByCounty} {
-		want := sampling.ComputeRates(rollups, cfg.TierRules(), cfg.RateWindows(), today, sampling.RateOptions{By: by, MinBatches: cfg.MinBatches})
-		got := groupRates(cfg, snap.Exported.Cells, today, by)
-		if len(got) != len(want) || len(want) == 0 {
-			t.Fatalf("by %s: %d rows from cells, %d from rollups", by, len(got), len(want))
-		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Errorf("by %s, row %d: from cells %+v, from rollups %+v", by, i, got[i], want[i])
-			}
-		}
-	}
 }

@@ -17,9 +17,6 @@ import (
 type Exported struct {
 	// Cells count batches per window, tier, industry, category and county.
 	Cells []Cell
-	// ByIndustry and ByCounty are the rate rows grouped by industry and
-	// by county.
-	ByIndustry, ByCounty []sampling.RateRow
 	// Recorded counts the results this process has seen being recorded,
 	// by tier and industry, since its first snapshot; see recordedSince.
 	Recorded []Recorded
@@ -47,34 +44,10 @@ func windowsStart(today time.Time, windows []sampling.Window) time.Time {
 // export derives next's Exported; prev is the snapshot next replaces, the
 // baseline of the result counters.
 func export(cfg *config.Config, prev, next *Snapshot) *Exported {
-	windows := cfg.RateWindows()
-	cells := next.Cells(windows)
 	return &Exported{
-		Cells:      cells,
-		ByIndustry: groupRates(cfg, cells, next.Today, sampling.ByIndustry),
-		ByCounty:   groupRates(cfg, cells, next.Today, sampling.ByCounty),
-		Recorded:   recordedSince(cfg, prev, next),
+		Cells:    next.Cells(cfg.RateWindows()),
+		Recorded: recordedSince(cfg, prev, next),
 	}
-}
-
-// groupRates computes the rate rows grouped by industry or county from the
-// cells, each window's cells standing for one rollup dated today: the same
-// rows as from the daily rollups, from a few thousand cells instead of up
-// to a year of days.
-func groupRates(cfg *config.Config, cells []Cell, today time.Time, by string) []sampling.RateRow {
-	var rows []sampling.RateRow
-	for _, w := range cfg.RateWindows() {
-		var rollups []sampling.Rollup
-		for _, c := range cells {
-			if c.Window == w.Name {
-				rollups = append(rollups, sampling.Rollup{Day: today, Tier: c.Tier, Industry: c.Industry,
-					Category: c.Category, County: c.County, Tested: c.Batches, Failed: c.Failed})
-			}
-		}
-		rows = append(rows, sampling.ComputeRates(rollups, cfg.TierRules(), []sampling.Window{w}, today,
-			sampling.RateOptions{By: by, MinBatches: cfg.MinBatches})...)
-	}
-	return rows
 }
 
 type tierIndustry struct{ tier, industry string }

@@ -83,12 +83,7 @@ func (m *Monitor) Refresh(ctx context.Context) error {
 		m.logger.Info("results final", "count", n)
 	}
 	windows := m.cfg.RateWindows()
-	since := todayUTC
-	for _, w := range windows {
-		if s := w.Start(todayUTC); s.Before(since) {
-			since = s
-		}
-	}
+	since := windowsStart(todayUTC, windows)
 	stability := m.cfg.StabilityRules()
 	for _, rule := range stability {
 		if s := rule.Start(todayUTC); s.Before(since) {

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -259,7 +260,7 @@ func TestManualFire(t *testing.T) {
 		if _, _, err := store.SetPaused(t.Context(), "textiles-10s", true, "audit", "cli:ops"); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := sched.Fire(t.Context(), "textiles-10s", sampling.KindManual, time.Now(), "cli:ops", false); !errorsIs(err, storage.ErrPaused) {
+		if _, _, err := sched.Fire(t.Context(), "textiles-10s", sampling.KindManual, time.Now(), "cli:ops", false); !errors.Is(err, storage.ErrPaused) {
 			t.Errorf("Fire(manual) of a paused schedule = %v, want storage.ErrPaused", err)
 		}
 	})

@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -228,7 +229,7 @@ func TestDrawFailureIsRecorded(t *testing.T) {
 	nominal := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	_, ok, err := s.Fire(t.Context(), "textiles-10s", sampling.KindScheduled, nominal, "", false)
 	var de *scheduler.DrawError
-	if ok || !errorsAs(err, &de) {
+	if ok || !errors.As(err, &de) {
 		t.Fatalf("Fire = %v, %v; want a *DrawError", ok, err)
 	}
 	fires, _ := store.Fires(t.Context(), "", time.Time{})

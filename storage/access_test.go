@@ -72,8 +72,8 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		if err != nil || len(ids) != 1 || ids[0] != p.ID {
 			t.Fatalf("ClosePlans after the due date = %v, %v; want [%d]", ids, err, p.ID)
 		}
-		if again, _ := s.ClosePlans(ctx, late, late); len(again) != 0 {
-			t.Errorf("ClosePlans again = %v, want none", again)
+		if again, err := s.ClosePlans(ctx, late, late); err != nil || len(again) != 0 {
+			t.Errorf("ClosePlans again = %v, %v; want none", again, err)
 		}
 		at, reason, err := s.PlanClosure(ctx, p.ID)
 		if err != nil || reason != storage.ClosedDue || !at.Equal(late) {
@@ -113,7 +113,10 @@ func TestSessions(t *testing.T) {
 		if _, _, err := s.Session(ctx, id, now.Add(2*time.Hour)); !errors.Is(err, storage.ErrBadToken) {
 			t.Errorf("Session after expiry: %v, want ErrBadToken", err)
 		}
-		id2, _, _ := s.CreateSession(ctx, tok.ID, now, time.Hour)
+		id2, _, err := s.CreateSession(ctx, tok.ID, now, time.Hour)
+		if err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
 		if err := s.RevokeToken(ctx, secret, now); err != nil { // the whole token works as its id
 			t.Fatal(err)
 		}

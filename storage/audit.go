@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -97,7 +98,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sqlx.Tx, action, entity str
 	}
 	head := AuditEntry{Hash: genesis}
 	err := tx.GetContext(ctx, &head, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`)
-	if err != nil && !isNoRows(err) {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("read audit head: %w", err)
 	}
 	e := AuditEntry{
@@ -288,5 +289,3 @@ func (d *digester) add(v *ResultVersion) {
 func (d *digester) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
 
 func (d *digester) record() auditDigest { return auditDigest{Count: d.n, Digest: d.sum()} }
-
-func isNoRows(err error) bool { return errors.Is(err, errNoRows) }

@@ -141,7 +141,10 @@ func TestRetest(t *testing.T) {
 			t.Fatalf("RecordResults(retest) = %d, %v; want 1, nil", n, err)
 		}
 		checkCounts(t, s, [2]int{1, 0}, [2]int{1, 0})
-		rollups, _ := s.Rollups(ctx, time.Time{})
+		rollups, err := s.Rollups(ctx, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range rollups {
 			if r.Final && r.Day.Format(time.DateOnly) != "2026-11-05" {
 				t.Errorf("retest counts on %s, want the first test's day 2026-11-05", r.Day.Format(time.DateOnly))
@@ -248,8 +251,8 @@ func TestWithdrawObjection(t *testing.T) {
 		if err := s.RecordObjection(ctx, ids[0], "2026-11-06", on("2026-11-06")); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := s.FinalizeResults(ctx, on("2026-12-30")); n != 0 {
-			t.Errorf("FinalizeResults with an objection pending = %d, want 0", n)
+		if n, err := s.FinalizeResults(ctx, on("2026-12-30")); err != nil || n != 0 {
+			t.Errorf("FinalizeResults with an objection pending = %d, %v; want 0, nil", n, err)
 		}
 		if err := s.WithdrawObjection(ctx, ids[0], on("2026-12-30")); err != nil {
 			t.Fatal(err)

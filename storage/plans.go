@@ -119,11 +119,20 @@ func (s *Store) Plans(ctx context.Context, f PlanFilter) ([]sampling.Plan, error
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
-	if f.WithTasks {
-		for i := range plans {
-			if plans[i].Tasks, err = s.tasks(ctx, `t.plan_id = ?`, plans[i].ID); err != nil {
-				return nil, err
-			}
+	if f.WithTasks && len(plans) > 0 {
+		// One query for the tasks of every listed plan (at most Limit).
+		ids := make([]any, len(plans))
+		index := make(map[int64]int, len(plans))
+		for i, p := range plans {
+			ids[i], index[p.ID] = p.ID, i
+		}
+		tasks, planIDs, err := s.tasksOfPlans(ctx, `t.plan_id IN (`+placeholders(len(ids))+`) ORDER BY t.id`, ids...)
+		if err != nil {
+			return nil, err
+		}
+		for i, t := range tasks {
+			p := &plans[index[planIDs[i]]]
+			p.Tasks = append(p.Tasks, t)
 		}
 	}
 	return plans, nil
@@ -151,55 +160,40 @@ func (s *Store) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, e
 // tasks loads tasks matching where (a condition on tasks t, which may end in
 // ORDER BY and LIMIT) with their inspectors in assignment order.
 func (s *Store) tasks(ctx context.Context, where string, args ...any) ([]sampling.Task, error) {
+	tasks, _, err := s.tasksOfPlans(ctx, where, args...)
+	return tasks, err
+}
+
+// tasksOfPlans is tasks, also returning each task's plan id.
+func (s *Store) tasksOfPlans(ctx context.Context, where string, args ...any) ([]sampling.Task, []int64, error) {
 	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`
-		SELECT t.id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status,
+		SELECT t.id, t.plan_id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status,
 			t.stratum, t.quantity_test, t.quantity_backup
 		FROM tasks t WHERE `+where), args...)
 	if err != nil {
-		return nil, fmt.Errorf("load tasks: %w", err)
+		return nil, nil, fmt.Errorf("load tasks: %w", err)
 	}
 	defer rows.Close()
 	var tasks []sampling.Task
-	index := map[int64]int{}
+	var planIDs, ids []int64
 	for rows.Next() {
 		var t sampling.Task
-		if err := rows.Scan(&t.ID, &t.CreditCode, &t.Enterprise, &t.County, &t.Category, &t.Tier,
+		var planID int64
+		if err := rows.Scan(&t.ID, &planID, &t.CreditCode, &t.Enterprise, &t.County, &t.Category, &t.Tier,
 			&t.InclusionProbability, &t.Due, &t.Status, &t.Stratum, &t.Quantity.Test, &t.Quantity.Backup); err != nil {
-			return nil, fmt.Errorf("load tasks: %w", err)
+			return nil, nil, fmt.Errorf("load tasks: %w", err)
 		}
-		index[t.ID] = len(tasks)
-		tasks = append(tasks, t)
+		tasks, planIDs, ids = append(tasks, t), append(planIDs, planID), append(ids, t.ID)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load tasks: %w", err)
+		return nil, nil, fmt.Errorf("load tasks: %w", err)
 	}
-	if len(tasks) == 0 {
-		return tasks, nil
+	inspectors, err := s.taskInspectors(ctx, ids)
+	if err != nil {
+		return nil, nil, err
 	}
-	ids := make([]any, 0, len(tasks))
-	for _, t := range tasks {
-		ids = append(ids, t.ID)
+	for i := range tasks {
+		tasks[i].Inspectors = inspectors[tasks[i].ID]
 	}
-	var assigned []struct {
-		TaskID      int64  `db:"task_id"`
-		InspectorID string `db:"inspector_id"`
-	}
-	// Chunk the IN list: SQLite allows 32,766 parameters, PostgreSQL 65,535.
-	for start := 0; start < len(ids); start += 5000 {
-		chunk := ids[start:min(start+5000, len(ids))]
-		var part []struct {
-			TaskID      int64  `db:"task_id"`
-			InspectorID string `db:"inspector_id"`
-		}
-		if err := s.db.SelectContext(ctx, &part, s.db.Rebind(`SELECT task_id, inspector_id FROM task_inspectors
-			WHERE task_id IN (`+placeholders(len(chunk))+`) ORDER BY task_id, position`), chunk...); err != nil {
-			return nil, fmt.Errorf("load task inspectors: %w", err)
-		}
-		assigned = append(assigned, part...)
-	}
-	for _, a := range assigned {
-		t := &tasks[index[a.TaskID]]
-		t.Inspectors = append(t.Inspectors, a.InspectorID)
-	}
-	return tasks, nil
+	return tasks, planIDs, nil
 }

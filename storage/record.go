@@ -199,7 +199,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 		switch {
 		case eff == nil:
 			bad(i, "retest", "task %d has no result to retest", r.TaskID)
-		case slices.ContainsFunc(vs, func(v ResultVersion) bool { return v.Kind == KindRetest }):
+		case retested(vs):
 			conflict(i, "retest", "task %d was already retested (%s on %s); a batch is retested once", r.TaskID, eff.Outcome, eff.TestedOn)
 		case eff.State == StateFinal:
 			conflict(i, "retest", "the objection period of task %d's result ended on %s; it is final", r.TaskID, eff.ObjectionUntil)

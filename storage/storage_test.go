@@ -105,8 +105,8 @@ func TestRegistry(t *testing.T) {
 		if !slices.ContainsFunc(frame, func(u sampling.Unit) bool { return u.Enterprise == "改名有限公司" }) {
 			t.Errorf("Frame(textiles) lacks the renamed enterprise")
 		}
-		if other, _ := s.Frame(t.Context(), "food"); len(other) != 0 {
-			t.Errorf("Frame(food) = %d units, want 0", len(other))
+		if other, err := s.Frame(t.Context(), "food"); err != nil || len(other) != 0 {
+			t.Errorf("Frame(food) = %d units, %v; want 0, nil", len(other), err)
 		}
 		ins, err := s.Inspectors(t.Context())
 		if err != nil {
@@ -234,7 +234,7 @@ func TestRecordResults(t *testing.T) {
 		if want := []string{"3 task_id", "4 failed_items", "5 tested_on", "6 tested_on"}; !slices.Equal(got, want) {
 			t.Errorf("problems = %v, want %v\n%v", got, want, err)
 		}
-		if r, _ := s.Rollups(t.Context(), time.Time{}); len(r) != 0 {
+		if r, err := s.Rollups(t.Context(), time.Time{}); err != nil || len(r) != 0 {
 			t.Fatalf("rejected batch left rollups %+v", r)
 		}
 

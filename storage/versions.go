@@ -2,14 +2,11 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"spotcheck/sampling"
 )
-
-var errNoRows = sql.ErrNoRows
 
 // Result version kinds.
 const (

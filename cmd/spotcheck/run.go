@@ -222,9 +222,12 @@ func newLogger(e env, defaultLevel slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
-// demoConfig is the demo's configuration; --demo and --config exclude each
-// other.
-func demoConfig(c *command) (*config.Config, error) {
+// loadConfigOrDemo returns the demo's configuration when withDemo is set,
+// else the file's (loadConfig); --demo and --config exclude each other.
+func (c *command) loadConfigOrDemo(withDemo bool) (*config.Config, error) {
+	if !withDemo {
+		return c.loadConfig()
+	}
 	if c.configPath != "" {
 		return nil, usageError("--demo brings its own configuration; leave out --config (and SPOTCHECK_CONFIG)")
 	}

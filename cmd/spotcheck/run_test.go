@@ -369,6 +369,29 @@ func TestBadInput(t *testing.T) {
 	if _, _, code = te.run(t.Context(), "", "frobnicate"); code != 2 {
 		t.Errorf("an unknown command exited %d, want 2", code)
 	}
+
+	// Flag combinations that cannot work are usage errors, exit 2, named.
+	record := filepath.Join(t.TempDir(), "record.json")
+	if err := os.WriteFile(record, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--tls-cert", "cert.pem"}, "give both --tls-cert and --tls-key"},
+		{[]string{"serve", "--demo", "--config", cfg}, "--demo brings its own configuration"},
+		{[]string{"plan", "run", "textiles-monthly", "--config", cfg, "--seed", "00", "--seed-from", "lottery"}, "give --seed or --seed-from, not both"},
+		{[]string{"plan", "run", "textiles-monthly", "--config", cfg, "--seed", "00"}, "--seed is for --dry-run only"},
+		{[]string{"plan", "run", "textiles-monthly", "--config", cfg, "--dry-run", "--seed", "zz"}, "plan run: --seed:"},
+		{[]string{"plan", "verify", "--from", record, "--key", "not-hex"}, "--key: want an Ed25519 public key"},
+		{[]string{"plan", "verify", "--from", record, "7"}, "give a plan ID or --from FILE, not both"},
+	} {
+		_, stderr, code := te.run(t.Context(), "", tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("spotcheck %s: exit %d, want 2 and %q\n%s", strings.Join(tc.args, " "), code, tc.want, stderr)
+		}
+	}
 }
 
 func TestHelp(t *testing.T) {
@@ -379,10 +402,6 @@ func TestHelp(t *testing.T) {
 			t.Errorf("spotcheck %s: exit %d, output %q; want usage and exit 0", strings.Join(args, " "), code, out)
 		}
 	}
-}
-
-func TestMain(m *testing.M) {
-	os.Exit(m.Run())
 }
 
 // TestExampleConfig: the annotated example in deploy/ is valid.

@@ -39,10 +39,7 @@ func cmdSchedules(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
-	cfg, err := c.loadConfig()
-	if *withDemo {
-		cfg, err = demoConfig(c)
-	}
+	cfg, err := c.loadConfigOrDemo(*withDemo)
 	if err != nil {
 		return err
 	}

@@ -39,11 +39,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
-	logger := newLogger(e, slog.LevelInfo)
-	cfg, err := c.loadConfig()
-	if *withDemo {
-		cfg, err = demoConfig(c)
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError("serve: give both --tls-cert and --tls-key, or neither")
 	}
+	logger := newLogger(e, slog.LevelInfo)
+	cfg, err := c.loadConfigOrDemo(*withDemo)
 	if err != nil {
 		return err
 	}
@@ -55,9 +55,6 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageError("serve: give both --tls-cert and --tls-key, or neither")
-	}
 	release, err := store.ClaimServe(fmt.Sprintf("spotcheck serve (pid %d, since %s)", os.Getpid(), e.now().Format(time.RFC3339)))
 	if err != nil {
 		return err
@@ -89,8 +86,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	reg.MustRegister(monitor.NewCollector(mon, refreshEvery))
+	// A write refreshes the snapshot even when its client has gone: the
+	// write is stored, and its rates must show.
 	refresh := func(ctx context.Context) {
-		if err := mon.Refresh(ctx); err != nil && ctx.Err() == nil {
+		ctx = context.WithoutCancel(ctx)
+		if err := mon.Refresh(ctx); err != nil {
 			logger.Warn("refresh snapshot", "err", err)
 		}
 	}

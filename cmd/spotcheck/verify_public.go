@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
@@ -42,32 +41,13 @@ func (f *verifyFromFlags) run(e env) error {
 		}
 		opts.PublicKey = k
 	}
-	return verifyPublicRecordWith(*f.from, opts, e)
-}
-
-// cmdPlanVerifyFrom is `plan verify --from FILE`. The lead merges it into
-// `plan verify ID` (issue 3): that command adds addVerifyFromFlags to its
-// flags and, when set, returns its run.
-func cmdPlanVerifyFrom(_ context.Context, args []string, e env) error {
-	c := newCommand("plan verify", "plan verify --from FILE [--key HEX] [--commitment HEX]", e)
-	f := addVerifyFromFlags(c.fs)
-	if _, err := c.parse(args, 0, 0); err != nil {
-		return helpOK(err)
-	}
-	if !f.set() {
-		return usageError("plan verify: give --from FILE, a saved public record")
-	}
-	return f.run(e)
+	return verifyPublicRecord(*f.from, opts, e)
 }
 
 // verifyPublicRecord checks the public record saved at path (- for stdin)
 // with nothing but the record: exit 0 with "match" when it holds, 1 listing
 // the differences when not, 2 when it cannot be read.
-func verifyPublicRecord(path string, e env) error {
-	return verifyPublicRecordWith(path, publication.Options{}, e)
-}
-
-func verifyPublicRecordWith(path string, opts publication.Options, e env) error {
+func verifyPublicRecord(path string, opts publication.Options, e env) error {
 	var r io.Reader = e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
