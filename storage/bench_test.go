@@ -53,8 +53,9 @@ func seedTasks(b *testing.B, s *storage.Store, n int) {
 			b.Fatalf("seed: %v\n%s", err, q)
 		}
 	}
-	// As autovacuum would have by the time results come in.
-	if _, err := s.DB().ExecContext(ctx, `ANALYZE`); err != nil {
+	// As autovacuum would have by the time results come in (the first scan
+	// of freshly inserted rows would otherwise also set their hint bits).
+	if _, err := s.DB().ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -102,39 +103,47 @@ func BenchmarkImport(b *testing.B) {
 			}
 		})
 	}
-	b.Run("postgres/bare-copy-unindexed", func(b *testing.B) {
-		for range b.N {
-			b.StopTimer()
-			s := storagetest.Open(b, storage.Postgres)
-			ctx := context.Background()
-			if _, err := s.DB().ExecContext(ctx, `CREATE TABLE bare (task_id BIGINT, outcome TEXT, tested_on TEXT, report_no TEXT, failed_items TEXT)`); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			began := time.Now()
-			tx, err := s.DB().BeginTx(ctx, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			stmt, err := tx.Prepare(pq.CopyIn("bare", "task_id", "outcome", "tested_on", "report_no", "failed_items"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, r := range rs {
-				if _, err := stmt.Exec(r.TaskID, r.Outcome, r.TestedOn, r.ReportNo, r.FailedItems); err != nil {
+	// A bare COPY of the same rows, into an unindexed table (the goal's
+	// measure), and into one keyed by task (the one index that idempotent
+	// storage cannot do without), with nothing else done.
+	for _, bare := range []struct{ name, ddl string }{
+		{"bare-copy-unindexed", `CREATE TABLE bare (task_id BIGINT, outcome TEXT, tested_on TEXT, report_no TEXT, failed_items TEXT)`},
+		{"bare-copy-keyed", `CREATE TABLE bare (task_id BIGINT PRIMARY KEY, outcome TEXT, tested_on TEXT, report_no TEXT, failed_items TEXT)`},
+	} {
+		b.Run("postgres/"+bare.name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				s := storagetest.Open(b, storage.Postgres)
+				ctx := context.Background()
+				if _, err := s.DB().ExecContext(ctx, bare.ddl); err != nil {
 					b.Fatal(err)
 				}
+				b.StartTimer()
+				began := time.Now()
+				tx, err := s.DB().BeginTx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				stmt, err := tx.Prepare(pq.CopyIn("bare", "task_id", "outcome", "tested_on", "report_no", "failed_items"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, r := range rs {
+					if _, err := stmt.Exec(r.TaskID, r.Outcome, r.TestedOn, r.ReportNo, r.FailedItems); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := stmt.Exec(); err != nil {
+					b.Fatal(err)
+				}
+				stmt.Close()
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				reportRate(b, len(rs), time.Since(began))
 			}
-			if _, err := stmt.Exec(); err != nil {
-				b.Fatal(err)
-			}
-			stmt.Close()
-			if err := tx.Commit(); err != nil {
-				b.Fatal(err)
-			}
-			reportRate(b, len(rs), time.Since(began))
-		}
-	})
+		})
+	}
 	b.Run("postgres/row-by-row-insert", func(b *testing.B) {
 		for range b.N {
 			b.StopTimer()

@@ -19,6 +19,9 @@ import (
 func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, today time.Time) (ResultVersion, error) {
 	var next ResultVersion
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockResults(ctx, tx); err != nil {
+			return err
+		}
 		bad := func(field, format string, args ...any) error {
 			return &RejectedError{Problems: []Problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
 		}
@@ -157,7 +160,7 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string,
 		if _, err := s.appendAudit(ctx, tx, action, fmt.Sprintf("task/%d", taskID), cur, &after); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET objected_on = ? WHERE id = ?`), lodgedOn, cur.ID)
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET objected_on = ? WHERE task_id = ? AND version = ?`), lodgedOn, taskID, cur.Version)
 		return err
 	})
 	if err != nil {
@@ -167,13 +170,18 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string,
 }
 
 // finalizable selects provisional results whose objection period ended
-// before today without an objection.
-const finalizable = `r.state = 'provisional' AND r.objection_until < ? AND r.objected_on = ''`
+// before today without an objection, from the finalize mark on.
+const finalizable = `r.id >= (SELECT from_id FROM finalize_mark) AND r.state = 'provisional' AND r.objection_until < ? AND r.objected_on = ''`
 
 // FinalizeResults makes final every provisional result whose objection
 // period ended before today and that has no pending objection, moving its
 // batch from the provisional to the final rollups, with one audit entry.
 // It returns how many results became final.
+//
+// It reads results from the finalize mark on: every result before the mark
+// is final or superseded, and the mark then moves to the first result still
+// provisional. (A result never becomes provisional again, and results are
+// written in id order under the results lock.)
 func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, error) {
 	day := today.Format(time.DateOnly)
 	var n int
@@ -184,6 +192,9 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 		return 0, nil
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockResults(ctx, tx); err != nil {
+			return err
+		}
 		var ids []int64
 		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT r.id FROM results r WHERE `+finalizable+` ORDER BY r.id`), day); err != nil {
 			return err
@@ -209,8 +220,17 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE state = 'provisional' AND tested = 0`); err != nil {
 			return fmt.Errorf("drop empty rollups: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = 'final' WHERE id IN (SELECT r.id FROM results r WHERE `+finalizable+`)`), day)
-		return err
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = 'final' WHERE id IN (SELECT r.id FROM results r WHERE `+finalizable+`)`), day); err != nil {
+			return err
+		}
+		// The mark moves to the first result still provisional, or past
+		// the last result.
+		if _, err := tx.ExecContext(ctx, `UPDATE finalize_mark SET from_id = (
+			SELECT COALESCE(min(CASE WHEN state = 'provisional' THEN id END), max(id) + 1, finalize_mark.from_id)
+			FROM results WHERE id >= finalize_mark.from_id)`); err != nil {
+			return fmt.Errorf("move finalize mark: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("finalize results: %w", err)

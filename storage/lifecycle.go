@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,15 +64,29 @@ type TaskFilter struct {
 	Limit     int      // at most this many; 0 means 10,000
 }
 
+// taskStatus is the status of tasks t in SQL. A task's move to tested is
+// not written to tasks: an assigned or sampled task with a result is tested.
+// Recording results then leaves the tasks table alone, which keeps a large
+// import from rewriting a million task rows; TaskEvents shows the move from
+// the result. (Tasks tested before this rule keep 'tested' stored.)
+const taskStatus = `CASE WHEN t.status IN ('assigned', 'sampled') AND ` + hasResult + ` THEN 'tested' ELSE t.status END`
+
+// hasResult is true for tasks t with a result; untested is its opposite for
+// the assigned and sampled tasks.
+const (
+	hasResult = `EXISTS (SELECT 1 FROM results tr WHERE tr.task_id = t.id)`
+	untested  = `t.status IN ('assigned', 'sampled') AND NOT ` + hasResult
+)
+
 const taskDetailQuery = `
 	SELECT t.id, t.plan_id, p.status AS plan_status, p.nominal_time, t.industry, t.credit_code, t.enterprise,
-		t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status,
+		t.county, t.category, t.tier, t.inclusion_probability, t.due, ` + taskStatus + ` AS status,
 		s.sampled_on, s.batch_no, s.quantity, s.seals, f.reason, f.note,
 		r.outcome, r.tested_on, r.report_no, r.failed_items
 	FROM tasks t JOIN plans p ON p.id = t.plan_id
 	LEFT JOIN task_samplings s ON s.task_id = t.id
 	LEFT JOIN task_refusals f ON f.task_id = t.id
-	LEFT JOIN results r ON r.id = (SELECT max(id) FROM results WHERE task_id = t.id)`
+	LEFT JOIN results r ON r.task_id = t.id AND r.version = (SELECT max(version) FROM results WHERE task_id = t.id)`
 
 // TaskDetails returns the tasks that f selects, by due date, with their
 // inspectors and records. today decides which tasks are overdue.
@@ -87,12 +102,12 @@ func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today time.Time) 
 		for _, st := range f.Statuses {
 			switch st {
 			case sampling.TaskOverdue:
-				or = append(or, `(t.status IN ('assigned', 'sampled') AND t.due < ?)`)
+				or = append(or, `(`+untested+` AND t.due < ?)`)
 				args = append(args, today.Format(time.DateOnly))
 			case "open":
-				or = append(or, `t.status IN ('assigned', 'sampled')`)
+				or = append(or, `(`+untested+`)`)
 			default:
-				or = append(or, `t.status = ?`)
+				or = append(or, taskStatus+` = ?`)
 				args = append(args, st)
 			}
 		}
@@ -232,7 +247,7 @@ func (s *Store) InspectorTaskIDs(ctx context.Context, inspector string, ids []in
 // transaction's write lock (SQLite) or the row lock (PostgreSQL) keeps a
 // concurrent transition out until commit.
 func (s *Store) lockTask(ctx context.Context, tx *sqlx.Tx, id int64) (status, planStatus string, nominal time.Time, err error) {
-	q := `SELECT t.status, p.status, p.nominal_time FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`
+	q := `SELECT ` + taskStatus + `, p.status, p.nominal_time FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`
 	if s.dialect == Postgres {
 		q += ` FOR UPDATE OF t`
 	}
@@ -252,6 +267,11 @@ func (s *Store) lockTask(ctx context.Context, tx *sqlx.Tx, id int64) (status, pl
 func (s *Store) transition(ctx context.Context, id int64, to string, now time.Time,
 	record func(tx *sqlx.Tx, from string, nominal time.Time) error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if to == sampling.TaskRefused {
+			if err := s.lockResults(ctx, tx); err != nil {
+				return err
+			}
+		}
 		from, planStatus, nominal, err := s.lockTask(ctx, tx, id)
 		if err != nil {
 			return err
@@ -328,24 +348,53 @@ func (s *Store) CloseTask(ctx context.Context, id int64, now time.Time) error {
 	return s.transition(ctx, id, sampling.TaskClosed, now, nil)
 }
 
-// TaskEvents returns task id's transitions, oldest first.
+// TaskEvents returns task id's transitions, oldest first. The move to
+// tested is not stored as an event (see taskStatus): it is the task's first
+// result, by whoever recorded it, between sampling and closing.
 func (s *Store) TaskEvents(ctx context.Context, id int64) ([]sampling.TaskEvent, error) {
 	var rows []struct {
-		TaskID int64     `db:"task_id"`
-		From   string    `db:"from_status"`
-		To     string    `db:"to_status"`
-		Actor  string    `db:"actor"`
-		At     time.Time `db:"at"`
+		From  string    `db:"from_status"`
+		To    string    `db:"to_status"`
+		Actor string    `db:"actor"`
+		At    time.Time `db:"at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT task_id, from_status, to_status, actor, at
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT from_status, to_status, actor, at
 		FROM task_events WHERE task_id = ? ORDER BY id`), id); err != nil {
 		return nil, fmt.Errorf("load events of task %d: %w", id, err)
 	}
-	out := make([]sampling.TaskEvent, len(rows))
-	for i, r := range rows {
-		out[i] = sampling.TaskEvent{TaskID: r.TaskID, From: r.From, To: r.To, Actor: r.Actor, At: r.At}
+	var out []sampling.TaskEvent
+	tested := false
+	for _, r := range rows {
+		tested = tested || r.To == sampling.TaskTested
+		out = append(out, sampling.TaskEvent{TaskID: id, From: r.From, To: r.To, Actor: r.Actor, At: r.At})
 	}
-	return out, nil
+	if tested {
+		return out, nil
+	}
+	var first []struct {
+		Actor string    `db:"recorded_by"`
+		At    time.Time `db:"recorded_at"`
+	}
+	if err := s.db.SelectContext(ctx, &first, s.db.Rebind(`SELECT recorded_by, recorded_at FROM results WHERE task_id = ? AND version = 1`), id); err != nil {
+		return nil, fmt.Errorf("load result of task %d: %w", id, err)
+	}
+	if len(first) == 0 {
+		return out, nil
+	}
+	// Only sampling comes before the result; only closing comes after it.
+	at := len(out)
+	from := sampling.TaskAssigned
+	for i, e := range out {
+		if e.To == sampling.TaskSampled {
+			from = sampling.TaskSampled
+		}
+		if e.From == sampling.TaskTested {
+			at = i
+			break
+		}
+	}
+	e := sampling.TaskEvent{TaskID: id, From: from, To: sampling.TaskTested, Actor: first[0].Actor, At: first[0].At}
+	return slices.Insert(out, at, e), nil
 }
 
 // Reasons a plan closed.

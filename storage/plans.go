@@ -154,7 +154,7 @@ func (s *Store) Plan(ctx context.Context, id int64) (sampling.Plan, error) {
 // PendingTasks returns up to limit tasks of open plans without a result,
 // oldest first.
 func (s *Store) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, error) {
-	return s.tasks(ctx, `t.status = 'assigned' AND t.plan_id IN (SELECT id FROM plans WHERE status = 'open') ORDER BY t.id LIMIT ?`, limit)
+	return s.tasks(ctx, `t.status = 'assigned' AND NOT `+hasResult+` AND t.plan_id IN (SELECT id FROM plans WHERE status = 'open') ORDER BY t.id LIMIT ?`, limit)
 }
 
 // tasks loads tasks matching where (a condition on tasks t, which may end in
@@ -167,7 +167,7 @@ func (s *Store) tasks(ctx context.Context, where string, args ...any) ([]samplin
 // tasksOfPlans is tasks, also returning each task's plan id.
 func (s *Store) tasksOfPlans(ctx context.Context, where string, args ...any) ([]sampling.Task, []int64, error) {
 	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`
-		SELECT t.id, t.plan_id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, t.status,
+		SELECT t.id, t.plan_id, t.credit_code, t.enterprise, t.county, t.category, t.tier, t.inclusion_probability, t.due, `+taskStatus+`,
 			t.stratum, t.quantity_test, t.quantity_backup
 		FROM tasks t WHERE `+where), args...)
 	if err != nil {

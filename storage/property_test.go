@@ -85,6 +85,13 @@ func TestRollupsEqualRebuild(t *testing.T) {
 						op = "finalize"
 						today = today.AddDate(0, 0, rng.IntN(3))
 						_, err = s.FinalizeResults(ctx, today)
+						// Whatever the finalize mark skipped would stay
+						// provisional for good.
+						var left int
+						if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM results WHERE state = 'provisional' AND objected_on = ''
+							AND objection_until < '`+today.Format(time.DateOnly)+`'`).Scan(&left); err != nil || left != 0 {
+							t.Fatalf("step %d: %d results left provisional after their objection period (%v)", step, left, err)
+						}
 					}
 					var rej *storage.RejectedError
 					if err != nil && !errors.As(err, &rej) {

@@ -22,29 +22,75 @@ import (
 // results, and are then moved into results with their rollups and one
 // audit entry, all in one transaction.
 
-// stageColumns are the columns of result_stage, in COPY order.
-var stageColumns = []string{"idx", "task_id", "outcome", "tested_on", "report_no", "failed_items", "retest", "idem_key", "tested_end"}
+// resultsLockKey names the PostgreSQL advisory lock held by a transaction
+// that writes results (recording, correcting, finalizing) or refuses a
+// task. Whether a task is tested depends on its having a result (see
+// taskStatus), so a refusal and a result must not both decide on one task;
+// and results are committed in id order, which FinalizeResults' mark
+// relies on. On SQLite the write lock, taken at BEGIN, does the same.
+const resultsLockKey = 0x5350_4f54_5253_4c54 // "SPOTRSLT"
 
-func (s *Store) createStage(ctx context.Context, tx *sqlx.Tx) error {
-	ddl := `CREATE TEMP TABLE result_stage (
-		idx INTEGER NOT NULL, task_id BIGINT NOT NULL, outcome TEXT NOT NULL, tested_on TEXT NOT NULL,
-		report_no TEXT NOT NULL, failed_items TEXT NOT NULL, retest INTEGER NOT NULL, idem_key TEXT,
-		tested_end TIMESTAMPTZ NOT NULL)`
-	if s.dialect == Postgres {
-		ddl += ` ON COMMIT DROP`
-	} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.result_stage`); err != nil {
-		return fmt.Errorf("create staging table: %w", err)
+// lockResults takes the results lock for the rest of tx.
+func (s *Store) lockResults(ctx context.Context, tx *sqlx.Tx) error {
+	if s.dialect != Postgres {
+		return nil
 	}
-	if _, err := tx.ExecContext(ctx, ddl); err != nil {
-		return fmt.Errorf("create staging table: %w", err)
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(resultsLockKey)); err != nil {
+		return fmt.Errorf("lock results: %w", err)
 	}
 	return nil
 }
 
-// fillStage loads results[i] for each i in idx into the staging table.
-// testedEnd is the first instant after the test day in the service's zone.
+// stageColumns are the columns of result_stage, in COPY order. A staged
+// row is known by its task: a batch stages each task once.
+var stageColumns = []string{"task_id", "outcome", "tested_on", "report_no", "failed_items", "idem_key"}
+
+// stageTables are the staging tables: result_stage for the results,
+// stage_plans for the first test day of each open plan, and stage_cells for
+// the results' counts by day, plan and cell (see validateStage).
+var stageTables = []string{"result_stage", "stage_plans", "stage_cells"}
+
+// createStage creates the staging tables that are filled from Go.
+func (s *Store) createStage(ctx context.Context, tx *sqlx.Tx) error {
+	ddls := []string{
+		`CREATE TEMP TABLE result_stage (task_id BIGINT NOT NULL, outcome TEXT NOT NULL, tested_on TEXT NOT NULL,
+			report_no TEXT NOT NULL, failed_items TEXT NOT NULL, idem_key TEXT)`,
+		`CREATE TEMP TABLE stage_plans (id BIGINT NOT NULL, first_day TEXT NOT NULL)`,
+	}
+	if s.dialect == Postgres {
+		for i := range ddls {
+			ddls[i] += ` ON COMMIT DROP`
+		}
+	} else {
+		for _, t := range stageTables {
+			ddls = append([]string{`DROP TABLE IF EXISTS temp.` + t}, ddls...)
+		}
+	}
+	for _, ddl := range ddls {
+		if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create staging table: %w", err)
+		}
+	}
+	return nil
+}
+
+// dropStage drops the staging tables, which on SQLite outlive the
+// transaction.
+func (s *Store) dropStage(ctx context.Context, tx *sqlx.Tx) error {
+	if s.dialect == Postgres {
+		return nil
+	}
+	for _, t := range stageTables {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t); err != nil {
+			return fmt.Errorf("drop staging table: %w", err)
+		}
+	}
+	return nil
+}
+
+// fillStage loads results[i] for each i in idx into the staging tables.
 func (s *Store) fillStage(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, keys []string, idx []int, loc *time.Location) error {
-	query := tx.Rebind(`INSERT INTO result_stage (` + strings.Join(stageColumns, ", ") + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	query := tx.Rebind(`INSERT INTO result_stage (` + strings.Join(stageColumns, ", ") + `) VALUES (?, ?, ?, ?, ?, ?)`)
 	if s.dialect == Postgres {
 		query = pq.CopyIn("result_stage", stageColumns...)
 	}
@@ -53,24 +99,13 @@ func (s *Store) fillStage(ctx context.Context, tx *sqlx.Tx, results []sampling.R
 		return fmt.Errorf("stage results: %w", err)
 	}
 	defer stmt.Close()
-	ends := map[string]time.Time{} // a batch has few distinct test days
 	for _, i := range idx {
 		r := results[i]
 		var key any
 		if keys != nil && keys[i] != "" {
 			key = keys[i]
 		}
-		retest := 0
-		if r.Retest {
-			retest = 1
-		}
-		end, ok := ends[r.TestedOn]
-		if !ok {
-			day, _ := time.ParseInLocation(time.DateOnly, r.TestedOn, loc) // checked by checkResult
-			end = day.AddDate(0, 0, 1).UTC()
-			ends[r.TestedOn] = end
-		}
-		if _, err := stmt.ExecContext(ctx, i, r.TaskID, r.Outcome, r.TestedOn, r.ReportNo, r.FailedItems, retest, key, end); err != nil {
+		if _, err := stmt.ExecContext(ctx, r.TaskID, r.Outcome, r.TestedOn, r.ReportNo, r.FailedItems, key); err != nil {
 			return fmt.Errorf("stage result %d: %w", i+1, err)
 		}
 	}
@@ -86,40 +121,70 @@ func (s *Store) fillStage(ctx context.Context, tx *sqlx.Tx, results []sampling.R
 			}
 		}
 	}
+	// A test is before its plan when its day is before the plan's day in
+	// the service's zone. Few plans are open at a time.
+	var open []struct {
+		ID          int64     `db:"id"`
+		NominalTime time.Time `db:"nominal_time"`
+	}
+	if err := tx.SelectContext(ctx, &open, `SELECT id, nominal_time FROM plans WHERE status = 'open'`); err != nil {
+		return fmt.Errorf("load open plans: %w", err)
+	}
+	planStmt, err := tx.PrepareContext(ctx, tx.Rebind(`INSERT INTO stage_plans (id, first_day) VALUES (?, ?)`))
+	if err != nil {
+		return fmt.Errorf("stage open plans: %w", err)
+	}
+	defer planStmt.Close()
+	for _, p := range open {
+		if _, err := planStmt.ExecContext(ctx, p.ID, p.NominalTime.In(loc).Format(time.DateOnly)); err != nil {
+			return fmt.Errorf("stage plan %d: %w", p.ID, err)
+		}
+	}
 	return nil
 }
 
 // planCheck is a staged row whose task is unknown, or whose plan is closed
 // or later than its test.
 type planCheck struct {
-	Idx         int          `db:"idx"`
+	TaskID      int64        `db:"task_id"`
 	Unknown     bool         `db:"unknown"`
 	PlanStatus  string       `db:"plan_status"`
 	NominalTime sql.NullTime `db:"nominal_time"`
 }
 
-// keyUse is a stored result that already carries a staged row's key.
+// keyUse is a stored result of task Holder that already carries the key of
+// task Staged's staged row.
 type keyUse struct {
-	Idx    int   `db:"idx"`
-	TaskID int64 `db:"task_id"`
+	Staged int64 `db:"staged"`
+	Holder int64 `db:"holder"`
+}
+
+// checkPlans finds the staged rows whose task is unknown, whose plan is not
+// open, or whose test was before the plan.
+func (s *Store) checkPlans(ctx context.Context, tx *sqlx.Tx) ([]planCheck, error) {
+	var plans []planCheck
+	if err := tx.SelectContext(ctx, &plans, `SELECT s.task_id, t.id IS NULL AS unknown, COALESCE(p.status, '') AS plan_status, p.nominal_time
+		FROM result_stage s LEFT JOIN tasks t ON t.id = s.task_id LEFT JOIN plans p ON p.id = t.plan_id
+		LEFT JOIN stage_plans sp ON sp.id = t.plan_id
+		WHERE t.id IS NULL OR sp.id IS NULL OR s.tested_on < sp.first_day`); err != nil {
+		return nil, fmt.Errorf("check tasks and plans: %w", err)
+	}
+	return plans, nil
 }
 
 // validateStage checks the staged rows set-wise and decides, for each, to
-// store it as a first result, as a retest, or to skip it as a retry. It
-// returns the problems found and the existing versions of touched tasks.
-func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, keys []string, idx []int, loc *time.Location) (
+// store it as a first result, as a retest, or to skip it as a retry. at
+// maps a staged task to its result's index. It returns the problems found
+// and the existing versions of touched tasks.
+//
+// It leaves in result_stage only the rows of tasks without a result (the
+// first results, when nothing is wrong) and counts them by day, plan and
+// cell into stage_cells. That one join of the staged rows with their tasks
+// serves the rollups and, in a batch of first results only, the plan checks
+// too: the rows are checked one by one only when their counts show an
+// unknown task, a closed plan or a test before its plan.
+func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, keys []string, idx []int, at map[int64]int, loc *time.Location) (
 	problems []Problem, firsts []int, retests []int, versions map[int64][]ResultVersion, err error) {
-	before := `p.nominal_time >= s.tested_end`
-	if s.dialect == SQLite {
-		before = `julianday(p.nominal_time) >= julianday(s.tested_end)`
-	}
-	// One pass finds unknown tasks, closed plans and tests before the plan.
-	var plans []planCheck
-	if err := tx.SelectContext(ctx, &plans, `SELECT s.idx, t.id IS NULL AS unknown, COALESCE(p.status, '') AS plan_status, p.nominal_time
-		FROM result_stage s LEFT JOIN tasks t ON t.id = s.task_id LEFT JOIN plans p ON p.id = t.plan_id
-		WHERE t.id IS NULL OR p.status <> 'open' OR `+before); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("check tasks and plans: %w", err)
-	}
 	var stored []ResultVersion
 	if err := tx.SelectContext(ctx, &stored, `SELECT `+versionColumns+` FROM results
 		WHERE task_id IN (SELECT task_id FROM result_stage) ORDER BY task_id, version`); err != nil {
@@ -131,28 +196,63 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 	}
 	var keyed []keyUse
 	if keys != nil {
-		if err := tx.SelectContext(ctx, &keyed, `SELECT s.idx, r.task_id FROM result_stage s JOIN results r ON r.idempotency_key = s.idem_key`); err != nil {
+		if err := tx.SelectContext(ctx, &keyed, `SELECT s.task_id AS staged, r.task_id AS holder FROM result_stage s JOIN results r ON r.idempotency_key = s.idem_key`); err != nil {
 			return nil, nil, nil, nil, fmt.Errorf("check idempotency keys: %w", err)
+		}
+	}
+	var plans []planCheck
+	if len(versions) > 0 {
+		// Retests and retries are checked one by one, then leave the
+		// staging table.
+		if plans, err = s.checkPlans(ctx, tx); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM result_stage WHERE EXISTS (SELECT 1 FROM results r WHERE r.task_id = result_stage.task_id)`); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("drop retests and retries from staging: %w", err)
+		}
+	}
+	onCommit := ""
+	if s.dialect == Postgres {
+		onCommit = "ON COMMIT DROP "
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE stage_cells `+onCommit+`AS
+		SELECT s.tested_on AS day, t.plan_id, t.tier, t.industry, t.category, t.county, count(*) AS tested,
+			sum(CASE WHEN s.outcome = 'fail' THEN 1 ELSE 0 END) AS failed,
+			sum(`+rollupWeight+`) AS w_tested, sum(CASE WHEN s.outcome = 'fail' THEN `+rollupWeight+` ELSE 0 END) AS w_failed
+		FROM result_stage s LEFT JOIN tasks t ON t.id = s.task_id
+		GROUP BY s.tested_on, t.plan_id, t.tier, t.industry, t.category, t.county`); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("count staged results: %w", err)
+	}
+	if len(versions) == 0 {
+		var suspect bool
+		if err := tx.GetContext(ctx, &suspect, `SELECT EXISTS (SELECT 1 FROM stage_cells c LEFT JOIN stage_plans p ON p.id = c.plan_id
+			WHERE p.id IS NULL OR c.day < p.first_day)`); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("check tasks and plans: %w", err)
+		}
+		if suspect {
+			if plans, err = s.checkPlans(ctx, tx); err != nil {
+				return nil, nil, nil, nil, err
+			}
 		}
 	}
 
 	// A refused task takes no result (a retest of a tested one is fine).
-	var refusedIdx []int
-	if err := tx.SelectContext(ctx, &refusedIdx, tx.Rebind(`SELECT s.idx FROM result_stage s JOIN tasks t ON t.id = s.task_id WHERE t.status = ?`),
+	var refusedTasks []int64
+	if err := tx.SelectContext(ctx, &refusedTasks, tx.Rebind(`SELECT s.task_id FROM result_stage s JOIN tasks t ON t.id = s.task_id WHERE t.status = ?`),
 		sampling.TaskRefused); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("check refused tasks: %w", err)
 	}
 	refused := map[int]bool{}
-	for _, i := range refusedIdx {
-		refused[i] = true
+	for _, id := range refusedTasks {
+		refused[at[id]] = true
 	}
 	planOf := map[int]planCheck{}
 	for _, p := range plans {
-		planOf[p.Idx] = p
+		planOf[at[p.TaskID]] = p
 	}
 	keyOf := map[int]keyUse{}
 	for _, k := range keyed {
-		keyOf[k.Idx] = k
+		keyOf[at[k.Staged]] = k
 	}
 	bad := func(i int, field, format string, args ...any) {
 		problems = append(problems, Problem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -171,7 +271,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 			continue // already stored: a retry
 		}
 		if k, ok := keyOf[i]; ok {
-			bad(i, "Idempotency-Key", "key was already used for a different result (task %d)", k.TaskID)
+			bad(i, "Idempotency-Key", "key was already used for a different result (task %d)", k.Holder)
 			continue
 		}
 		if p, ok := planOf[i]; ok {
@@ -227,8 +327,10 @@ func effective(vs []ResultVersion) *ResultVersion {
 func (s *Store) recordResults(ctx context.Context, results []sampling.Result, keys []string, today time.Time) (int, error) {
 	loc := today.Location()
 	var problems []Problem
-	seen := map[int64]int{}
-	var staged []int
+	seen := make(map[int64]int, len(results))
+	dayChecked := map[string]Problem{}
+	todayStr := today.Format(time.DateOnly)
+	staged := make([]int, 0, len(results))
 	for i, r := range results {
 		if j, ok := seen[r.TaskID]; ok {
 			if results[j] != r {
@@ -238,7 +340,15 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			continue
 		}
 		seen[r.TaskID] = i
-		if p := checkResult(r, today); p.Field != "" {
+		p := checkFields(r)
+		if p.Field == "" {
+			var ok bool
+			if p, ok = dayChecked[r.TestedOn]; !ok { // a batch has few distinct test days
+				p = checkDay(r.TestedOn, todayStr)
+				dayChecked[r.TestedOn] = p
+			}
+		}
+		if p.Field != "" {
 			p.Index = i
 			problems = append(problems, p)
 			continue
@@ -250,6 +360,9 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 		var firsts, retests []int
 		var versions map[int64][]ResultVersion
 		if len(staged) > 0 {
+			if err := s.lockResults(ctx, tx); err != nil {
+				return err
+			}
 			if s.dialect == Postgres && len(staged) > 10_000 {
 				// Hash joins and the rollup aggregate of a large import
 				// fit in memory instead of spilling to disk in batches.
@@ -263,7 +376,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			if err := s.fillStage(ctx, tx, results, keys, staged, loc); err != nil {
 				return err
 			}
-			more, f, rt, vs, err := s.validateStage(ctx, tx, results, keys, staged, loc)
+			more, f, rt, vs, err := s.validateStage(ctx, tx, results, keys, staged, seen, loc)
 			if err != nil {
 				return err
 			}
@@ -279,10 +392,8 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			}
 		}
 		stored = len(firsts) + len(retests)
-		if len(staged) > 0 && s.dialect == SQLite {
-			if _, err := tx.ExecContext(ctx, `DROP TABLE temp.result_stage`); err != nil {
-				return fmt.Errorf("drop staging table: %w", err)
-			}
+		if len(staged) > 0 {
+			return s.dropStage(ctx, tx)
 		}
 		return nil
 	})
@@ -293,8 +404,9 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 }
 
 // storeStaged moves the validated rows into results: first results set-wise
-// from the staging table, retests one by one; then rollups, task states and
-// the audit entry.
+// from the staging table, retests one by one; then rollups and the audit
+// entry. Tasks are not touched: a task with a result is tested (see
+// taskStatus), so a million results do not rewrite a million task rows.
 func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, staged, firsts, retests []int,
 	versions map[int64][]ResultVersion, today time.Time) error {
 	actor := actorOf(ctx)
@@ -353,34 +465,24 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 	}
 
 	if len(firsts) > 0 {
-		// Retests and retries leave the staging table; the first results
-		// that remain move over set-wise.
-		if len(firsts) < len(staged) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM result_stage WHERE EXISTS (SELECT 1 FROM results r WHERE r.task_id = result_stage.task_id)`); err != nil {
-				return fmt.Errorf("drop retries from staging: %w", err)
-			}
-		}
+		// The first results are what validateStage left in the staging
+		// table, counted in stage_cells.
 		deadline, args := s.objectionCase(today)
 		args = append(args, actor, seq)
+		from := `FROM result_stage s`
+		if len(s.policy.ObjectionDays) > 0 { // the deadline depends on the task's industry
+			from += ` JOIN tasks t ON t.id = s.task_id`
+		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO results (task_id, version, kind, outcome, tested_on, report_no, failed_items,
 			counted_on, idempotency_key, state, objection_until, recorded_by, audit_seq)
 			SELECT s.task_id, 1, 'first', s.outcome, s.tested_on, s.report_no, s.failed_items, s.tested_on, s.idem_key, 'provisional', `+deadline+`, ?, ?
-			FROM result_stage s JOIN tasks t ON t.id = s.task_id WHERE true`), args...); err != nil {
+			`+from), args...); err != nil {
 			return fmt.Errorf("insert results: %w", err)
 		}
-		if err := upsertRollupsFrom(ctx, tx, rollupSelect("s.tested_on", "'provisional'", "s.outcome", "",
-			`FROM result_stage s JOIN tasks t ON t.id = s.task_id WHERE true`)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rollups (day, tier, industry, category, county, state, tested, failed, w_tested, w_failed)
+			SELECT day, tier, industry, category, county, 'provisional', sum(tested), sum(failed), sum(w_tested), sum(w_failed)
+			FROM stage_cells GROUP BY day, tier, industry, category, county`+rollupConflict); err != nil {
 			return fmt.Errorf("update rollups: %w", err)
-		}
-		// Each task's move to tested is a lifecycle event, like the others.
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO task_events (task_id, from_status, to_status, actor)
-			SELECT s.task_id, t.status, ?, ? FROM result_stage s JOIN tasks t ON t.id = s.task_id WHERE t.status <> ?`),
-			sampling.TaskTested, actor, sampling.TaskTested); err != nil {
-			return fmt.Errorf("record task events: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks SET status = ? WHERE id IN (SELECT task_id FROM result_stage) AND status <> ?`),
-			sampling.TaskTested, sampling.TaskTested); err != nil {
-			return fmt.Errorf("mark tasks tested: %w", err)
 		}
 	}
 	deltas := rollupDeltas{}
@@ -430,7 +532,7 @@ func (s *Store) supersede(ctx context.Context, tx *sqlx.Tx, old, next *ResultVer
 	if err := tx.GetContext(ctx, &cell, tx.Rebind(`SELECT tier, industry, category, county, inclusion_probability FROM tasks WHERE id = ?`), old.TaskID); err != nil {
 		return fmt.Errorf("load task %d: %w", old.TaskID, err)
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = ? WHERE id = ?`), StateSuperseded, old.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = ? WHERE task_id = ? AND version = ?`), StateSuperseded, old.TaskID, old.Version); err != nil {
 		return fmt.Errorf("supersede result of task %d: %w", old.TaskID, err)
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO results (task_id, version, kind, outcome, tested_on, report_no, failed_items,

@@ -63,6 +63,14 @@ func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotency
 
 // checkResult validates a result on its own; a zero Problem means valid.
 func checkResult(r sampling.Result, today time.Time) Problem {
+	if p := checkFields(r); p.Field != "" {
+		return p
+	}
+	return checkDay(r.TestedOn, today.Format(time.DateOnly))
+}
+
+// checkFields is checkResult without the test date.
+func checkFields(r sampling.Result) Problem {
 	switch {
 	case r.TaskID <= 0:
 		return Problem{Field: "task_id", Reason: "must be a positive task id"}
@@ -73,12 +81,17 @@ func checkResult(r sampling.Result, today time.Time) Problem {
 	case r.Outcome == sampling.OutcomePass && strings.TrimSpace(r.FailedItems) != "":
 		return Problem{Field: "failed_items", Reason: "a passed batch has no failed items"}
 	}
-	if _, err := time.Parse(time.DateOnly, r.TestedOn); err != nil {
-		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%q is not a date YYYY-MM-DD", r.TestedOn)}
+	return Problem{}
+}
+
+// checkDay checks a test date against today (YYYY-MM-DD).
+func checkDay(day, today string) Problem {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%q is not a date YYYY-MM-DD", day)}
 	}
 	// A parsed YYYY-MM-DD compares as a string.
-	if todayStr := today.Format(time.DateOnly); r.TestedOn > todayStr {
-		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%s is in the future (today is %s)", r.TestedOn, todayStr)}
+	if day > today {
+		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%s is in the future (today is %s)", day, today)}
 	}
 	return Problem{}
 }
@@ -97,8 +110,8 @@ func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int
 		N     int    `db:"n"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
-		SELECT CASE WHEN status IN ('assigned', 'sampled') AND due < ? THEN 'overdue' ELSE status END AS state, count(*) AS n
-		FROM tasks GROUP BY 1`), today.Format(time.DateOnly)); err != nil {
+		SELECT CASE WHEN `+untested+` AND t.due < ? THEN 'overdue' ELSE `+taskStatus+` END AS state, count(*) AS n
+		FROM tasks t GROUP BY 1`), today.Format(time.DateOnly)); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}
 	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0}

@@ -89,11 +89,15 @@ func (d rollupDeltas) apply(ctx context.Context, tx *sqlx.Tx) error {
 	return nil
 }
 
+// rollupWeight is a batch's design weight in SQL over tasks t: the inverse
+// of its inclusion probability.
+const rollupWeight = `CASE WHEN t.inclusion_probability > 0 THEN 1.0 / t.inclusion_probability ELSE 0 END`
+
 // rollupSelect aggregates batches set-wise: day, outcome and state are SQL
 // expressions over the FROM clause, which joins tasks as t; sign is "" or
 // "-".
 func rollupSelect(day, state, outcome, sign, from string) string {
-	w := `CASE WHEN t.inclusion_probability > 0 THEN 1.0 / t.inclusion_probability ELSE 0 END`
+	w := rollupWeight
 	return fmt.Sprintf(`SELECT %[1]s AS day, t.tier AS tier, t.industry AS industry, t.category AS category, t.county AS county, %[2]s AS state,
 		%[4]scount(*) AS tested, %[4]ssum(CASE WHEN %[3]s = 'fail' THEN 1 ELSE 0 END) AS failed,
 		%[4]ssum(%[6]s) AS w_tested, %[4]ssum(CASE WHEN %[3]s = 'fail' THEN %[6]s ELSE 0 END) AS w_failed
