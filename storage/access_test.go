@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,6 +57,35 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		if err != nil || len(events) != 2 || events[1].To != sampling.TaskTested || events[0].Actor != "test:alice" || events[1].Actor != "test:alice" {
 			t.Errorf("TaskEvents(a) = %+v (%v), want sampled then tested, by test:alice", events, err)
 		}
+		// A task with a result is tested, though its row is not rewritten:
+		// it cannot be refused any more, and filters see it as tested.
+		if err := s.RecordRefusal(ctx, b, sampling.Refusal{Reason: sampling.RefusalStopped}, now); !errors.As(err, &state) || state.From != sampling.TaskTested {
+			t.Errorf("RecordRefusal(tested task) = %v, want a *StateError from tested", err)
+		}
+		for _, c := range []struct {
+			status string
+			want   []int64
+		}{{sampling.TaskTested, []int64{a, b}}, {"open", nil}, {sampling.TaskRefused, []int64{p.Tasks[2].ID}}} {
+			ds, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: p.ID, Statuses: []string{c.status}}, now)
+			var got []int64
+			for _, d := range ds {
+				got = append(got, d.ID)
+				if d.Status != c.status && c.status != "open" {
+					t.Errorf("TaskDetails(%s): task %d has status %s", c.status, d.ID, d.Status)
+				}
+			}
+			slices.Sort(got)
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("TaskDetails(%s) = %v, %v; want %v", c.status, got, err, c.want)
+			}
+		}
+		// Closing a tested task is recorded as a move from tested.
+		if err := s.CloseTask(ctx, a, now); err != nil {
+			t.Fatalf("CloseTask(tested) = %v", err)
+		}
+		if events, err := s.TaskEvents(ctx, a); err != nil || len(events) != 3 || events[1].To != sampling.TaskTested || events[2].From != sampling.TaskTested {
+			t.Errorf("TaskEvents(a) after closing = %+v (%v), want sampled, tested, closed", events, err)
+		}
 
 		// Task b is tested, not closed: the plan stays open until its due
 		// date has passed, and the overdue count leaves tested tasks out.
@@ -65,8 +95,8 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		}
 		late := nominal.AddDate(0, 0, 31)
 		counts, err := s.TaskCounts(ctx, late)
-		if err != nil || counts["overdue"] != 0 || counts["tested"] != 2 || counts["refused"] != 1 {
-			t.Errorf("TaskCounts after the due date = %v (%v), want 2 tested, 1 refused, none overdue", counts, err)
+		if err != nil || counts["overdue"] != 0 || counts["tested"] != 1 || counts["closed"] != 1 || counts["refused"] != 1 {
+			t.Errorf("TaskCounts after the due date = %v (%v), want 1 tested, 1 closed, 1 refused, none overdue", counts, err)
 		}
 		ids, err := s.ClosePlans(ctx, late, late)
 		if err != nil || len(ids) != 1 || ids[0] != p.ID {
