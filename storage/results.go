@@ -104,14 +104,18 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 
 // TaskCounts counts tasks by state; "overdue" counts assigned and sampled
 // tasks whose due date is before today, and those are not also counted as "assigned".
+// It is taskStatus for every task, as a join (every task with a result has
+// a version 1) rather than a lookup per task.
 func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
 	var rows []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
-		SELECT CASE WHEN `+untested+` AND t.due < ? THEN 'overdue' ELSE `+taskStatus+` END AS state, count(*) AS n
-		FROM tasks t GROUP BY 1`), today.Format(time.DateOnly)); err != nil {
+		SELECT CASE WHEN t.status IN ('assigned', 'sampled') AND r.task_id IS NOT NULL THEN 'tested'
+			WHEN t.status IN ('assigned', 'sampled') AND t.due < ? THEN 'overdue' ELSE t.status END AS state, count(*) AS n
+		FROM tasks t LEFT JOIN results r ON r.task_id = t.id AND r.version = 1
+		GROUP BY 1`), today.Format(time.DateOnly)); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}
 	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0}
