@@ -50,12 +50,14 @@ var stageColumns = []string{"task_id", "outcome", "tested_on", "report_no", "fai
 // the results' counts by day, plan and cell (see validateStage).
 var stageTables = []string{"result_stage", "stage_plans", "stage_cells"}
 
-// createStage creates the staging tables that are filled from Go.
+// createStage creates the staging tables.
 func (s *Store) createStage(ctx context.Context, tx *sqlx.Tx) error {
 	ddls := []string{
 		`CREATE TEMP TABLE result_stage (task_id BIGINT NOT NULL, outcome TEXT NOT NULL, tested_on TEXT NOT NULL,
 			report_no TEXT NOT NULL, failed_items TEXT NOT NULL, idem_key TEXT)`,
 		`CREATE TEMP TABLE stage_plans (id BIGINT NOT NULL, first_day TEXT NOT NULL)`,
+		`CREATE TEMP TABLE stage_cells (day TEXT NOT NULL, plan_id BIGINT, tier TEXT, industry TEXT, category TEXT, county TEXT,
+			tested BIGINT NOT NULL, failed BIGINT NOT NULL, w_tested DOUBLE PRECISION NOT NULL, w_failed DOUBLE PRECISION NOT NULL)`,
 	}
 	if s.dialect == Postgres {
 		for i := range ddls {
@@ -211,11 +213,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 			return nil, nil, nil, nil, fmt.Errorf("drop retests and retries from staging: %w", err)
 		}
 	}
-	onCommit := ""
-	if s.dialect == Postgres {
-		onCommit = "ON COMMIT DROP "
-	}
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE stage_cells `+onCommit+`AS
+	if _, err := tx.ExecContext(ctx, `INSERT INTO stage_cells
 		SELECT s.tested_on AS day, t.plan_id, t.tier, t.industry, t.category, t.county, count(*) AS tested,
 			sum(CASE WHEN s.outcome = 'fail' THEN 1 ELSE 0 END) AS failed,
 			sum(`+rollupWeight+`) AS w_tested, sum(CASE WHEN s.outcome = 'fail' THEN `+rollupWeight+` ELSE 0 END) AS w_failed
@@ -387,7 +385,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			return &RejectedError{Problems: problems}
 		}
 		if len(firsts)+len(retests) > 0 {
-			if err := s.storeStaged(ctx, tx, results, staged, firsts, retests, versions, today); err != nil {
+			if err := s.storeStaged(ctx, tx, results, firsts, retests, versions, today); err != nil {
 				return err
 			}
 		}
@@ -407,7 +405,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 // from the staging table, retests one by one; then rollups and the audit
 // entry. Tasks are not touched: a task with a result is tested (see
 // taskStatus), so a million results do not rewrite a million task rows.
-func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, staged, firsts, retests []int,
+func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, firsts, retests []int,
 	versions map[int64][]ResultVersion, today time.Time) error {
 	actor := actorOf(ctx)
 	var retested, superseded []ResultVersion
