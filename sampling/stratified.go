@@ -100,7 +100,7 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 		}
 	}
 	plan.Strata = strata
-	if err := assignInspectors(d, g, plan.Tasks, rec.Inspectors); err != nil {
+	if err := assignInspectors(d, rec.Seed.Bytes, plan.Tasks, rec.Inspectors); err != nil {
 		return plan, frame, err
 	}
 	plan.Commitment = commitment(&plan, &rec)
