@@ -173,78 +173,114 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 			weightOf[class[0]] = w
 		}
 	}
-	var listing *orderedHash
+	b := &frameBuilder{rec: rec, frame: f, members: members, last: last, weightOf: weightOf, cutoff: cutoff}
 	if forDraw {
-		listing = newOrderedHash(len(f.strata))
+		b.listing = newOrderedHash(len(f.strata))
 	}
 	errs := make([]error, len(f.strata))
-	parallel(len(f.strata), func(k int) {
-		s := &f.strata[k]
-		m := members[s.start:s.end]
-		// A stratum holds no duplicates when its units are in strictly
-		// increasing key order.
-		sorted := inKeyOrder(pop, m)
-		if !sorted {
-			slices.SortFunc(m, func(a, b int32) int { return compareUnits(&pop[a], &pop[b]) })
-		}
-		var uniform *uniforms
-		var lines *lister
-		if forDraw {
-			uniform = newUniforms(rec.Seed.Bytes)
-			lines = &lister{buf: listing.buffer(len(m) * lineSize(&pop[m[0]], s.key))}
-		}
-		for j, i := range m {
-			u := &pop[i]
-			if !sorted && j > 0 && compareUnits(&pop[m[j-1]], u) == 0 {
-				errs[k] = fmt.Errorf("unit %s appears twice in the population", u.Key())
-				break
-			}
-			var w float64
-			if len(u.Risk) == 1 && u.Risk[0] <= 'Z' {
-				w = weightOf[u.Risk[0]]
-			}
-			if w <= 0 {
-				errs[k] = fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
-				break
-			}
-			fu := &f.units[s.start+j]
-			fu.Unit, fu.Stratum, fu.Weight, fu.Status = u, s.key, w, StatusEligible
-			if fu.Last = last.of(u); fu.Last != nil {
-				failed := fu.Last.Outcome == OutcomeFail
-				if failed {
-					fu.Weight *= d.FailBoost
-				}
-				if fu.Last.Time.After(cutoff) {
-					fu.Status = StatusExcluded
-					if failed {
-						fu.Status = StatusFollowUp
-					}
-				}
-				if fu.Status != StatusEligible || failed {
-					s.kept = append(s.kept, fu.Last)
-				}
-			}
-			if fu.Eligible() {
-				s.eligible++
-				if forDraw {
-					fu.u = uniform.unit(u)
-				}
-			}
-			if forDraw {
-				lines.add(fu)
-			}
-		}
-		if listing != nil {
-			listing.put(k, lines.buf)
-		}
-	})
+	parallel(len(f.strata), func(k int) { errs[k] = b.stratum(k) })
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if forDraw {
-		f.digest = listing.sum()
+		f.digest = b.listing.sum()
 	}
 	return f, nil
+}
+
+// frameBuilder fills in a frame's units, stratum by stratum.
+type frameBuilder struct {
+	rec      *Record
+	frame    *frame
+	members  []int32 // population indices, stratum by stratum
+	last     *lastInspections
+	weightOf ['Z' + 1]float64 // by risk class
+	cutoff   time.Time        // units drawn after it are excluded
+	listing  *orderedHash     // nil unless for a draw
+}
+
+// stratum fills in the units of stratum k, in key order. The storage
+// loads a population in key order, so a stratum's units usually are in
+// key order already: it fills them in in the order given, checking it on
+// the way (the unit before is still in the cache), and sorts them and
+// starts over only when they are not.
+func (b *frameBuilder) stratum(k int) error {
+	s := &b.frame.strata[k]
+	m := b.members[s.start:s.end]
+	var uniform *uniforms
+	var lines *lister
+	if b.listing != nil {
+		uniform = newUniforms(b.rec.Seed.Bytes)
+		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(&b.rec.Population[m[0]], s.key))}
+		defer func() { b.listing.put(k, lines.buf) }()
+	}
+	ordered, err := b.fill(s, m, false, uniform, lines)
+	if ordered {
+		return err
+	}
+	slices.SortFunc(m, func(x, y int32) int { return compareUnits(&b.rec.Population[x], &b.rec.Population[y]) })
+	s.eligible, s.kept = 0, s.kept[:0]
+	if lines != nil {
+		lines.buf = lines.buf[:0]
+	}
+	_, err = b.fill(s, m, true, uniform, lines)
+	return err
+}
+
+// fill fills in the units of stratum s at the population indices m, and
+// their lines of the listing when lines is not nil. Unless sorted, it
+// stops when m is not in strictly increasing key order and reports that
+// m was not ordered; when sorted, it reports a duplicate unit.
+func (b *frameBuilder) fill(s *frameStratum, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
+	pop, d := b.rec.Population, &b.rec.Design
+	for j, i := range m {
+		u := &pop[i]
+		if j > 0 {
+			switch c := compareUnits(&pop[m[j-1]], u); {
+			case c >= 0 && !sorted:
+				return false, nil
+			case c == 0:
+				return true, fmt.Errorf("unit %s appears twice in the population", u.Key())
+			}
+		}
+		var w float64
+		if len(u.Risk) == 1 && u.Risk[0] <= 'Z' {
+			w = b.weightOf[u.Risk[0]]
+		}
+		if w <= 0 {
+			if !sorted && !inKeyOrder(pop, m[j:]) {
+				return false, nil
+			}
+			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
+		}
+		f := &b.frame.units[s.start+j]
+		*f = FrameUnit{Unit: u, Stratum: s.key, Weight: w, Status: StatusEligible, Last: b.last.of(u)}
+		if f.Last != nil {
+			failed := f.Last.Outcome == OutcomeFail
+			if failed {
+				f.Weight *= d.FailBoost
+			}
+			if f.Last.Time.After(b.cutoff) {
+				f.Status = StatusExcluded
+				if failed {
+					f.Status = StatusFollowUp
+				}
+			}
+			if f.Status != StatusEligible || failed {
+				s.kept = append(s.kept, f.Last)
+			}
+		}
+		if f.Eligible() {
+			s.eligible++
+			if uniform != nil {
+				f.u = uniform.unit(u)
+			}
+		}
+		if lines != nil {
+			lines.add(f)
+		}
+	}
+	return true, nil
 }
 
 // lineSize is about the length of u's line in the canonical listing, a
