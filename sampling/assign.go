@@ -17,7 +17,7 @@ import (
 // pass leaves a task short, augmenting paths of the assignment's flow
 // network move inspectors between tasks, so an assignment is found whenever
 // one exists; when none does, the error names the task and the constraint.
-func assignInspectors(d *Design, g *uniforms, tasks []Task, pool []Inspector) error {
+func assignInspectors(d *Design, seed []byte, tasks []Task, pool []Inspector) error {
 	k := max(d.InspectorsPerTask, 1)
 	room := d.MaxTasksPerInspector
 	if room <= 0 {
@@ -38,18 +38,24 @@ func assignInspectors(d *Design, g *uniforms, tasks []Task, pool []Inspector) er
 
 	eligible := make([][]int, len(tasks))
 	rank := make([][]float64, len(tasks))
-	for t := range tasks {
-		task := &tasks[t]
-		rank[t] = make([]float64, len(qualified))
-		for i, in := range qualified {
-			if slices.Contains(in.Recusals, task.CreditCode) || (d.CrossCounty && in.County == task.County) {
-				continue
+	// A rank depends on the seed, task and inspector only: rank the tasks
+	// in chunks on all processors.
+	const chunk = 64
+	parallel((len(tasks)+chunk-1)/chunk, func(c int) {
+		g := newUniforms(seed)
+		for t := c * chunk; t < min((c+1)*chunk, len(tasks)); t++ {
+			task := &tasks[t]
+			rank[t] = make([]float64, len(qualified))
+			for i, in := range qualified {
+				if slices.Contains(in.Recusals, task.CreditCode) || (d.CrossCounty && in.County == task.County) {
+					continue
+				}
+				eligible[t] = append(eligible[t], i)
+				rank[t][i] = g.of("inspector:", task.CreditCode, "/", task.Category, ":", in.ID)
 			}
-			eligible[t] = append(eligible[t], i)
-			rank[t][i] = g.of("inspector:", task.CreditCode, "/", task.Category, ":", in.ID)
+			slices.SortFunc(eligible[t], func(a, b int) int { return cmp.Compare(rank[t][a], rank[t][b]) })
 		}
-		slices.SortFunc(eligible[t], func(a, b int) int { return cmp.Compare(rank[t][a], rank[t][b]) })
-	}
+	})
 
 	order := make([]int, len(tasks))
 	for t := range order {

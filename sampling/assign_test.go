@@ -61,7 +61,7 @@ func TestAssignErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := design
 			tc.change(&d)
-			err := assignInspectors(&d, newUniforms(testSeed("assign").Bytes), tasks(), pool)
+			err := assignInspectors(&d, testSeed("assign").Bytes, tasks(), pool)
 			if err == nil {
 				t.Fatal("assignInspectors = nil, want an error")
 			}
@@ -75,7 +75,7 @@ func TestAssignErrors(t *testing.T) {
 	// Without the extra constraints the same tasks are served, and I2 never
 	// goes to C1, from which it is recused.
 	ts := tasks()
-	if err := assignInspectors(&design, newUniforms(testSeed("assign").Bytes), ts, pool); err != nil {
+	if err := assignInspectors(&design, testSeed("assign").Bytes, ts, pool); err != nil {
 		t.Fatalf("assignInspectors = %v", err)
 	}
 	if slices.Contains(ts[0].Inspectors, "I2") || slices.Contains(ts[0].Inspectors, "I4") {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strconv"
@@ -56,70 +58,113 @@ type Exclusion struct {
 	Reason      string    `json:"reason"`
 }
 
-// buildFrame returns the population's units in the design's scope, sorted
-// by stratum and then by unit key, with their stratum, weight and status.
-// It fails on a duplicate unit or a risk class without a weight.
+// frame is the population's units in a design's scope, sorted by stratum
+// and then by unit key, with their stratum, weight and status.
+type frame struct {
+	units  []FrameUnit
+	strata []frameStratum
+	// digest is the SHA-256 of the frame's canonical listing (see
+	// frameDigest); set for a draw only.
+	digest string
+}
+
+// frameStratum is a stratum's part of a frame: units[start:end].
+type frameStratum struct {
+	key        string
+	start, end int
+	eligible   int
+	// kept are the last inspections that a stored record must carry: of
+	// the units excluded or boosted after a failure, in key order.
+	kept []*History
+}
+
+// buildFrame returns the frame of the population in the design's scope. It
+// fails on a duplicate unit or a risk class without a weight.
 //
 // For a draw it also derives each eligible unit's uniform from the seed,
-// while a stratum's units are at hand on its processor, and returns the
-// frame digest.
-func buildFrame(rec *Record, forDraw bool) ([]FrameUnit, string, error) {
+// while a stratum's units are at hand on its processor, and the frame
+// digest.
+func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 	d := &rec.Design
-	type pair struct{ a, b string }
-	last := make(map[pair]*History, len(rec.History))
-	for i := range rec.History {
-		h := &rec.History[i]
-		last[pair{h.CreditCode, h.Category}] = h
+	pop := rec.Population
+	last := newLastInspections(rec.History)
+	// Find each unit's stratum (-1 when out of scope), then list each
+	// stratum's units, in population order, in one array: a counting sort
+	// by stratum. Units of one county and category share a stratum: look
+	// the two up in maps of strings, far cheaper than a map of pairs.
+	category := make(map[string]int, len(d.Categories))
+	for c := range d.Categories {
+		category[c] = len(category)
 	}
-	counties := map[string]bool{}
-	for _, c := range d.Counties {
-		counties[c] = true
+	var inScope map[string]bool
+	if len(d.Counties) > 0 {
+		inScope = map[string]bool{}
+		for _, c := range d.Counties {
+			inScope[c] = true
+		}
 	}
-	// Group the units in scope by stratum, then sort each stratum on its
-	// own processor: a million units sort faster as thirty groups.
-	cells := map[pair]int{}
+	county := map[string]int{} // -1 when out of scope
+	var cells []int32          // stratum of county c and category k at c·len(category)+k; -1 until seen
 	var keys []string
-	stratum := make([]int32, len(rec.Population)) // -1 when out of scope
 	var count []int
-	for i := range rec.Population {
-		u := &rec.Population[i]
+	stratum := make([]int32, len(pop))
+	for i := range pop {
+		u := &pop[i]
 		stratum[i] = -1
-		if _, ok := d.Categories[u.Category]; !ok || (u.Industry != "" && u.Industry != d.Industry) || (len(counties) > 0 && !counties[u.County]) {
+		k, ok := category[u.Category]
+		if !ok || (u.Industry != "" && u.Industry != d.Industry) {
 			continue
 		}
-		h, ok := cells[pair{u.County, u.Category}]
+		c, ok := county[u.County]
 		if !ok {
+			c = -1
+			if inScope == nil || inScope[u.County] {
+				c = len(cells) / len(category)
+				for range category {
+					cells = append(cells, -1)
+				}
+			}
+			county[u.County] = c
+		}
+		if c < 0 {
+			continue
+		}
+		h := cells[c*len(category)+k]
+		if h < 0 {
 			key := stratumKey(d.Strata, u)
-			if h = slices.Index(keys, key); h < 0 {
-				h = len(keys)
+			h = int32(slices.Index(keys, key))
+			if h < 0 {
+				h = int32(len(keys))
 				keys = append(keys, key)
 				count = append(count, 0)
 			}
-			cells[pair{u.County, u.Category}] = h
+			cells[c*len(category)+k] = h
 		}
-		stratum[i] = int32(h)
+		stratum[i] = h
 		count[h]++
 	}
-	groups := make([][]*Unit, len(keys))
-	for h := range groups {
-		groups[h] = make([]*Unit, 0, count[h])
-	}
-	for i, h := range stratum {
-		if h >= 0 {
-			groups[h] = append(groups[h], &rec.Population[i])
-		}
-	}
+	// Strata in key order, each with its range of the frame.
 	order := make([]int, len(keys))
 	for h := range order {
 		order[h] = h
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	start := make([]int, len(order)+1)
+	f := &frame{strata: make([]frameStratum, len(keys))}
+	next := make([]int, len(keys)) // next free slot of stratum h in members
+	total := 0
 	for k, h := range order {
-		start[k+1] = start[k] + len(groups[h])
+		f.strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
+		next[h] = total
+		total += count[h]
 	}
-	frame := make([]FrameUnit, start[len(order)])
-	listings := make([][]byte, len(order))
+	members := make([]int32, total) // population indices, stratum by stratum
+	for i, h := range stratum {
+		if h >= 0 {
+			members[next[h]] = int32(i)
+			next[h]++
+		}
+	}
+	f.units = make([]FrameUnit, total)
 	cutoff := rec.NominalTime.Add(-d.NoRepeat())
 	// Risk classes are letters: look their weights up in an array.
 	var weightOf ['Z' + 1]float64
@@ -128,71 +173,236 @@ func buildFrame(rec *Record, forDraw bool) ([]FrameUnit, string, error) {
 			weightOf[class[0]] = w
 		}
 	}
-	errs := make([]error, len(order))
-	parallel(len(order), func(k int) {
-		g, key, base := groups[order[k]], keys[order[k]], start[k]
-		slices.SortFunc(g, compareUnits)
-		var uniform *uniforms
-		var listing *lister
-		if forDraw {
-			uniform = newUniforms(rec.Seed.Bytes)
-			listing = &lister{buf: make([]byte, 0, 72*len(g))}
-		}
-		for j, u := range g {
-			if j > 0 && g[j-1].CreditCode == u.CreditCode && g[j-1].Category == u.Category {
-				errs[k] = fmt.Errorf("unit %s appears twice in the population", u.Key())
-				return
-			}
-			var w float64
-			if len(u.Risk) == 1 && u.Risk[0] <= 'Z' {
-				w = weightOf[u.Risk[0]]
-			}
-			if w <= 0 {
-				errs[k] = fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
-				return
-			}
-			f := FrameUnit{Unit: u, Stratum: key, Weight: w, Status: StatusEligible}
-			if len(last) > 0 {
-				f.Last = last[pair{u.CreditCode, u.Category}]
-			}
-			if f.Last != nil {
-				failed := f.Last.Outcome == OutcomeFail
-				if failed {
-					f.Weight *= d.FailBoost
-				}
-				if f.Last.Time.After(cutoff) {
-					f.Status = StatusExcluded
-					if failed {
-						f.Status = StatusFollowUp
-					}
-				}
-			}
-			if forDraw {
-				if f.Eligible() {
-					f.u = uniform.unit(u)
-				}
-				listing.add(&f)
-			}
-			frame[base+j] = f
-		}
-		if forDraw {
-			listings[k] = listing.buf
-		}
-	})
+	b := &frameBuilder{rec: rec, frame: f, members: members, last: last, weightOf: weightOf, cutoff: cutoff}
+	if forDraw {
+		b.listing = newOrderedHash(len(f.strata))
+	}
+	errs := make([]error, len(f.strata))
+	parallel(len(f.strata), func(k int) { errs[k] = b.stratum(k) })
 	if err := errors.Join(errs...); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	if !forDraw {
-		return frame, "", nil
+	if forDraw {
+		f.digest = b.listing.sum()
 	}
-	// The listing was written stratum by stratum while each unit was at
-	// hand; hashing it in order is cheap.
-	h := sha256.New()
-	for _, l := range listings {
-		h.Write(l)
-	}
-	return frame, hex.EncodeToString(h.Sum(nil)), nil
+	return f, nil
 }
+
+// frameBuilder fills in a frame's units, stratum by stratum.
+type frameBuilder struct {
+	rec      *Record
+	frame    *frame
+	members  []int32 // population indices, stratum by stratum
+	last     *lastInspections
+	weightOf ['Z' + 1]float64 // by risk class
+	cutoff   time.Time        // units drawn after it are excluded
+	listing  *orderedHash     // nil unless for a draw
+}
+
+// stratum fills in the units of stratum k, in key order. The storage
+// loads a population in key order, so a stratum's units usually are in
+// key order already: it fills them in in the order given, checking it on
+// the way (the unit before is still in the cache), and sorts them and
+// starts over only when they are not.
+func (b *frameBuilder) stratum(k int) error {
+	s := &b.frame.strata[k]
+	m := b.members[s.start:s.end]
+	var uniform *uniforms
+	var lines *lister
+	if b.listing != nil {
+		uniform = newUniforms(b.rec.Seed.Bytes)
+		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(&b.rec.Population[m[0]], s.key))}
+		defer func() { b.listing.put(k, lines.buf) }()
+	}
+	ordered, err := b.fill(s, m, false, uniform, lines)
+	if ordered {
+		return err
+	}
+	slices.SortFunc(m, func(x, y int32) int { return compareUnits(&b.rec.Population[x], &b.rec.Population[y]) })
+	s.eligible, s.kept = 0, s.kept[:0]
+	if lines != nil {
+		lines.buf = lines.buf[:0]
+	}
+	_, err = b.fill(s, m, true, uniform, lines)
+	return err
+}
+
+// fill fills in the units of stratum s at the population indices m, and
+// their lines of the listing when lines is not nil. Unless sorted, it
+// stops when m is not in strictly increasing key order and reports that
+// m was not ordered; when sorted, it reports a duplicate unit.
+func (b *frameBuilder) fill(s *frameStratum, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
+	pop, d := b.rec.Population, &b.rec.Design
+	for j, i := range m {
+		u := &pop[i]
+		if j > 0 {
+			switch c := compareUnits(&pop[m[j-1]], u); {
+			case c >= 0 && !sorted:
+				return false, nil
+			case c == 0:
+				return true, fmt.Errorf("unit %s appears twice in the population", u.Key())
+			}
+		}
+		var w float64
+		if len(u.Risk) == 1 && u.Risk[0] <= 'Z' {
+			w = b.weightOf[u.Risk[0]]
+		}
+		if w <= 0 {
+			if !sorted && !inKeyOrder(pop, m[j:]) {
+				return false, nil
+			}
+			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
+		}
+		f := &b.frame.units[s.start+j]
+		*f = FrameUnit{Unit: u, Stratum: s.key, Weight: w, Status: StatusEligible, Last: b.last.of(u)}
+		if f.Last != nil {
+			failed := f.Last.Outcome == OutcomeFail
+			if failed {
+				f.Weight *= d.FailBoost
+			}
+			if f.Last.Time.After(b.cutoff) {
+				f.Status = StatusExcluded
+				if failed {
+					f.Status = StatusFollowUp
+				}
+			}
+			if f.Status != StatusEligible || failed {
+				s.kept = append(s.kept, f.Last)
+			}
+		}
+		if f.Eligible() {
+			s.eligible++
+			if uniform != nil {
+				f.u = uniform.unit(u)
+			}
+		}
+		if lines != nil {
+			lines.add(f)
+		}
+	}
+	return true, nil
+}
+
+// lineSize is about the length of u's line in the canonical listing, a
+// unit of stratum key, to size a stratum's listing for its units.
+func lineSize(u *Unit, key string) int {
+	return len(u.CreditCode) + len(u.Category) + len(u.County) + len(u.Risk) + len(key) + len(StatusFollowUp) + 16
+}
+
+// lastInspections finds units' last inspections.
+type lastInspections struct {
+	byKey map[unitKey]*History
+	// Few units have been inspected: a bit per hash of the credit code
+	// rules most of them out before the map lookup, which costs more
+	// than all the rest of a unit's frame entry.
+	seed  maphash.Seed
+	codes []uint64
+}
+
+// unitKey is a unit's key, as a map key.
+type unitKey struct{ code, category string }
+
+func newLastInspections(history []History) *lastInspections {
+	l := &lastInspections{byKey: make(map[unitKey]*History, len(history)), seed: maphash.MakeSeed()}
+	words := 1 // a power of two, at least 16 bits per inspection
+	for 4*words < len(history) {
+		words *= 2
+	}
+	l.codes = make([]uint64, words)
+	for i := range history {
+		h := &history[i]
+		l.byKey[unitKey{h.CreditCode, h.Category}] = h
+		x := l.bit(h.CreditCode)
+		l.codes[x/64] |= 1 << (x % 64)
+	}
+	return l
+}
+
+// of returns u's last inspection, or nil.
+func (l *lastInspections) of(u *Unit) *History {
+	if len(l.byKey) == 0 {
+		return nil
+	}
+	x := l.bit(u.CreditCode)
+	if l.codes[x/64]&(1<<(x%64)) == 0 {
+		return nil
+	}
+	return l.byKey[unitKey{u.CreditCode, u.Category}]
+}
+
+// bit returns the bit of a credit code in codes.
+func (l *lastInspections) bit(code string) uint64 {
+	return maphash.String(l.seed, code) & uint64(64*len(l.codes)-1)
+}
+
+// inKeyOrder reports whether the units at the population indices m are in
+// strictly increasing key order, as when the storage loads a population.
+func inKeyOrder(pop []Unit, m []int32) bool {
+	for j := 1; j < len(m); j++ {
+		if compareUnits(&pop[m[j-1]], &pop[m[j]]) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// orderedHash hashes the listings of a frame's strata in stratum order as
+// they are written, whatever order the processors finish them in, so that
+// the digest needs neither a pass of its own at the end nor all listings
+// in memory at once. The buffers of hashed listings are reused.
+type orderedHash struct {
+	h       hash.Hash
+	mu      sync.Mutex
+	ready   [][]byte // listings written but not yet hashed, by stratum
+	done    []bool
+	next    int  // the next stratum to hash
+	hashing bool // a processor is hashing; it goes on with what is ready
+	free    [][]byte
+}
+
+func newOrderedHash(strata int) *orderedHash {
+	return &orderedHash{h: sha256.New(), ready: make([][]byte, strata), done: make([]bool, strata)}
+}
+
+// buffer returns an empty buffer for a listing, with capacity for size
+// bytes.
+func (o *orderedHash) buffer(size int) []byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if n := len(o.free); n > 0 {
+		b := o.free[n-1]
+		o.free = o.free[:n-1]
+		return slices.Grow(b, size)
+	}
+	return make([]byte, 0, size)
+}
+
+// put hands over the listing of stratum k, and hashes it and the listings
+// after it that are ready, unless another processor is hashing already.
+func (o *orderedHash) put(k int, listing []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ready[k], o.done[k] = listing, true
+	if o.hashing {
+		return
+	}
+	o.hashing = true
+	for o.next < len(o.done) && o.done[o.next] {
+		b := o.ready[o.next]
+		o.ready[o.next] = nil
+		o.mu.Unlock()
+		o.h.Write(b)
+		o.mu.Lock()
+		if b != nil {
+			o.free = append(o.free, b[:0])
+		}
+		o.next++
+	}
+	o.hashing = false
+}
+
+// sum returns the digest, once every stratum's listing is put.
+func (o *orderedHash) sum() string { return hex.EncodeToString(o.h.Sum(nil)) }
 
 // parallel runs fn(0), …, fn(n−1) on all processors and waits for them.
 func parallel(n int, fn func(i int)) {
@@ -325,13 +535,13 @@ func PopulationDigest(industry string, units []Unit) string {
 // Exclusions lists the units that rec's frame excludes, by unit key, each
 // with the reason.
 func Exclusions(rec Record) ([]Exclusion, error) {
-	frame, _, err := buildFrame(&rec, false)
+	frame, err := buildFrame(&rec, false)
 	if err != nil {
 		return nil, err
 	}
 	var out []Exclusion
-	for i := range frame {
-		f := &frame[i]
+	for i := range frame.units {
+		f := &frame.units[i]
 		if f.Status != StatusExcluded {
 			continue
 		}

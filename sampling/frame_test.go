@@ -31,10 +31,11 @@ func TestFrameExclusions(t *testing.T) {
 		{CreditCode: codes[5], Category: "garments", TaskID: 15, Time: fixtureNominal.Add(-200 * day), Outcome: OutcomeFail},
 		{CreditCode: codes[6], Category: "garments", TaskID: 16, Time: fixtureNominal.Add(-180 * day), Outcome: OutcomePass}, // exactly at the edge: eligible
 	}
-	frame, _, err := buildFrame(&rec, false)
+	fr, err := buildFrame(&rec, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	frame := fr.units
 	want := map[string]struct {
 		status string
 		weight float64
@@ -79,18 +80,21 @@ func TestFrameExclusions(t *testing.T) {
 func TestFrameDigestIgnoresOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	rec := randomRecord(t, r, 40)
-	frame, _, err := buildFrame(&rec, false)
+	frame, err := buildFrame(&rec, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := frameDigest(frame)
+	digest := frameDigest(frame.units)
+	if frame.digest != digest {
+		t.Errorf("buildFrame digest = %s, want %s, the digest of the frame's listing", frame.digest, digest)
+	}
 	pop := PopulationDigest("textiles", rec.Population)
 	other := shuffled(rec, r)
-	frame2, _, err := buildFrame(&other, false)
+	frame2, err := buildFrame(&other, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := frameDigest(frame2); got != digest {
+	if got := frame2.digest; got != digest {
 		t.Errorf("frameDigest(shuffled) = %s, want %s", got, digest)
 	}
 	if got := PopulationDigest("textiles", other.Population); got != pop {
@@ -98,11 +102,11 @@ func TestFrameDigestIgnoresOrder(t *testing.T) {
 	}
 	changed := shuffled(rec, r)
 	changed.Population[0].Risk = map[string]string{"A": "B", "B": "C", "C": "D", "D": "A"}[changed.Population[0].Risk]
-	frame3, _, err := buildFrame(&changed, false)
+	frame3, err := buildFrame(&changed, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if frameDigest(frame3) == digest {
+	if frame3.digest == digest {
 		t.Errorf("FrameDigest is unchanged after a unit's risk class changed")
 	}
 	if PopulationDigest("textiles", changed.Population) == pop {
@@ -114,12 +118,12 @@ func TestFrameErrors(t *testing.T) {
 	rec := Record{NominalTime: fixtureNominal, Design: testDesign()}
 	rec.Population = []Unit{{CreditCode: testCode(t, 1), County: "x", Category: "garments", Risk: "B"}}
 	rec.Population = append(rec.Population, rec.Population[0])
-	if _, _, err := buildFrame(&rec, false); err == nil || !strings.Contains(err.Error(), "appears twice") {
+	if _, err := buildFrame(&rec, false); err == nil || !strings.Contains(err.Error(), "appears twice") {
 		t.Errorf("buildFrame(duplicate unit) = %v, want an error naming the duplicate", err)
 	}
 	rec.Population = rec.Population[:1]
 	delete(rec.Design.RiskWeights, "B")
-	if _, _, err := buildFrame(&rec, false); err == nil || !strings.Contains(err.Error(), `risk class "B" has no positive weight`) {
+	if _, err := buildFrame(&rec, false); err == nil || !strings.Contains(err.Error(), `risk class "B" has no positive weight`) {
 		t.Errorf("buildFrame(no weight for B) = %v, want an error naming the class", err)
 	}
 }

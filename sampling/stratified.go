@@ -40,11 +40,12 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 	if len(rec.Seed.Bytes) != SeedSize {
 		return Plan{}, nil, fmt.Errorf("seed has %d bytes, want %d", len(rec.Seed.Bytes), SeedSize)
 	}
-	frame, digest, err := buildFrame(&rec, true)
+	fr, err := buildFrame(&rec, true)
 	if err != nil {
 		return Plan{}, nil, err
 	}
-	strata, members := groupStrata(d, frame, rec.Recent)
+	frame := fr.units
+	strata := groupStrata(d, fr, rec.Recent)
 	plan := Plan{
 		Schedule:    rec.Schedule,
 		Industry:    d.Industry,
@@ -54,16 +55,13 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 		Algorithm:   Algorithm,
 		Seed:        hex.EncodeToString(rec.Seed.Bytes),
 		SeedSource:  rec.Seed.Source,
-		FrameDigest: digest,
+		FrameDigest: fr.digest,
 	}
-	for i := range frame {
-		if frame[i].Eligible() {
-			plan.FrameSize++
-		} else {
-			plan.Excluded++
-		}
+	for _, s := range strata {
+		plan.FrameSize += s.Eligible
+		plan.Excluded += s.Units - s.Eligible
 	}
-	plan.Record = trim(&rec, frame)
+	plan.Record = trim(&rec, fr)
 	if plan.FrameSize == 0 {
 		return plan, frame, fmt.Errorf("industry %q: %w (%d units in scope, %d excluded by no_repeat)", d.Industry, ErrEmptyFrame, len(frame), plan.Excluded)
 	}
@@ -81,7 +79,7 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 	// inclusion probabilities of its own units only.
 	drawn := make([][]int, len(strata))
 	parallel(len(strata), func(h int) {
-		drawn[h] = drawStratum(&strata[h], frame, members[h])
+		drawn[h] = drawStratum(&strata[h], frame, fr.strata[h].start, fr.strata[h].end)
 	})
 	for h := range strata {
 		for _, i := range drawn[h] {
@@ -102,7 +100,7 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 		}
 	}
 	plan.Strata = strata
-	if err := assignInspectors(d, g, plan.Tasks, rec.Inspectors); err != nil {
+	if err := assignInspectors(d, rec.Seed.Bytes, plan.Tasks, rec.Inspectors); err != nil {
 		return plan, frame, err
 	}
 	plan.Commitment = commitment(&plan, &rec)
@@ -110,23 +108,13 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 	return plan, frame, nil
 }
 
-// groupStrata returns the strata of the frame, which buildFrame sorted by
-// stratum, with the indices of each stratum's eligible units in key order,
-// and, for Neyman allocation, each stratum's smoothed recent failure rate.
-func groupStrata(d *Design, frame []FrameUnit, recent []CellCount) ([]Stratum, [][]int) {
-	var strata []Stratum
-	var members [][]int
-	for i := range frame {
-		if len(strata) == 0 || strata[len(strata)-1].Key != frame[i].Stratum {
-			strata = append(strata, Stratum{Key: frame[i].Stratum})
-			members = append(members, nil)
-		}
-		h := len(strata) - 1
-		strata[h].Units++
-		if frame[i].Eligible() {
-			strata[h].Eligible++
-			members[h] = append(members[h], i)
-		}
+// groupStrata returns the strata of the frame, with their numbers of units
+// and eligible units and, for Neyman allocation, each stratum's smoothed
+// recent failure rate.
+func groupStrata(d *Design, fr *frame, recent []CellCount) []Stratum {
+	strata := make([]Stratum, len(fr.strata))
+	for h, s := range fr.strata {
+		strata[h] = Stratum{Key: s.key, Units: s.end - s.start, Eligible: s.eligible}
 	}
 	if d.Allocation == AllocationNeyman {
 		index := make(map[string]int, len(strata))
@@ -145,17 +133,24 @@ func groupStrata(d *Design, frame []FrameUnit, recent []CellCount) ([]Stratum, [
 			strata[h].FailureRate = float64(failed[h]+1) / float64(tested[h]+2)
 		}
 	}
-	return strata, members
+	return strata
 }
 
-// drawStratum sets the inclusion probability of the stratum's eligible
-// units and returns the indices of the units drawn, in key order.
+// drawStratum sets the inclusion probability of the eligible units of the
+// stratum frame[start:end] and returns the indices of the units drawn, in
+// key order.
 //
 // The stratum gets ⌊share⌋ tasks with probability 1−p and ⌈share⌉ with
 // probability p, so a unit's inclusion probability is (1−p)·π(⌊share⌋) +
 // p·π(⌈share⌉), where π(n) is its inclusion probability in a Pareto πps
 // sample of n.
-func drawStratum(s *Stratum, frame []FrameUnit, members []int) []int {
+func drawStratum(s *Stratum, frame []FrameUnit, start, end int) []int {
+	members := make([]int32, 0, s.Eligible) // frame indices of the eligible units
+	for i := start; i < end; i++ {
+		if frame[i].Eligible() {
+			members = append(members, int32(i))
+		}
+	}
 	if len(members) == 0 {
 		return nil
 	}
@@ -178,13 +173,13 @@ func drawStratum(s *Stratum, frame []FrameUnit, members []int) []int {
 	var drawn []int
 	for j, i := range members {
 		if lambda[g.of[j]] >= 1 {
-			drawn = append(drawn, i)
+			drawn = append(drawn, int(i))
 		}
 	}
 	best := lowest{k: s.Tasks - len(drawn)}
 	for j, i := range members {
 		if l := lambda[g.of[j]]; l < 1 {
-			best.offer(ranked{i, paretoRank(frame[i].u, l)})
+			best.offer(ranked{int(i), paretoRank(frame[i].u, l)})
 		}
 	}
 	for _, r := range best.items {
@@ -247,13 +242,12 @@ func (l *lowest) offer(r ranked) {
 // trim returns the part of rec that the draw depended on, to be stored with
 // the plan: the whole population (stored once per distinct population), the
 // history of units it excluded or boosted, and the qualified inspectors.
-func trim(rec *Record, frame []FrameUnit) *Record {
+func trim(rec *Record, fr *frame) *Record {
 	out := *rec
 	out.History = nil
-	for i := range frame {
-		f := &frame[i]
-		if f.Last != nil && (f.Status != StatusEligible || f.Last.Outcome == OutcomeFail) {
-			out.History = append(out.History, *f.Last)
+	for _, s := range fr.strata {
+		for _, h := range s.kept {
+			out.History = append(out.History, *h)
 		}
 	}
 	if rec.Design.Allocation != AllocationNeyman {
