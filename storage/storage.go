@@ -105,17 +105,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Migrate applies the embedded migrations that the database lacks.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	p, err := s.migrations()
 	if err != nil {
 		return err
-	}
-	dialect := goose.DialectSQLite3
-	if s.dialect == Postgres {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, s.db.DB, sub)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
@@ -125,6 +117,23 @@ func (s *Store) Migrate(ctx context.Context) error {
 		s.logger.Info("migration applied", "version", r.Source.Version, "duration", r.Duration)
 	}
 	return nil
+}
+
+// migrations returns the goose provider of the embedded migrations.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, s.db.DB, sub)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return p, nil
 }
 
 // Redact hides the password of a database URL, for messages and logs.
