@@ -612,6 +612,27 @@ func TestScheduleDefaults(t *testing.T) {
 	}
 }
 
+// TestZeroIsMeant checks that a zero written in the file is kept, not
+// replaced by the default: no_repeat: 0d turns the no-repeat rule off and
+// min_batches: 0 drops the minimum.
+func TestZeroIsMeant(t *testing.T) {
+	data := []byte("min_batches: 0\nindustries:\n  - id: food\n    categories:\n      - {id: oil, tier: general}\n" +
+		"schedules:\n  - {name: s, industry: food, cron: \"@daily\", batches: 1, no_repeat: 0d}\n  - {name: t, industry: food, cron: \"@daily\", batches: 1}\n")
+	c, err := Parse("zero.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MinBatches != 0 {
+		t.Errorf("MinBatches = %d, want 0 as written", c.MinBatches)
+	}
+	if c.Schedules[0].NoRepeat != 0 || c.Schedules[0].Design(&c.Industries[0], time.Now()).NoRepeat() != 0 {
+		t.Errorf("Schedules[0].NoRepeat = %v, want 0 as written", c.Schedules[0].NoRepeat)
+	}
+	if c.Schedules[1].NoRepeat != Duration(180*day) {
+		t.Errorf("Schedules[1].NoRepeat = %v, want the default 180d", c.Schedules[1].NoRepeat)
+	}
+}
+
 // TestEmptyStrata checks that strata: [] (one stratum) is kept, not
 // replaced by the default.
 func TestEmptyStrata(t *testing.T) {

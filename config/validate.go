@@ -99,7 +99,7 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		}
 		seenWindow[w] = true
 	}
-	if c.MinBatches == 0 {
+	if c.MinBatches == 0 && !p.given([]any{"min_batches"}) {
 		c.MinBatches = 30
 	}
 	if c.MinBatches < 0 {
@@ -199,7 +199,7 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	if s.MinPerStratum < 0 {
 		p.add(at("min_per_stratum"), "must not be negative")
 	}
-	if s.NoRepeat == 0 {
+	if s.NoRepeat == 0 && !p.given(at("no_repeat")) { // no_repeat: 0d turns the rule off
 		s.NoRepeat = Duration(180 * 24 * time.Hour)
 	}
 	// Classes left out keep their default weight.
@@ -304,8 +304,15 @@ func fieldName(path []any) string {
 // lineOf finds the line of the node at path in the YAML document, or of its
 // nearest existing parent; 0 when root is nil.
 func lineOf(root *yaml.Node, path []any) int {
+	_, line := nodeAt(root, path)
+	return line
+}
+
+// nodeAt returns the node at path in root, or nil when the file does not
+// have it, and the line of the deepest part of path that it has.
+func nodeAt(root *yaml.Node, path []any) (*yaml.Node, int) {
 	if root == nil || len(root.Content) == 0 {
-		return 0
+		return nil, 0
 	}
 	n := root.Content[0]
 	line := n.Line
@@ -328,9 +335,16 @@ func lineOf(root *yaml.Node, path []any) int {
 			}
 		}
 		if next == nil {
-			return line
+			return nil, line
 		}
 		n = next
 	}
-	return line
+	return n, line
+}
+
+// given reports whether the file sets the value at path, so that a zero
+// there is meant and not a default left out.
+func (p *problems) given(path []any) bool {
+	n, _ := nodeAt(p.root, path)
+	return n != nil
 }

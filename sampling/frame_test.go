@@ -72,6 +72,22 @@ func TestFrameExclusions(t *testing.T) {
 	if ex[1].LastOutcome != "pending" {
 		t.Errorf("exclusion of a unit without a result: last outcome %q, want pending", ex[1].LastOutcome)
 	}
+
+	// No no-repeat period (no_repeat: 0d): nothing is excluded, and a
+	// failure still boosts the weight, but no unit is a follow-up.
+	rec.Design.NoRepeatSeconds = 0
+	if ex, err := Exclusions(rec); err != nil || len(ex) != 0 {
+		t.Errorf("Exclusions without a no-repeat period = %+v, %v; want none", ex, err)
+	}
+	fr, err = buildFrame(&rec, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fr.units {
+		if w := want[f.CreditCode]; f.Status != StatusEligible || f.Weight != w.weight {
+			t.Errorf("without a no-repeat period, unit %s: status %s weight %v, want eligible weight %v", f.Key(), f.Status, f.Weight, w.weight)
+		}
+	}
 }
 
 // TestFrameDigestIgnoresOrder checks that the digests depend on the units,
