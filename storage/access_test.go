@@ -158,3 +158,53 @@ func TestSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentResultAndRefusal: writers of results and refusals take the
+// results lock in turn, so two different results for one task sent at once
+// end in one stored result and one conflict (never a database error), and
+// a result and a refusal sent at once leave the task tested or refused,
+// never both.
+func TestConcurrentResultAndRefusal(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		ids := openPlan(t, s, 20)
+		day := "2026-11-05"
+		for i := 0; i+1 < len(ids); i += 2 {
+			results, result, refusal := make(chan error, 2), make(chan error, 1), make(chan error, 1)
+			go func() { _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[i], day)}, on(day)); results <- err }()
+			go func() { _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[i], day, "x")}, on(day)); results <- err }()
+			go func() { _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[i+1], day)}, on(day)); result <- err }()
+			go func() {
+				refusal <- s.RecordRefusal(ctx, ids[i+1], sampling.Refusal{Reason: sampling.RefusalStopped}, on(day).Add(time.Hour))
+			}()
+			var stored, conflicts int
+			for range 2 {
+				var rej *storage.RejectedError
+				switch err := <-results; {
+				case err == nil:
+					stored++
+				case errors.As(err, &rej) && rej.Conflict():
+					conflicts++
+				default:
+					t.Errorf("task %d: two results at once: %v, want one stored and one conflict", ids[i], err)
+				}
+			}
+			if stored != 1 || conflicts != 1 {
+				t.Errorf("task %d: two results at once: %d stored, %d conflicts; want 1 and 1", ids[i], stored, conflicts)
+			}
+			resultErr, refusalErr := <-result, <-refusal
+			var state *storage.StateError
+			var rej *storage.RejectedError
+			switch {
+			case resultErr == nil && errors.As(refusalErr, &state):
+			case refusalErr == nil && errors.As(resultErr, &rej):
+			default:
+				t.Errorf("task %d: result and refusal at once: %v and %v; want exactly one to succeed", ids[i+1], resultErr, refusalErr)
+			}
+			d, err := s.TaskDetail(ctx, ids[i+1], on(day))
+			if err != nil || (d.Status == sampling.TaskTested) == (d.Refusal != nil) {
+				t.Errorf("task %d after a result and a refusal at once: status %s, refusal %v (%v)", ids[i+1], d.Status, d.Refusal, err)
+			}
+		}
+	})
+}
