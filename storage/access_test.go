@@ -172,7 +172,10 @@ func TestConcurrentResultAndRefusal(t *testing.T) {
 		for i := 0; i+1 < len(ids); i += 2 {
 			results, result, refusal := make(chan error, 2), make(chan error, 1), make(chan error, 1)
 			go func() { _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[i], day)}, on(day)); results <- err }()
-			go func() { _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[i], day, "x")}, on(day)); results <- err }()
+			go func() {
+				_, err := s.RecordResults(ctx, []sampling.Result{fail(ids[i], day, "x")}, on(day))
+				results <- err
+			}()
 			go func() { _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[i+1], day)}, on(day)); result <- err }()
 			go func() {
 				refusal <- s.RecordRefusal(ctx, ids[i+1], sampling.Refusal{Reason: sampling.RefusalStopped}, on(day).Add(time.Hour))
