@@ -61,11 +61,60 @@ type Exclusion struct {
 // frame is the population's units in a design's scope, sorted by stratum
 // and then by unit key, with their stratum, weight and status.
 type frame struct {
-	units  []FrameUnit
+	rec    *Record
+	units  []frameUnit
 	strata []frameStratum
 	// digest is the SHA-256 of the frame's canonical listing (see
 	// frameDigest); set for a draw only.
 	digest string
+}
+
+// frameUnit is a unit of a frame, as a FrameUnit but without pointers:
+// the frame of a million units is then not scanned by the collector, and
+// is less than half the size.
+type frameUnit struct {
+	unit    int32 // index in the record's population
+	last    int32 // index in the record's history of the last inspection, or -1
+	stratum int32 // index in the frame's strata
+	status  unitStatus
+	weight  float64 // as FrameUnit.Weight
+	pi      float64 // as FrameUnit.Pi
+	u       float64 // as FrameUnit.u
+}
+
+// unitStatus is a frame unit's status: an index in statusNames.
+type unitStatus uint8
+
+const (
+	statusEligible unitStatus = iota
+	statusFollowUp
+	statusExcluded
+)
+
+// statusNames are the statuses' names, by unitStatus.
+var statusNames = [...]string{statusEligible: StatusEligible, statusFollowUp: StatusFollowUp, statusExcluded: StatusExcluded}
+
+// eligible reports whether the unit may be drawn.
+func (f *frameUnit) eligible() bool { return f.status != statusExcluded }
+
+// unit returns the i-th unit of the frame as a FrameUnit.
+func (fr *frame) unit(i int) FrameUnit {
+	f := &fr.units[i]
+	out := FrameUnit{Unit: &fr.rec.Population[f.unit], Stratum: fr.strata[f.stratum].key,
+		Weight: f.weight, Status: statusNames[f.status], Pi: f.pi, u: f.u}
+	if f.last >= 0 {
+		out.Last = &fr.rec.History[f.last]
+	}
+	return out
+}
+
+// list returns the frame's units as FrameUnits.
+func (fr *frame) list() []FrameUnit {
+	out := make([]FrameUnit, len(fr.units))
+	for i := range out {
+		out[i] = fr.unit(i)
+	}
+	return out
 }
 
 // frameStratum is a stratum's part of a frame: units[start:end].
@@ -149,7 +198,7 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 		order[h] = h
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	f := &frame{strata: make([]frameStratum, len(keys))}
+	f := &frame{rec: rec, strata: make([]frameStratum, len(keys))}
 	next := make([]int, len(keys)) // next free slot of stratum h in members
 	total := 0
 	for k, h := range order {
@@ -164,7 +213,7 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 			next[h]++
 		}
 	}
-	f.units = make([]FrameUnit, total)
+	f.units = make([]frameUnit, total)
 	cutoff := rec.NominalTime.Add(-d.NoRepeat())
 	// Risk classes are letters: look their weights up in an array.
 	var weightOf ['Z' + 1]float64
@@ -214,7 +263,7 @@ func (b *frameBuilder) stratum(k int) error {
 		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(&b.rec.Population[m[0]], s.key))}
 		defer func() { b.listing.put(k, lines.buf) }()
 	}
-	ordered, err := b.fill(s, m, false, uniform, lines)
+	ordered, err := b.fill(k, m, false, uniform, lines)
 	if ordered {
 		return err
 	}
@@ -223,16 +272,17 @@ func (b *frameBuilder) stratum(k int) error {
 	if lines != nil {
 		lines.buf = lines.buf[:0]
 	}
-	_, err = b.fill(s, m, true, uniform, lines)
+	_, err = b.fill(k, m, true, uniform, lines)
 	return err
 }
 
-// fill fills in the units of stratum s at the population indices m, and
+// fill fills in the units of stratum k at the population indices m, and
 // their lines of the listing when lines is not nil. Unless sorted, it
 // stops when m is not in strictly increasing key order and reports that
 // m was not ordered; when sorted, it reports a duplicate unit.
-func (b *frameBuilder) fill(s *frameStratum, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
+func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
 	pop, d := b.rec.Population, &b.rec.Design
+	s := &b.frame.strata[k]
 	for j, i := range m {
 		u := &pop[i]
 		if j > 0 {
@@ -254,30 +304,31 @@ func (b *frameBuilder) fill(s *frameStratum, m []int32, sorted bool, uniform *un
 			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
 		}
 		f := &b.frame.units[s.start+j]
-		*f = FrameUnit{Unit: u, Stratum: s.key, Weight: w, Status: StatusEligible, Last: b.last.of(u)}
-		if f.Last != nil {
-			failed := f.Last.Outcome == OutcomeFail
+		*f = frameUnit{unit: i, last: b.last.of(u), stratum: int32(k), status: statusEligible, weight: w}
+		if f.last >= 0 {
+			last := &b.rec.History[f.last]
+			failed := last.Outcome == OutcomeFail
 			if failed {
-				f.Weight *= d.FailBoost
+				f.weight *= d.FailBoost
 			}
-			if f.Last.Time.After(b.cutoff) {
-				f.Status = StatusExcluded
+			if last.Time.After(b.cutoff) {
+				f.status = statusExcluded
 				if failed {
-					f.Status = StatusFollowUp
+					f.status = statusFollowUp
 				}
 			}
-			if f.Status != StatusEligible || failed {
-				s.kept = append(s.kept, f.Last)
+			if f.status != statusEligible || failed {
+				s.kept = append(s.kept, last)
 			}
 		}
-		if f.Eligible() {
+		if f.eligible() {
 			s.eligible++
 			if uniform != nil {
 				f.u = uniform.unit(u)
 			}
 		}
 		if lines != nil {
-			lines.add(f)
+			lines.add(u, s.key, f.weight, statusNames[f.status])
 		}
 	}
 	return true, nil
@@ -291,7 +342,7 @@ func lineSize(u *Unit, key string) int {
 
 // lastInspections finds units' last inspections.
 type lastInspections struct {
-	byKey map[unitKey]*History
+	byKey map[unitKey]int32 // index in the history
 	// Few units have been inspected: a bit per hash of the credit code
 	// rules most of them out before the map lookup, which costs more
 	// than all the rest of a unit's frame entry.
@@ -303,7 +354,7 @@ type lastInspections struct {
 type unitKey struct{ code, category string }
 
 func newLastInspections(history []History) *lastInspections {
-	l := &lastInspections{byKey: make(map[unitKey]*History, len(history)), seed: maphash.MakeSeed()}
+	l := &lastInspections{byKey: make(map[unitKey]int32, len(history)), seed: maphash.MakeSeed()}
 	words := 1 // a power of two, at least 16 bits per inspection
 	for 4*words < len(history) {
 		words *= 2
@@ -311,23 +362,26 @@ func newLastInspections(history []History) *lastInspections {
 	l.codes = make([]uint64, words)
 	for i := range history {
 		h := &history[i]
-		l.byKey[unitKey{h.CreditCode, h.Category}] = h
+		l.byKey[unitKey{h.CreditCode, h.Category}] = int32(i)
 		x := l.bit(h.CreditCode)
 		l.codes[x/64] |= 1 << (x % 64)
 	}
 	return l
 }
 
-// of returns u's last inspection, or nil.
-func (l *lastInspections) of(u *Unit) *History {
+// of returns the index of u's last inspection in the history, or -1.
+func (l *lastInspections) of(u *Unit) int32 {
 	if len(l.byKey) == 0 {
-		return nil
+		return -1
 	}
 	x := l.bit(u.CreditCode)
 	if l.codes[x/64]&(1<<(x%64)) == 0 {
-		return nil
+		return -1
 	}
-	return l.byKey[unitKey{u.CreditCode, u.Category}]
+	if h, ok := l.byKey[unitKey{u.CreditCode, u.Category}]; ok {
+		return h
+	}
+	return -1
 }
 
 // bit returns the bit of a credit code in codes.
@@ -458,7 +512,8 @@ func frameDigest(frame []FrameUnit) string {
 	h := sha256.New()
 	l := &lister{buf: make([]byte, 0, 64*1024)}
 	for i := range frame {
-		l.add(&frame[i])
+		f := &frame[i]
+		l.add(f.Unit, f.Stratum, f.Weight, f.Status)
 		if len(l.buf) > 60*1024 {
 			h.Write(l.buf)
 			l.buf = l.buf[:0]
@@ -476,21 +531,22 @@ type lister struct {
 	formatted []string
 }
 
-func (l *lister) add(f *FrameUnit) {
-	i := slices.Index(l.weights, f.Weight)
+// add writes the line of unit u of stratum key with weight w and status.
+func (l *lister) add(u *Unit, stratum string, w float64, status string) {
+	i := slices.Index(l.weights, w)
 	if i < 0 {
 		i = len(l.weights)
-		l.weights = append(l.weights, f.Weight)
-		l.formatted = append(l.formatted, strconv.FormatFloat(f.Weight, 'g', -1, 64))
+		l.weights = append(l.weights, w)
+		l.formatted = append(l.formatted, strconv.FormatFloat(w, 'g', -1, 64))
 	}
 	// Field by field: a variadic call per line costs a third of a draw.
-	b := append(l.buf, f.CreditCode...)
-	b = append(append(b, '\t'), f.Category...)
-	b = append(append(b, '\t'), f.County...)
-	b = append(append(b, '\t'), f.Risk...)
-	b = append(append(b, '\t'), f.Stratum...)
+	b := append(l.buf, u.CreditCode...)
+	b = append(append(b, '\t'), u.Category...)
+	b = append(append(b, '\t'), u.County...)
+	b = append(append(b, '\t'), u.Risk...)
+	b = append(append(b, '\t'), stratum...)
 	b = append(append(b, '\t'), l.formatted[i]...)
-	b = append(append(b, '\t'), f.Status...)
+	b = append(append(b, '\t'), status...)
 	l.buf = append(b, '\n')
 }
 
@@ -541,10 +597,10 @@ func Exclusions(rec Record) ([]Exclusion, error) {
 	}
 	var out []Exclusion
 	for i := range frame.units {
-		f := &frame.units[i]
-		if f.Status != StatusExcluded {
+		if frame.units[i].status != statusExcluded {
 			continue
 		}
+		f := frame.unit(i)
 		outcome := f.Last.Outcome
 		if outcome == "" {
 			outcome = "pending"
