@@ -137,83 +137,8 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 	d := &rec.Design
 	pop := rec.Population
 	last := newLastInspections(rec.History)
-	// Find each unit's stratum (-1 when out of scope), then list each
-	// stratum's units, in population order, in one array: a counting sort
-	// by stratum. Units of one county and category share a stratum: look
-	// the two up in maps of strings, far cheaper than a map of pairs.
-	category := make(map[string]int, len(d.Categories))
-	for c := range d.Categories {
-		category[c] = len(category)
-	}
-	var inScope map[string]bool
-	if len(d.Counties) > 0 {
-		inScope = map[string]bool{}
-		for _, c := range d.Counties {
-			inScope[c] = true
-		}
-	}
-	county := map[string]int{} // -1 when out of scope
-	var cells []int32          // stratum of county c and category k at c·len(category)+k; -1 until seen
-	var keys []string
-	var count []int
-	stratum := make([]int32, len(pop))
-	for i := range pop {
-		u := &pop[i]
-		stratum[i] = -1
-		k, ok := category[u.Category]
-		if !ok || (u.Industry != "" && u.Industry != d.Industry) {
-			continue
-		}
-		c, ok := county[u.County]
-		if !ok {
-			c = -1
-			if inScope == nil || inScope[u.County] {
-				c = len(cells) / len(category)
-				for range category {
-					cells = append(cells, -1)
-				}
-			}
-			county[u.County] = c
-		}
-		if c < 0 {
-			continue
-		}
-		h := cells[c*len(category)+k]
-		if h < 0 {
-			key := stratumKey(d.Strata, u)
-			h = int32(slices.Index(keys, key))
-			if h < 0 {
-				h = int32(len(keys))
-				keys = append(keys, key)
-				count = append(count, 0)
-			}
-			cells[c*len(category)+k] = h
-		}
-		stratum[i] = h
-		count[h]++
-	}
-	// Strata in key order, each with its range of the frame.
-	order := make([]int, len(keys))
-	for h := range order {
-		order[h] = h
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	f := &frame{rec: rec, strata: make([]frameStratum, len(keys))}
-	next := make([]int, len(keys)) // next free slot of stratum h in members
-	total := 0
-	for k, h := range order {
-		f.strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
-		next[h] = total
-		total += count[h]
-	}
-	members := make([]int32, total) // population indices, stratum by stratum
-	for i, h := range stratum {
-		if h >= 0 {
-			members[next[h]] = int32(i)
-			next[h]++
-		}
-	}
-	f.units = make([]frameUnit, total)
+	strata, members := stratify(d, pop)
+	f := &frame{rec: rec, strata: strata, units: make([]frameUnit, len(members))}
 	cutoff := rec.NominalTime.Add(-d.NoRepeat())
 	// Risk classes are letters: look their weights up in an array.
 	var weightOf ['Z' + 1]float64
@@ -235,6 +160,152 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 		f.digest = b.listing.sum()
 	}
 	return f, nil
+}
+
+// stratifyChunk is how many units of the population stratify looks at in
+// one piece of work.
+const stratifyChunk = 1 << 15
+
+// stratify returns the strata of the units of pop in the design's scope,
+// in key order, and the population indices of their units, stratum by
+// stratum and in population order within each: the ranges of the strata
+// index members.
+//
+// Units of one county and category share a stratum: the county and
+// category are looked up in maps of strings, far cheaper than a map of
+// pairs. The lookups are done on all processors, each piece of the
+// population with maps of its own counties; then the pieces' cells are
+// merged into strata, and the units are counting-sorted into them.
+func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
+	category := make(map[string]int, len(d.Categories))
+	categories := make([]string, 0, len(d.Categories))
+	for c := range d.Categories {
+		category[c] = len(category)
+		categories = append(categories, c)
+	}
+	nc := len(categories)
+	// A piece's cell of its county c and category k is c·nc+k; cell[i] is
+	// unit i's, or -1 when the unit is out of the industry or categories.
+	type piece struct {
+		counties []string // the piece's counties, in order of appearance
+		count    []int    // units per cell
+		stratum  []int32  // per cell: the stratum, -1 when out of scope
+		next     []int    // per stratum: the next free slot in members
+	}
+	cell := make([]int32, len(pop))
+	pieces := make([]piece, (len(pop)+stratifyChunk-1)/stratifyChunk)
+	parallel(len(pieces), func(p int) {
+		pc := &pieces[p]
+		county := map[string]int{}
+		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(pop)); i++ {
+			u := &pop[i]
+			cell[i] = -1
+			k, ok := category[u.Category]
+			if !ok || (u.Industry != "" && u.Industry != d.Industry) {
+				continue
+			}
+			c, ok := county[u.County]
+			if !ok {
+				c = len(pc.counties)
+				county[u.County] = c
+				pc.counties = append(pc.counties, u.County)
+				for range nc {
+					pc.count = append(pc.count, 0)
+				}
+			}
+			cell[i] = int32(c*nc + k)
+			pc.count[c*nc+k]++
+		}
+	})
+
+	// Merge the pieces' cells: the strata of the cells in scope, named as
+	// their first unit's.
+	var inScope map[string]bool
+	if len(d.Counties) > 0 {
+		inScope = map[string]bool{}
+		for _, c := range d.Counties {
+			inScope[c] = true
+		}
+	}
+	county := map[string]int{} // -1 when out of scope
+	var cells []int32          // stratum of county c and category k at c·nc+k; -1 until seen
+	var keys []string
+	var count []int
+	for p := range pieces {
+		pc := &pieces[p]
+		pc.stratum = make([]int32, len(pc.count))
+		for lc, name := range pc.counties {
+			c, ok := county[name]
+			if !ok {
+				c = -1
+				if inScope == nil || inScope[name] {
+					c = len(cells) / nc
+					for range nc {
+						cells = append(cells, -1)
+					}
+				}
+				county[name] = c
+			}
+			for k := range nc {
+				n := pc.count[lc*nc+k]
+				pc.stratum[lc*nc+k] = -1
+				if c < 0 || n == 0 {
+					continue
+				}
+				h := cells[c*nc+k]
+				if h < 0 {
+					key := stratumKey(d.Strata, &Unit{County: name, Category: categories[k]})
+					h = int32(slices.Index(keys, key))
+					if h < 0 {
+						h = int32(len(keys))
+						keys = append(keys, key)
+						count = append(count, 0)
+					}
+					cells[c*nc+k] = h
+				}
+				pc.stratum[lc*nc+k] = h
+				count[h] += n
+			}
+		}
+	}
+
+	// Strata in key order, each with its range of members, and each
+	// piece's part of each range.
+	order := make([]int, len(keys))
+	for h := range order {
+		order[h] = h
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	strata := make([]frameStratum, len(keys))
+	for p := range pieces {
+		pieces[p].next = make([]int, len(keys))
+	}
+	total := 0
+	for k, h := range order {
+		strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
+		for p := range pieces {
+			pc := &pieces[p]
+			pieces[p].next[h] = total
+			for c, n := range pc.count {
+				if pc.stratum[c] == int32(h) {
+					total += n
+				}
+			}
+		}
+	}
+	members := make([]int32, total)
+	parallel(len(pieces), func(p int) {
+		pc := &pieces[p]
+		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(pop)); i++ {
+			if c := cell[i]; c >= 0 {
+				if h := pc.stratum[c]; h >= 0 {
+					members[pc.next[h]] = int32(i)
+					pc.next[h]++
+				}
+			}
+		}
+	})
+	return strata, members
 }
 
 // frameBuilder fills in a frame's units, stratum by stratum.
