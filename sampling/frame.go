@@ -354,10 +354,14 @@ func (b *frameBuilder) stratum(k int) error {
 func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
 	pop, d := b.rec.Population, &b.rec.Design
 	s := &b.frame.strata[k]
+	var order [fillBlock]int8 // of a block of m, each unit's key compared with the one before
 	for j, i := range m {
+		if j%fillBlock == 0 {
+			compareKeys(pop, m, j, order[:])
+		}
 		u := &pop[i]
 		if j > 0 {
-			switch c := compareUnits(&pop[m[j-1]], u); {
+			switch c := order[j%fillBlock]; {
 			case c >= 0 && !sorted:
 				return false, nil
 			case c == 0:
@@ -403,6 +407,26 @@ func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, li
 		}
 	}
 	return true, nil
+}
+
+// fillBlock is how many units fill compares in a loop of their own.
+const fillBlock = 64
+
+// compareKeys sets order[j] to the comparison of the key of the unit at
+// m[from+j] with the unit's before it (0 for the first of m), for the
+// units of m from index from on, as many as order holds.
+//
+// A stratum's units lie far apart in memory, and reading a unit's credit
+// code mostly waits for memory. In a short loop of comparisons alone the
+// processor has many of those reads under way at once; the HMAC and the
+// listing of the units then find them in the cache. Interleaved with that
+// work, the reads wait one by one.
+func compareKeys(pop []Unit, m []int32, from int, order []int8) {
+	for j := range min(len(order), len(m)-from) {
+		if from+j > 0 {
+			order[j] = int8(compareUnits(&pop[m[from+j-1]], &pop[m[from+j]]))
+		}
+	}
 }
 
 // lineSize is about the length of u's line in the canonical listing, a
