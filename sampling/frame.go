@@ -61,7 +61,7 @@ type Exclusion struct {
 // frame is the population's units in a design's scope, sorted by stratum
 // and then by unit key, with their stratum, weight and status.
 type frame struct {
-	rec    *Record
+	rec    *Record // the record drawn from: units index its population and history
 	units  []frameUnit
 	strata []frameStratum
 	// digest is the SHA-256 of the frame's canonical listing (see
@@ -82,7 +82,7 @@ type frameUnit struct {
 	u       float64 // as FrameUnit.u
 }
 
-// unitStatus is a frame unit's status: an index in statusNames.
+// unitStatus is a frame unit's status.
 type unitStatus uint8
 
 const (
@@ -91,8 +91,17 @@ const (
 	statusExcluded
 )
 
-// statusNames are the statuses' names, by unitStatus.
-var statusNames = [...]string{statusEligible: StatusEligible, statusFollowUp: StatusFollowUp, statusExcluded: StatusExcluded}
+// name returns the status's name: StatusEligible, StatusFollowUp or
+// StatusExcluded.
+func (s unitStatus) name() string {
+	switch s {
+	case statusFollowUp:
+		return StatusFollowUp
+	case statusExcluded:
+		return StatusExcluded
+	}
+	return StatusEligible
+}
 
 // eligible reports whether the unit may be drawn.
 func (f *frameUnit) eligible() bool { return f.status != statusExcluded }
@@ -101,7 +110,7 @@ func (f *frameUnit) eligible() bool { return f.status != statusExcluded }
 func (fr *frame) unit(i int) FrameUnit {
 	f := &fr.units[i]
 	out := FrameUnit{Unit: &fr.rec.Population[f.unit], Stratum: fr.strata[f.stratum].key,
-		Weight: f.weight, Status: statusNames[f.status], Pi: f.pi, u: f.u}
+		Weight: f.weight, Status: f.status.name(), Pi: f.pi, u: f.u}
 	if f.last >= 0 {
 		out.Last = &fr.rec.History[f.last]
 	}
@@ -403,7 +412,7 @@ func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, li
 			}
 		}
 		if lines != nil {
-			lines.add(u, s.key, f.weight, statusNames[f.status])
+			lines.add(u, s.key, f.weight, f.status.name())
 		}
 	}
 	return true, nil
