@@ -12,6 +12,16 @@ import (
 // fixtureNominal is the fire time of the fixtures' draws.
 var fixtureNominal = time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 
+// draw is DrawPlan, also returning the frame's units with their inclusion
+// probabilities once the frame is built.
+func draw(rec Record) (Plan, []FrameUnit, error) {
+	plan, fr, err := drawFrame(rec)
+	if fr == nil {
+		return plan, nil, err
+	}
+	return plan, fr.list(), err
+}
+
 // testCode returns a valid credit code whose body ends in i.
 func testCode(t testing.TB, i int) string {
 	t.Helper()

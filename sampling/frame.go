@@ -61,11 +61,69 @@ type Exclusion struct {
 // frame is the population's units in a design's scope, sorted by stratum
 // and then by unit key, with their stratum, weight and status.
 type frame struct {
-	units  []FrameUnit
+	rec    *Record // the record drawn from: units index its population and history
+	units  []frameUnit
 	strata []frameStratum
 	// digest is the SHA-256 of the frame's canonical listing (see
 	// frameDigest); set for a draw only.
 	digest string
+}
+
+// frameUnit is a unit of a frame, as a FrameUnit but without pointers:
+// the frame of a million units is then not scanned by the collector, and
+// is less than half the size.
+type frameUnit struct {
+	unit    int32 // index in the record's population
+	last    int32 // index in the record's history of the last inspection, or -1
+	stratum int32 // index in the frame's strata
+	status  unitStatus
+	weight  float64 // as FrameUnit.Weight
+	pi      float64 // as FrameUnit.Pi
+	u       float64 // as FrameUnit.u
+}
+
+// unitStatus is a frame unit's status.
+type unitStatus uint8
+
+const (
+	statusEligible unitStatus = iota
+	statusFollowUp
+	statusExcluded
+)
+
+// name returns the status's name: StatusEligible, StatusFollowUp or
+// StatusExcluded.
+func (s unitStatus) name() string {
+	switch s {
+	case statusFollowUp:
+		return StatusFollowUp
+	case statusExcluded:
+		return StatusExcluded
+	}
+	return StatusEligible
+}
+
+// eligible reports whether the unit may be drawn.
+func (f *frameUnit) eligible() bool { return f.status != statusExcluded }
+
+// unit returns the i-th unit of the frame as a FrameUnit.
+func (fr *frame) unit(i int) FrameUnit {
+	f := &fr.units[i]
+	out := FrameUnit{Unit: &fr.rec.Population[f.unit], Stratum: fr.strata[f.stratum].key,
+		Weight: f.weight, Status: f.status.name(), Pi: f.pi, u: f.u}
+	if f.last >= 0 {
+		out.Last = &fr.rec.History[f.last]
+	}
+	return out
+}
+
+// list returns the frame's units as FrameUnits.
+func (fr *frame) list() []FrameUnit {
+	out := make([]FrameUnit, len(fr.units))
+	for i := range out {
+		out[i] = fr.unit(i)
+	}
+	return out
 }
 
 // frameStratum is a stratum's part of a frame: units[start:end].
@@ -88,83 +146,8 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 	d := &rec.Design
 	pop := rec.Population
 	last := newLastInspections(rec.History)
-	// Find each unit's stratum (-1 when out of scope), then list each
-	// stratum's units, in population order, in one array: a counting sort
-	// by stratum. Units of one county and category share a stratum: look
-	// the two up in maps of strings, far cheaper than a map of pairs.
-	category := make(map[string]int, len(d.Categories))
-	for c := range d.Categories {
-		category[c] = len(category)
-	}
-	var inScope map[string]bool
-	if len(d.Counties) > 0 {
-		inScope = map[string]bool{}
-		for _, c := range d.Counties {
-			inScope[c] = true
-		}
-	}
-	county := map[string]int{} // -1 when out of scope
-	var cells []int32          // stratum of county c and category k at c·len(category)+k; -1 until seen
-	var keys []string
-	var count []int
-	stratum := make([]int32, len(pop))
-	for i := range pop {
-		u := &pop[i]
-		stratum[i] = -1
-		k, ok := category[u.Category]
-		if !ok || (u.Industry != "" && u.Industry != d.Industry) {
-			continue
-		}
-		c, ok := county[u.County]
-		if !ok {
-			c = -1
-			if inScope == nil || inScope[u.County] {
-				c = len(cells) / len(category)
-				for range category {
-					cells = append(cells, -1)
-				}
-			}
-			county[u.County] = c
-		}
-		if c < 0 {
-			continue
-		}
-		h := cells[c*len(category)+k]
-		if h < 0 {
-			key := stratumKey(d.Strata, u)
-			h = int32(slices.Index(keys, key))
-			if h < 0 {
-				h = int32(len(keys))
-				keys = append(keys, key)
-				count = append(count, 0)
-			}
-			cells[c*len(category)+k] = h
-		}
-		stratum[i] = h
-		count[h]++
-	}
-	// Strata in key order, each with its range of the frame.
-	order := make([]int, len(keys))
-	for h := range order {
-		order[h] = h
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	f := &frame{strata: make([]frameStratum, len(keys))}
-	next := make([]int, len(keys)) // next free slot of stratum h in members
-	total := 0
-	for k, h := range order {
-		f.strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
-		next[h] = total
-		total += count[h]
-	}
-	members := make([]int32, total) // population indices, stratum by stratum
-	for i, h := range stratum {
-		if h >= 0 {
-			members[next[h]] = int32(i)
-			next[h]++
-		}
-	}
-	f.units = make([]FrameUnit, total)
+	strata, members := stratify(d, pop)
+	f := &frame{rec: rec, strata: strata, units: make([]frameUnit, len(members))}
 	cutoff := rec.NominalTime.Add(-d.NoRepeat())
 	// Risk classes are letters: look their weights up in an array.
 	var weightOf ['Z' + 1]float64
@@ -186,6 +169,152 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 		f.digest = b.listing.sum()
 	}
 	return f, nil
+}
+
+// stratifyChunk is how many units of the population stratify looks at in
+// one piece of work.
+const stratifyChunk = 1 << 15
+
+// stratify returns the strata of the units of pop in the design's scope,
+// in key order, and the population indices of their units, stratum by
+// stratum and in population order within each: the ranges of the strata
+// index members.
+//
+// Units of one county and category share a stratum: the county and
+// category are looked up in maps of strings, far cheaper than a map of
+// pairs. The lookups are done on all processors, each piece of the
+// population with maps of its own counties; then the pieces' cells are
+// merged into strata, and the units are counting-sorted into them.
+func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
+	category := make(map[string]int, len(d.Categories))
+	categories := make([]string, 0, len(d.Categories))
+	for c := range d.Categories {
+		category[c] = len(category)
+		categories = append(categories, c)
+	}
+	nc := len(categories)
+	// A piece's cell of its county c and category k is c·nc+k; cell[i] is
+	// unit i's, or -1 when the unit is out of the industry or categories.
+	type piece struct {
+		counties []string // the piece's counties, in order of appearance
+		count    []int    // units per cell
+		stratum  []int32  // per cell: the stratum, -1 when out of scope
+		next     []int    // per stratum: the next free slot in members
+	}
+	cell := make([]int32, len(pop))
+	pieces := make([]piece, (len(pop)+stratifyChunk-1)/stratifyChunk)
+	parallel(len(pieces), func(p int) {
+		pc := &pieces[p]
+		county := map[string]int{}
+		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(pop)); i++ {
+			u := &pop[i]
+			cell[i] = -1
+			k, ok := category[u.Category]
+			if !ok || (u.Industry != "" && u.Industry != d.Industry) {
+				continue
+			}
+			c, ok := county[u.County]
+			if !ok {
+				c = len(pc.counties)
+				county[u.County] = c
+				pc.counties = append(pc.counties, u.County)
+				for range nc {
+					pc.count = append(pc.count, 0)
+				}
+			}
+			cell[i] = int32(c*nc + k)
+			pc.count[c*nc+k]++
+		}
+	})
+
+	// Merge the pieces' cells: the strata of the cells in scope, named as
+	// their first unit's.
+	var inScope map[string]bool
+	if len(d.Counties) > 0 {
+		inScope = map[string]bool{}
+		for _, c := range d.Counties {
+			inScope[c] = true
+		}
+	}
+	county := map[string]int{} // -1 when out of scope
+	var cells []int32          // stratum of county c and category k at c·nc+k; -1 until seen
+	var keys []string
+	var count []int
+	for p := range pieces {
+		pc := &pieces[p]
+		pc.stratum = make([]int32, len(pc.count))
+		for lc, name := range pc.counties {
+			c, ok := county[name]
+			if !ok {
+				c = -1
+				if inScope == nil || inScope[name] {
+					c = len(cells) / nc
+					for range nc {
+						cells = append(cells, -1)
+					}
+				}
+				county[name] = c
+			}
+			for k := range nc {
+				n := pc.count[lc*nc+k]
+				pc.stratum[lc*nc+k] = -1
+				if c < 0 || n == 0 {
+					continue
+				}
+				h := cells[c*nc+k]
+				if h < 0 {
+					key := stratumKey(d.Strata, &Unit{County: name, Category: categories[k]})
+					h = int32(slices.Index(keys, key))
+					if h < 0 {
+						h = int32(len(keys))
+						keys = append(keys, key)
+						count = append(count, 0)
+					}
+					cells[c*nc+k] = h
+				}
+				pc.stratum[lc*nc+k] = h
+				count[h] += n
+			}
+		}
+	}
+
+	// Strata in key order, each with its range of members, and each
+	// piece's part of each range.
+	order := make([]int, len(keys))
+	for h := range order {
+		order[h] = h
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	strata := make([]frameStratum, len(keys))
+	for p := range pieces {
+		pieces[p].next = make([]int, len(keys))
+	}
+	total := 0
+	for k, h := range order {
+		strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
+		for p := range pieces {
+			pc := &pieces[p]
+			pieces[p].next[h] = total
+			for c, n := range pc.count {
+				if pc.stratum[c] == int32(h) {
+					total += n
+				}
+			}
+		}
+	}
+	members := make([]int32, total)
+	parallel(len(pieces), func(p int) {
+		pc := &pieces[p]
+		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(pop)); i++ {
+			if c := cell[i]; c >= 0 {
+				if h := pc.stratum[c]; h >= 0 {
+					members[pc.next[h]] = int32(i)
+					pc.next[h]++
+				}
+			}
+		}
+	})
+	return strata, members
 }
 
 // frameBuilder fills in a frame's units, stratum by stratum.
@@ -214,7 +343,7 @@ func (b *frameBuilder) stratum(k int) error {
 		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(&b.rec.Population[m[0]], s.key))}
 		defer func() { b.listing.put(k, lines.buf) }()
 	}
-	ordered, err := b.fill(s, m, false, uniform, lines)
+	ordered, err := b.fill(k, m, false, uniform, lines)
 	if ordered {
 		return err
 	}
@@ -223,20 +352,25 @@ func (b *frameBuilder) stratum(k int) error {
 	if lines != nil {
 		lines.buf = lines.buf[:0]
 	}
-	_, err = b.fill(s, m, true, uniform, lines)
+	_, err = b.fill(k, m, true, uniform, lines)
 	return err
 }
 
-// fill fills in the units of stratum s at the population indices m, and
+// fill fills in the units of stratum k at the population indices m, and
 // their lines of the listing when lines is not nil. Unless sorted, it
 // stops when m is not in strictly increasing key order and reports that
 // m was not ordered; when sorted, it reports a duplicate unit.
-func (b *frameBuilder) fill(s *frameStratum, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
+func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
 	pop, d := b.rec.Population, &b.rec.Design
+	s := &b.frame.strata[k]
+	var order [fillBlock]int8 // of a block of m, each unit's key compared with the one before
 	for j, i := range m {
+		if j%fillBlock == 0 {
+			compareKeys(pop, m, j, order[:])
+		}
 		u := &pop[i]
 		if j > 0 {
-			switch c := compareUnits(&pop[m[j-1]], u); {
+			switch c := order[j%fillBlock]; {
 			case c >= 0 && !sorted:
 				return false, nil
 			case c == 0:
@@ -254,33 +388,54 @@ func (b *frameBuilder) fill(s *frameStratum, m []int32, sorted bool, uniform *un
 			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
 		}
 		f := &b.frame.units[s.start+j]
-		*f = FrameUnit{Unit: u, Stratum: s.key, Weight: w, Status: StatusEligible, Last: b.last.of(u)}
-		if f.Last != nil {
-			failed := f.Last.Outcome == OutcomeFail
+		*f = frameUnit{unit: i, last: b.last.of(u), stratum: int32(k), status: statusEligible, weight: w}
+		if f.last >= 0 {
+			last := &b.rec.History[f.last]
+			failed := last.Outcome == OutcomeFail
 			if failed {
-				f.Weight *= d.FailBoost
+				f.weight *= d.FailBoost
 			}
-			if f.Last.Time.After(b.cutoff) {
-				f.Status = StatusExcluded
+			if last.Time.After(b.cutoff) {
+				f.status = statusExcluded
 				if failed {
-					f.Status = StatusFollowUp
+					f.status = statusFollowUp
 				}
 			}
-			if f.Status != StatusEligible || failed {
-				s.kept = append(s.kept, f.Last)
+			if f.status != statusEligible || failed {
+				s.kept = append(s.kept, last)
 			}
 		}
-		if f.Eligible() {
+		if f.eligible() {
 			s.eligible++
 			if uniform != nil {
 				f.u = uniform.unit(u)
 			}
 		}
 		if lines != nil {
-			lines.add(f)
+			lines.add(u, s.key, f.weight, f.status.name())
 		}
 	}
 	return true, nil
+}
+
+// fillBlock is how many units fill compares in a loop of their own.
+const fillBlock = 64
+
+// compareKeys sets order[j] to the comparison of the key of the unit at
+// m[from+j] with the unit's before it (0 for the first of m), for the
+// units of m from index from on, as many as order holds.
+//
+// A stratum's units lie far apart in memory, and reading a unit's credit
+// code mostly waits for memory. In a short loop of comparisons alone the
+// processor has many of those reads under way at once; the HMAC and the
+// listing of the units then find them in the cache. Interleaved with that
+// work, the reads wait one by one.
+func compareKeys(pop []Unit, m []int32, from int, order []int8) {
+	for j := range min(len(order), len(m)-from) {
+		if from+j > 0 {
+			order[j] = int8(compareUnits(&pop[m[from+j-1]], &pop[m[from+j]]))
+		}
+	}
 }
 
 // lineSize is about the length of u's line in the canonical listing, a
@@ -291,7 +446,7 @@ func lineSize(u *Unit, key string) int {
 
 // lastInspections finds units' last inspections.
 type lastInspections struct {
-	byKey map[unitKey]*History
+	byKey map[unitKey]int32 // index in the history
 	// Few units have been inspected: a bit per hash of the credit code
 	// rules most of them out before the map lookup, which costs more
 	// than all the rest of a unit's frame entry.
@@ -303,7 +458,7 @@ type lastInspections struct {
 type unitKey struct{ code, category string }
 
 func newLastInspections(history []History) *lastInspections {
-	l := &lastInspections{byKey: make(map[unitKey]*History, len(history)), seed: maphash.MakeSeed()}
+	l := &lastInspections{byKey: make(map[unitKey]int32, len(history)), seed: maphash.MakeSeed()}
 	words := 1 // a power of two, at least 16 bits per inspection
 	for 4*words < len(history) {
 		words *= 2
@@ -311,23 +466,26 @@ func newLastInspections(history []History) *lastInspections {
 	l.codes = make([]uint64, words)
 	for i := range history {
 		h := &history[i]
-		l.byKey[unitKey{h.CreditCode, h.Category}] = h
+		l.byKey[unitKey{h.CreditCode, h.Category}] = int32(i)
 		x := l.bit(h.CreditCode)
 		l.codes[x/64] |= 1 << (x % 64)
 	}
 	return l
 }
 
-// of returns u's last inspection, or nil.
-func (l *lastInspections) of(u *Unit) *History {
+// of returns the index of u's last inspection in the history, or -1.
+func (l *lastInspections) of(u *Unit) int32 {
 	if len(l.byKey) == 0 {
-		return nil
+		return -1
 	}
 	x := l.bit(u.CreditCode)
 	if l.codes[x/64]&(1<<(x%64)) == 0 {
-		return nil
+		return -1
 	}
-	return l.byKey[unitKey{u.CreditCode, u.Category}]
+	if h, ok := l.byKey[unitKey{u.CreditCode, u.Category}]; ok {
+		return h
+	}
+	return -1
 }
 
 // bit returns the bit of a credit code in codes.
@@ -458,7 +616,8 @@ func frameDigest(frame []FrameUnit) string {
 	h := sha256.New()
 	l := &lister{buf: make([]byte, 0, 64*1024)}
 	for i := range frame {
-		l.add(&frame[i])
+		f := &frame[i]
+		l.add(f.Unit, f.Stratum, f.Weight, f.Status)
 		if len(l.buf) > 60*1024 {
 			h.Write(l.buf)
 			l.buf = l.buf[:0]
@@ -476,21 +635,22 @@ type lister struct {
 	formatted []string
 }
 
-func (l *lister) add(f *FrameUnit) {
-	i := slices.Index(l.weights, f.Weight)
+// add writes the line of unit u of stratum key with weight w and status.
+func (l *lister) add(u *Unit, stratum string, w float64, status string) {
+	i := slices.Index(l.weights, w)
 	if i < 0 {
 		i = len(l.weights)
-		l.weights = append(l.weights, f.Weight)
-		l.formatted = append(l.formatted, strconv.FormatFloat(f.Weight, 'g', -1, 64))
+		l.weights = append(l.weights, w)
+		l.formatted = append(l.formatted, strconv.FormatFloat(w, 'g', -1, 64))
 	}
 	// Field by field: a variadic call per line costs a third of a draw.
-	b := append(l.buf, f.CreditCode...)
-	b = append(append(b, '\t'), f.Category...)
-	b = append(append(b, '\t'), f.County...)
-	b = append(append(b, '\t'), f.Risk...)
-	b = append(append(b, '\t'), f.Stratum...)
+	b := append(l.buf, u.CreditCode...)
+	b = append(append(b, '\t'), u.Category...)
+	b = append(append(b, '\t'), u.County...)
+	b = append(append(b, '\t'), u.Risk...)
+	b = append(append(b, '\t'), stratum...)
 	b = append(append(b, '\t'), l.formatted[i]...)
-	b = append(append(b, '\t'), f.Status...)
+	b = append(append(b, '\t'), status...)
 	l.buf = append(b, '\n')
 }
 
@@ -541,10 +701,10 @@ func Exclusions(rec Record) ([]Exclusion, error) {
 	}
 	var out []Exclusion
 	for i := range frame.units {
-		f := &frame.units[i]
-		if f.Status != StatusExcluded {
+		if frame.units[i].status != statusExcluded {
 			continue
 		}
+		f := frame.unit(i)
 		outcome := f.Last.Outcome
 		if outcome == "" {
 			outcome = "pending"

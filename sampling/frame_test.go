@@ -35,7 +35,7 @@ func TestFrameExclusions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame := fr.units
+	frame := fr.list()
 	want := map[string]struct {
 		status string
 		weight float64
@@ -83,7 +83,7 @@ func TestFrameExclusions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range fr.units {
+	for _, f := range fr.list() {
 		if w := want[f.CreditCode]; f.Status != StatusEligible || f.Weight != w.weight {
 			t.Errorf("without a no-repeat period, unit %s: status %s weight %v, want eligible weight %v", f.Key(), f.Status, f.Weight, w.weight)
 		}
@@ -100,7 +100,7 @@ func TestFrameDigestIgnoresOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := frameDigest(frame.units)
+	digest := frameDigest(frame.list())
 	if frame.digest != digest {
 		t.Errorf("buildFrame digest = %s, want %s, the digest of the frame's listing", frame.digest, digest)
 	}

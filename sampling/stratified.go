@@ -29,13 +29,13 @@ import (
 // The returned plan carries its record in Plan.Record, for storage. An
 // error names the stratum or task and the constraint that could not be met.
 func DrawPlan(rec Record) (Plan, error) {
-	plan, _, err := draw(rec)
+	plan, _, err := drawFrame(rec)
 	return plan, err
 }
 
-// draw is DrawPlan, also returning the frame with each unit's inclusion
-// probability.
-func draw(rec Record) (Plan, []FrameUnit, error) {
+// drawFrame is DrawPlan, also returning the frame with each unit's
+// inclusion probability once the frame is built.
+func drawFrame(rec Record) (Plan, *frame, error) {
 	d := &rec.Design
 	if len(rec.Seed.Bytes) != SeedSize {
 		return Plan{}, nil, fmt.Errorf("seed has %d bytes, want %d", len(rec.Seed.Bytes), SeedSize)
@@ -44,7 +44,6 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 	if err != nil {
 		return Plan{}, nil, err
 	}
-	frame := fr.units
 	strata := groupStrata(d, fr, rec.Recent)
 	plan := Plan{
 		Schedule:    rec.Schedule,
@@ -63,7 +62,7 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 	}
 	plan.Record = trim(&rec, fr)
 	if plan.FrameSize == 0 {
-		return plan, frame, fmt.Errorf("industry %q: %w (%d units in scope, %d excluded by no_repeat)", d.Industry, ErrEmptyFrame, len(frame), plan.Excluded)
+		return plan, fr, fmt.Errorf("industry %q: %w (%d units in scope, %d excluded by no_repeat)", d.Industry, ErrEmptyFrame, len(fr.units), plan.Excluded)
 	}
 	n := d.Batches
 	if n <= 0 {
@@ -73,26 +72,27 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 
 	g := newUniforms(rec.Seed.Bytes)
 	if err := allocate(strata, n, d.MinPerStratum, d.Allocation, g.of("allocation")); err != nil {
-		return plan, frame, err
+		return plan, fr, err
 	}
 	// Strata are independent: draw them on all processors. Each writes the
 	// inclusion probabilities of its own units only.
 	drawn := make([][]int, len(strata))
 	parallel(len(strata), func(h int) {
-		drawn[h] = drawStratum(&strata[h], frame, fr.strata[h].start, fr.strata[h].end)
+		drawn[h] = drawStratum(&strata[h], fr.units, fr.strata[h].start, fr.strata[h].end)
 	})
 	for h := range strata {
 		for _, i := range drawn[h] {
-			f := &frame[i]
-			rule := d.Categories[f.Category]
+			f := &fr.units[i]
+			u := &rec.Population[f.unit]
+			rule := d.Categories[u.Category]
 			plan.Tasks = append(plan.Tasks, Task{
-				CreditCode:           f.CreditCode,
-				Enterprise:           f.Enterprise,
-				County:               f.County,
-				Category:             f.Category,
+				CreditCode:           u.CreditCode,
+				Enterprise:           u.Enterprise,
+				County:               u.County,
+				Category:             u.Category,
 				Tier:                 rule.Tier,
-				Stratum:              f.Stratum,
-				InclusionProbability: f.Pi,
+				Stratum:              fr.strata[h].key,
+				InclusionProbability: f.pi,
 				Quantity:             rule.Quantity,
 				Due:                  d.Due,
 				Status:               TaskAssigned,
@@ -101,11 +101,11 @@ func draw(rec Record) (Plan, []FrameUnit, error) {
 	}
 	plan.Strata = strata
 	if err := assignInspectors(d, rec.Seed.Bytes, plan.Tasks, rec.Inspectors); err != nil {
-		return plan, frame, err
+		return plan, fr, err
 	}
 	plan.Commitment = commitment(&plan, &rec)
 	plan.TaskCount = len(plan.Tasks)
-	return plan, frame, nil
+	return plan, fr, nil
 }
 
 // groupStrata returns the strata of the frame, with their numbers of units
@@ -144,17 +144,17 @@ func groupStrata(d *Design, fr *frame, recent []CellCount) []Stratum {
 // probability p, so a unit's inclusion probability is (1−p)·π(⌊share⌋) +
 // p·π(⌈share⌉), where π(n) is its inclusion probability in a Pareto πps
 // sample of n.
-func drawStratum(s *Stratum, frame []FrameUnit, start, end int) []int {
+func drawStratum(s *Stratum, frame []frameUnit, start, end int) []int {
 	members := make([]int32, 0, s.Eligible) // frame indices of the eligible units
 	for i := start; i < end; i++ {
-		if frame[i].Eligible() {
+		if frame[i].eligible() {
 			members = append(members, int32(i))
 		}
 	}
 	if len(members) == 0 {
 		return nil
 	}
-	g := groupWeights(len(members), func(j int) float64 { return frame[members[j]].Weight })
+	g := groupWeights(len(members), func(j int) float64 { return frame[members[j]].weight })
 	low := int(math.Floor(s.Share))
 	pi := g.inclusion(low)
 	if s.up > 0 {
@@ -164,7 +164,7 @@ func drawStratum(s *Stratum, frame []FrameUnit, start, end int) []int {
 		}
 	}
 	for j, i := range members {
-		frame[i].Pi = pi[g.of[j]]
+		frame[i].pi = pi[g.of[j]]
 	}
 	if s.Tasks == 0 {
 		return nil
