@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -104,6 +105,13 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		}
 		if again, err := s.ClosePlans(ctx, late, late); err != nil || len(again) != 0 {
 			t.Errorf("ClosePlans again = %v, %v; want none", again, err)
+		}
+		// A closed plan's tasks count as they did before it closed.
+		if after, err := s.TaskCounts(ctx, late); err != nil || !maps.Equal(after, counts) {
+			t.Errorf("TaskCounts after the plan closed = %v (%v), want %v as before", after, err, counts)
+		}
+		if d, err := s.TaskDetail(ctx, b, late); err != nil || d.Status != sampling.TaskTested {
+			t.Errorf("task %d after the plan closed: %s (%v), want tested", b, d.Status, err)
 		}
 		at, reason, err := s.PlanClosure(ctx, p.ID)
 		if err != nil || reason != storage.ClosedDue || !at.Equal(late) {

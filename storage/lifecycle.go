@@ -428,12 +428,23 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 			reason = ClosedDone
 		}
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			// No result may come in for the plan while it closes: its
+			// tasks' statuses are final from here on.
+			if err := s.lockResults(ctx, tx); err != nil {
+				return err
+			}
 			res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE plans SET status = 'closed' WHERE id = ? AND status = 'open'`), p.ID)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				return nil // closed by another replica meanwhile
+			}
+			// A closed plan's tasks no longer change: store the status that
+			// taskStatus derives, so that TaskCounts need not derive it.
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks SET status = 'tested'
+				WHERE plan_id = ? AND status IN ('assigned', 'sampled') AND EXISTS (SELECT 1 FROM results r WHERE r.task_id = tasks.id)`), p.ID); err != nil {
+				return err
 			}
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO plan_closures (plan_id, closed_at, reason) VALUES (?, ?, ?)`),
 				p.ID, now.UTC(), reason); err != nil {

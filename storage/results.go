@@ -104,23 +104,32 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 
 // TaskCounts counts tasks by state; "overdue" counts assigned and sampled
 // tasks whose due date is before today, and those are not also counted as "assigned".
-// It is taskStatus for every task, as a join (every task with a result has
-// a version 1) rather than a lookup per task.
+//
+// The states are taskStatus's, counted in two passes: the stored statuses
+// of all tasks, then the tasks of open plans that a result has made tested
+// (a plan stores its tasks' statuses when it closes, see ClosePlans).
 func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
-	var rows []struct {
+	state := `CASE WHEN t.status IN ('assigned', 'sampled') AND t.due < ? THEN 'overdue' ELSE t.status END`
+	var stored, tested []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
-		SELECT CASE WHEN t.status IN ('assigned', 'sampled') AND r.task_id IS NOT NULL THEN 'tested'
-			WHEN t.status IN ('assigned', 'sampled') AND t.due < ? THEN 'overdue' ELSE t.status END AS state, count(*) AS n
-		FROM tasks t LEFT JOIN results r ON r.task_id = t.id AND r.version = 1
-		GROUP BY 1`), today.Format(time.DateOnly)); err != nil {
+	day := today.Format(time.DateOnly)
+	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t GROUP BY 1`), day); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}
+	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t
+		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND t.status IN ('assigned', 'sampled') AND `+hasResult+`
+		GROUP BY 1`), day); err != nil {
+		return nil, fmt.Errorf("count tested tasks: %w", err)
+	}
 	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0}
-	for _, r := range rows {
-		m[r.State] = r.N
+	for _, r := range stored {
+		m[r.State] += r.N
+	}
+	for _, r := range tested {
+		m[r.State] -= r.N
+		m[sampling.TaskTested] += r.N
 	}
 	return m, nil
 }
