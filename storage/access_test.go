@@ -58,6 +58,10 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		if err != nil || len(events) != 2 || events[1].To != sampling.TaskTested || events[0].Actor != "test:alice" || events[1].Actor != "test:alice" {
 			t.Errorf("TaskEvents(a) = %+v (%v), want sampled then tested, by test:alice", events, err)
 		}
+		// A result without sampling moves the task from assigned.
+		if events, err := s.TaskEvents(ctx, b); err != nil || len(events) != 1 || events[0].From != sampling.TaskAssigned || events[0].To != sampling.TaskTested {
+			t.Errorf("TaskEvents(b) = %+v (%v), want assigned to tested", events, err)
+		}
 		// A task with a result is tested, though its row is not rewritten:
 		// it cannot be refused any more, and filters see it as tested.
 		if err := s.RecordRefusal(ctx, b, sampling.Refusal{Reason: sampling.RefusalStopped}, now); !errors.As(err, &state) || state.From != sampling.TaskTested {
@@ -112,6 +116,9 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		}
 		if d, err := s.TaskDetail(ctx, b, late); err != nil || d.Status != sampling.TaskTested {
 			t.Errorf("task %d after the plan closed: %s (%v), want tested", b, d.Status, err)
+		}
+		if closures, err := s.PlanClosures(ctx, []int64{p.ID, 999999}); err != nil || len(closures) != 1 || !closures[p.ID].Equal(late) {
+			t.Errorf("PlanClosures = %v, %v; want only plan %d, closed %v", closures, err, p.ID, late)
 		}
 		at, reason, err := s.PlanClosure(ctx, p.ID)
 		if err != nil || reason != storage.ClosedDue || !at.Equal(late) {

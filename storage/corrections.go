@@ -122,6 +122,9 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string,
 		action = ActionWithdraw
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockResults(ctx, tx); err != nil {
+			return err
+		}
 		bad := func(field, format string, args ...any) error {
 			return &RejectedError{Problems: []Problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
 		}
@@ -143,12 +146,11 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string,
 				Reason: fmt.Sprintf("task %d's result was already objected to on %s", taskID, cur.ObjectedOn)}}}
 		}
 		if lodgedOn != "" {
-			d, err := time.Parse(time.DateOnly, lodgedOn)
+			if p := checkDay(lodgedOn, today.Format(time.DateOnly)); p.Field != "" {
+				p.Field = "lodged_on"
+				return &RejectedError{Problems: []Problem{p}}
+			}
 			switch {
-			case err != nil:
-				return bad("lodged_on", "%q is not a date YYYY-MM-DD", lodgedOn)
-			case d.Format(time.DateOnly) > today.Format(time.DateOnly):
-				return bad("lodged_on", "%s is in the future (today is %s)", lodgedOn, today.Format(time.DateOnly))
 			case lodgedOn > cur.ObjectionUntil:
 				return bad("lodged_on", "%s is after the objection period, which ended on %s", lodgedOn, cur.ObjectionUntil)
 			case lodgedOn < cur.TestedOn:

@@ -98,25 +98,26 @@ func (r historyRow) history() sampling.History {
 
 // NameTasks fills in the enterprise names of tasks from the registry.
 func (s *Store) NameTasks(ctx context.Context, tasks []sampling.Task) error {
-	codes := make([]any, 0, len(tasks))
-	for _, t := range tasks {
-		codes = append(codes, t.CreditCode)
+	codes := make([]string, len(tasks))
+	for i, t := range tasks {
+		codes[i] = t.CreditCode
 	}
 	names := map[string]string{}
-	// Chunk the IN list: SQLite allows 32,766 parameters.
-	for start := 0; start < len(codes); start += 5000 {
-		chunk := codes[start:min(start+5000, len(codes))]
+	err := inChunks(codes, func(args []any, list string) error {
 		var rows []struct {
 			Code string `db:"credit_code"`
 			Name string `db:"name"`
 		}
-		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT credit_code, name FROM enterprises
-			WHERE credit_code IN (`+placeholders(len(chunk))+`)`), chunk...); err != nil {
+		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT credit_code, name FROM enterprises WHERE credit_code IN `+list), args...); err != nil {
 			return fmt.Errorf("load enterprise names: %w", err)
 		}
 		for _, r := range rows {
 			names[r.Code] = r.Name
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range tasks {
 		tasks[i].Enterprise = names[tasks[i].CreditCode]

@@ -221,8 +221,8 @@ func TestObjectionPeriodPerIndustry(t *testing.T) {
 		if err := s.RecordObjection(ctx, ids[1], "2026-11-10", on("2026-11-10")); err != nil {
 			t.Fatalf("RecordObjection = %v", err)
 		}
-		if err := s.RecordObjection(ctx, ids[1], "2026-11-10", on("2026-11-10")); err == nil {
-			t.Error("RecordObjection(twice) = nil, want an error")
+		if rej := rejected(t, s.RecordObjection(ctx, ids[1], "2026-11-10", on("2026-11-10"))); !rej.Conflict() {
+			t.Errorf("RecordObjection(twice) = %v, want a conflict", rej)
 		}
 		if n, err := s.FinalizeResults(ctx, on("2026-11-12")); n != 2 || err != nil {
 			t.Fatalf("FinalizeResults = %d, %v; want 2 (the objected one waits)", n, err)
@@ -245,8 +245,15 @@ func TestWithdrawObjection(t *testing.T) {
 		if _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[0], "2026-11-05", "x")}, on("2026-11-05")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.WithdrawObjection(ctx, ids[0], on("2026-11-06")); err == nil {
-			t.Error("WithdrawObjection(none lodged) = nil, want an error")
+		if got := problemList(rejected(t, s.WithdrawObjection(ctx, ids[0], on("2026-11-06")))); !slices.Equal(got, []string{"1 task_id"}) {
+			t.Errorf("WithdrawObjection(none lodged) problems = %v, want [1 task_id]", got)
+		}
+		// Bad objection dates name lodged_on and store nothing.
+		for _, lodged := range []string{"6.11.2026", "2026-11-07", "2026-11-04"} { // not a date, in the future, before the test
+			err := s.RecordObjection(ctx, ids[0], lodged, on("2026-11-06"))
+			if got := problemList(rejected(t, err)); !slices.Equal(got, []string{"1 lodged_on"}) {
+				t.Errorf("RecordObjection(%s) problems = %v, want [1 lodged_on]: %v", lodged, got, err)
+			}
 		}
 		if err := s.RecordObjection(ctx, ids[0], "2026-11-06", on("2026-11-06")); err != nil {
 			t.Fatal(err)
@@ -257,10 +264,14 @@ func TestWithdrawObjection(t *testing.T) {
 		if err := s.WithdrawObjection(ctx, ids[0], on("2026-12-30")); err != nil {
 			t.Fatal(err)
 		}
-		if n, _ := s.FinalizeResults(ctx, on("2026-12-30")); n != 1 {
-			t.Errorf("FinalizeResults after the withdrawal = %d, want 1", n)
+		if n, err := s.FinalizeResults(ctx, on("2026-12-30")); n != 1 || err != nil {
+			t.Errorf("FinalizeResults after the withdrawal = %d, %v; want 1", n, err)
 		}
 		checkCounts(t, s, [2]int{}, [2]int{1, 1})
+		// A final result takes no objection.
+		if rej := rejected(t, s.RecordObjection(ctx, ids[0], "2026-12-30", on("2026-12-30"))); !rej.Conflict() {
+			t.Errorf("RecordObjection(final result) = %v, want a conflict", rej)
+		}
 		checkAudit(t, s)
 	})
 }
@@ -453,6 +464,27 @@ func TestRejectedImportChangesNothing(t *testing.T) {
 		}
 		if after := dump(t, s.DB()); after != before {
 			t.Errorf("a rejected batch changed the tables:\nbefore\n%s\nafter\n%s", before, after)
+		}
+
+		// A batch of first results only is checked through its counts by
+		// plan and cell, and then row by row: the same problems are listed.
+		firsts := []sampling.Result{
+			pass(ids[1], "2026-11-10"), // good
+			pass(99999, "2026-11-10"),  // unknown task
+			pass(closed.Tasks[1].ID, "2026-11-10"),
+			pass(ids[4], "2026-10-31"), // before the plan
+			{TaskID: ids[5], Outcome: "pass", TestedOn: "10/11/2026"},
+			{TaskID: 0, Outcome: "pass", TestedOn: "2026-11-10"},
+			{TaskID: ids[6], Outcome: "pass", TestedOn: "2026-11-10", FailedItems: "x"}, // a pass with failed items
+		}
+		_, err = s.RecordResults(ctx, firsts, today)
+		rej = rejected(t, err)
+		want = []string{"2 task_id", "3 task_id", "4 tested_on", "5 tested_on", "6 task_id", "7 failed_items"}
+		if got := problemList(rej); !slices.Equal(got, want) {
+			t.Errorf("problems of a batch of first results = %v\nwant %v\n%v", got, want, err)
+		}
+		if after := dump(t, s.DB()); after != before {
+			t.Errorf("a rejected batch of first results changed the tables:\nbefore\n%s\nafter\n%s", before, after)
 		}
 	})
 }

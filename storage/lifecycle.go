@@ -69,13 +69,15 @@ type TaskFilter struct {
 // Recording results then leaves the tasks table alone, which keeps a large
 // import from rewriting a million task rows; TaskEvents shows the move from
 // the result. (Tasks tested before this rule keep 'tested' stored.)
-const taskStatus = `CASE WHEN t.status IN ('assigned', 'sampled') AND ` + hasResult + ` THEN 'tested' ELSE t.status END`
+const taskStatus = `CASE WHEN ` + madeTested + ` THEN 'tested' ELSE t.status END`
 
-// hasResult is true for tasks t with a result; untested is its opposite for
-// the assigned and sampled tasks.
+// hasResult is true for tasks t with a result; madeTested for the tasks t
+// that a result has made tested though tested is not stored, and untested
+// for the assigned and sampled tasks without a result.
 const (
-	hasResult = `EXISTS (SELECT 1 FROM results tr WHERE tr.task_id = t.id)`
-	untested  = `t.status IN ('assigned', 'sampled') AND NOT ` + hasResult
+	hasResult  = `EXISTS (SELECT 1 FROM results tr WHERE tr.task_id = t.id)`
+	madeTested = `t.status IN ('assigned', 'sampled') AND ` + hasResult
+	untested   = `t.status IN ('assigned', 'sampled') AND NOT ` + hasResult
 )
 
 const taskDetailQuery = `
@@ -189,25 +191,21 @@ func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today time.Time) 
 // order.
 func (s *Store) taskInspectors(ctx context.Context, ids []int64) (map[int64][]string, error) {
 	m := make(map[int64][]string, len(ids))
-	for start := 0; start < len(ids); start += 5000 {
-		chunk := ids[start:min(start+5000, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
+	err := inChunks(ids, func(args []any, list string) error {
 		var part []struct {
 			TaskID      int64  `db:"task_id"`
 			InspectorID string `db:"inspector_id"`
 		}
 		if err := s.db.SelectContext(ctx, &part, s.db.Rebind(`SELECT task_id, inspector_id FROM task_inspectors
-			WHERE task_id IN (`+placeholders(len(chunk))+`) ORDER BY task_id, position`), args...); err != nil {
-			return nil, fmt.Errorf("load task inspectors: %w", err)
+			WHERE task_id IN `+list+` ORDER BY task_id, position`), args...); err != nil {
+			return fmt.Errorf("load task inspectors: %w", err)
 		}
 		for _, a := range part {
 			m[a.TaskID] = append(m[a.TaskID], a.InspectorID)
 		}
-	}
-	return m, nil
+		return nil
+	})
+	return m, err
 }
 
 // TaskDetail returns the task with id, or ErrNotFound.
@@ -225,22 +223,18 @@ func (s *Store) TaskDetail(ctx context.Context, id int64, today time.Time) (Task
 // InspectorTaskIDs returns which of ids are tasks of the inspector.
 func (s *Store) InspectorTaskIDs(ctx context.Context, inspector string, ids []int64) (map[int64]bool, error) {
 	m := map[int64]bool{}
-	for start := 0; start < len(ids); start += 5000 {
-		chunk := ids[start:min(start+5000, len(ids))]
-		args := []any{inspector}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+	err := inChunks(ids, func(args []any, list string) error {
 		var found []int64
 		if err := s.db.SelectContext(ctx, &found, s.db.Rebind(`SELECT task_id FROM task_inspectors
-			WHERE inspector_id = ? AND task_id IN (`+placeholders(len(chunk))+`)`), args...); err != nil {
-			return nil, fmt.Errorf("check task owners: %w", err)
+			WHERE inspector_id = ? AND task_id IN `+list), append([]any{inspector}, args...)...); err != nil {
+			return fmt.Errorf("check task owners: %w", err)
 		}
 		for _, id := range found {
 			m[id] = true
 		}
-	}
-	return m, nil
+		return nil
+	})
+	return m, err
 }
 
 // lockTask loads a task's status and its plan's for a transition; the
@@ -442,8 +436,7 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 			}
 			// A closed plan's tasks no longer change: store the status that
 			// taskStatus derives, so that TaskCounts need not derive it.
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks SET status = 'tested'
-				WHERE plan_id = ? AND status IN ('assigned', 'sampled') AND EXISTS (SELECT 1 FROM results r WHERE r.task_id = tasks.id)`), p.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = 'tested' WHERE t.plan_id = ? AND `+madeTested), p.ID); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO plan_closures (plan_id, closed_at, reason) VALUES (?, ?, ?)`),
@@ -475,6 +468,26 @@ func (s *Store) PlanClosure(ctx context.Context, id int64) (time.Time, string, e
 		return time.Time{}, "", fmt.Errorf("load closure of plan %d: %w", id, err)
 	}
 	return row.At, row.Reason, nil
+}
+
+// PlanClosures maps each of the plans ids that has closed to when it
+// closed.
+func (s *Store) PlanClosures(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+	m := make(map[int64]time.Time, len(ids))
+	err := inChunks(ids, func(args []any, list string) error {
+		var rows []struct {
+			PlanID int64     `db:"plan_id"`
+			At     time.Time `db:"closed_at"`
+		}
+		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT plan_id, closed_at FROM plan_closures WHERE plan_id IN `+list), args...); err != nil {
+			return fmt.Errorf("load plan closures: %w", err)
+		}
+		for _, r := range rows {
+			m[r.PlanID] = r.At
+		}
+		return nil
+	})
+	return m, err
 }
 
 // InspectorNames maps every inspector's id to its name.

@@ -22,23 +22,16 @@ import (
 // results, and are then moved into results with their rollups and one
 // audit entry, all in one transaction.
 
-// resultsLockKey names the PostgreSQL advisory lock held by a transaction
-// that writes results (recording, correcting, finalizing) or refuses a
-// task. Whether a task is tested depends on its having a result (see
-// taskStatus), so a refusal and a result must not both decide on one task;
-// and results are committed in id order, which FinalizeResults' mark
-// relies on. On SQLite the write lock, taken at BEGIN, does the same.
-const resultsLockKey = 0x5350_4f54_5253_4c54 // "SPOTRSLT"
-
-// lockResults takes the results lock for the rest of tx.
+// lockResults takes, for the rest of tx, the lock held by a transaction
+// that writes results (recording, correcting, objecting, finalizing),
+// refuses a task or closes a plan. Whether a task is tested depends on its
+// having a result (see taskStatus), so a refusal, a plan's closing and a
+// result must not decide on one task at once; and results are committed in
+// id order, which FinalizeResults' mark relies on. On SQLite the write
+// lock, taken at BEGIN, does the same.
 func (s *Store) lockResults(ctx context.Context, tx *sqlx.Tx) error {
-	if s.dialect != Postgres {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(resultsLockKey)); err != nil {
-		return fmt.Errorf("lock results: %w", err)
-	}
-	return nil
+	_, err := lock(ctx, tx, false, "results")
+	return err
 }
 
 // stageColumns are the columns of result_stage, in COPY order. A staged
@@ -175,9 +168,8 @@ func (s *Store) checkPlans(ctx context.Context, tx *sqlx.Tx) ([]planCheck, error
 }
 
 // validateStage checks the staged rows set-wise and decides, for each, to
-// store it as a first result, as a retest, or to skip it as a retry. at
-// maps a staged task to its result's index. It returns the problems found
-// and the existing versions of touched tasks.
+// store it as a first result, as a retest, or to skip it as a retry. It
+// returns the problems found and the existing versions of touched tasks.
 //
 // It leaves in result_stage only the rows of tasks without a result (the
 // first results, when nothing is wrong) and counts them by day, plan and
@@ -185,7 +177,7 @@ func (s *Store) checkPlans(ctx context.Context, tx *sqlx.Tx) ([]planCheck, error
 // serves the rollups and, in a batch of first results only, the plan checks
 // too: the rows are checked one by one only when their counts show an
 // unknown task, a closed plan or a test before its plan.
-func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, keys []string, idx []int, at map[int64]int, loc *time.Location) (
+func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, keys []string, idx []int, loc *time.Location) (
 	problems []Problem, firsts []int, retests []int, versions map[int64][]ResultVersion, err error) {
 	var stored []ResultVersion
 	if err := tx.SelectContext(ctx, &stored, `SELECT `+versionColumns+` FROM results
@@ -240,17 +232,18 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 		sampling.TaskRefused); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("check refused tasks: %w", err)
 	}
-	refused := map[int]bool{}
+	// A batch stages each task once: staged rows are known by their task.
+	refused := map[int64]bool{}
 	for _, id := range refusedTasks {
-		refused[at[id]] = true
+		refused[id] = true
 	}
-	planOf := map[int]planCheck{}
+	planOf := map[int64]planCheck{}
 	for _, p := range plans {
-		planOf[at[p.TaskID]] = p
+		planOf[p.TaskID] = p
 	}
-	keyOf := map[int]keyUse{}
+	keyOf := map[int64]keyUse{}
 	for _, k := range keyed {
-		keyOf[at[k.Staged]] = k
+		keyOf[k.Staged] = k
 	}
 	bad := func(i int, field, format string, args ...any) {
 		problems = append(problems, Problem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -260,7 +253,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 	}
 	for _, i := range idx {
 		r := results[i]
-		if p, ok := planOf[i]; ok && p.Unknown {
+		if p, ok := planOf[r.TaskID]; ok && p.Unknown {
 			bad(i, "task_id", "no task %d", r.TaskID)
 			continue
 		}
@@ -268,11 +261,11 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 		if slices.ContainsFunc(vs, func(v ResultVersion) bool { return v.sameContent(r) }) {
 			continue // already stored: a retry
 		}
-		if k, ok := keyOf[i]; ok {
+		if k, ok := keyOf[r.TaskID]; ok {
 			bad(i, "Idempotency-Key", "key was already used for a different result (task %d)", k.Holder)
 			continue
 		}
-		if p, ok := planOf[i]; ok {
+		if p, ok := planOf[r.TaskID]; ok {
 			if p.PlanStatus != sampling.PlanOpen {
 				bad(i, "task_id", "task %d belongs to a plan that is %s, not open", r.TaskID, p.PlanStatus)
 			} else {
@@ -286,7 +279,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 					r.TaskID, eff.Outcome, eff.TestedOn)
 				continue
 			}
-			if refused[i] {
+			if refused[r.TaskID] {
 				bad(i, "task_id", "task %d: %v", r.TaskID, sampling.CheckTransition(sampling.TaskRefused, sampling.TaskTested))
 				continue
 			}
@@ -374,7 +367,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			if err := s.fillStage(ctx, tx, results, keys, staged, loc); err != nil {
 				return err
 			}
-			more, f, rt, vs, err := s.validateStage(ctx, tx, results, keys, staged, seen, loc)
+			more, f, rt, vs, err := s.validateStage(ctx, tx, results, keys, staged, loc)
 			if err != nil {
 				return err
 			}
@@ -477,9 +470,8 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 			`+from), args...); err != nil {
 			return fmt.Errorf("insert results: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO rollups (day, tier, industry, category, county, state, tested, failed, w_tested, w_failed)
-			SELECT day, tier, industry, category, county, 'provisional', sum(tested), sum(failed), sum(w_tested), sum(w_failed)
-			FROM stage_cells GROUP BY day, tier, industry, category, county`+rollupConflict); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, `SELECT day, tier, industry, category, county, 'provisional', sum(tested), sum(failed), sum(w_tested), sum(w_failed)
+			FROM stage_cells GROUP BY day, tier, industry, category, county`); err != nil {
 			return fmt.Errorf("update rollups: %w", err)
 		}
 	}

@@ -140,3 +140,20 @@ func (s *Store) Inspectors(ctx context.Context) ([]sampling.Inspector, error) {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// inChunks calls fn on values in chunks small enough for an IN list
+// (SQLite allows 32,766 parameters): the chunk as query arguments, and its
+// placeholders as a parenthesized list.
+func inChunks[T any](values []T, fn func(args []any, list string) error) error {
+	for start := 0; start < len(values); start += 5000 {
+		chunk := values[start:min(start+5000, len(values))]
+		args := make([]any, len(chunk))
+		for i, v := range chunk {
+			args[i] = v
+		}
+		if err := fn(args, "("+placeholders(len(chunk))+")"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

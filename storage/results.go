@@ -119,7 +119,7 @@ func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}
 	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t
-		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND t.status IN ('assigned', 'sampled') AND `+hasResult+`
+		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND `+madeTested+`
 		GROUP BY 1`), day); err != nil {
 		return nil, fmt.Errorf("count tested tasks: %w", err)
 	}
