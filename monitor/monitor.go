@@ -50,6 +50,11 @@ type Monitor struct {
 
 	refreshMu sync.Mutex // one refresh at a time, so an older one cannot win
 	snap      atomic.Pointer[Snapshot]
+	// requested counts calls of Refresh; covered, under refreshMu, is the
+	// count the last refresh began after. Calls waiting for the lock while
+	// another refresh ran are then answered by one refresh between them.
+	requested atomic.Uint64
+	covered   uint64
 }
 
 // New returns a monitor over store; call Refresh before serving.
@@ -70,10 +75,27 @@ func Today(now time.Time, loc *time.Location) time.Time {
 }
 
 // Refresh makes final the results whose objection period has ended, reads
-// the rollups and task counts and replaces the snapshot.
+// the rollups and task counts and replaces the snapshot. When it returns,
+// the snapshot was read after it was called: it shows what was committed
+// before. Concurrent calls share refreshes: a refresh that began after a
+// call also answers it.
 func (m *Monitor) Refresh(ctx context.Context) error {
+	call := m.requested.Add(1)
 	m.refreshMu.Lock()
 	defer m.refreshMu.Unlock()
+	if m.covered >= call {
+		return nil
+	}
+	upto := m.requested.Load()
+	if err := m.refresh(ctx); err != nil {
+		return err
+	}
+	m.covered = upto
+	return nil
+}
+
+// refresh is Refresh, once, under refreshMu.
+func (m *Monitor) refresh(ctx context.Context) error {
 	now := m.now().In(m.cfg.Location)
 	today := Today(now, m.cfg.Location)
 	todayUTC := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)

@@ -104,3 +104,41 @@ func TestRefreshCountsResults(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshShared: calls of Refresh that wait while another refresh runs
+// are answered together by one refresh, which began after all of them.
+func TestRefreshShared(t *testing.T) {
+	s := storagetest.Open(t, storage.SQLite)
+	cfg := testCfg(t)
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location)
+	m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(t))
+	before := m.Snapshot()
+	m.refreshMu.Lock() // as if a refresh were running
+	const calls = 5
+	done := make(chan *Snapshot, calls)
+	for range calls {
+		go func() {
+			if err := m.Refresh(t.Context()); err != nil {
+				t.Error(err)
+			}
+			done <- m.Snapshot()
+		}()
+	}
+	for m.requested.Load() < calls {
+		time.Sleep(time.Millisecond)
+	}
+	m.refreshMu.Unlock()
+	first := <-done
+	for range calls - 1 {
+		if got := <-done; got != first {
+			t.Fatal("waiting calls of Refresh made more than one refresh")
+		}
+	}
+	if first == before {
+		t.Fatal("Refresh returned without refreshing")
+	}
+	// A later call refreshes again.
+	if err := m.Refresh(t.Context()); err != nil || m.Snapshot() == first {
+		t.Errorf("Refresh after the shared one = %v, snapshot replaced: %v", err, m.Snapshot() != first)
+	}
+}
