@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"spotcheck/csvimport"
-	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -98,9 +96,8 @@ func handlePlans(d Deps) http.Handler {
 
 func handlePlan(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			problem(w, http.StatusBadRequest, "plan id must be a number")
+		id, ok := planID(w, r)
+		if !ok {
 			return
 		}
 		p, err := d.Store.Plan(r.Context(), id)
@@ -129,12 +126,8 @@ type resultBody struct {
 
 func handleRecordResult(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
-			problem(w, http.StatusBadRequest, "task id must be a positive number")
-			return
-		}
-		if !visibleTask(w, r, d, id) {
+		id, ok := taskID(w, r)
+		if !ok || !visibleTask(w, r, d, id) {
 			return
 		}
 		var body resultBody
@@ -145,7 +138,7 @@ func handleRecordResult(d Deps) http.Handler {
 			return
 		}
 		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems, Retest: body.Retest}
-		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), monitor.Today(d.Now(), d.Config.Location))
+		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), d.today())
 		if rejected(w, err, func(p storage.Problem) string { return p.Field + ": " + p.Reason }) {
 			return
 		}
@@ -157,7 +150,7 @@ func handleRecordResult(d Deps) http.Handler {
 		if n == 0 {
 			status = http.StatusOK // a retry of a stored result
 		} else {
-			afterTransition(r, d)
+			afterTransition(r, d, false)
 		}
 		writeJSON(w, status, res)
 	})
@@ -183,7 +176,7 @@ func handleImportResults(d Deps) http.Handler {
 			problem(w, http.StatusUnprocessableEntity, "the result was rejected; nothing was stored", msgs...)
 			return
 		}
-		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, monitor.Today(d.Now(), d.Config.Location))
+		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, d.today())
 		if rejected(w, err, func(p storage.Problem) string {
 			return sheet.Where(p.Index, p.Field) + ": " + p.Field + ": " + p.Reason
 		}) {

@@ -184,6 +184,17 @@ func taskID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
+// planID parses the {id} of a plan route, answering 400 itself when it is
+// not a number.
+func planID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		problem(w, http.StatusBadRequest, "plan id must be a number")
+		return 0, false
+	}
+	return id, true
+}
+
 // visibleTask reports whether the caller may see task id, answering 404
 // itself when not: another inspector's task looks like no task at all.
 func visibleTask(w http.ResponseWriter, r *http.Request, d Deps, id int64) bool {
@@ -205,11 +216,12 @@ func visibleTask(w http.ResponseWriter, r *http.Request, d Deps, id int64) bool 
 
 // taskWithEvents loads task id for the API, with its transitions.
 func taskWithEvents(r *http.Request, d Deps, id int64) (taskView, error) {
-	t, err := d.Store.TaskDetail(r.Context(), id, d.today())
+	today := d.today()
+	t, err := d.Store.TaskDetail(r.Context(), id, today)
 	if err != nil {
 		return taskView{}, err
 	}
-	v := viewTask(d, t, d.today())
+	v := viewTask(d, t, today)
 	v.Events, err = d.Store.TaskEvents(r.Context(), id)
 	return v, err
 }
@@ -282,7 +294,7 @@ func handleTransition(d Deps, action string) http.Handler {
 		if transitionFailed(w, d, id, err) {
 			return
 		}
-		afterTransition(r, d)
+		afterTransition(r, d, action == doRefuse || action == doClose)
 		v, err := taskWithEvents(r, d, id)
 		if err != nil {
 			serverError(w, d, err)
@@ -354,11 +366,15 @@ func transitionFailed(w http.ResponseWriter, d Deps, id int64, err error) bool {
 	return true
 }
 
-// afterTransition closes the plans that the change completed and refreshes
-// the snapshot.
-func afterTransition(r *http.Request, d Deps) {
-	if _, err := d.Store.ClosePlans(r.Context(), d.today(), d.Now()); err != nil {
-		d.Logger.Warn("close plans", "err", err)
+// afterTransition refreshes the snapshot after a stored change. A plan is
+// done when each of its tasks is closed or refused, so only a close or a
+// refusal (completes true) can finish one: then it first closes the plans
+// that are done. Overdue plans are closed by the minute sweep of serve.
+func afterTransition(r *http.Request, d Deps, completes bool) {
+	if completes {
+		if _, err := d.Store.ClosePlans(r.Context(), d.today(), d.Now()); err != nil {
+			d.Logger.Warn("close plans", "err", err)
+		}
 	}
 	if d.Recorded != nil {
 		d.Recorded(r.Context())
