@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"spotcheck/csvimport"
+	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -34,15 +35,6 @@ func handleReadyz(store *storage.Store) http.Handler {
 	})
 }
 
-// RatesResponse is the body of GET /api/v1/rates.
-type RatesResponse struct {
-	AsOf  time.Time          `json:"as_of"`
-	Rates []sampling.RateRow `json:"rates"`
-	// Stability reports the tiers with a stability rule, with the tier
-	// headlines only.
-	Stability []sampling.StabilityRow `json:"stability,omitempty"`
-}
-
 func handleRates(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		window, by := r.URL.Query().Get("window"), r.URL.Query().Get("by")
@@ -50,7 +42,7 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter window: unknown window %q (configured: %v)", window, d.Config.Windows))
 			return
 		}
-		if by != "" && !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, by) {
+		if by != "" && !slices.Contains(monitor.Groupings(), by) {
 			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter by: %q is not tier, industry, category or county", by))
 			return
 		}
@@ -59,15 +51,7 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		rows := d.Monitor.RatesWith(window, sampling.RateOptions{By: by, FinalOnly: final})
-		if rows == nil {
-			rows = []sampling.RateRow{}
-		}
-		snap := d.Monitor.Snapshot()
-		resp := RatesResponse{AsOf: snap.AsOf, Rates: rows}
-		if (by == "" || by == sampling.ByTier) && !final {
-			resp.Stability = snap.Stability
-		}
+		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final})
 		writeJSON(w, http.StatusOK, resp)
 	})
 }

@@ -249,7 +249,7 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
-	if !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, *by) {
+	if !slices.Contains(monitor.Groupings(), *by) {
 		return usageError("rates: --by %q: want tier, industry, category or county", *by)
 	}
 	cfg, err := c.loadConfig()
@@ -270,22 +270,11 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if err := mon.Refresh(ctx); err != nil {
 		return err
 	}
-	rows := mon.RatesWith(*window, sampling.RateOptions{By: *by, FinalOnly: *final})
-	var stability []sampling.StabilityRow
-	if *by == sampling.ByTier && !*final {
-		stability = mon.Snapshot().Stability
-	}
+	rep := mon.Report(*window, sampling.RateOptions{By: *by, FinalOnly: *final})
 	if *format == "json" {
-		if rows == nil {
-			rows = []sampling.RateRow{}
-		}
-		out := map[string]any{"as_of": mon.Snapshot().AsOf, "rates": rows}
-		if stability != nil {
-			out["stability"] = stability
-		}
-		return writeJSON(e.stdout, out)
+		return writeJSON(e.stdout, rep)
 	}
-	printRates(e, rows, stability, *by)
+	printRates(e, rep.Rates, rep.Stability, *by)
 	return nil
 }
 
