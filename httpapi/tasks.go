@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"spotcheck/config"
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
@@ -35,23 +34,12 @@ type taskView struct {
 	Events       []sampling.TaskEvent `json:"events,omitempty"`
 }
 
-// category returns the configured category of a task, or nil.
-func category(cfg *config.Config, industry, id string) *config.Category {
-	if ind := cfg.Industry(industry); ind != nil {
-		for i := range ind.Categories {
-			if ind.Categories[i].ID == id {
-				return &ind.Categories[i]
-			}
-		}
-	}
-	return nil
-}
-
 func viewTask(d Deps, t storage.TaskDetail, today time.Time) taskView {
-	v := taskView{TaskDetail: t, State: sampling.ShownStatus(t.Status, t.Due, today), CategoryName: t.Category}
-	if c := category(d.Config, t.Industry, t.Category); c != nil {
-		v.CategoryName = c.Name
-		v.Quantity = quantity{Test: c.Quantity.Test, Backup: c.Quantity.Backup}
+	v := taskView{TaskDetail: t, State: sampling.ShownStatus(t.Status, t.Due, today), CategoryName: d.Config.CategoryName(t.Industry, t.Category)}
+	if ind := d.Config.Industry(t.Industry); ind != nil {
+		if c := ind.Category(t.Category); c != nil {
+			v.Quantity = quantity{Test: c.Quantity.Test, Backup: c.Quantity.Backup}
+		}
 	}
 	return v
 }
