@@ -179,9 +179,9 @@ func cmdPlanShow(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return helpOK(err)
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := planArg("plan show", pos[0])
 	if err != nil {
-		return usageError("plan show: plan id %q is not a number", pos[0])
+		return err
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
