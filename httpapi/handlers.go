@@ -153,7 +153,7 @@ func handleImportResults(d Deps) http.Handler {
 			problem(w, http.StatusUnprocessableEntity, "the CSV was rejected; nothing was stored", splitErrors(err)...)
 			return
 		}
-		if msgs, err := notOwnRows(r, d, sheet.Rows, sheet.Where); err != nil {
+		if msgs, err := notOwnRows(r, d, sheet.Rows, sheet.RowError); err != nil {
 			serverError(w, d, err)
 			return
 		} else if len(msgs) > 0 {
@@ -162,7 +162,7 @@ func handleImportResults(d Deps) http.Handler {
 		}
 		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, d.today())
 		if rejected(w, err, func(p storage.Problem) string {
-			return sheet.Where(p.Index, p.Field) + ": " + p.Field + ": " + p.Reason
+			return sheet.RowError(p.Index, p.Field, p.Reason).Error()
 		}) {
 			return
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"spotcheck/csvimport"
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
@@ -371,7 +372,7 @@ func afterTransition(r *http.Request, d Deps, completes bool) {
 
 // notOwnRows lists the rows of a results import that an inspector may not
 // write, as if their tasks did not exist; none for an admin.
-func notOwnRows(r *http.Request, d Deps, rows []sampling.Result, where func(int, string) string) ([]string, error) {
+func notOwnRows(r *http.Request, d Deps, rows []sampling.Result, rowError func(i int, column, reason string) *csvimport.RowError) ([]string, error) {
 	p := principalOf(r)
 	if p.admin() {
 		return nil, nil
@@ -387,7 +388,7 @@ func notOwnRows(r *http.Request, d Deps, rows []sampling.Result, where func(int,
 	var msgs []string
 	for i, row := range rows {
 		if !own[row.TaskID] {
-			msgs = append(msgs, fmt.Sprintf("%s: task_id: no task %d", where(i, "task_id"), row.TaskID))
+			msgs = append(msgs, rowError(i, "task_id", fmt.Sprintf("no task %d", row.TaskID)).Error())
 		}
 	}
 	return msgs, nil

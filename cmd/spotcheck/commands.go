@@ -92,7 +92,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			if errors.As(err, &rej) {
 				errs := make([]error, len(rej.Problems))
 				for i, p := range rej.Problems {
-					errs[i] = fmt.Errorf("%s: %s: %s", sheet.Where(p.Index, p.Field), p.Field, p.Reason)
+					errs[i] = sheet.RowError(p.Index, p.Field, p.Reason)
 				}
 				return "", badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
 			}
