@@ -273,6 +273,27 @@ func (c *Config) Industry(id string) *Industry {
 	return nil
 }
 
+// Category returns the industry's category with id, or nil.
+func (ind *Industry) Category(id string) *Category {
+	for i := range ind.Categories {
+		if ind.Categories[i].ID == id {
+			return &ind.Categories[i]
+		}
+	}
+	return nil
+}
+
+// CategoryName returns the name of category id of the industry with id
+// industry, or id itself when the category is not configured or has no name.
+func (c *Config) CategoryName(industry, id string) string {
+	if ind := c.Industry(industry); ind != nil {
+		if cat := ind.Category(id); cat != nil && cat.Name != "" {
+			return cat.Name
+		}
+	}
+	return id
+}
+
 // Schedule returns the schedule named name, or nil.
 func (c *Config) Schedule(name string) *Schedule {
 	for i := range c.Schedules {

@@ -39,6 +39,13 @@ func (s *Sheet[T]) Where(i int, column string) string {
 	return w
 }
 
+// RowError returns the error of row i about the named column, placed as
+// Where places it: a problem found after parsing, such as by the store.
+func (s *Sheet[T]) RowError(i int, column, reason string) *RowError {
+	return &RowError{File: s.Name, Line: s.Lines[i], Column: s.Columns[strings.ToLower(strings.TrimSpace(column))],
+		Field: column, Reason: reason}
+}
+
 // RowError is one bad cell or row.
 type RowError struct {
 	File   string

@@ -11,11 +11,11 @@ func TestResultsRetestColumn(t *testing.T) {
 		"2,合格,2026-11-05,,是\n" +
 		"3,pass,2026-11-05,,yes\n" +
 		"4,pass,2026-11-05,,maybe\n"
-	sheet, err := Results("results.csv", strings.NewReader(in), Options{})
+	_, err := Results("results.csv", strings.NewReader(in), Options{})
 	if err == nil || err.Error() != `results.csv:5:5: retest: "maybe" is not yes or no` {
 		t.Fatalf("Results() error = %v, want line 5 column 5 rejected", err)
 	}
-	sheet, err = Results("results.csv", strings.NewReader(strings.TrimSuffix(in, "4,pass,2026-11-05,,maybe\n")), Options{})
+	sheet, err := Results("results.csv", strings.NewReader(strings.TrimSuffix(in, "4,pass,2026-11-05,,maybe\n")), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

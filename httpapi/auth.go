@@ -29,8 +29,6 @@ func principalOf(r *http.Request) principal {
 	return p
 }
 
-func (p principal) role() string { return p.token.Role }
-
 // admin reports whether the principal sees everything.
 func (p principal) admin() bool { return p.token.Role == storage.RoleAdmin }
 

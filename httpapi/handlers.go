@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"spotcheck/csvimport"
@@ -36,15 +35,6 @@ func handleReadyz(store *storage.Store) http.Handler {
 	})
 }
 
-// RatesResponse is the body of GET /api/v1/rates.
-type RatesResponse struct {
-	AsOf  time.Time          `json:"as_of"`
-	Rates []sampling.RateRow `json:"rates"`
-	// Stability reports the tiers with a stability rule, with the tier
-	// headlines only.
-	Stability []sampling.StabilityRow `json:"stability,omitempty"`
-}
-
 func handleRates(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		window, by := r.URL.Query().Get("window"), r.URL.Query().Get("by")
@@ -52,7 +42,7 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter window: unknown window %q (configured: %v)", window, d.Config.Windows))
 			return
 		}
-		if by != "" && !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, by) {
+		if by != "" && !slices.Contains(monitor.Groupings(), by) {
 			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter by: %q is not tier, industry, category or county", by))
 			return
 		}
@@ -61,15 +51,7 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		rows := d.Monitor.RatesWith(window, sampling.RateOptions{By: by, FinalOnly: final})
-		if rows == nil {
-			rows = []sampling.RateRow{}
-		}
-		snap := d.Monitor.Snapshot()
-		resp := RatesResponse{AsOf: snap.AsOf, Rates: rows}
-		if (by == "" || by == sampling.ByTier) && !final {
-			resp.Stability = snap.Stability
-		}
+		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final})
 		writeJSON(w, http.StatusOK, resp)
 	})
 }
@@ -98,9 +80,8 @@ func handlePlans(d Deps) http.Handler {
 
 func handlePlan(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			problem(w, http.StatusBadRequest, "plan id must be a number")
+		id, ok := planID(w, r)
+		if !ok {
 			return
 		}
 		p, err := d.Store.Plan(r.Context(), id)
@@ -129,12 +110,8 @@ type resultBody struct {
 
 func handleRecordResult(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil || id <= 0 {
-			problem(w, http.StatusBadRequest, "task id must be a positive number")
-			return
-		}
-		if !visibleTask(w, r, d, id) {
+		id, ok := taskID(w, r)
+		if !ok || !visibleTask(w, r, d, id) {
 			return
 		}
 		var body resultBody
@@ -145,7 +122,7 @@ func handleRecordResult(d Deps) http.Handler {
 			return
 		}
 		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems, Retest: body.Retest}
-		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), monitor.Today(d.Now(), d.Config.Location))
+		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), d.today())
 		if rejected(w, err, func(p storage.Problem) string { return p.Field + ": " + p.Reason }) {
 			return
 		}
@@ -157,7 +134,7 @@ func handleRecordResult(d Deps) http.Handler {
 		if n == 0 {
 			status = http.StatusOK // a retry of a stored result
 		} else {
-			afterTransition(r, d)
+			afterTransition(r, d, false)
 		}
 		writeJSON(w, status, res)
 	})
@@ -176,16 +153,16 @@ func handleImportResults(d Deps) http.Handler {
 			problem(w, http.StatusUnprocessableEntity, "the CSV was rejected; nothing was stored", splitErrors(err)...)
 			return
 		}
-		if msgs, err := notOwnRows(r, d, sheet.Rows, sheet.Where); err != nil {
+		if msgs, err := notOwnRows(r, d, sheet.Rows, sheet.RowError); err != nil {
 			serverError(w, d, err)
 			return
 		} else if len(msgs) > 0 {
 			problem(w, http.StatusUnprocessableEntity, "the result was rejected; nothing was stored", msgs...)
 			return
 		}
-		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, monitor.Today(d.Now(), d.Config.Location))
+		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, d.today())
 		if rejected(w, err, func(p storage.Problem) string {
-			return sheet.Where(p.Index, p.Field) + ": " + p.Field + ": " + p.Reason
+			return sheet.RowError(p.Index, p.Field, p.Reason).Error()
 		}) {
 			return
 		}

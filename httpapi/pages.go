@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -278,7 +277,8 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 	}
 	ctx, now := r.Context(), pg.d.Now()
 	var err error
-	switch r.PathValue("action") {
+	action := r.PathValue("action")
+	switch action {
 	case "sample":
 		q, qerr := strconv.Atoi(form["quantity"])
 		if qerr != nil {
@@ -290,7 +290,7 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 		err = pg.d.Store.RecordRefusal(ctx, id, sampling.Refusal{Reason: form["reason"], Note: form["note"]}, now)
 	case "result":
 		res := sampling.Result{TaskID: id, Outcome: form["outcome"], TestedOn: form["tested_on"], ReportNo: form["report_no"], FailedItems: form["failed_items"]}
-		_, err = pg.d.Store.RecordResult(ctx, res, "", monitor.Today(now, pg.d.Config.Location))
+		_, err = pg.d.Store.RecordResult(ctx, res, "", pg.d.today())
 	case "close":
 		err = pg.d.Store.CloseTask(ctx, id, now)
 	default:
@@ -298,7 +298,7 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 		return
 	}
 	if err == nil {
-		afterTransition(r, pg.d)
+		afterTransition(r, pg.d, action == "refuse" || action == "close")
 		http.Redirect(w, r, fmt.Sprintf("/inspect/tasks/%d?saved=1", id), http.StatusSeeOther)
 		return
 	}

@@ -77,9 +77,8 @@ func industryName(d Deps, id string) string {
 // commitment of an open one.
 func handlePublicPlan(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			problem(w, http.StatusBadRequest, "plan id must be a number")
+		id, ok := planID(w, r)
+		if !ok {
 			return
 		}
 		rec, open, err := publicRecord(r.Context(), d, id)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"spotcheck/config"
+	"spotcheck/csvimport"
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
@@ -35,23 +35,12 @@ type taskView struct {
 	Events       []sampling.TaskEvent `json:"events,omitempty"`
 }
 
-// category returns the configured category of a task, or nil.
-func category(cfg *config.Config, industry, id string) *config.Category {
-	if ind := cfg.Industry(industry); ind != nil {
-		for i := range ind.Categories {
-			if ind.Categories[i].ID == id {
-				return &ind.Categories[i]
-			}
-		}
-	}
-	return nil
-}
-
 func viewTask(d Deps, t storage.TaskDetail, today time.Time) taskView {
-	v := taskView{TaskDetail: t, State: sampling.ShownStatus(t.Status, t.Due, today), CategoryName: t.Category}
-	if c := category(d.Config, t.Industry, t.Category); c != nil {
-		v.CategoryName = c.Name
-		v.Quantity = quantity{Test: c.Quantity.Test, Backup: c.Quantity.Backup}
+	v := taskView{TaskDetail: t, State: sampling.ShownStatus(t.Status, t.Due, today), CategoryName: d.Config.CategoryName(t.Industry, t.Category)}
+	if ind := d.Config.Industry(t.Industry); ind != nil {
+		if c := ind.Category(t.Category); c != nil {
+			v.Quantity = quantity{Test: c.Quantity.Test, Backup: c.Quantity.Backup}
+		}
 	}
 	return v
 }
@@ -184,6 +173,17 @@ func taskID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
+// planID parses the {id} of a plan route, answering 400 itself when it is
+// not a number.
+func planID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		problem(w, http.StatusBadRequest, "plan id must be a number")
+		return 0, false
+	}
+	return id, true
+}
+
 // visibleTask reports whether the caller may see task id, answering 404
 // itself when not: another inspector's task looks like no task at all.
 func visibleTask(w http.ResponseWriter, r *http.Request, d Deps, id int64) bool {
@@ -205,11 +205,12 @@ func visibleTask(w http.ResponseWriter, r *http.Request, d Deps, id int64) bool 
 
 // taskWithEvents loads task id for the API, with its transitions.
 func taskWithEvents(r *http.Request, d Deps, id int64) (taskView, error) {
-	t, err := d.Store.TaskDetail(r.Context(), id, d.today())
+	today := d.today()
+	t, err := d.Store.TaskDetail(r.Context(), id, today)
 	if err != nil {
 		return taskView{}, err
 	}
-	v := viewTask(d, t, d.today())
+	v := viewTask(d, t, today)
 	v.Events, err = d.Store.TaskEvents(r.Context(), id)
 	return v, err
 }
@@ -282,7 +283,7 @@ func handleTransition(d Deps, action string) http.Handler {
 		if transitionFailed(w, d, id, err) {
 			return
 		}
-		afterTransition(r, d)
+		afterTransition(r, d, action == doRefuse || action == doClose)
 		v, err := taskWithEvents(r, d, id)
 		if err != nil {
 			serverError(w, d, err)
@@ -354,11 +355,15 @@ func transitionFailed(w http.ResponseWriter, d Deps, id int64, err error) bool {
 	return true
 }
 
-// afterTransition closes the plans that the change completed and refreshes
-// the snapshot.
-func afterTransition(r *http.Request, d Deps) {
-	if _, err := d.Store.ClosePlans(r.Context(), d.today(), d.Now()); err != nil {
-		d.Logger.Warn("close plans", "err", err)
+// afterTransition refreshes the snapshot after a stored change. A plan is
+// done when each of its tasks is closed or refused, so only a close or a
+// refusal (completes true) can finish one: then it first closes the plans
+// that are done. Overdue plans are closed by the minute sweep of serve.
+func afterTransition(r *http.Request, d Deps, completes bool) {
+	if completes {
+		if _, err := d.Store.ClosePlans(r.Context(), d.today(), d.Now()); err != nil {
+			d.Logger.Warn("close plans", "err", err)
+		}
 	}
 	if d.Recorded != nil {
 		d.Recorded(r.Context())
@@ -367,7 +372,7 @@ func afterTransition(r *http.Request, d Deps) {
 
 // notOwnRows lists the rows of a results import that an inspector may not
 // write, as if their tasks did not exist; none for an admin.
-func notOwnRows(r *http.Request, d Deps, rows []sampling.Result, where func(int, string) string) ([]string, error) {
+func notOwnRows(r *http.Request, d Deps, rows []sampling.Result, rowError func(i int, column, reason string) *csvimport.RowError) ([]string, error) {
 	p := principalOf(r)
 	if p.admin() {
 		return nil, nil
@@ -383,7 +388,7 @@ func notOwnRows(r *http.Request, d Deps, rows []sampling.Result, where func(int,
 	var msgs []string
 	for i, row := range rows {
 		if !own[row.TaskID] {
-			msgs = append(msgs, fmt.Sprintf("%s: task_id: no task %d", where(i, "task_id"), row.TaskID))
+			msgs = append(msgs, rowError(i, "task_id", fmt.Sprintf("no task %d", row.TaskID)).Error())
 		}
 	}
 	return msgs, nil

@@ -127,8 +127,7 @@ func (m *Monitor) refresh(ctx context.Context) error {
 			stable = append(stable, sampling.ComputeStability(rollups, tier, rule, todayUTC, opts))
 		}
 	}
-	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts,
-		sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty)
+	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts, Groupings()...)
 	snap := &Snapshot{
 		AsOf:      now,
 		Today:     todayUTC,
@@ -169,23 +168,7 @@ func (m *Monitor) Rates(window, by string) []sampling.RateRow {
 // RatesWith is Rates with every rate option; MinBatches comes from the
 // configuration.
 func (m *Monitor) RatesWith(window string, opts sampling.RateOptions) []sampling.RateRow {
-	snap := m.Snapshot()
-	var rows []sampling.RateRow
-	opts.MinBatches = m.cfg.MinBatches
-	switch {
-	case opts.FinalOnly:
-		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today, opts)
-	case opts.By == "" || opts.By == sampling.ByTier:
-		rows = snap.Headline
-	case snap.Grouped[opts.By] != nil:
-		rows = snap.Grouped[opts.By]
-	default:
-		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today, opts)
-	}
-	if window == "" {
-		return rows
-	}
-	return slices.DeleteFunc(slices.Clone(rows), func(r sampling.RateRow) bool { return r.Window != window })
+	return m.rates(m.Snapshot(), window, opts)
 }
 
 // Cell counts tested and failed batches of one window, tier, industry,

@@ -311,7 +311,7 @@ func (n *Notifier) bodies(m message, names map[string]string) [][]byte {
 		}{Event: "plan.created", PlanID: m.plan.ID, Schedule: m.plan.Schedule, Industry: m.plan.Industry, Nominal: m.plan.NominalTime,
 			Inspector: m.inspector, Link: n.cfg.Notifications.Link}
 		for _, t := range m.tasks {
-			out.Tasks = append(out.Tasks, task{Task: t, CategoryName: n.categoryName(m.plan.Industry, t.Category), CoInspectors: others(t.Inspectors, m.inspector)})
+			out.Tasks = append(out.Tasks, task{Task: t, CategoryName: n.cfg.CategoryName(m.plan.Industry, t.Category), CoInspectors: others(t.Inspectors, m.inspector)})
 		}
 		data, _ := json.Marshal(out)
 		return [][]byte{data}
@@ -326,7 +326,7 @@ func (n *Notifier) bodies(m message, names map[string]string) [][]byte {
 		m.inspector, names[m.inspector], m.plan.ID, len(m.tasks))
 	b.WriteString(head)
 	for i, t := range m.tasks {
-		line := fmt.Sprintf("%d. %s（%s）%s，%s，截止 %s", i+1, t.Enterprise, t.CreditCode, t.County, n.categoryName(m.plan.Industry, t.Category), t.Due)
+		line := fmt.Sprintf("%d. %s（%s）%s，%s，截止 %s", i+1, t.Enterprise, t.CreditCode, t.County, n.cfg.CategoryName(m.plan.Industry, t.Category), t.Due)
 		if co := others(t.Inspectors, m.inspector); len(co) > 0 {
 			for j, id := range co {
 				if nm := names[id]; nm != "" {
@@ -356,17 +356,6 @@ func (n *Notifier) bodies(m message, names map[string]string) [][]byte {
 		bodies[i], _ = json.Marshal(map[string]any{"msgtype": "text", "text": map[string]string{"content": text}})
 	}
 	return bodies
-}
-
-func (n *Notifier) categoryName(industry, category string) string {
-	if ind := n.cfg.Industry(industry); ind != nil {
-		for _, c := range ind.Categories {
-			if c.ID == category {
-				return cmp.Or(c.Name, category)
-			}
-		}
-	}
-	return category
 }
 
 // others returns ids without self.

@@ -92,7 +92,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			if errors.As(err, &rej) {
 				errs := make([]error, len(rej.Problems))
 				for i, p := range rej.Problems {
-					errs[i] = fmt.Errorf("%s: %s: %s", sheet.Where(p.Index, p.Field), p.Field, p.Reason)
+					errs[i] = sheet.RowError(p.Index, p.Field, p.Reason)
 				}
 				return "", badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
 			}
@@ -179,9 +179,9 @@ func cmdPlanShow(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return helpOK(err)
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := planArg("plan show", pos[0])
 	if err != nil {
-		return usageError("plan show: plan id %q is not a number", pos[0])
+		return err
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
@@ -249,7 +249,7 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
-	if !slices.Contains([]string{sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty}, *by) {
+	if !slices.Contains(monitor.Groupings(), *by) {
 		return usageError("rates: --by %q: want tier, industry, category or county", *by)
 	}
 	cfg, err := c.loadConfig()
@@ -270,22 +270,11 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if err := mon.Refresh(ctx); err != nil {
 		return err
 	}
-	rows := mon.RatesWith(*window, sampling.RateOptions{By: *by, FinalOnly: *final})
-	var stability []sampling.StabilityRow
-	if *by == sampling.ByTier && !*final {
-		stability = mon.Snapshot().Stability
-	}
+	rep := mon.Report(*window, sampling.RateOptions{By: *by, FinalOnly: *final})
 	if *format == "json" {
-		if rows == nil {
-			rows = []sampling.RateRow{}
-		}
-		out := map[string]any{"as_of": mon.Snapshot().AsOf, "rates": rows}
-		if stability != nil {
-			out["stability"] = stability
-		}
-		return writeJSON(e.stdout, out)
+		return writeJSON(e.stdout, rep)
 	}
-	printRates(e, rows, stability, *by)
+	printRates(e, rep.Rates, rep.Stability, *by)
 	return nil
 }
 

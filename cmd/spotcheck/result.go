@@ -44,6 +44,14 @@ func taskArg(cmd, s string) (int64, error) {
 	return id, nil
 }
 
+func planArg(cmd, s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, usageError("%s: plan id %q is not a number", cmd, s)
+	}
+	return id, nil
+}
+
 func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	c := newCommand("result history", "result history TASK_ID [--format table|json]", e)
 	format := c.formatFlag("output format: table or json", "table", "json")

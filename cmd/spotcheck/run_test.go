@@ -350,6 +350,17 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("error output lacks %q:\n%s", want, stderr)
 		}
 	}
+	// A category that its industry does not have.
+	hats := filepath.Join(t.TempDir(), "hats.csv")
+	if err := os.WriteFile(hats, []byte("credit_code,name,county,industry,category\n"+
+		"91320500MA00000010,苏州第1服装有限公司,吴江区,textiles,garments\n"+
+		"91320500MA0000000W,苏州第0服装有限公司,姑苏区,textiles,hats\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = te.run(t.Context(), "", "import", "enterprises", hats, "--config", cfg)
+	if want := hats + `:3:5: category: "hats" is not a category of industry "textiles"`; code != 2 || !strings.Contains(stderr, want) {
+		t.Errorf("import of an enterprise with a category not in its industry: exit %d, want 2 and %q\n%s", code, want, stderr)
+	}
 	store, err := storage.Open(t.Context(), te.db, storagetest.Logger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -386,6 +397,14 @@ func TestBadInput(t *testing.T) {
 		{[]string{"plan", "run", "textiles-monthly", "--config", cfg, "--dry-run", "--seed", "zz"}, "plan run: --seed:"},
 		{[]string{"plan", "verify", "--from", record, "--key", "not-hex"}, "--key: want an Ed25519 public key"},
 		{[]string{"plan", "verify", "--from", record, "7"}, "give a plan ID or --from FILE, not both"},
+		{[]string{"rates", "--by", "x"}, `rates: --by "x"`},
+		{[]string{"rates", "--config", cfg, "--window", "x"}, `rates: --window "x"`},
+		{[]string{"result", "object", "1"}, "result object: give --on DATE or --withdraw"},
+		{[]string{"result", "object", "1", "--on", "2026-11-05", "--withdraw"}, "result object: give --on DATE or --withdraw"},
+		{[]string{"result", "object", "0", "--withdraw"}, `result object: task id "0" is not a positive number`},
+		{[]string{"result", "object", "abc", "--withdraw"}, `result object: task id "abc" is not a positive number`},
+		{[]string{"result", "object", "1", "--on", "2026-11-05", "--config", cfg}, "task 1 has no result"},
+		{[]string{"result", "object", "1", "--withdraw", "--config", cfg}, "task 1 has no result"},
 	} {
 		_, stderr, code := te.run(t.Context(), "", tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {

@@ -34,9 +34,9 @@ func cmdPlanVerify(ctx context.Context, args []string, e env) error {
 	if len(pos) == 0 {
 		return usageError("plan verify: give the ID of a stored plan, or --from FILE for a saved public record")
 	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := planArg("plan verify", pos[0])
 	if err != nil {
-		return usageError("plan verify: plan id %q is not a number", pos[0])
+		return err
 	}
 	cfg, err := c.loadConfig()
 	if err != nil {
