@@ -43,16 +43,23 @@ func handlePublicPlans(d Deps) http.Handler {
 			serverError(w, d, err)
 			return
 		}
+		var closedIDs []int64
+		for _, p := range plans {
+			if p.Status == sampling.PlanClosed {
+				closedIDs = append(closedIDs, p.ID)
+			}
+		}
+		closures, err := d.Store.PlanClosures(r.Context(), closedIDs)
+		if err != nil {
+			serverError(w, d, err)
+			return
+		}
 		out := make([]publicPlan, 0, len(plans))
 		for _, p := range plans {
 			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}
 			if p.Status == sampling.PlanClosed {
 				d.Config.Localize(&p)
-				at, _, err := d.Store.PlanClosure(r.Context(), p.ID)
-				if err != nil && !errors.Is(err, storage.ErrNotFound) {
-					serverError(w, d, err)
-					return
-				}
+				at := closures[p.ID]
 				pp.Industry, pp.IndustryName, pp.NominalTime = p.Industry, industryName(d, p.Industry), &p.NominalTime
 				pp.Algorithm, pp.Seed, pp.FrameDigest = p.Algorithm, p.Seed, p.FrameDigest
 				if !at.IsZero() {
@@ -98,10 +105,16 @@ func handlePublicPlan(d Deps) http.Handler {
 // publicRecord builds and signs the public record of plan id when it is
 // closed; for an open plan it returns only its commitment.
 func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *publication.Commitment, error) {
-	p, err := d.Store.Plan(ctx, id)
+	// The plan without its tasks: TaskDetails below loads them with what
+	// was recorded on them.
+	found, err := d.Store.Plans(ctx, storage.PlanFilter{ID: id})
 	if err != nil {
 		return publication.Record{}, nil, err
 	}
+	if len(found) == 0 {
+		return publication.Record{}, nil, fmt.Errorf("plan %d: %w", id, storage.ErrNotFound)
+	}
+	p := found[0]
 	if p.Status != sampling.PlanClosed {
 		return publication.Record{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}, nil
 	}
@@ -120,7 +133,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	var in sampling.DrawInputs
 	var drawRec *sampling.Record
 	if p.Algorithm == sampling.Algorithm {
-		_, r, err := d.Store.PlanRecord(ctx, id)
+		r, err := d.Store.RecordOf(ctx, p)
 		if err != nil {
 			return publication.Record{}, nil, err
 		}

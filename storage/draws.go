@@ -289,19 +289,27 @@ func (s *Store) PlanRecord(ctx context.Context, id int64) (sampling.Plan, sampli
 	if err != nil {
 		return plan, sampling.Record{}, err
 	}
+	rec, err := s.RecordOf(ctx, plan)
+	return plan, rec, err
+}
+
+// RecordOf returns the stored draw record of plan, loaded already (its
+// tasks need not be); see PlanRecord.
+func (s *Store) RecordOf(ctx context.Context, plan sampling.Plan) (sampling.Record, error) {
+	id := plan.ID
 	var row struct {
 		PopulationID sql.NullInt64 `db:"population_id"`
 		Inputs       string        `db:"inputs"`
 	}
 	if err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT population_id, inputs FROM plans WHERE id = ?`), id); err != nil {
-		return plan, sampling.Record{}, fmt.Errorf("load inputs of plan %d: %w", id, err)
+		return sampling.Record{}, fmt.Errorf("load inputs of plan %d: %w", id, err)
 	}
 	if !row.PopulationID.Valid {
-		return plan, sampling.Record{}, fmt.Errorf("plan %d (algorithm %s): %w", id, plan.Algorithm, ErrNoRecord)
+		return sampling.Record{}, fmt.Errorf("plan %d (algorithm %s): %w", id, plan.Algorithm, ErrNoRecord)
 	}
 	var in planInputs
 	if err := json.Unmarshal([]byte(row.Inputs), &in); err != nil {
-		return plan, sampling.Record{}, fmt.Errorf("plan %d: decode inputs: %w", id, err)
+		return sampling.Record{}, fmt.Errorf("plan %d: decode inputs: %w", id, err)
 	}
 	seed, _ := hex.DecodeString(plan.Seed) // a bad seed shows as a difference
 	rec := sampling.Record{
@@ -313,26 +321,26 @@ func (s *Store) PlanRecord(ctx context.Context, id int64) (sampling.Plan, sampli
 		SELECT credit_code, category, county, risk FROM population_units
 		WHERE population_id = ? ORDER BY credit_code, category`), row.PopulationID.Int64)
 	if err != nil {
-		return plan, rec, fmt.Errorf("load population of plan %d: %w", id, err)
+		return rec, fmt.Errorf("load population of plan %d: %w", id, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		u := sampling.Unit{Industry: in.Design.Industry}
 		if err := rows.Scan(&u.CreditCode, &u.Category, &u.County, &u.Risk); err != nil {
-			return plan, rec, fmt.Errorf("load population of plan %d: %w", id, err)
+			return rec, fmt.Errorf("load population of plan %d: %w", id, err)
 		}
 		rec.Population = append(rec.Population, u)
 	}
 	if err := rows.Err(); err != nil {
-		return plan, rec, fmt.Errorf("load population of plan %d: %w", id, err)
+		return rec, fmt.Errorf("load population of plan %d: %w", id, err)
 	}
 	var hist []historyRow
 	if err := s.db.SelectContext(ctx, &hist, s.db.Rebind(`
 		SELECT credit_code, category, task_id, drawn_at, outcome FROM plan_history WHERE plan_id = ?`), id); err != nil {
-		return plan, rec, fmt.Errorf("load history of plan %d: %w", id, err)
+		return rec, fmt.Errorf("load history of plan %d: %w", id, err)
 	}
 	for _, h := range hist {
 		rec.History = append(rec.History, h.history())
 	}
-	return plan, rec, nil
+	return rec, nil
 }

@@ -82,6 +82,7 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 
 // PlanFilter narrows Plans.
 type PlanFilter struct {
+	ID        int64  // only this plan, when set
 	Schedule  string // only this schedule's plans, when set
 	Limit     int    // at most this many, newest first; 0 means 100
 	WithTasks bool   // load each plan's tasks too
@@ -103,7 +104,7 @@ func (s *Store) Plans(ctx context.Context, f PlanFilter) ([]sampling.Plan, error
 		f.Limit = 100
 	}
 	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`SELECT `+planColumns+` FROM plans
-		WHERE (? = '' OR schedule = ?) ORDER BY nominal_time DESC, id DESC LIMIT ?`), f.Schedule, f.Schedule, f.Limit)
+		WHERE (? = '' OR schedule = ?) AND (? = 0 OR id = ?) ORDER BY nominal_time DESC, id DESC LIMIT ?`), f.Schedule, f.Schedule, f.ID, f.ID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
