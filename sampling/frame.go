@@ -287,19 +287,21 @@ func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	strata := make([]frameStratum, len(keys))
 	for p := range pieces {
-		pieces[p].next = make([]int, len(keys))
+		pc := &pieces[p]
+		pc.next = make([]int, len(keys))
+		for c, n := range pc.count {
+			if h := pc.stratum[c]; h >= 0 {
+				pc.next[h] += n
+			}
+		}
 	}
 	total := 0
 	for k, h := range order {
 		strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
 		for p := range pieces {
-			pc := &pieces[p]
+			n := pieces[p].next[h]
 			pieces[p].next[h] = total
-			for c, n := range pc.count {
-				if pc.stratum[c] == int32(h) {
-					total += n
-				}
-			}
+			total += n
 		}
 	}
 	members := make([]int32, total)
@@ -382,7 +384,7 @@ func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, li
 			w = b.weightOf[u.Risk[0]]
 		}
 		if w <= 0 {
-			if !sorted && !inKeyOrder(pop, m[j:]) {
+			if !sorted {
 				return false, nil
 			}
 			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
@@ -491,17 +493,6 @@ func (l *lastInspections) of(u *Unit) int32 {
 // bit returns the bit of a credit code in codes.
 func (l *lastInspections) bit(code string) uint64 {
 	return maphash.String(l.seed, code) & uint64(64*len(l.codes)-1)
-}
-
-// inKeyOrder reports whether the units at the population indices m are in
-// strictly increasing key order, as when the storage loads a population.
-func inKeyOrder(pop []Unit, m []int32) bool {
-	for j := 1; j < len(m); j++ {
-		if compareUnits(&pop[m[j-1]], &pop[m[j]]) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // orderedHash hashes the listings of a frame's strata in stratum order as
