@@ -90,10 +90,13 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		c.Windows = []string{"30d", "90d", "365d", "ytd"}
 	}
 	seenWindow := map[string]bool{}
+	c.windows = make([]sampling.Window, 0, len(c.Windows))
 	for i, w := range c.Windows {
-		if _, err := parseWindow(w); err != nil {
+		win, err := parseWindow(w)
+		if err != nil {
 			p.add([]any{"windows", i}, "%v", err)
 		}
+		c.windows = append(c.windows, win)
 		if seenWindow[w] {
 			p.add([]any{"windows", i}, "duplicate window %q", w)
 		}
@@ -171,9 +174,11 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 			s.Location = l
 		}
 	}
-	if _, err := ParseCron(s.Cron, s.Location); err != nil {
+	spec, err := ParseCron(s.Cron, s.Location)
+	if err != nil {
 		p.add(at("cron"), "%v", err)
 	}
+	s.Spec = spec
 	switch {
 	case s.Batches < 0:
 		p.add(at("batches"), "must not be negative")
