@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"time"
 )
 
 // Notifications say where the tasks of a new plan are sent: each assigned
@@ -46,9 +45,6 @@ const (
 func (n *Notifications) resolve(p *problems) {
 	if n.Attempts < 0 || n.Attempts > 20 {
 		p.add([]any{"notifications", "attempts"}, "want 1 to 20 attempts")
-	}
-	if n.Backoff != 0 && n.Backoff < Duration(time.Second) {
-		p.add([]any{"notifications", "backoff"}, "want at least 1s")
 	}
 	if n.Link != "" {
 		if u, err := url.Parse(n.Link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -255,9 +255,6 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	if s.Overlap != OverlapBuffer && s.Overlap != OverlapSkip {
 		p.add(at("overlap"), "unknown policy %q (want buffer or skip)", s.Overlap)
 	}
-	if s.Deadline < 0 {
-		p.add(at("deadline"), "must not be negative (0 means until the next fire)")
-	}
 }
 
 func checkID(p *problems, path []any, what, id string) {
