@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -895,4 +896,74 @@ func FuzzParseCron(f *testing.F) {
 			t.Errorf("ParseCron(%q).Next(%v) = %v, want a later time", spec, after, next)
 		}
 	})
+}
+
+// TestWrittenZero checks each field that has a default when written as
+// zero: the zero is kept where it means something, and otherwise reaches
+// the field's check, which names the file, line and field.
+func TestWrittenZero(t *testing.T) {
+	const doc = `timezone: Asia/Shanghai
+notifications:
+  link: https://example.com/inspect
+  %s
+tiers:
+  key:
+    target: 0.97
+    %s
+industries:
+  - id: food
+    %s
+    categories:
+      - {id: oil, tier: general}
+schedules:
+  - name: s
+    industry: food
+    cron: "@daily"
+    batches: 1
+    %s
+%s
+`
+	tests := []struct {
+		place, line string // place: notifications, tier, industry, schedule or top
+		want        string // the error; "" when the zero is kept
+		kept        func(c *Config) any
+	}{
+		{"top", "min_batches: 0", "", func(c *Config) any { return c.MinBatches }},
+		{"schedule", "no_repeat: 0d", "", func(c *Config) any { return int64(c.Schedules[0].NoRepeat) }},
+		{"schedule", "min_per_stratum: 0", "", func(c *Config) any { return c.Schedules[0].MinPerStratum }},
+		{"schedule", "max_tasks_per_inspector: 0", "", func(c *Config) any { return c.Schedules[0].MaxTasksPerInspector }},
+		{"schedule", "deadline: 0s", "", func(c *Config) any { return int64(c.Schedules[0].Deadline) }},
+		{"schedule", "max_catch_up: 0", "zero.yaml:19: schedules[0].max_catch_up: must be positive", nil},
+		{"schedule", "inspectors_per_task: 0", "zero.yaml:19: schedules[0].inspectors_per_task: must be positive", nil},
+		{"schedule", "fail_boost: 0", "zero.yaml:19: schedules[0].fail_boost: boost 0 must be at least 1", nil},
+		{"schedule", "due: 0d", "zero.yaml:19: schedules[0].due: must be positive", nil},
+		{"industry", "objection_period: 0d", "zero.yaml:11: industries[0].objection_period: 0s: want whole days from 1d to 365d", nil},
+		{"tier", "stability: {periods: 0}", "zero.yaml:8: tiers.key.stability.periods: must be at least 1", nil},
+		{"notifications", "attempts: 0", "zero.yaml:4: notifications.attempts: want 1 to 20 attempts", nil},
+		{"notifications", "backoff: 0s", "zero.yaml:4: notifications.backoff: want at least 1s", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			lines := map[string]string{"notifications": "attempts: 6", "tier": "aggregate: pooled",
+				"industry": "name: Food", "schedule": "due: 30d", "top": "windows: [30d]"}
+			lines[tt.place] = tt.line
+			data := fmt.Sprintf(doc, lines["notifications"], lines["tier"], lines["industry"], lines["schedule"], lines["top"])
+			c, err := Parse("zero.yaml", []byte(data))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Parse(%s) = %v, want the zero kept", tt.line, err)
+				}
+				if got := tt.kept(c); !reflect.ValueOf(got).IsZero() {
+					t.Errorf("Parse(%s): value = %v, want 0 as written", tt.line, got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse(%s) = %v, want an error containing %q", tt.line, err, tt.want)
+			}
+			if n := len(leaves(err)); n != 1 {
+				t.Errorf("Parse(%s) = %d errors, want 1: %v", tt.line, n, err)
+			}
+		})
+	}
 }

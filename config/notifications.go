@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"time"
 )
 
 // Notifications say where the tasks of a new plan are sent: each assigned
@@ -40,10 +41,14 @@ const (
 	FormatWeCom    = "wecom"
 )
 
-// resolve validates; the defaults of Attempts and Backoff are applied by
-// the notifier, so that zero stays "not given".
+// resolve fills in the defaults of Attempts and Backoff and validates.
 func (n *Notifications) resolve(p *problems) {
-	if n.Attempts < 0 || n.Attempts > 20 {
+	orDefault(p, []any{"notifications", "attempts"}, &n.Attempts, 6)
+	orDefault(p, []any{"notifications", "backoff"}, &n.Backoff, Duration(10*time.Second))
+	if n.Backoff == 0 {
+		p.add([]any{"notifications", "backoff"}, "want at least 1s")
+	}
+	if n.Attempts < 1 || n.Attempts > 20 {
 		p.add([]any{"notifications", "attempts"}, "want 1 to 20 attempts")
 	}
 	if n.Link != "" {
