@@ -122,7 +122,7 @@ func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []FrameU
 		pool[in.ID] = in
 	}
 	for _, task := range plan.Tasks {
-		key := keyOf(&task)
+		key := task.Key()
 		f := byKey[key]
 		switch {
 		case seen[key]:
