@@ -336,6 +336,17 @@ var badFiles = map[string][]string{
 		`enums.bad.yaml:13: schedules[0].risk_weights.D: weight 0 must be positive`,
 	},
 	"many.bad.yaml": manyProblems,
+	"notifications.bad.yaml": {
+		"notifications.bad.yaml:2: notifications.attempts: want 1 to 20 attempts",
+		`notifications.bad.yaml:3: notifications.link: "ftp://example.com/inspect" is not an http(s) URL`,
+		`notifications.bad.yaml:4: notifications.default.format: unknown format "slack" (want json, dingtalk or wecom)`,
+		`notifications.bad.yaml:4: notifications.default.url: want an http(s) URL (host "")`,
+		`notifications.bad.yaml:6: notifications.inspectors.I001.format: unknown format "teams"`,
+	},
+	"names.bad.yaml": {
+		`names.bad.yaml:2: tiers.Gold: tier name "Gold": use lowercase letters, digits, - and _`,
+		`names.bad.yaml:8: schedules[0].name: schedule id "Food Weekly": use lowercase letters, digits, - and _`,
+	},
 	"overlap.bad.yaml": {
 		`overlap.bad.yaml:10: schedules[0].overlap: unknown policy "queue" (want buffer or skip)`,
 		`overlap.bad.yaml:11: duration "-1h"`,
