@@ -37,6 +37,8 @@ type Config struct {
 	// Notifications send the tasks of new plans to webhooks.
 	Notifications Notifications  `yaml:"notifications"`
 	Location      *time.Location `yaml:"-"`
+	// windows are Windows parsed, by resolve.
+	windows []sampling.Window
 }
 
 // Tier is a quality target and how its headline rate is formed.
@@ -114,6 +116,8 @@ type Schedule struct {
 	// next fire. Then the fire is recorded as failed.
 	Deadline Duration       `yaml:"deadline"`
 	Location *time.Location `yaml:"-"`
+	// Spec is Cron parsed for Location, by resolve.
+	Spec *Cron `yaml:"-"`
 }
 
 // Catch-up policies for fires missed while the service was down.
@@ -233,15 +237,9 @@ func (c *Config) TierRules() []sampling.TierRule {
 	return rules
 }
 
-// RateWindows returns the configured windows, already validated.
-func (c *Config) RateWindows() []sampling.Window {
-	ws := make([]sampling.Window, 0, len(c.Windows))
-	for _, w := range c.Windows {
-		win, _ := parseWindow(w)
-		ws = append(ws, win)
-	}
-	return ws
-}
+// RateWindows returns the configured windows, parsed when the
+// configuration was loaded.
+func (c *Config) RateWindows() []sampling.Window { return slices.Clone(c.windows) }
 
 // StabilityRules returns the stability rule of each tier that has one.
 func (c *Config) StabilityRules() map[string]sampling.StabilityRule {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -231,10 +232,10 @@ func checkTiers(t *testing.T, c *Config) {
 // rest compares with reflect.DeepEqual.
 func summarize(c *Config) Config {
 	s := *c
-	s.Location = nil
+	s.Location, s.windows = nil, nil
 	s.Schedules = slices.Clone(c.Schedules)
 	for i := range s.Schedules {
-		s.Schedules[i].Location = nil
+		s.Schedules[i].Location, s.Schedules[i].Spec = nil, nil
 	}
 	return s
 }
@@ -335,6 +336,17 @@ var badFiles = map[string][]string{
 		`enums.bad.yaml:13: schedules[0].risk_weights.D: weight 0 must be positive`,
 	},
 	"many.bad.yaml": manyProblems,
+	"notifications.bad.yaml": {
+		"notifications.bad.yaml:2: notifications.attempts: want 1 to 20 attempts",
+		`notifications.bad.yaml:3: notifications.link: "ftp://example.com/inspect" is not an http(s) URL`,
+		`notifications.bad.yaml:4: notifications.default.format: unknown format "slack" (want json, dingtalk or wecom)`,
+		`notifications.bad.yaml:4: notifications.default.url: want an http(s) URL (host "")`,
+		`notifications.bad.yaml:6: notifications.inspectors.I001.format: unknown format "teams"`,
+	},
+	"names.bad.yaml": {
+		`names.bad.yaml:2: tiers.Gold: tier name "Gold": use lowercase letters, digits, - and _`,
+		`names.bad.yaml:8: schedules[0].name: schedule id "Food Weekly": use lowercase letters, digits, - and _`,
+	},
 	"overlap.bad.yaml": {
 		`overlap.bad.yaml:10: schedules[0].overlap: unknown policy "queue" (want buffer or skip)`,
 		`overlap.bad.yaml:11: duration "-1h"`,
@@ -895,4 +907,74 @@ func FuzzParseCron(f *testing.F) {
 			t.Errorf("ParseCron(%q).Next(%v) = %v, want a later time", spec, after, next)
 		}
 	})
+}
+
+// TestWrittenZero checks each field that has a default when written as
+// zero: the zero is kept where it means something, and otherwise reaches
+// the field's check, which names the file, line and field.
+func TestWrittenZero(t *testing.T) {
+	const doc = `timezone: Asia/Shanghai
+notifications:
+  link: https://example.com/inspect
+  %s
+tiers:
+  key:
+    target: 0.97
+    %s
+industries:
+  - id: food
+    %s
+    categories:
+      - {id: oil, tier: general}
+schedules:
+  - name: s
+    industry: food
+    cron: "@daily"
+    batches: 1
+    %s
+%s
+`
+	tests := []struct {
+		place, line string // place: notifications, tier, industry, schedule or top
+		want        string // the error; "" when the zero is kept
+		kept        func(c *Config) any
+	}{
+		{"top", "min_batches: 0", "", func(c *Config) any { return c.MinBatches }},
+		{"schedule", "no_repeat: 0d", "", func(c *Config) any { return int64(c.Schedules[0].NoRepeat) }},
+		{"schedule", "min_per_stratum: 0", "", func(c *Config) any { return c.Schedules[0].MinPerStratum }},
+		{"schedule", "max_tasks_per_inspector: 0", "", func(c *Config) any { return c.Schedules[0].MaxTasksPerInspector }},
+		{"schedule", "deadline: 0s", "", func(c *Config) any { return int64(c.Schedules[0].Deadline) }},
+		{"schedule", "max_catch_up: 0", "zero.yaml:19: schedules[0].max_catch_up: must be positive", nil},
+		{"schedule", "inspectors_per_task: 0", "zero.yaml:19: schedules[0].inspectors_per_task: must be positive", nil},
+		{"schedule", "fail_boost: 0", "zero.yaml:19: schedules[0].fail_boost: boost 0 must be at least 1", nil},
+		{"schedule", "due: 0d", "zero.yaml:19: schedules[0].due: must be positive", nil},
+		{"industry", "objection_period: 0d", "zero.yaml:11: industries[0].objection_period: 0s: want whole days from 1d to 365d", nil},
+		{"tier", "stability: {periods: 0}", "zero.yaml:8: tiers.key.stability.periods: must be at least 1", nil},
+		{"notifications", "attempts: 0", "zero.yaml:4: notifications.attempts: want 1 to 20 attempts", nil},
+		{"notifications", "backoff: 0s", "zero.yaml:4: notifications.backoff: want at least 1s", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			lines := map[string]string{"notifications": "attempts: 6", "tier": "aggregate: pooled",
+				"industry": "name: Food", "schedule": "due: 30d", "top": "windows: [30d]"}
+			lines[tt.place] = tt.line
+			data := fmt.Sprintf(doc, lines["notifications"], lines["tier"], lines["industry"], lines["schedule"], lines["top"])
+			c, err := Parse("zero.yaml", []byte(data))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Parse(%s) = %v, want the zero kept", tt.line, err)
+				}
+				if got := tt.kept(c); !reflect.ValueOf(got).IsZero() {
+					t.Errorf("Parse(%s): value = %v, want 0 as written", tt.line, got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse(%s) = %v, want an error containing %q", tt.line, err, tt.want)
+			}
+			if n := len(leaves(err)); n != 1 {
+				t.Errorf("Parse(%s) = %d errors, want 1: %v", tt.line, n, err)
+			}
+		})
+	}
 }

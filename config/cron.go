@@ -133,9 +133,6 @@ func (c *Cron) repeated(w time.Time, start time.Time) bool {
 	return w.Before(wallClock(start, before))
 }
 
-// Location returns the time zone the spec is evaluated in.
-func (c *Cron) Location() *time.Location { return c.loc }
-
 // wallClock returns the wall-clock time of instant t at UTC offset (in
 // seconds), written as a UTC time.
 func wallClock(t time.Time, offset int) time.Time {

@@ -41,14 +41,15 @@ const (
 	FormatWeCom    = "wecom"
 )
 
-// resolve validates; the defaults of Attempts and Backoff are applied by
-// the notifier, so that zero stays "not given".
+// resolve fills in the defaults of Attempts and Backoff and validates.
 func (n *Notifications) resolve(p *problems) {
-	if n.Attempts < 0 || n.Attempts > 20 {
-		p.add([]any{"notifications", "attempts"}, "want 1 to 20 attempts")
-	}
-	if n.Backoff != 0 && n.Backoff < Duration(time.Second) {
+	orDefault(p, []any{"notifications", "attempts"}, &n.Attempts, 6)
+	orDefault(p, []any{"notifications", "backoff"}, &n.Backoff, Duration(10*time.Second))
+	if n.Backoff == 0 {
 		p.add([]any{"notifications", "backoff"}, "want at least 1s")
+	}
+	if n.Attempts < 1 || n.Attempts > 20 {
+		p.add([]any{"notifications", "attempts"}, "want 1 to 20 attempts")
 	}
 	if n.Link != "" {
 		if u, err := url.Parse(n.Link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -62,7 +62,8 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 				t.Aggregate = d.Aggregate
 			}
 		}
-		if t.Stability == (Stability{}) {
+		periods := append(append([]any{}, path...), "stability", "periods")
+		if t.Stability == (Stability{}) && !p.given(periods) {
 			if d, ok := tiers[name]; ok {
 				t.Stability = d.Stability
 			}
@@ -70,8 +71,11 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		if t.Stability.Period == "" && t.Stability.Periods > 0 {
 			t.Stability.Period = sampling.PeriodQuarter
 		}
-		if t.Stability.Periods < 0 || t.Stability.Periods > 40 {
-			p.add(append(path, "stability", "periods"), "%d is outside 0 to 40", t.Stability.Periods)
+		switch n := t.Stability.Periods; {
+		case n < 0 || n > 40:
+			p.add(periods, "%d is outside 0 to 40", n)
+		case n == 0 && p.given(periods):
+			p.add(periods, "must be at least 1 (leave stability out for none)")
 		}
 		if t.Stability.Period != "" && t.Stability.Period != sampling.PeriodQuarter && t.Stability.Period != sampling.PeriodMonth {
 			p.add(append(path, "stability", "period"), "unknown period %q (want quarter or month)", t.Stability.Period)
@@ -90,18 +94,19 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		c.Windows = []string{"30d", "90d", "365d", "ytd"}
 	}
 	seenWindow := map[string]bool{}
+	c.windows = make([]sampling.Window, 0, len(c.Windows))
 	for i, w := range c.Windows {
-		if _, err := parseWindow(w); err != nil {
+		win, err := parseWindow(w)
+		if err != nil {
 			p.add([]any{"windows", i}, "%v", err)
 		}
+		c.windows = append(c.windows, win)
 		if seenWindow[w] {
 			p.add([]any{"windows", i}, "duplicate window %q", w)
 		}
 		seenWindow[w] = true
 	}
-	if c.MinBatches == 0 && !p.given([]any{"min_batches"}) {
-		c.MinBatches = 30
-	}
+	orDefault(p, []any{"min_batches"}, &c.MinBatches, 30) // min_batches: 0 drops the minimum
 	if c.MinBatches < 0 {
 		p.add([]any{"min_batches"}, "must not be negative")
 	}
@@ -114,10 +119,8 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 			p.add(append(path, "id"), "duplicate industry id %q", ind.ID)
 		}
 		industries[ind.ID] = map[string]bool{}
-		switch op := time.Duration(c.Industries[i].ObjectionPeriod); {
-		case op == 0:
-			c.Industries[i].ObjectionPeriod = DefaultObjectionPeriod
-		case op%(24*time.Hour) != 0 || op > 365*24*time.Hour:
+		orDefault(p, append(path, "objection_period"), &c.Industries[i].ObjectionPeriod, DefaultObjectionPeriod)
+		if op := time.Duration(c.Industries[i].ObjectionPeriod); op <= 0 || op%(24*time.Hour) != 0 || op > 365*24*time.Hour {
 			p.add(append(path, "objection_period"), "%s: want whole days from 1d to 365d, such as 15d", Duration(op))
 		}
 		if len(ind.Categories) == 0 {
@@ -171,9 +174,11 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 			s.Location = l
 		}
 	}
-	if _, err := ParseCron(s.Cron, s.Location); err != nil {
+	spec, err := ParseCron(s.Cron, s.Location)
+	if err != nil {
 		p.add(at("cron"), "%v", err)
 	}
+	s.Spec = spec
 	switch {
 	case s.Batches < 0:
 		p.add(at("batches"), "must not be negative")
@@ -199,9 +204,7 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	if s.MinPerStratum < 0 {
 		p.add(at("min_per_stratum"), "must not be negative")
 	}
-	if s.NoRepeat == 0 && !p.given(at("no_repeat")) { // no_repeat: 0d turns the rule off
-		s.NoRepeat = Duration(180 * 24 * time.Hour)
-	}
+	orDefault(p, at("no_repeat"), &s.NoRepeat, Duration(180*24*time.Hour)) // no_repeat: 0d turns the rule off
 	// Classes left out keep their default weight.
 	weights := map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}
 	for class, w := range s.RiskWeights {
@@ -214,23 +217,20 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 		}
 	}
 	s.RiskWeights = weights
-	if s.FailBoost == 0 {
-		s.FailBoost = 2
-	}
+	orDefault(p, at("fail_boost"), &s.FailBoost, 2)
 	if s.FailBoost < 1 {
 		p.add(at("fail_boost"), "boost %v must be at least 1 (1 means no boost)", s.FailBoost)
 	}
-	if s.InspectorsPerTask == 0 {
-		s.InspectorsPerTask = 2
-	}
-	if s.InspectorsPerTask < 0 {
+	orDefault(p, at("inspectors_per_task"), &s.InspectorsPerTask, 2)
+	if s.InspectorsPerTask < 1 {
 		p.add(at("inspectors_per_task"), "must be positive")
 	}
 	if s.MaxTasksPerInspector < 0 {
 		p.add(at("max_tasks_per_inspector"), "must not be negative (0 means no cap)")
 	}
-	if s.Due == 0 {
-		s.Due = Duration(30 * 24 * time.Hour)
+	orDefault(p, at("due"), &s.Due, Duration(30*24*time.Hour))
+	if s.Due <= 0 {
+		p.add(at("due"), "must be positive, such as 30d")
 	}
 	if s.CatchUp == "" {
 		s.CatchUp = CatchUpLatest
@@ -238,10 +238,8 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	if s.CatchUp != CatchUpNone && s.CatchUp != CatchUpLatest && s.CatchUp != CatchUpAll {
 		p.add(at("catch_up"), "unknown policy %q (want none, latest or all)", s.CatchUp)
 	}
-	if s.MaxCatchUp == 0 {
-		s.MaxCatchUp = 10
-	}
-	if s.MaxCatchUp < 0 {
+	orDefault(p, at("max_catch_up"), &s.MaxCatchUp, 10)
+	if s.MaxCatchUp < 1 {
 		p.add(at("max_catch_up"), "must be positive")
 	}
 	if s.Overlap == "" {
@@ -249,9 +247,6 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	}
 	if s.Overlap != OverlapBuffer && s.Overlap != OverlapSkip {
 		p.add(at("overlap"), "unknown policy %q (want buffer or skip)", s.Overlap)
-	}
-	if s.Deadline < 0 {
-		p.add(at("deadline"), "must not be negative (0 means until the next fire)")
 	}
 }
 
@@ -340,6 +335,19 @@ func nodeAt(root *yaml.Node, path []any) (*yaml.Node, int) {
 		n = next
 	}
 	return n, line
+}
+
+// orDefault sets *v to def when the file leaves out the value at path: a
+// zero written there is meant, and is kept for the checks to judge. A value
+// the decoder could not read is left to its report, and defaulted here.
+func orDefault[T comparable](p *problems, path []any, v *T, def T) {
+	var zero T
+	if *v != zero {
+		return
+	}
+	if n, _ := nodeAt(p.root, path); n == nil || n.Decode(new(T)) != nil {
+		*v = def
+	}
 }
 
 // given reports whether the file sets the value at path, so that a zero

@@ -131,11 +131,18 @@ type Draw struct {
 // WithRecord sets the record's draw input to rec, the input of the
 // stratified draw, with inspectors' names left out.
 func (r *Record) WithRecord(rec sampling.Record) {
-	rec.Inspectors = slices.Clone(rec.Inspectors)
-	for i := range rec.Inspectors {
-		rec.Inspectors[i].Name = ""
-	}
+	rec.Inspectors = withoutNames(rec.Inspectors)
 	r.Draw = Draw{Record: &rec}
+}
+
+// withoutNames returns a copy of inspectors with their names left out: a
+// public record names inspectors by ID only.
+func withoutNames(inspectors []sampling.Inspector) []sampling.Inspector {
+	out := slices.Clone(inspectors)
+	for i := range out {
+		out[i].Name = ""
+	}
+	return out
 }
 
 // Signature is the service's Ed25519 signature over the record without it.
@@ -159,10 +166,9 @@ type Commitment struct {
 func Build(p Plan, tasks []Task, in sampling.DrawInputs) Record {
 	tasks = slices.Clone(tasks)
 	slices.SortFunc(tasks, func(a, b Task) int { return cmp.Compare(a.ID, b.ID) })
-	inspectors := make([]sampling.Inspector, len(in.Inspectors))
-	for i, x := range in.Inspectors {
-		x.Name = ""
-		inspectors[i] = x
+	inspectors := withoutNames(in.Inspectors)
+	if inspectors == nil {
+		inspectors = []sampling.Inspector{} // "inspectors": [], as records have always had
 	}
 	r := Record{Format: Format, Plan: p, Tasks: tasks, Draw: Draw{Spec: in.Spec, Frame: in.Frame, Inspectors: inspectors}}
 	r.Bulletin = Summarize(p, tasks)

@@ -161,3 +161,79 @@ func TestDecodeStrict(t *testing.T) {
 		}
 	}
 }
+
+// stratifiedRecord draws a small plan with sampling.DrawPlan, the current
+// algorithm, and returns its signed record, its draw input in the record
+// (WithRecord), with the tasks not inspected.
+func stratifiedRecord(t *testing.T) Record {
+	t.Helper()
+	nominal := time.Date(2026, 11, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	rec := sampling.Record{
+		Schedule: "textiles-monthly", Kind: sampling.KindScheduled, NominalTime: nominal,
+		Seed: sampling.SeedFromText("lottery 2026-123: 03 17 22 29 31 08"),
+		Design: sampling.Design{
+			Industry: "textiles",
+			Categories: map[string]sampling.CategoryRule{
+				"garments":           {Tier: sampling.TierGeneral, Quantity: sampling.Quantity{Test: 2, Backup: 2}},
+				"childrens-garments": {Tier: sampling.TierKey, Quantity: sampling.Quantity{Test: 3, Backup: 3}},
+			},
+			Strata: []string{sampling.StratumCounty, sampling.StratumCategory}, Allocation: sampling.AllocationProportional,
+			Batches: 4, NoRepeatSeconds: 180 * 24 * 3600, RiskWeights: map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8},
+			FailBoost: 2, InspectorsPerTask: 2, Due: "2026-12-01",
+		},
+		Inspectors: []sampling.Inspector{
+			{ID: "I001", Name: "张伟", County: "吴中区", Industries: []string{"textiles"}},
+			{ID: "I002", Name: "王芳", County: "相城区", Industries: []string{"textiles"}},
+			{ID: "I003", Name: "李娜", County: "吴江区", Industries: []string{"textiles"}},
+		},
+	}
+	for i, code := range []string{"91320500MA1X00001A", "91320500MA1X00002A", "91320500MA1X00003A", "91320500MA1X00004A", "91320500MA1X00005A"} {
+		for _, cat := range []string{"garments", "childrens-garments"} {
+			rec.Population = append(rec.Population, sampling.Unit{CreditCode: code, Enterprise: "苏州纺织" + string(rune('A'+i)),
+				County: []string{"吴中区", "吴江区"}[i%2], Industry: "textiles", Category: cat, Risk: string("ABCD"[i%4])})
+		}
+	}
+	plan, err := sampling.DrawPlan(rec)
+	if err != nil {
+		t.Fatalf("DrawPlan = %v", err)
+	}
+	var tasks []Task
+	for i, pt := range plan.Tasks {
+		tasks = append(tasks, Task{ID: int64(100 + i), CreditCode: pt.CreditCode, Enterprise: pt.Enterprise, County: pt.County,
+			Category: pt.Category, Tier: pt.Tier, InclusionProbability: pt.InclusionProbability, Inspectors: pt.Inspectors,
+			Due: pt.Due, Outcome: OutcomeNotInspected})
+	}
+	p := Plan{ID: 18, Schedule: plan.Schedule, Industry: plan.Industry, Kind: plan.Kind, NominalTime: plan.NominalTime,
+		Status: sampling.PlanClosed, ClosedAt: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ClosedReason: "due date passed",
+		Algorithm: plan.Algorithm, Seed: plan.Seed, FrameDigest: plan.FrameDigest, Commitment: plan.Commitment, FrameSize: plan.FrameSize}
+	r := Build(p, tasks, sampling.DrawInputs{})
+	r.WithRecord(rec)
+	_, key, _ := ed25519.GenerateKey(nil)
+	if err := Sign(&r, key); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestVerifyStratified checks Verify on the record of a plan drawn with
+// sampling.DrawPlan: untouched it holds; with its draw input's seed changed
+// (and re-signed) the first difference names draw.record.seed.
+func TestVerifyStratified(t *testing.T) {
+	rec := stratifiedRecord(t)
+	if len(rec.Tasks) != 4 {
+		t.Fatalf("stratifiedRecord has %d tasks, want 4", len(rec.Tasks))
+	}
+	if diffs := Verify(roundTrip(t, rec), Options{Commitment: rec.Plan.Commitment}); len(diffs) != 0 {
+		t.Fatalf("Verify(untouched stratified record) = %q, want no difference", diffs)
+	}
+	r := roundTrip(t, rec)
+	r.Draw.Record.Seed = sampling.SeedFromText("another lottery")
+	_, key, _ := ed25519.GenerateKey(nil)
+	if err := Sign(&r, key); err != nil {
+		t.Fatal(err)
+	}
+	diffs := Verify(roundTrip(t, r), Options{})
+	if len(diffs) == 0 || !strings.Contains(diffs[0], "draw.record.seed") {
+		t.Errorf("Verify(record with draw.record.seed changed) = %q, want a first difference naming draw.record.seed", diffs)
+	}
+}

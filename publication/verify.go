@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -130,11 +129,11 @@ func compareTasks(got []Task, want []sampling.Task) []string {
 	var diffs []string
 	byUnit := map[string]sampling.Task{}
 	for _, t := range want {
-		byUnit[t.CreditCode+"/"+t.Category] = t
+		byUnit[t.Key()] = t
 	}
 	seen := map[string]bool{}
 	for i, t := range got {
-		key := t.CreditCode + "/" + t.Category
+		key := sampling.Unit{CreditCode: t.CreditCode, Category: t.Category}.Key()
 		w, ok := byUnit[key]
 		if !ok || seen[key] {
 			diffs = append(diffs, fmt.Sprintf("tasks[%d] (task %d): unit %s is not in the re-run draw", i, t.ID, key))
@@ -145,9 +144,7 @@ func compareTasks(got []Task, want []sampling.Task) []string {
 		if w.Enterprise == "" {
 			w.Enterprise = t.Enterprise
 		}
-		// Inclusion probabilities are compared to 1e-12: their last bits
-		// may differ between platforms.
-		if math.Abs(t.InclusionProbability-w.InclusionProbability) <= 1e-12 {
+		if sampling.SamePi(t.InclusionProbability, w.InclusionProbability) {
 			w.InclusionProbability = t.InclusionProbability
 		}
 		for _, c := range []struct{ field, got, want string }{
@@ -165,7 +162,7 @@ func compareTasks(got []Task, want []sampling.Task) []string {
 	}
 	var missing []string
 	for _, t := range want {
-		if key := t.CreditCode + "/" + t.Category; !seen[key] {
+		if key := t.Key(); !seen[key] {
 			missing = append(missing, key)
 		}
 	}

@@ -82,3 +82,19 @@ func TestAssignErrors(t *testing.T) {
 		t.Errorf("task C1 got %v: I2 is recused and I4 not qualified", ts[0].Inspectors)
 	}
 }
+
+// TestAssignDuplicateInspector: an inspector listed twice in the pool is an
+// error naming the inspector, not two chances to be drawn.
+func TestAssignDuplicateInspector(t *testing.T) {
+	design := testDesign()
+	tasks := []Task{{CreditCode: "C1", Category: "garments", County: "姑苏区", Stratum: "姑苏区/garments"}}
+	pool := []Inspector{
+		{ID: "I1", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I2", County: "吴江区", Industries: []string{"textiles"}},
+		{ID: "I1", County: "吴江区", Industries: []string{"textiles"}},
+	}
+	err := assignInspectors(&design, testSeed("assign").Bytes, tasks, pool)
+	if err == nil || !strings.Contains(err.Error(), "inspector I1 appears twice") {
+		t.Errorf("assignInspectors(I1 twice) = %v, want an error naming I1 twice", err)
+	}
+}

@@ -2,6 +2,7 @@ package sampling
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -12,9 +13,50 @@ import (
 // fixtureNominal is the fire time of the fixtures' draws.
 var fixtureNominal = time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 
+// listedUnit is a unit of a frame with what the draw made of it, as
+// frameUnit but with the unit, its stratum and last inspection at hand.
+type listedUnit struct {
+	*Unit
+	Stratum string
+	Weight  float64
+	Status  string
+	Last    *History // nil when never inspected
+	Pi      float64
+}
+
+// eligible reports whether the unit may be drawn.
+func (f *listedUnit) eligible() bool { return f.Status != StatusExcluded }
+
+// list returns the frame's units.
+func (fr *frame) list() []listedUnit {
+	out := make([]listedUnit, len(fr.units))
+	for i := range out {
+		f := &fr.units[i]
+		out[i] = listedUnit{Unit: &fr.rec.Population[f.unit], Stratum: fr.strata[f.stratum].key,
+			Weight: f.weight, Status: f.status.name(), Pi: f.pi}
+		if f.last >= 0 {
+			out[i].Last = &fr.rec.History[f.last]
+		}
+	}
+	return out
+}
+
+// frameDigest is the SHA-256 of the canonical listing (see lister) of a
+// frame's units, written one by one.
+func frameDigest(frame []listedUnit) string {
+	h := sha256.New()
+	l := &lister{}
+	for i := range frame {
+		f := &frame[i]
+		l.add(f.Unit, f.Stratum, f.Weight, f.Status)
+	}
+	h.Write(l.buf)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // draw is DrawPlan, also returning the frame's units with their inclusion
 // probabilities once the frame is built.
-func draw(rec Record) (Plan, []FrameUnit, error) {
+func draw(rec Record) (Plan, []listedUnit, error) {
 	plan, fr, err := drawFrame(rec)
 	if fr == nil {
 		return plan, nil, err

@@ -28,25 +28,6 @@ const (
 	StatusExcluded = "excluded"
 )
 
-// FrameUnit is a unit of the population in a draw's scope, with what the
-// draw made of it.
-type FrameUnit struct {
-	*Unit
-	Stratum string
-	// Weight is the risk weight, times the fail boost after a failure.
-	Weight float64
-	Status string
-	// Last is the unit's last inspection, or nil.
-	Last *History
-	// Pi is the unit's inclusion probability; zero when excluded.
-	Pi float64
-	// u is the unit's uniform, for a draw; zero when excluded.
-	u float64
-}
-
-// Eligible reports whether the unit may be drawn.
-func (f *FrameUnit) Eligible() bool { return f.Status != StatusExcluded }
-
 // Exclusion is a unit left out of a draw's frame, and why.
 type Exclusion struct {
 	CreditCode  string    `json:"credit_code"`
@@ -64,22 +45,22 @@ type frame struct {
 	rec    *Record // the record drawn from: units index its population and history
 	units  []frameUnit
 	strata []frameStratum
-	// digest is the SHA-256 of the frame's canonical listing (see
-	// frameDigest); set for a draw only.
+	// digest is the SHA-256 of the frame's canonical listing (see lister);
+	// set for a draw only.
 	digest string
 }
 
-// frameUnit is a unit of a frame, as a FrameUnit but without pointers:
-// the frame of a million units is then not scanned by the collector, and
-// is less than half the size.
+// frameUnit is a unit of a frame, with what the draw made of it. It holds
+// indices rather than pointers: the frame of a million units is then not
+// scanned by the collector, and is less than half the size.
 type frameUnit struct {
 	unit    int32 // index in the record's population
 	last    int32 // index in the record's history of the last inspection, or -1
 	stratum int32 // index in the frame's strata
 	status  unitStatus
-	weight  float64 // as FrameUnit.Weight
-	pi      float64 // as FrameUnit.Pi
-	u       float64 // as FrameUnit.u
+	weight  float64 // the risk weight, times the fail boost after a failure
+	pi      float64 // the inclusion probability; zero when excluded
+	u       float64 // the uniform, for a draw; zero when excluded
 }
 
 // unitStatus is a frame unit's status.
@@ -105,26 +86,6 @@ func (s unitStatus) name() string {
 
 // eligible reports whether the unit may be drawn.
 func (f *frameUnit) eligible() bool { return f.status != statusExcluded }
-
-// unit returns the i-th unit of the frame as a FrameUnit.
-func (fr *frame) unit(i int) FrameUnit {
-	f := &fr.units[i]
-	out := FrameUnit{Unit: &fr.rec.Population[f.unit], Stratum: fr.strata[f.stratum].key,
-		Weight: f.weight, Status: f.status.name(), Pi: f.pi, u: f.u}
-	if f.last >= 0 {
-		out.Last = &fr.rec.History[f.last]
-	}
-	return out
-}
-
-// list returns the frame's units as FrameUnits.
-func (fr *frame) list() []FrameUnit {
-	out := make([]FrameUnit, len(fr.units))
-	for i := range out {
-		out[i] = fr.unit(i)
-	}
-	return out
-}
 
 // frameStratum is a stratum's part of a frame: units[start:end].
 type frameStratum struct {
@@ -287,19 +248,21 @@ func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	strata := make([]frameStratum, len(keys))
 	for p := range pieces {
-		pieces[p].next = make([]int, len(keys))
+		pc := &pieces[p]
+		pc.next = make([]int, len(keys))
+		for c, n := range pc.count {
+			if h := pc.stratum[c]; h >= 0 {
+				pc.next[h] += n
+			}
+		}
 	}
 	total := 0
 	for k, h := range order {
 		strata[k] = frameStratum{key: keys[h], start: total, end: total + count[h]}
 		for p := range pieces {
-			pc := &pieces[p]
+			n := pieces[p].next[h]
 			pieces[p].next[h] = total
-			for c, n := range pc.count {
-				if pc.stratum[c] == int32(h) {
-					total += n
-				}
-			}
+			total += n
 		}
 	}
 	members := make([]int32, total)
@@ -382,7 +345,7 @@ func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, li
 			w = b.weightOf[u.Risk[0]]
 		}
 		if w <= 0 {
-			if !sorted && !inKeyOrder(pop, m[j:]) {
+			if !sorted {
 				return false, nil
 			}
 			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
@@ -493,17 +456,6 @@ func (l *lastInspections) bit(code string) uint64 {
 	return maphash.String(l.seed, code) & uint64(64*len(l.codes)-1)
 }
 
-// inKeyOrder reports whether the units at the population indices m are in
-// strictly increasing key order, as when the storage loads a population.
-func inKeyOrder(pop []Unit, m []int32) bool {
-	for j := 1; j < len(m); j++ {
-		if compareUnits(&pop[m[j-1]], &pop[m[j]]) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // orderedHash hashes the listings of a frame's strata in stratum order as
 // they are written, whatever order the processors finish them in, so that
 // the digest needs neither a pass of its own at the end nor all listings
@@ -603,31 +555,15 @@ func stratumKey(vars []string, u *Unit) string {
 	return strings.Join(parts, "/")
 }
 
-// frameDigest is the SHA-256 of the canonical listing of a frame: one line
-// per unit in scope, sorted by stratum and then by unit key (byte order),
-// with the tab-separated fields
+// lister writes frame units as lines of the canonical listing of a frame,
+// whose SHA-256 is the frame digest: one line per unit in scope, sorted by
+// stratum and then by unit key (byte order), with the tab-separated fields
 //
 //	credit code, category, county, risk class, stratum, weight, status
 //
 // and a newline. Weights are written in the shortest form that reads back
 // exactly (strconv 'g', -1). Excluded units are listed too, so the digest
 // pins the exclusions as well as the population.
-func frameDigest(frame []FrameUnit) string {
-	h := sha256.New()
-	l := &lister{buf: make([]byte, 0, 64*1024)}
-	for i := range frame {
-		f := &frame[i]
-		l.add(f.Unit, f.Stratum, f.Weight, f.Status)
-		if len(l.buf) > 60*1024 {
-			h.Write(l.buf)
-			l.buf = l.buf[:0]
-		}
-	}
-	h.Write(l.buf)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// lister writes frame units as lines of the canonical listing.
 type lister struct {
 	buf []byte
 	// A frame has few distinct weights: format each once.
@@ -704,17 +640,17 @@ func Exclusions(rec Record) ([]Exclusion, error) {
 		if frame.units[i].status != statusExcluded {
 			continue
 		}
-		f := frame.unit(i)
-		outcome := f.Last.Outcome
+		u, last := &rec.Population[frame.units[i].unit], &rec.History[frame.units[i].last]
+		outcome := last.Outcome
 		if outcome == "" {
 			outcome = "pending"
 		}
 		out = append(out, Exclusion{
-			CreditCode: f.CreditCode, Category: f.Category, County: f.County,
-			LastTask: f.Last.TaskID, LastTime: f.Last.Time, LastOutcome: outcome,
+			CreditCode: u.CreditCode, Category: u.Category, County: u.County,
+			LastTask: last.TaskID, LastTime: last.Time, LastOutcome: outcome,
 			Reason: fmt.Sprintf("drawn for task %d at %s (result %s), within no_repeat %s; eligible again after %s",
-				f.Last.TaskID, f.Last.Time.UTC().Format(time.RFC3339), outcome, formatPeriod(rec.Design.NoRepeat()),
-				f.Last.Time.Add(rec.Design.NoRepeat()).UTC().Format(time.RFC3339)),
+				last.TaskID, last.Time.UTC().Format(time.RFC3339), outcome, formatPeriod(rec.Design.NoRepeat()),
+				last.Time.Add(rec.Design.NoRepeat()).UTC().Format(time.RFC3339)),
 		})
 	}
 	slices.SortFunc(out, func(a, b Exclusion) int {

@@ -3,9 +3,11 @@ package sampling
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,5 +93,16 @@ func TestGolden(t *testing.T) {
 		t.Errorf("the plan of a fixed seed changed, but Algorithm is still %q: a changed draw must change the algorithm version (then run go test ./sampling -run TestGolden -update)\ngot:\n%s\nwant:\n%s", Algorithm, got, want)
 	} else {
 		t.Errorf("Algorithm is now %q (golden file: %q): run go test ./sampling -run TestGolden -update and review the diff", Algorithm, old.Algorithm)
+	}
+}
+
+// TestDrawPlanSeedSize: a seed of another length than SeedSize is refused,
+// with its length named.
+func TestDrawPlanSeedSize(t *testing.T) {
+	rec := goldenRecord(t)
+	rec.Seed.Bytes = rec.Seed.Bytes[:16]
+	_, err := DrawPlan(rec)
+	if want := fmt.Sprintf("seed has 16 bytes, want %d", SeedSize); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("DrawPlan(16-byte seed) = %v, want an error containing %q", err, want)
 	}
 }

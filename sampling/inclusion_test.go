@@ -78,7 +78,7 @@ func TestInclusionFrequencies(t *testing.T) {
 					return
 				}
 				for _, task := range plan.Tasks {
-					key := keyOf(&task)
+					key := task.Key()
 					counts[w][key]++
 					if task.InclusionProbability != pi[key] {
 						errs[w] = fmt.Errorf("draw %d: task %s stores π = %v, another draw %v: the probability must not depend on the seed", d, key, task.InclusionProbability, pi[key])

@@ -68,10 +68,10 @@ func TestDrawPlanProperties(t *testing.T) {
 }
 
 // checkDrawnPlan checks one plan against its record and frame.
-func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []FrameUnit) {
+func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []listedUnit) {
 	t.Helper()
 	d := rec.Design
-	byKey := map[string]*FrameUnit{}
+	byKey := map[string]*listedUnit{}
 	for i := range frame {
 		byKey[frame[i].Key()] = &frame[i]
 	}
@@ -90,9 +90,9 @@ func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []FrameU
 	for i := range frame {
 		f := &frame[i]
 		switch {
-		case f.Eligible() && f.Pi <= 0:
+		case f.eligible() && f.Pi <= 0:
 			t.Errorf("run %d: eligible unit %s has inclusion probability %v, want > 0", run, f.Key(), f.Pi)
-		case !f.Eligible() && f.Pi != 0:
+		case !f.eligible() && f.Pi != 0:
 			t.Errorf("run %d: excluded unit %s has inclusion probability %v, want 0", run, f.Key(), f.Pi)
 		}
 		piByStratum[f.Stratum] += f.Pi
@@ -122,7 +122,7 @@ func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []FrameU
 		pool[in.ID] = in
 	}
 	for _, task := range plan.Tasks {
-		key := keyOf(&task)
+		key := task.Key()
 		f := byKey[key]
 		switch {
 		case seen[key]:
@@ -130,7 +130,7 @@ func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []FrameU
 		case f == nil:
 			t.Errorf("run %d: unit %s is not in the frame", run, key)
 			continue
-		case !f.Eligible():
+		case !f.eligible():
 			t.Errorf("run %d: unit %s is excluded but drawn", run, key)
 		case task.InclusionProbability != f.Pi || task.Stratum != f.Stratum || task.County != f.County:
 			t.Errorf("run %d: task %s = %+v, frame unit π %v stratum %s", run, key, task, f.Pi, f.Stratum)
@@ -169,13 +169,13 @@ func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []FrameU
 
 // checkDrawError checks that a failed draw had reason to fail and returns
 // the kind of failure.
-func checkDrawError(t *testing.T, run int, rec Record, frame []FrameUnit, err error) string {
+func checkDrawError(t *testing.T, run int, rec Record, frame []listedUnit, err error) string {
 	t.Helper()
 	msg := err.Error()
 	switch {
 	case errors.Is(err, ErrEmptyFrame):
 		for _, f := range frame {
-			if f.Eligible() {
+			if f.eligible() {
 				t.Errorf("run %d: Draw = %v, but unit %s is eligible", run, err, f.Key())
 			}
 		}

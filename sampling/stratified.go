@@ -262,8 +262,8 @@ func trim(rec *Record, fr *frame) *Record {
 	return &out
 }
 
-// keyOf returns the unit key of a task.
-func keyOf(t *Task) string { return t.CreditCode + "/" + t.Category }
+// Key returns the key of the task's unit, as Unit.Key.
+func (t *Task) Key() string { return t.CreditCode + "/" + t.Category }
 
 // joinIDs writes inspector IDs as a comma-separated list.
 func joinIDs(ids []string) string { return strings.Join(ids, ",") }

@@ -124,16 +124,16 @@ func Verify(rec Record, stored Plan) (Plan, error) {
 	}
 	byKey := make(map[string]*Task, len(stored.Tasks))
 	for i := range stored.Tasks {
-		byKey[keyOf(&stored.Tasks[i])] = &stored.Tasks[i]
+		byKey[stored.Tasks[i].Key()] = &stored.Tasks[i]
 	}
 	for i := range derived.Tasks {
 		want := &derived.Tasks[i]
-		got, ok := byKey[keyOf(want)]
+		got, ok := byKey[want.Key()]
 		if !ok {
-			differ("task: the draw selects %s (stratum %s), which the stored plan lacks", keyOf(want), want.Stratum)
+			differ("task: the draw selects %s (stratum %s), which the stored plan lacks", want.Key(), want.Stratum)
 			continue
 		}
-		delete(byKey, keyOf(want))
+		delete(byKey, want.Key())
 		want.ID, want.Enterprise, want.Status = got.ID, got.Enterprise, got.Status
 		compareTask(got, want, differ)
 	}
@@ -143,7 +143,7 @@ func Verify(rec Record, stored Plan) (Plan, error) {
 	}
 	slices.SortFunc(extra, func(a, b *Task) int { return cmp.Compare(a.ID, b.ID) })
 	for _, t := range extra {
-		differ("task %d: unit %s is in the stored plan but not in the re-derived draw", t.ID, keyOf(t))
+		differ("task %d: unit %s is in the stored plan but not in the re-derived draw", t.ID, t.Key())
 	}
 	if derived.Commitment != stored.Commitment {
 		differ("commitment: re-derived %s, the plan records %s", derived.Commitment, stored.Commitment)
@@ -157,8 +157,8 @@ func Verify(rec Record, stored Plan) (Plan, error) {
 
 // compareTask reports how a stored task differs from the re-derived one.
 func compareTask(got, want *Task, differ func(string, ...any)) {
-	where := fmt.Sprintf("task %d (%s)", got.ID, keyOf(got))
-	if !samePi(got.InclusionProbability, want.InclusionProbability) {
+	where := fmt.Sprintf("task %d (%s)", got.ID, got.Key())
+	if !SamePi(got.InclusionProbability, want.InclusionProbability) {
 		differ("%s: inclusion probability %v, re-derived %v", where, got.InclusionProbability, want.InclusionProbability)
 	}
 	if !slices.Equal(got.Inspectors, want.Inspectors) {
@@ -179,8 +179,9 @@ func compareTask(got, want *Task, differ func(string, ...any)) {
 	}
 }
 
-// samePi compares inclusion probabilities up to the last bits that a
-// database's text or binary round trip might change.
-func samePi(a, b float64) bool {
+// SamePi reports whether two inclusion probabilities are equal up to a
+// relative 1e-12: their last bits may differ between platforms, or after a
+// database's text or binary round trip.
+func SamePi(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-12*math.Max(math.Abs(a), math.Abs(b))
 }

@@ -94,24 +94,10 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	s := &Scheduler{cfg: cfg, store: store, logger: logger.With("component", "scheduler"), opts: opts,
 		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots)}
 	for _, sc := range cfg.Schedules {
-		spec, err := config.ParseCron(sc.Cron, sc.Location)
-		if err != nil {
-			return nil, fmt.Errorf("schedule %q: %w", sc.Name, err)
-		}
-		s.specs[sc.Name] = spec
-		s.metrics.initSchedule(sc.Name, spec, start)
+		s.specs[sc.Name] = sc.Spec
+		s.metrics.initSchedule(sc.Name, sc.Spec, start)
 	}
 	return s, nil
-}
-
-// Next returns the next n fire times of the named schedule after t, in the
-// schedule's time zone.
-func (s *Scheduler) Next(name string, t time.Time, n int) []time.Time {
-	spec := s.specs[name]
-	if spec == nil {
-		return nil
-	}
-	return spec.Upcoming(t, n)
 }
 
 // Start begins making plans, one goroutine per schedule, until Stop or

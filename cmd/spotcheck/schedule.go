@@ -66,12 +66,8 @@ func cmdSchedules(ctx context.Context, args []string, e env) error {
 	}
 	views := make([]scheduleView, 0, len(cfg.Schedules))
 	for _, sc := range cfg.Schedules {
-		spec, err := config.ParseCron(sc.Cron, sc.Location)
-		if err != nil {
-			return badInput(err)
-		}
 		v := scheduleView{Name: sc.Name, Industry: sc.Industry, Cron: sc.Cron, Timezone: sc.Location.String(),
-			CatchUp: sc.CatchUp, Overlap: sc.Overlap, NextFires: append([]time.Time{}, spec.Upcoming(now, *next)...), Recent: map[string]int{}}
+			CatchUp: sc.CatchUp, Overlap: sc.Overlap, NextFires: append([]time.Time{}, sc.Spec.Upcoming(now, *next)...), Recent: map[string]int{}}
 		if f, ok := last[sc.Name]; ok {
 			f.NominalTime, f.RecordedAt = f.NominalTime.In(sc.Location), f.RecordedAt.In(sc.Location)
 			v.LastFire = &f
