@@ -81,9 +81,9 @@ type Plan struct {
 	SeedSource  string    `json:"seed_source,omitempty"`
 	FrameDigest string    `json:"frame_digest"`
 	Commitment  string    `json:"commitment"`
-	FrameSize   int       `json:"frame_size"`          // eligible units
-	Excluded    int       `json:"excluded"`            // units in scope left out by the no-repeat rule
-	TaskCount   int       `json:"task_count"`          // number of tasks, also when Tasks is not loaded
+	FrameSize   int       `json:"frame_size"` // eligible units
+	Excluded    int       `json:"excluded"`   // units in scope left out by the no-repeat rule
+	TaskCount   int       `json:"task_count"` // number of tasks, also when Tasks is not loaded
 	CreatedAt   time.Time `json:"created_at,omitzero"` // zero in a dry run
 	Tasks       []Task    `json:"tasks,omitempty"`
 	// Inputs are what the plan was drawn from, set by the scheduler for
