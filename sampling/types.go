@@ -84,7 +84,7 @@ type Plan struct {
 	FrameSize   int       `json:"frame_size"` // eligible units
 	Excluded    int       `json:"excluded"`   // units in scope left out by the no-repeat rule
 	TaskCount   int       `json:"task_count"` // number of tasks, also when Tasks is not loaded
-	CreatedAt   time.Time `json:"created_at,omitzero"` // zero in a dry run
+	CreatedAt   time.Time `json:"created_at"`
 	Tasks       []Task    `json:"tasks,omitempty"`
 	// Inputs are what the plan was drawn from, set by the scheduler for
 	// storage with the plan; nil on plans loaded from storage.
