@@ -100,7 +100,7 @@ func checkFull(t *testing.T, c *Config) {
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
 			Counties:             []string{"姑苏区", "吴江区"},
-			Overlap:              OverlapBuffer,
+			Overlap:              sampling.OverlapBuffer,
 			Deadline:             Duration(time.Hour),
 		}, {
 			// Defaults fill in what the second schedule leaves out.
@@ -117,7 +117,7 @@ func checkFull(t *testing.T, c *Config) {
 			CatchUp:           CatchUpLatest,
 			MaxCatchUp:        10,
 			FailBoost:         2,
-			Overlap:           OverlapBuffer,
+			Overlap:           sampling.OverlapBuffer,
 		}},
 		Notifications: Notifications{
 			Default:    &Webhook{URL: "https://oapi.dingtalk.com/robot/send?access_token=abc", Format: FormatDingTalk, Secret: "SECabc"},
@@ -614,7 +614,7 @@ func TestScheduleDefaults(t *testing.T) {
 		{"MinPerStratum", s.MinPerStratum, 0},
 		{"MaxTasksPerInspector", s.MaxTasksPerInspector, 0},
 		{"CrossCounty", s.CrossCounty, false},
-		{"Overlap", s.Overlap, OverlapBuffer},
+		{"Overlap", s.Overlap, sampling.OverlapBuffer},
 		{"Deadline", s.Deadline, Duration(0)},
 	}
 	for _, ck := range checks {

@@ -5,12 +5,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"spotcheck/storage"
+	"spotcheck/sampling"
 )
 
 // Who may call a route: see docs/access.md.
-func anyRole() []string   { return storage.Roles() }
-func taskRoles() []string { return []string{storage.RoleAdmin, storage.RoleInspector} }
+func anyRole() []sampling.Role   { return sampling.Roles() }
+func taskRoles() []sampling.Role { return []sampling.Role{sampling.RoleAdmin, sampling.RoleInspector} }
 
 // addRoutes lists every route of the service. Routes under /api/v1 need a
 // bearer token of the roles named, except /api/v1/public/ and the calendar
@@ -32,7 +32,7 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("POST /api/v1/tasks/{id}/result", g.require(handleRecordResult(d), taskRoles()...))
 	mux.Handle("POST /api/v1/tasks/{id}/close", g.require(handleTransition(d, doClose), taskRoles()...))
 	mux.Handle("POST /api/v1/results", g.require(handleImportResults(d), taskRoles()...))
-	mux.Handle("POST /api/v1/plans/close", g.require(handleClosePlans(d), storage.RoleAdmin))
+	mux.Handle("POST /api/v1/plans/close", g.require(handleClosePlans(d), sampling.RoleAdmin))
 	mux.Handle("GET /api/v1/public/plans", handlePublicPlans(d))
 	mux.Handle("GET /api/v1/public/plans/{id}", handlePublicPlan(d))
 	mux.Handle("GET /api/v1/public/key", handlePublicKey(d))

@@ -12,23 +12,15 @@ import (
 	"spotcheck/sampling"
 )
 
-// Fire statuses in the ledger.
-const (
-	FireMade    = "made"
-	FireMissed  = "missed"
-	FireFailed  = "failed"
-	FireSkipped = "skipped"
-)
-
 // Fire is one row of the fire ledger: what became of one fire of a schedule.
 type Fire struct {
-	ID          int64     `db:"id" json:"id"`
-	Schedule    string    `db:"schedule" json:"schedule"`
-	NominalTime time.Time `db:"nominal_time" json:"nominal_time"`
-	Kind        string    `db:"kind" json:"kind"`
-	Status      string    `db:"status" json:"status"`
-	Message     string    `db:"message" json:"message,omitempty"`
-	RequestedBy string    `db:"requested_by" json:"requested_by,omitempty"`
+	ID          int64               `db:"id" json:"id"`
+	Schedule    string              `db:"schedule" json:"schedule"`
+	NominalTime time.Time           `db:"nominal_time" json:"nominal_time"`
+	Kind        string              `db:"kind" json:"kind"`
+	Status      sampling.FireStatus `db:"status" json:"status"`
+	Message     string              `db:"message" json:"message,omitempty"`
+	RequestedBy string              `db:"requested_by" json:"requested_by,omitempty"`
 	// StartedAt is when the making of the plan began, once its locks were
 	// held; nil for fires that made no plan.
 	StartedAt *time.Time `db:"started_at" json:"started_at,omitempty"`
