@@ -263,7 +263,6 @@ func TestOverlapMakingStartedAtNextFire(t *testing.T) {
 	})
 }
 
-
 // TestTaskDueDateLastDay: a task due on 1 December is not overdue on that
 // day, even at its last minute in the configured zone, and is overdue from
 // 00:30 on the 2nd there (still the 1st in UTC and on a host behind it).
