@@ -413,16 +413,6 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func TestHelp(t *testing.T) {
-	te := newTestEnv(t, storage.SQLite)
-	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"plans", "-h"}, {"plan", "run", "--help"}, {"import", "--help"}, {"rates", "--help"}} {
-		out, _, code := te.run(t.Context(), "", args...)
-		if code != 0 || !strings.Contains(out, "Usage") {
-			t.Errorf("spotcheck %s: exit %d, output %q; want usage and exit 0", strings.Join(args, " "), code, out)
-		}
-	}
-}
-
 // TestExampleConfig: the annotated example in deploy/ is valid.
 func TestExampleConfig(t *testing.T) {
 	te := newTestEnv(t, storage.SQLite)
