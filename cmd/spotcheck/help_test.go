@@ -63,3 +63,24 @@ func TestBadFlagUsageOnce(t *testing.T) {
 		t.Errorf("plans --nosuch printed stdout %q, stderr %q; want the usage once on stderr", stdout.String(), stderr.String())
 	}
 }
+
+// TestTableDisplayWidth checks that columns line up by display width with
+// Chinese text: a Chinese character takes two terminal columns.
+func TestTableDisplayWidth(t *testing.T) {
+	var b bytes.Buffer
+	tb := newTable(&b, "COUNTY", "ENTERPRISE", "RATE")
+	tb.row("姑苏区", "苏州市纺织品有限公司", "97.50%")
+	tb.row("wujiang", "Acme", "100.00%")
+	tb.row("吴江区", "ä-Ω", "—")
+	if err := tb.flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"COUNTY   ENTERPRISE            RATE\n" +
+		"姑苏区   苏州市纺织品有限公司  97.50%\n" +
+		"wujiang  Acme                  100.00%\n" +
+		"吴江区   ä-Ω                   —\n"
+	if got := b.String(); got != want {
+		t.Errorf("table =\n%s\nwant\n%s", got, want)
+	}
+}
