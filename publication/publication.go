@@ -31,11 +31,11 @@ const (
 
 // Record is the public record of a closed plan.
 type Record struct {
-	Format    string     `json:"format"`
-	Plan      Plan       `json:"plan"`
-	Bulletin  Bulletin   `json:"bulletin"`
-	Tasks     []Task     `json:"tasks"`
-	Draw      Draw       `json:"draw"`
+	Format   string   `json:"format"`
+	Plan     Plan     `json:"plan"`
+	Bulletin Bulletin `json:"bulletin"`
+	Tasks    []Task   `json:"tasks"`
+	Draw     Draw     `json:"draw"`
 	// SeedOrigin says where the seed came from (SeedSystem, SeedPublicText
 	// or SeedBeacon) and SeedNote what that means for whoever checks the
 	// draw, in plain words (SeedNotes). Records made before these fields
