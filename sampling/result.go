@@ -34,8 +34,8 @@ func (r Result) Check(today time.Time) []FieldError {
 	return errs
 }
 
-// CheckFields validates the result's task, outcome and failed items,
-// listing every problem. The test date is CheckTestDay's: a large import
+// CheckFields validates the result's task, outcome, report number and
+// failed items, listing every problem. The test date is CheckTestDay's: a large import
 // checks each of its few test days once.
 func (r Result) CheckFields() []FieldError {
 	var errs []FieldError
@@ -45,7 +45,7 @@ func (r Result) CheckFields() []FieldError {
 	if e := CheckOutcome(r.Outcome, r.FailedItems); e != nil {
 		errs = append(errs, *e)
 	}
-	return errs
+	return append(errs, CheckTexts("report_no", r.ReportNo, "failed_items", r.FailedItems)...)
 }
 
 // CheckOutcome checks a tested batch's outcome against its failed items: a
