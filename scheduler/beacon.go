@@ -181,7 +181,6 @@ func (s *Scheduler) fetchAndDraw(ctx context.Context, sc *config.Schedule, a sto
 	return err
 }
 
-
 // PollBeacons runs pollBeacons for every beacon-seeded schedule now, as
 // each schedule's loop does at every tick.
 func (s *Scheduler) PollBeacons(ctx context.Context) error {
