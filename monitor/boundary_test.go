@@ -1,10 +1,12 @@
 package monitor
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,4 +236,72 @@ func TestRefreshLogsFinalizedResults(t *testing.T) {
 			t.Errorf("refresh at %s logged %q, want %q", now.Format(time.DateTime), got, step.want)
 		}
 	}
+}
+
+// TestReportServesTheSnapshot: grouped rates come from the snapshot's
+// precomputed rows, not recomputed per request.
+func TestReportServesTheSnapshot(t *testing.T) {
+	m := New(testCfg(t), nil, time.Now, storagetest.Logger(t))
+	county := []sampling.RateRow{{Window: "30d", Tier: "general", County: "姑苏区", Batches: 7}}
+	m.snap.Store(&Snapshot{Grouped: map[string][]sampling.RateRow{sampling.ByCounty: county}, Tasks: map[string]int{}, Exported: &Exported{}})
+	if got := m.Report("", sampling.RateOptions{By: sampling.ByCounty}).Rates; len(got) != 1 || got[0].Batches != 7 {
+		t.Errorf("Report(by county).Rates = %+v, want the snapshot's row of 7 batches", got)
+	}
+}
+
+// TestRunLogsFailedRefreshes: while it runs, a failed refresh is logged as
+// a warning and the loop goes on; once its context is done, Run returns
+// without logging the refresh it cut short.
+func TestRunLogsFailedRefreshes(t *testing.T) {
+	cfg := testCfg(t)
+	s := storagetest.Open(t, storage.SQLite)
+	s.Close() // every refresh fails
+	ticks := make(chan struct{})
+	now := func() time.Time {
+		ticks <- struct{}{}
+		return time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location)
+	}
+	var logs lockedBuffer
+	m := New(cfg, s, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		m.Run(ctx, time.Millisecond)
+		close(done)
+	}()
+	// The third refresh begins after the first two ended and were logged;
+	// it may end before or after the cancel.
+	for range 3 {
+		<-ticks
+	}
+	cancel()
+	go func() {
+		for range ticks { // a refresh begun meanwhile
+		}
+	}()
+	<-done
+	close(ticks)
+	got := logs.String()
+	if n := strings.Count(got, `level=WARN msg="refresh snapshot" component=monitor err=`); n < 2 || n > 3 {
+		t.Errorf("three failed refreshes, the last cut short, logged %d warnings, want 2 or 3:\n%s", n, got)
+	}
+}
+
+// lockedBuffer is a strings.Builder safe for a logger's goroutine and the
+// test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
