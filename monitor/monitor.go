@@ -120,7 +120,7 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := sampling.RateOptions{MinBatches: m.cfg.MinBatches}
+	opts := m.cfg.RateOptions()
 	var stable []sampling.StabilityRow
 	for _, tier := range m.cfg.TierRules() {
 		if rule, ok := stability[tier.Name]; ok {

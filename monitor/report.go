@@ -41,7 +41,8 @@ func (m *Monitor) Report(window string, opts sampling.RateOptions) Report {
 // rates is RatesWith over snap.
 func (m *Monitor) rates(snap *Snapshot, window string, opts sampling.RateOptions) []sampling.RateRow {
 	var rows []sampling.RateRow
-	opts.MinBatches = m.cfg.MinBatches
+	def := m.cfg.RateOptions()
+	opts.MinBatches, opts.MinCategoryBatches = def.MinBatches, def.MinCategoryBatches
 	switch {
 	case opts.FinalOnly:
 		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today, opts)
