@@ -30,6 +30,10 @@ const (
 	ByIndustry = "industry"
 	ByCategory = "category"
 	ByCounty   = "county"
+	// ByIndustryCounty groups by industry and county together: the rows
+	// behind filtering an industry's rates to one county, or a county's to
+	// one industry.
+	ByIndustryCounty = "industry_county"
 )
 
 // TierRule is a tier's target and how its headline rate is formed.
@@ -100,20 +104,27 @@ type RateOptions struct {
 	MinCategoryBatches int
 	// FinalOnly leaves out provisional results.
 	FinalOnly bool
+	// Industry and County, when set, count only the batches of that
+	// industry id and of that county.
+	Industry, County string
 }
+
+// Filtered reports whether the options narrow the batches to an industry
+// or a county.
+func (o RateOptions) Filtered() bool { return o.Industry != "" || o.County != "" }
 
 // ComputeRates forms pass rates from daily rollups for each window ending on
 // today (a date in the service's time zone, at midnight UTC) and each tier
 // with data, following each tier's aggregation rule. Rows come sorted by
 // window order, tier order, then group.
 func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions) []RateRow {
-	return sumCells(rollups, windows, today, opts.FinalOnly).rates(tiers, windows, opts)
+	return sumCells(rollups, windows, today, opts).rates(tiers, windows, opts)
 }
 
 // ComputeRatesBy is ComputeRates for several groupings at once, keyed by
 // grouping; the rollups are read once.
 func ComputeRatesBy(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions, bys ...string) map[string][]RateRow {
-	cells := sumCells(rollups, windows, today, opts.FinalOnly)
+	cells := sumCells(rollups, windows, today, opts)
 	out := make(map[string][]RateRow, len(bys))
 	for _, by := range bys {
 		o := opts
@@ -133,9 +144,10 @@ type counts struct {
 // cellSums holds, per cell, the counts of each window.
 type cellSums map[cellKey][]counts
 
-// sumCells sums each cell for every window in one pass over the rollups;
-// the cells, far fewer than the rollups, are then grouped per window.
-func sumCells(rollups []Rollup, windows []Window, today time.Time, finalOnly bool) cellSums {
+// sumCells sums each cell for every window in one pass over the rollups
+// that opts admits; the cells, far fewer than the rollups, are then grouped
+// per window.
+func sumCells(rollups []Rollup, windows []Window, today time.Time, opts RateOptions) cellSums {
 	starts := make([]time.Time, len(windows))
 	earliest := today
 	for i, w := range windows {
@@ -146,7 +158,8 @@ func sumCells(rollups []Rollup, windows []Window, today time.Time, finalOnly boo
 	}
 	cells := cellSums{}
 	for _, r := range rollups {
-		if r.Day.Before(earliest) || r.Day.After(today) || (finalOnly && !r.Final) {
+		if r.Day.Before(earliest) || r.Day.After(today) || (opts.FinalOnly && !r.Final) ||
+			(opts.Industry != "" && r.Industry != opts.Industry) || (opts.County != "" && r.County != opts.County) {
 			continue
 		}
 		k := cellKey{r.Tier, r.Industry, r.Category, r.County}
@@ -304,6 +317,8 @@ func groupOf(r Rollup, by string) string {
 		return r.Industry + "/" + r.Category
 	case ByCounty:
 		return r.County
+	case ByIndustryCounty:
+		return r.Industry + "/" + r.County
 	}
 	return ""
 }
@@ -316,5 +331,7 @@ func setGroup(row *RateRow, by, group string) {
 		row.Industry, row.Category, _ = strings.Cut(group, "/")
 	case ByCounty:
 		row.County = group
+	case ByIndustryCounty:
+		row.Industry, row.County, _ = strings.Cut(group, "/")
 	}
 }
