@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"spotcheck/bulletin"
 	"spotcheck/config"
 	"spotcheck/monitor"
 	"spotcheck/storage"
@@ -18,12 +19,14 @@ import (
 
 // Deps are what the handlers need.
 type Deps struct {
-	Config   *config.Config
-	Store    *storage.Store
-	Monitor  *monitor.Monitor
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Config  *config.Config
+	Store   *storage.Store
+	Monitor *monitor.Monitor
+	// Bulletins renders the bulletin pages.
+	Bulletins *bulletin.Renderer
+	Gatherer  prometheus.Gatherer
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// Recorded is called after results are stored, to refresh the snapshot.
 	Recorded func(ctx context.Context)
 

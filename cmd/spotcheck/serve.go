@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"spotcheck/bulletin"
 	"spotcheck/demo"
 	"spotcheck/httpapi"
 	"spotcheck/monitor"
@@ -111,13 +112,17 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return badInput(err)
 	}
 
+	bulletins, err := bulletin.NewRenderer(bulletin.CJKFonts())
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
 	srv := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Config: cfg, Store: store, Monitor: mon, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
+			Config: cfg, Store: store, Monitor: mon, Bulletins: bulletins, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Whole requests and responses are bounded too: a bulk import of
