@@ -24,6 +24,7 @@ type Collector struct {
 	tasks, results, failedResults       *prometheus.Desc
 	refreshedAt, refreshInterval        *prometheus.Desc
 	keyStable                           *prometheus.Desc
+	execution                           executionDescs
 }
 
 // rateDescs are the families of one grouping of rate rows: by tier alone,
@@ -115,7 +116,7 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 			"Failed batches in the window."+note,
 			cells, nil),
 		tasks: prometheus.NewDesc("spotcheck_tasks",
-			"Tasks by state; overdue tasks are assigned tasks past their due date and are not counted as assigned."+note,
+			"Tasks by state; overdue tasks are assigned or sampled tasks of open plans past their due date and are not counted as assigned; lapsed tasks are those a plan closed without a result."+note,
 			[]string{"state"}, nil),
 		results: prometheus.NewDesc("spotcheck_results_total",
 			"Results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
@@ -129,6 +130,7 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 		refreshedAt: prometheus.NewDesc("spotcheck_snapshot_timestamp_seconds",
 			"When the in-memory snapshot behind these metrics was last refreshed, as Unix time.",
 			nil, nil),
+		execution: newExecutionDescs(note),
 		refreshInterval: prometheus.NewDesc("spotcheck_snapshot_refresh_interval_seconds",
 			"How often the in-memory snapshot is refreshed besides after each write.",
 			nil, nil),
@@ -144,6 +146,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.results, c.failedResults, c.refreshedAt, c.refreshInterval, c.keyStable} {
 		ch <- d
 	}
+	c.execution.describe(ch)
 }
 
 // Collect sends the snapshot's values.
@@ -172,6 +175,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for state, n := range snap.Tasks {
 		gauge(ch, c.tasks, float64(n), state)
 	}
+	c.execution.collect(ch, snap.Execution)
 	for _, st := range snap.Stability {
 		if st.Tier == sampling.TierKey {
 			v := 0.0

@@ -37,6 +37,9 @@ type Snapshot struct {
 	Grouped map[string][]sampling.RateRow
 	// Tasks counts tasks by state, including overdue.
 	Tasks map[string]int
+	// Execution says how much of each schedule's plans in each window was
+	// carried out.
+	Execution []sampling.ExecutionRow
 	// Exported is what the collector exports beyond Headline and Tasks.
 	Exported *Exported
 }
@@ -120,6 +123,10 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	executed, err := execution(ctx, m.cfg, m.store, todayUTC)
+	if err != nil {
+		return err
+	}
 	opts := sampling.RateOptions{MinBatches: m.cfg.MinBatches}
 	var stable []sampling.StabilityRow
 	for _, tier := range m.cfg.TierRules() {
@@ -136,6 +143,7 @@ func (m *Monitor) refresh(ctx context.Context) error {
 		Stability: stable,
 		Grouped:   grouped,
 		Tasks:     tasks,
+		Execution: executed,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)
 	m.snap.Store(snap)
