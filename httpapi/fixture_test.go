@@ -49,6 +49,7 @@ type fixture struct {
 	store  *storage.Store
 	cfg    *config.Config
 	clock  *clock
+	mon    *monitor.Monitor
 	plan   sampling.Plan
 	tokens map[string]string // by caller: viewer, A, B, admin, feedA
 	tokIDs map[string]string
@@ -126,6 +127,7 @@ func newFixture(t *testing.T, backend string) *fixture {
 		f.tokens[name], f.tokIDs[name] = secret, tok.ID
 	}
 	mon := monitor.New(cfg, store, clk.now, storagetest.Logger(t))
+	f.mon = mon
 	f.srv = httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Monitor: mon, Gatherer: prometheus.NewRegistry(),
 		Logger: storagetest.Logger(t), Now: clk.now}))
 	t.Cleanup(f.srv.Close)

@@ -1,6 +1,9 @@
 package sampling
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Execution outcomes: what became of the tasks a plan made. Every task is
 // planned and is, at any moment, exactly one of tested (tested or closed),
@@ -72,9 +75,16 @@ func (r ExecutionRow) Count(outcome string) int {
 }
 
 // ComputeExecution sums counts into one row per schedule and window ending
-// on today (midnight UTC), for every schedule in schedules, in the order of
-// schedules, then windows.
+// on today (midnight UTC), for every schedule in schedules and then every
+// other schedule that counts name (one since removed from the
+// configuration), in that order, then by window.
 func ComputeExecution(counts []PlanTaskCount, schedules []string, windows []Window, today time.Time) []ExecutionRow {
+	schedules = slices.Clone(schedules)
+	for _, c := range counts {
+		if !slices.Contains(schedules, c.Schedule) {
+			schedules = append(schedules, c.Schedule)
+		}
+	}
 	var rows []ExecutionRow
 	for _, sc := range schedules {
 		for _, w := range windows {
