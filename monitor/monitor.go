@@ -40,6 +40,8 @@ type Snapshot struct {
 	// Execution says how much of each schedule's plans in each window was
 	// carried out.
 	Execution []sampling.ExecutionRow
+	// Pauses holds the pause state of every schedule ever paused, by name.
+	Pauses map[string]storage.ScheduleState
 	// Exported is what the collector exports beyond Headline and Tasks.
 	Exported *Exported
 }
@@ -127,14 +129,19 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := sampling.RateOptions{MinBatches: m.cfg.MinBatches}
+	pauses, err := m.store.ScheduleStates(ctx)
+	if err != nil {
+		return err
+	}
+	opts := m.cfg.RateOptions()
 	var stable []sampling.StabilityRow
 	for _, tier := range m.cfg.TierRules() {
 		if rule, ok := stability[tier.Name]; ok {
 			stable = append(stable, sampling.ComputeStability(rollups, tier, rule, todayUTC, opts))
 		}
 	}
-	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts, Groupings()...)
+	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts,
+		append(Groupings(), sampling.ByIndustryCounty)...)
 	snap := &Snapshot{
 		AsOf:      now,
 		Today:     todayUTC,
@@ -144,6 +151,7 @@ func (m *Monitor) refresh(ctx context.Context) error {
 		Grouped:   grouped,
 		Tasks:     tasks,
 		Execution: executed,
+		Pauses:    pauses,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)
 	m.snap.Store(snap)
