@@ -126,7 +126,7 @@ func TestRateStatusUpperBoundAtTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := status(tt.row, tt.min); got != tt.want {
+			if got := status(tt.row.Rate, tt.row.Upper, tt.row.Target, tt.row.Batches, tt.min); got != tt.want {
 				t.Errorf("status(rate %v, upper %v, target %v, %d batches, min %d) = %s, want %s",
 					tt.row.Rate, tt.upper, tt.row.Target, tt.row.Batches, tt.min, got, tt.want)
 			}
