@@ -103,10 +103,10 @@ func (s Sampling) Check(today, planDay time.Time) []FieldError {
 	} else if day < planDay.Format(time.DateOnly) {
 		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is before the plan was made (%s)", day, planDay.Format(time.DateOnly))})
 	}
-	if strings.TrimSpace(s.BatchNo) == "" {
+	if e := CheckText("batch_no", s.BatchNo); e != nil {
+		errs = append(errs, *e)
+	} else if strings.TrimSpace(s.BatchNo) == "" {
 		errs = append(errs, FieldError{"batch_no", "give the batch or lot number of the sampled products"})
-	} else if len(s.BatchNo) > 100 {
-		errs = append(errs, FieldError{"batch_no", "at most 100 characters"})
 	}
 	if s.Quantity <= 0 || s.Quantity > 100000 {
 		errs = append(errs, FieldError{"quantity", "give the number of pieces taken, from 1 to 100000"})
@@ -115,6 +115,10 @@ func (s Sampling) Check(today, planDay time.Time) []FieldError {
 		errs = append(errs, FieldError{"seals", "give the number of at least one seal"})
 	}
 	for _, seal := range s.Seals {
+		if e := CheckText("seals", seal); e != nil {
+			errs = append(errs, *e)
+			break
+		}
 		if strings.TrimSpace(seal) == "" || len(seal) > 64 {
 			errs = append(errs, FieldError{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", seal)})
 			break
@@ -144,9 +148,6 @@ const (
 	RefusalOther         = "other"
 )
 
-// maxRefusalNote bounds a refusal's note, in bytes.
-const maxRefusalNote = 500
-
 // RefusalReasons lists the refusal reasons in display order.
 func RefusalReasons() []string {
 	return []string{RefusalNoSuchProduct, RefusalNotForSale, RefusalStopped, RefusalClosed, RefusalInsufficient, RefusedWithoutReason, RefusalOther}
@@ -167,8 +168,8 @@ func (r Refusal) Check() []FieldError {
 	if (r.Reason == RefusalOther || r.Reason == RefusedWithoutReason) && strings.TrimSpace(r.Note) == "" {
 		errs = append(errs, FieldError{"note", "give a note that explains the reason"})
 	}
-	if len(r.Note) > maxRefusalNote {
-		errs = append(errs, FieldError{"note", fmt.Sprintf("at most %d bytes", maxRefusalNote)})
+	if e := CheckText("note", r.Note); e != nil {
+		errs = append(errs, *e)
 	}
 	return errs
 }

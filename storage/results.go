@@ -81,6 +81,9 @@ func checkFields(r sampling.Result) Problem {
 	case r.Outcome == sampling.OutcomePass && strings.TrimSpace(r.FailedItems) != "":
 		return Problem{Field: "failed_items", Reason: "a passed batch has no failed items"}
 	}
+	if errs := sampling.CheckTexts("report_no", r.ReportNo, "failed_items", r.FailedItems); len(errs) > 0 {
+		return Problem{Field: errs[0].Field, Reason: errs[0].Reason}
+	}
 	return Problem{}
 }
 
