@@ -31,7 +31,13 @@ type Config struct {
 	// Windows are the rolling periods of pass rates: "30d" or "ytd".
 	Windows []string `yaml:"windows"`
 	// MinBatches is the sample size below which a rate is never "met".
-	MinBatches int        `yaml:"min_batches"`
+	MinBatches int `yaml:"min_batches"`
+	// MinCategoryBatches is the sample size below which a category is left
+	// out of a category mean; default 10.
+	MinCategoryBatches int `yaml:"min_category_batches"`
+	// MaxPause is how long a schedule may stay paused before an alert
+	// warns of it; default 7d.
+	MaxPause   Duration   `yaml:"max_pause"`
 	Industries []Industry `yaml:"industries"`
 	Schedules  []Schedule `yaml:"schedules"`
 	// Notifications send the tasks of new plans to webhooks.
@@ -49,6 +55,10 @@ type Tier struct {
 	// the last Periods calendar periods too. The key tier defaults to the
 	// last 4 quarters; other tiers to none.
 	Stability Stability `yaml:"stability"`
+	// AlertWindow is the one window whose rate the pass-rate alerts judge;
+	// default 365d (the targets are annual), or the longest configured
+	// rolling window when 365d is not configured.
+	AlertWindow string `yaml:"alert_window"`
 }
 
 // Stability is how many recent calendar periods a tier must meet its target
@@ -56,6 +66,9 @@ type Tier struct {
 type Stability struct {
 	Periods int    `yaml:"periods"`
 	Period  string `yaml:"period"` // quarter (default) or month
+	// MinBatches is how many tested batches a period needs to be judged;
+	// default the configuration's min_batches.
+	MinBatches int `yaml:"min_batches"`
 }
 
 // Industry is a line of business and its product categories.
@@ -67,6 +80,14 @@ type Industry struct {
 	// may object and ask for a retest; whole days, default 15d.
 	ObjectionPeriod Duration `yaml:"objection_period"`
 }
+
+// DefaultMinCategoryBatches is the minimum of tested batches a category needs
+// to count in a category mean when min_category_batches is not set.
+const DefaultMinCategoryBatches = 10
+
+// DefaultMaxPause is how long a schedule may stay paused before an alert
+// warns, when max_pause is not set.
+const DefaultMaxPause = Duration(7 * 24 * time.Hour)
 
 // DefaultObjectionPeriod is the objection period of an industry that sets
 // none: an enterprise may ask for a retest within 15 days of the result.
@@ -246,10 +267,16 @@ func (c *Config) StabilityRules() map[string]sampling.StabilityRule {
 	m := map[string]sampling.StabilityRule{}
 	for name, t := range c.Tiers {
 		if t.Stability.Periods > 0 {
-			m[name] = sampling.StabilityRule{Periods: t.Stability.Periods, Period: t.Stability.Period}
+			m[name] = sampling.StabilityRule{Periods: t.Stability.Periods, Period: t.Stability.Period, MinBatches: t.Stability.MinBatches}
 		}
 	}
 	return m
+}
+
+// RateOptions returns the options every rate is computed with: the minimum
+// batches of a met rate and of a category in a mean.
+func (c *Config) RateOptions() sampling.RateOptions {
+	return sampling.RateOptions{MinBatches: c.MinBatches, MinCategoryBatches: c.MinCategoryBatches}
 }
 
 // ObjectionDays returns each configured industry's objection period in days.

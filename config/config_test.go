@@ -70,10 +70,12 @@ func TestGoodFiles(t *testing.T) {
 func checkFull(t *testing.T, c *Config) {
 	t.Helper()
 	want := &Config{
-		Timezone:   "Asia/Shanghai",
-		Tiers:      DefaultTiers(),
-		Windows:    []string{"30d", "90d", "365d", "ytd"},
-		MinBatches: 30,
+		Timezone:           "Asia/Shanghai",
+		Tiers:              Default().Tiers,
+		Windows:            []string{"30d", "90d", "365d", "ytd"},
+		MinBatches:         30,
+		MinCategoryBatches: 10,
+		MaxPause:           DefaultMaxPause,
 		Industries: []Industry{{
 			ID:   "textiles",
 			Name: "纺织服装",
@@ -200,11 +202,11 @@ func checkDescriptors(t *testing.T, c *Config) {
 func checkTiers(t *testing.T, c *Config) {
 	t.Helper()
 	want := map[string]Tier{
-		"general":    {Target: 0.95, Aggregate: sampling.AggregatePooled},
-		"key":        {Target: 0.98, Aggregate: sampling.AggregatePooled, Stability: Stability{Periods: 4, Period: "quarter"}},
-		"agri_input": {Target: 0.90, Aggregate: sampling.AggregateCategoryMean},
-		"export":     {Target: 0.99, Aggregate: sampling.AggregateCategoryMean},
-		"toys":       {Target: 0.85, Aggregate: sampling.AggregatePooled},
+		"general":    {Target: 0.95, Aggregate: sampling.AggregatePooled, AlertWindow: "90d"},
+		"key":        {Target: 0.98, Aggregate: sampling.AggregatePooled, Stability: Stability{Periods: 4, Period: "quarter", MinBatches: 50}, AlertWindow: "365d"},
+		"agri_input": {Target: 0.90, Aggregate: sampling.AggregateCategoryMean, AlertWindow: "365d"},
+		"export":     {Target: 0.99, Aggregate: sampling.AggregateCategoryMean, AlertWindow: "365d"},
+		"toys":       {Target: 0.85, Aggregate: sampling.AggregatePooled, AlertWindow: "365d"},
 	}
 	if !maps.Equal(c.Tiers, want) {
 		t.Errorf("Tiers = %v, want %v", c.Tiers, want)
@@ -258,6 +260,12 @@ var badFiles = map[string][]string{
 		`retests.bad.yaml:2: tiers.key.stability.period: unknown period "week" (want quarter or month)`,
 		"retests.bad.yaml:5: industries[0].objection_period: 36h: want whole days from 1d to 365d, such as 15d",
 		"retests.bad.yaml:9: industries[1].objection_period: 400d: want whole days from 1d to 365d, such as 15d",
+	},
+	"signals.bad.yaml": {
+		`signals.bad.yaml:2: tiers.key.alert_window: "7d" is not a configured window (30d, 90d, 365d, ytd)`,
+		"signals.bad.yaml:2: tiers.key.stability.min_batches: must not be negative",
+		"signals.bad.yaml:3: min_category_batches: must not be negative",
+		"signals.bad.yaml:4: max_pause: must be positive, such as 7d",
 	},
 	"unknown-key.bad.yaml": {
 		"unknown-key.bad.yaml:2: field timezones not found",
@@ -585,12 +593,20 @@ func TestDefault(t *testing.T) {
 		t.Errorf("Default().Location = %v, want Asia/Shanghai", c.Location)
 	}
 	want := map[string]Tier{
-		"general":    {Target: 0.92, Aggregate: "pooled"},
-		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter"}},
-		"agri_input": {Target: 0.90, Aggregate: "category_mean"},
+		"general":    {Target: 0.92, Aggregate: "pooled", AlertWindow: "365d"},
+		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter", MinBatches: 30}, AlertWindow: "365d"},
+		"agri_input": {Target: 0.90, Aggregate: "category_mean", AlertWindow: "365d"},
 	}
 	if !maps.Equal(c.Tiers, want) {
 		t.Errorf("Default().Tiers = %v, want %v", c.Tiers, want)
+	}
+	if c.MinCategoryBatches != 10 || c.MaxPause != Duration(7*24*time.Hour) {
+		t.Errorf("Default() min_category_batches %d, max_pause %s; want 10 and 7d", c.MinCategoryBatches, c.MaxPause)
+	}
+	want = map[string]Tier{
+		"general":    {Target: 0.92, Aggregate: "pooled"},
+		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter"}},
+		"agri_input": {Target: 0.90, Aggregate: "category_mean"},
 	}
 	if !maps.Equal(DefaultTiers(), want) {
 		t.Errorf("DefaultTiers() = %v, want %v", DefaultTiers(), want)

@@ -63,9 +63,9 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 			}
 		}
 		periods := append(append([]any{}, path...), "stability", "periods")
-		if t.Stability == (Stability{}) && !p.given(periods) {
+		if t.Stability.Periods == 0 && t.Stability.Period == "" && !p.given(periods) {
 			if d, ok := tiers[name]; ok {
-				t.Stability = d.Stability
+				t.Stability.Periods, t.Stability.Period = d.Stability.Periods, d.Stability.Period
 			}
 		}
 		if t.Stability.Period == "" && t.Stability.Periods > 0 {
@@ -110,6 +110,15 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 	if c.MinBatches < 0 {
 		p.add([]any{"min_batches"}, "must not be negative")
 	}
+	orDefault(p, []any{"min_category_batches"}, &c.MinCategoryBatches, DefaultMinCategoryBatches)
+	if c.MinCategoryBatches < 0 {
+		p.add([]any{"min_category_batches"}, "must not be negative")
+	}
+	orDefault(p, []any{"max_pause"}, &c.MaxPause, DefaultMaxPause)
+	if c.MaxPause <= 0 {
+		p.add([]any{"max_pause"}, "must be positive, such as 7d")
+	}
+	c.resolveTierSignals(p)
 
 	industries := map[string]map[string]bool{}
 	for i, ind := range c.Industries {
@@ -156,6 +165,49 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		names[s.Name] = true
 	}
 	return errors.Join(p.errs...)
+}
+
+// resolveTierSignals fills in and checks each tier's alert window and the
+// minimum batches of its stability periods, which default to settings
+// resolved after the tiers: the windows and min_batches.
+func (c *Config) resolveTierSignals(p *problems) {
+	def := ""
+	longest := 0
+	for _, w := range c.windows {
+		if w.Name == "365d" {
+			def = w.Name
+			break
+		}
+		if !w.YTD && w.Days > longest {
+			def, longest = w.Name, w.Days
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Tiers)) {
+		t := c.Tiers[name]
+		path := []any{"tiers", name}
+		if t.AlertWindow == "" {
+			t.AlertWindow = def
+		}
+		if !slices.Contains(c.Windows, t.AlertWindow) {
+			p.add(append(path, "alert_window"), "%q is not a configured window (%s)", t.AlertWindow, strings.Join(c.Windows, ", "))
+		}
+		if t.Stability.Periods > 0 {
+			orDefault(p, append(path, "stability", "min_batches"), &t.Stability.MinBatches, max(c.MinBatches, 0))
+			if t.Stability.MinBatches < 0 {
+				p.add(append(path, "stability", "min_batches"), "must not be negative")
+			}
+		}
+		c.Tiers[name] = t
+	}
+}
+
+// AlertWindows returns each tier's alert window.
+func (c *Config) AlertWindows() map[string]string {
+	m := make(map[string]string, len(c.Tiers))
+	for name, t := range c.Tiers {
+		m[name] = t.AlertWindow
+	}
+	return m
 }
 
 func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industries map[string]map[string]bool) {
