@@ -76,35 +76,6 @@ func TestWindowsStartFirstDay(t *testing.T) {
 	}
 }
 
-// TestKeyTierStableGauge: spotcheck_key_tier_stable is 1 when the key
-// tier's stability row is stable and 0 when not, whatever other tiers'
-// rows say, and absent without a key tier row.
-func TestKeyTierStableGauge(t *testing.T) {
-	cfg := testCfg(t)
-	tests := []struct {
-		name string
-		rows []sampling.StabilityRow
-		want string
-	}{
-		{"key stable, general not", []sampling.StabilityRow{{Tier: "general", Stable: false}, {Tier: sampling.TierKey, Stable: true}}, "spotcheck_key_tier_stable 1\n"},
-		{"key not stable, general stable", []sampling.StabilityRow{{Tier: "general", Stable: true}, {Tier: sampling.TierKey, Stable: false}}, "spotcheck_key_tier_stable 0\n"},
-		{"no key row", []sampling.StabilityRow{{Tier: "general", Stable: true}}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := New(cfg, nil, time.Now, storagetest.Logger(t))
-			m.snap.Store(&Snapshot{Stability: tt.rows, Tasks: map[string]int{}, Exported: &Exported{}})
-			got := string(exposition(t, NewCollector(m, time.Minute)))
-			if n := strings.Count(got, "\nspotcheck_key_tier_stable "); tt.want == "" && n != 0 || tt.want != "" && (n != 1 || !strings.Contains(got, tt.want)) {
-				t.Errorf("exposition has %d spotcheck_key_tier_stable samples; want %q", n, tt.want)
-			}
-			if strings.Contains(got, "spotcheck_snapshot_timestamp_seconds ") {
-				t.Errorf("a snapshot never taken (zero AsOf) exports a timestamp")
-			}
-		})
-	}
-}
-
 // TestHistoryPointsBounds: History takes 1 to MaxHistoryPoints points of a
 // step of at least one day, ending today in the configured zone (00:30 on
 // the 28th in Shanghai is the 28th, though the 27th in UTC), each point the
