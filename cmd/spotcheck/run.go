@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -198,9 +199,15 @@ func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
 	return pos, nil
 }
 
-// loadConfig returns the configuration file's, or the defaults without one.
+// loadConfig returns the configuration file's; without one, the demo's
+// when the database is the demo's (so that commands run against a running
+// demo find its schedules), else the defaults.
 func (c *command) loadConfig() (*config.Config, error) {
 	if c.configPath == "" {
+		if c.demoDatabase() {
+			fmt.Fprintln(c.e.stderr, "spotcheck: using the demo's configuration: this database is the one of serve --demo (pass --config FILE for another)")
+			return demo.Config(), nil
+		}
 		return config.Default(), nil
 	}
 	cfg, err := config.Load(c.configPath)
@@ -247,4 +254,23 @@ func (c *command) loadConfigOrDemo(withDemo bool) (*config.Config, error) {
 		return nil, usageError("--demo brings its own configuration; leave out --config (and SPOTCHECK_CONFIG)")
 	}
 	return demo.Config(), nil
+}
+
+// demoDatabase reports whether the database exists and serve --demo has
+// run on it. It never creates a SQLite file.
+func (c *command) demoDatabase() bool {
+	if path, ok := strings.CutPrefix(c.db, "sqlite:"); ok {
+		if _, err := os.Stat(strings.TrimPrefix(path, "//")); err != nil {
+			return false
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := storage.Open(ctx, c.db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return false
+	}
+	defer s.Close()
+	isDemo, err := s.IsDemo(ctx)
+	return err == nil && isDemo
 }
