@@ -133,7 +133,7 @@ func TestTaskStateSets(t *testing.T) {
 	if got := TaskStatesTo(TaskTested); !slices.Equal(got, []string{TaskAssigned, TaskSampled}) {
 		t.Errorf("TaskStatesTo(tested) = %v", got)
 	}
-	if got := TaskStatesDone(); !slices.Equal(got, []string{TaskClosed, TaskRefused}) {
+	if got := TaskStatesDone(); !slices.Equal(got, []string{TaskClosed, TaskRefused, TaskLapsed}) {
 		t.Errorf("TaskStatesDone() = %v", got)
 	}
 	for _, tt := range []struct {
