@@ -56,10 +56,10 @@ func handlePublicPlans(d Deps) http.Handler {
 		}
 		out := make([]publicPlan, 0, len(plans))
 		for _, p := range plans {
-			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}
+			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}
 			if p.Status == sampling.PlanClosed {
 				d.Config.Localize(&p)
-				at := closures[p.ID]
+				at := closures[p.ID].In(d.Config.Location)
 				pp.Industry, pp.IndustryName, pp.NominalTime = p.Industry, industryName(d, p.Industry), &p.NominalTime
 				pp.Algorithm, pp.Seed, pp.FrameDigest = p.Algorithm, p.Seed, p.FrameDigest
 				if !at.IsZero() {
