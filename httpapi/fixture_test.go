@@ -45,7 +45,7 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 // tasks are split between inspectors I001 (A) and I002 (B), and tokens of
 // every role.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	store  *storage.Store
 	cfg    *config.Config
@@ -60,7 +60,7 @@ type fixture struct {
 
 var shanghai = time.FixedZone("CST", 8*3600)
 
-func newFixture(t *testing.T, backend string) *fixture {
+func newFixture(t testing.TB, backend string) *fixture {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(testConfig))
 	if err != nil {

@@ -163,6 +163,9 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 	if !strings.HasPrefix(token, tokenPrefix) || !ok || len(id) != 12 || secret == "" {
 		return Token{}, ErrBadToken
 	}
+	if _, err := hex.DecodeString(id); err != nil {
+		return Token{}, ErrBadToken // not an id: never sent to the database
+	}
 	var row struct {
 		Token
 		SecretHash string `db:"secret_hash"`
