@@ -413,3 +413,31 @@ func TestRoundSnapsNearIntegerShares(t *testing.T) {
 		t.Errorf("round(2.9999999999, 1.0000000001) = %d (%v), %d (%v); want 3 (3), 1 (1)", strata[0].Tasks, strata[0].Share, strata[1].Tasks, strata[1].Share)
 	}
 }
+
+// TestAssignManyChunks: the ranking runs in chunks of 64 tasks; with 130
+// tasks (three chunks, the last of two) and no cap, each task gets the same
+// two distinct inspectors as it would alone.
+func TestAssignManyChunks(t *testing.T) {
+	d := testDesign()
+	pool := []Inspector{
+		{ID: "I1", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I2", County: "吴江区", Industries: []string{"textiles"}},
+		{ID: "I3", County: "吴中区", Industries: []string{"textiles"}},
+	}
+	var tasks []Task
+	for i := range 130 {
+		tasks = append(tasks, Task{CreditCode: testCode(t, i), Category: "garments", County: "姑苏区", Stratum: "姑苏区/garments"})
+	}
+	if err := assignInspectors(&d, testSeed("chunks").Bytes, tasks, pool); err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range tasks {
+		alone := []Task{{CreditCode: task.CreditCode, Category: task.Category, County: task.County, Stratum: task.Stratum}}
+		if err := assignInspectors(&d, testSeed("chunks").Bytes, alone, pool); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(task.Inspectors, alone[0].Inspectors) || len(task.Inspectors) != 2 || task.Inspectors[0] == task.Inspectors[1] {
+			t.Errorf("task %d of 130: inspectors %v, alone %v; want the same two distinct inspectors", i, task.Inspectors, alone[0].Inspectors)
+		}
+	}
+}
