@@ -441,3 +441,38 @@ func TestAssignManyChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestRankTieBreak: units of equal Pareto rank are ordered by frame index,
+// so that the sample never depends on the order units were offered in.
+func TestRankTieBreak(t *testing.T) {
+	for _, tt := range []struct {
+		a, b ranked
+		want bool
+	}{
+		{ranked{1, 0.5}, ranked{2, 0.5}, true},  // equal ranks: the lower index first
+		{ranked{2, 0.5}, ranked{1, 0.5}, false}, // and not the other way
+		{ranked{1, 0.5}, ranked{1, 0.5}, false}, // a unit is not less than itself
+		{ranked{2, 0.25}, ranked{1, 0.5}, true}, // a lower rank wins over the index
+		{ranked{1, 0.5}, ranked{2, 0.25}, false},
+	} {
+		if got := tt.a.less(tt.b); got != tt.want {
+			t.Errorf("%v.less(%v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+	// Ten units of one rank, offered in two orders: the three lowest
+	// indices are kept either way.
+	for _, order := range [][]int{{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}, {4, 0, 9, 2, 7, 1, 8, 3, 6, 5}} {
+		l := lowest{k: 3}
+		for _, i := range order {
+			l.offer(ranked{i, 0.5})
+		}
+		var kept []int
+		for _, r := range l.items {
+			kept = append(kept, r.i)
+		}
+		slices.Sort(kept)
+		if !slices.Equal(kept, []int{0, 1, 2}) {
+			t.Errorf("offered in order %v: kept %v, want [0 1 2]", order, kept)
+		}
+	}
+}
