@@ -38,12 +38,6 @@ func NewRenderer(fontPaths []string) (*Renderer, error) {
 		"dict2": func(p page, rows []GroupRow, col string) groupTable {
 			return groupTable{P: p, Rows: rows, Col: col}
 		},
-		"ratio": func(a, b int) string {
-			if b == 0 {
-				return "–"
-			}
-			return pct(float64(a) / float64(b))
-		},
 	}).Parse(pageSource)
 	if err != nil {
 		return nil, fmt.Errorf("bulletin template: %w", err)
