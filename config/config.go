@@ -131,28 +131,65 @@ type Schedule struct {
 	CatchUp              string             `yaml:"catch_up"`
 	MaxCatchUp           int                `yaml:"max_catch_up"`
 	// Overlap is what becomes of a fire that comes due while the previous
-	// plan of the schedule is still being made: OverlapBuffer or OverlapSkip.
-	Overlap string `yaml:"overlap"`
+	// plan of the schedule is still being made.
+	Overlap sampling.OverlapPolicy `yaml:"overlap"`
 	// Deadline bounds the retries of a fire that fails; 0 means until the
 	// next fire. Then the fire is recorded as failed.
-	Deadline Duration       `yaml:"deadline"`
+	Deadline Duration `yaml:"deadline"`
+	// Seed is where the seeds of the schedule's plans come from: SeedSystem
+	// (the default: the system's random number generator) or SeedBeacon (a
+	// public beacon, named in an announcement published at each fire; the
+	// plan is drawn once the beacon's value is known).
+	Seed string `yaml:"seed"`
+	// Beacon configures the beacon of a schedule with seed: beacon.
+	Beacon   *Beacon        `yaml:"beacon"`
 	Location *time.Location `yaml:"-"`
 	// Spec is Cron parsed for Location, by resolve.
 	Spec *Cron `yaml:"-"`
 }
+
+// Seed sources of a schedule.
+const (
+	SeedSystem = "system"
+	SeedBeacon = "beacon"
+)
+
+// Beacon is the public randomness a schedule's draws wait for (see
+// docs/sampling.md, "Public draws with a beacon").
+type Beacon struct {
+	// Kind is "drand" (a round of a drand chain, fetched and verified) or
+	// "text" (a public result read by a person and entered with spotcheck
+	// beacon enter).
+	Kind string `yaml:"kind"`
+	// Chain is the drand chain, by name: quicknet (the default).
+	Chain string `yaml:"chain"`
+	// Relays are drand HTTP relays, tried in order; by default
+	// https://api.drand.sh and https://drand.cloudflare.com.
+	Relays []string `yaml:"relays"`
+	// Delay is how long after the announcement the named drand round is
+	// published (default 10m, at least 1m), so that the announcement is
+	// public well before the value exists.
+	Delay Duration `yaml:"delay"`
+	// Description says which public result will be read, Template how it
+	// is written (beacon.ParseTemplate) and After how long after the fire it
+	// is expected, for text.
+	Description string   `yaml:"description"`
+	Template    string   `yaml:"template"`
+	After       Duration `yaml:"after"`
+	// MaxWait is how long a plan may await its beacon past the value's
+	// due time before spotcheck_beacon_overdue alerts (default 1h for
+	// drand, 3d for text).
+	MaxWait Duration `yaml:"max_wait"`
+}
+
+// DefaultRelays are the drand relays used when a beacon names none.
+var DefaultRelays = []string{"https://api.drand.sh", "https://drand.cloudflare.com"}
 
 // Catch-up policies for fires missed while the service was down.
 const (
 	CatchUpNone   = "none"
 	CatchUpLatest = "latest"
 	CatchUpAll    = "all"
-)
-
-// Overlap policies for a fire that comes due while the schedule's previous
-// plan is still being made.
-const (
-	OverlapBuffer = "buffer" // the first such fire waits and is made right after; more are skipped
-	OverlapSkip   = "skip"   // such fires are skipped
 )
 
 // DefaultTiers are the targets of the quality programme.

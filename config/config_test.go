@@ -28,6 +28,7 @@ var goodFiles = map[string]func(t *testing.T, c *Config){
 	"descriptors.good.yaml": checkDescriptors,
 	"tiers.good.yaml":       checkTiers,
 	"retests.good.yaml":     checkRetests,
+	"beacon.good.yaml":      checkBeacon,
 	"empty.good.yaml": func(t *testing.T, c *Config) {
 		t.Helper()
 		if got, want := summarize(c), summarize(Default()); !reflect.DeepEqual(got, want) {
@@ -102,8 +103,9 @@ func checkFull(t *testing.T, c *Config) {
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
 			Counties:             []string{"姑苏区", "吴江区"},
-			Overlap:              OverlapBuffer,
+			Overlap:              sampling.OverlapBuffer,
 			Deadline:             Duration(time.Hour),
+			Seed:                 SeedSystem,
 		}, {
 			// Defaults fill in what the second schedule leaves out.
 			Name:              "textiles-weekly",
@@ -119,7 +121,8 @@ func checkFull(t *testing.T, c *Config) {
 			CatchUp:           CatchUpLatest,
 			MaxCatchUp:        10,
 			FailBoost:         2,
-			Overlap:           OverlapBuffer,
+			Overlap:           sampling.OverlapBuffer,
+			Seed:              SeedSystem,
 		}},
 		Notifications: Notifications{
 			Default:    &Webhook{URL: "https://oapi.dingtalk.com/robot/send?access_token=abc", Format: FormatDingTalk, Secret: "SECabc"},
@@ -255,6 +258,20 @@ func mustLoad(t *testing.T, name string) *time.Location {
 // in its error. Each names the file and line, so a regression in line
 // numbers shows up here.
 var badFiles = map[string][]string{
+	"beacon.bad.yaml": {
+		`beacon.bad.yaml:6: schedules[0].seed: unknown seed source "lottery" (want system or beacon)`,
+		"beacon.bad.yaml:7: schedules[1].seed: seed: beacon needs a beacon",
+		"beacon.bad.yaml:8: schedules[2].beacon: a beacon is used only with seed: beacon",
+		`beacon.bad.yaml:14: schedules[3].beacon.chain: unknown drand chain "mainnet" (want quicknet)`,
+		`beacon.bad.yaml:14: schedules[3].beacon.relays[0]: relay "ftp://relay.example": want an https:// URL`,
+		"beacon.bad.yaml:14: schedules[3].beacon.delay: 30s: want at least 1m",
+		"beacon.bad.yaml:14: schedules[3].beacon.template: only a text beacon has template",
+		"beacon.bad.yaml:20: schedules[4].beacon.description: say which public result will be read",
+		`beacon.bad.yaml:20: schedules[4].beacon.template: template "5 digits": field 1 "5": want digits:N`,
+		"beacon.bad.yaml:20: schedules[4].beacon.after: give how long after the fire",
+		"beacon.bad.yaml:20: schedules[4].beacon.delay: only a drand beacon has delay",
+		`beacon.bad.yaml:21: schedules[5].beacon.kind: unknown beacon kind "coin" (want drand or text)`,
+	},
 	"retests.bad.yaml": {
 		"retests.bad.yaml:2: tiers.key.stability.periods: -1 is outside 0 to 40",
 		`retests.bad.yaml:2: tiers.key.stability.period: unknown period "week" (want quarter or month)`,
@@ -650,7 +667,7 @@ func TestScheduleDefaults(t *testing.T) {
 		{"MinPerStratum", s.MinPerStratum, 0},
 		{"MaxTasksPerInspector", s.MaxTasksPerInspector, 0},
 		{"CrossCounty", s.CrossCounty, false},
-		{"Overlap", s.Overlap, OverlapBuffer},
+		{"Overlap", s.Overlap, sampling.OverlapBuffer},
 		{"Deadline", s.Deadline, Duration(0)},
 	}
 	for _, ck := range checks {
@@ -1012,5 +1029,21 @@ schedules:
 				t.Errorf("Parse(%s) = %d errors, want 1: %v", tt.line, n, err)
 			}
 		})
+	}
+}
+
+// checkBeacon checks beacon schedules and their defaults.
+func checkBeacon(t *testing.T, c *Config) {
+	t.Helper()
+	want := []Beacon{
+		{Kind: "drand", Chain: "quicknet", Relays: DefaultRelays, Delay: Duration(10 * time.Minute), MaxWait: Duration(time.Hour)},
+		{Kind: "text", Description: "中国福利彩票双色球开奖号码（开奖后首个工作日公布）",
+			Template: "digits:2 digits:2 digits:2 digits:2 digits:2 digits:2 digits:2", After: Duration(3 * day), MaxWait: Duration(3 * day)},
+	}
+	for i, w := range want {
+		s := c.Schedules[i]
+		if s.Seed != SeedBeacon || s.Beacon == nil || !reflect.DeepEqual(*s.Beacon, w) {
+			t.Errorf("Schedules[%d]: seed %q beacon %+v, want beacon %+v", i, s.Seed, s.Beacon, w)
+		}
 	}
 }

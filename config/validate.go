@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"spotcheck/beacon"
 	"spotcheck/sampling"
 )
 
@@ -298,10 +299,81 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 		p.add(at("max_catch_up"), "must be positive")
 	}
 	if s.Overlap == "" {
-		s.Overlap = OverlapBuffer
+		s.Overlap = sampling.OverlapBuffer
 	}
-	if s.Overlap != OverlapBuffer && s.Overlap != OverlapSkip {
+	if !s.Overlap.Valid() {
 		p.add(at("overlap"), "unknown policy %q (want buffer or skip)", s.Overlap)
+	}
+	s.resolveBeacon(p, at)
+}
+
+// resolveBeacon checks the schedule's seed source and beacon.
+func (s *Schedule) resolveBeacon(p *problems, at func(string) []any) {
+	if s.Seed == "" {
+		s.Seed = SeedSystem
+	}
+	switch {
+	case s.Seed != SeedSystem && s.Seed != SeedBeacon:
+		p.add(at("seed"), "unknown seed source %q (want system or beacon)", s.Seed)
+		return
+	case s.Seed == SeedSystem && s.Beacon != nil:
+		p.add(at("beacon"), "a beacon is used only with seed: beacon")
+		return
+	case s.Seed == SeedBeacon && s.Beacon == nil:
+		p.add(at("seed"), "seed: beacon needs a beacon: {kind: drand} or {kind: text, description: …, template: …, after: …}")
+		return
+	case s.Beacon == nil:
+		return
+	}
+	b := s.Beacon
+	bat := func(field string) []any { return append(at("beacon"), field) }
+	switch b.Kind {
+	case "drand":
+		if b.Chain == "" {
+			b.Chain = beacon.Quicknet().Name
+		}
+		if b.Chain != beacon.Quicknet().Name {
+			p.add(bat("chain"), "unknown drand chain %q (want quicknet)", b.Chain)
+		}
+		if len(b.Relays) == 0 {
+			b.Relays = DefaultRelays
+		}
+		for j, u := range b.Relays {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				p.add(append(bat("relays"), j), "relay %q: want an https:// URL", u)
+			}
+		}
+		orDefault(p, bat("delay"), &b.Delay, Duration(10*time.Minute))
+		if b.Delay < Duration(time.Minute) {
+			p.add(bat("delay"), "%s: want at least 1m, so that the announcement is public well before the round", time.Duration(b.Delay))
+		}
+		orDefault(p, bat("max_wait"), &b.MaxWait, Duration(time.Hour))
+		for _, f := range []string{"description", "template", "after"} {
+			if p.given(bat(f)) {
+				p.add(bat(f), "only a text beacon has %s", f)
+			}
+		}
+	case "text":
+		if strings.TrimSpace(b.Description) == "" {
+			p.add(bat("description"), "say which public result will be read, such as 中国福利彩票双色球开奖号码")
+		}
+		if _, err := beacon.ParseTemplate(b.Template); err != nil {
+			p.add(bat("template"), "%v", err)
+		}
+		if b.After <= 0 {
+			p.add(bat("after"), "give how long after the fire the result is public, such as 2d")
+		}
+		orDefault(p, bat("max_wait"), &b.MaxWait, Duration(3*24*time.Hour))
+		for _, f := range []string{"chain", "relays", "delay"} {
+			if p.given(bat(f)) {
+				p.add(bat(f), "only a drand beacon has %s", f)
+			}
+		}
+	default:
+		p.add(bat("kind"), "unknown beacon kind %q (want drand or text)", b.Kind)
+	}
+	if b.MaxWait < 0 {
+		p.add(bat("max_wait"), "must not be negative")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storagetest"
 )
@@ -42,6 +43,7 @@ func TestAuthorization(t *testing.T) {
 				{"GET /metrics", "GET", "/metrics", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/rates", "GET", "/api/v1/rates", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/rates/history", "GET", "/api/v1/rates/history?tier=general&window=30d", "", [5]int{unauth, ok, ok, ok, ok}},
+				{"GET /api/v1/execution", "GET", "/api/v1/execution", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/bulletins/{period}", "GET", "/api/v1/bulletins/2026", "", [5]int{unauth, ok, forbidden, forbidden, ok}},
 				{"GET /api/v1/plans", "GET", "/api/v1/plans", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/plans/{id}", "GET", fmt.Sprintf("/api/v1/plans/%d", plan), "", [5]int{unauth, ok, ok, ok, ok}},
@@ -63,6 +65,12 @@ func TestAuthorization(t *testing.T) {
 				{"GET /api/v1/public/key", "GET", "/api/v1/public/key", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/public/bulletins/{period}", "GET", "/api/v1/public/bulletins/2026", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /public/bulletins/{period}", "GET", "/public/bulletins/2026?lang=en", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /api/v1/public/announcements", "GET", "/api/v1/public/announcements", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /api/v1/public/announcements/{seq}", "GET", "/api/v1/public/announcements/1", "", [5]int{notFound, notFound, notFound, notFound, notFound}},
+				{"GET /public/draws.css", "GET", "/public/draws.css", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public/announcements", "GET", "/public/announcements", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public/announcements/{seq}", "GET", "/public/announcements/1", "", [5]int{notFound, notFound, notFound, notFound, notFound}},
+				{"GET /public/plans/{id}", "GET", fmt.Sprintf("/public/plans/%d", plan), "", [5]int{ok, ok, ok, ok, ok}},
 				// The pages take a session cookie, never a bearer token.
 				{"GET /inspect/style.css", "GET", "/inspect/style.css", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /inspect/login", "GET", "/inspect/login", "", [5]int{ok, ok, ok, ok, ok}},
@@ -149,7 +157,7 @@ func TestTokens(t *testing.T) {
 	if got, _ := f.do("B", "GET", "/api/v1/tasks", ""); got != http.StatusUnauthorized {
 		t.Errorf("GET /api/v1/tasks with a revoked token = %d, want 401", got)
 	}
-	short, _, err := f.store.CreateToken(t.Context(), storage.NewToken{Role: storage.RoleViewer, TTL: time.Hour}, f.clock.now())
+	short, _, err := f.store.CreateToken(t.Context(), storage.NewToken{Role: sampling.RoleViewer, TTL: time.Hour}, f.clock.now())
 	if err != nil {
 		t.Fatal(err)
 	}

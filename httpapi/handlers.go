@@ -50,7 +50,12 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final})
+		industry, county := r.URL.Query().Get("industry"), r.URL.Query().Get("county")
+		if industry != "" && d.Config.Industry(industry) == nil {
+			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter industry: %q is not a configured industry", industry))
+			return
+		}
+		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final, Industry: industry, County: county})
 		writeJSON(w, http.StatusOK, resp)
 	})
 }
@@ -61,7 +66,12 @@ func handlePlans(d Deps) http.Handler {
 		if !ok {
 			return
 		}
-		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: r.URL.Query().Get("schedule"), Limit: limit})
+		schedule := r.URL.Query().Get("schedule")
+		if e := sampling.CheckText("schedule", schedule); e != nil {
+			problem(w, http.StatusBadRequest, "query parameter "+e.Error())
+			return
+		}
+		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: schedule, Limit: limit})
 		if err != nil {
 			serverError(w, d, err)
 			return

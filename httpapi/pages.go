@@ -57,6 +57,7 @@ type pageData struct {
 	Errors    map[string]string
 	Form      map[string]string
 	Reasons   []string
+	Names     map[string]string // inspectors' names by id
 }
 
 // fieldData is one input of a form.
@@ -123,7 +124,7 @@ func (pg *pages) login(w http.ResponseWriter, r *http.Request) {
 		data.Error = data.L["too_many"]
 		pg.render(w, http.StatusTooManyRequests, "login", data)
 		return
-	case errors.Is(err, storage.ErrBadToken), err == nil && (t.Role != storage.RoleInspector || t.Feed):
+	case errors.Is(err, storage.ErrBadToken), err == nil && (t.Role != sampling.RoleInspector || t.Feed):
 		data.Error = data.L["bad_token"]
 		pg.render(w, http.StatusUnauthorized, "login", data)
 		return
@@ -172,7 +173,12 @@ func (pg *pages) session(next func(w http.ResponseWriter, r *http.Request, data 
 		rememberLang(w, r)
 		r = withPrincipal(r, principal{token: t})
 		data := pg.data(r, "title")
-		data.CSRF, data.Inspector = csrf, t.Inspector
+		names, err := pg.d.Store.InspectorNames(r.Context())
+		if err != nil {
+			pg.serverError(w, err)
+			return
+		}
+		data.CSRF, data.Inspector, data.Names = csrf, t.Inspector, names
 		next(w, r, data)
 	})
 }

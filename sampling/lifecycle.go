@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,20 +12,24 @@ import (
 //
 //	assigned → sampled → tested → closed
 //	assigned → refused
+//	assigned or sampled → lapsed
 //
 // and may also go from assigned straight to tested, when a lab result is
-// imported for a batch whose sampling was not recorded. TaskOverdue is never
-// stored: it is how an assigned or sampled task past its due date is shown.
+// imported for a batch whose sampling was not recorded. A task lapses when
+// its plan closes without a result for it (its due date passed); nothing
+// more is recorded on it. TaskOverdue is never stored: it is how an
+// assigned or sampled task of an open plan past its due date is shown.
 const (
 	TaskSampled = "sampled"
 	TaskRefused = "refused"
 	TaskClosed  = "closed"
+	TaskLapsed  = "lapsed"
 	TaskOverdue = "overdue"
 )
 
 // TaskStates lists the stored task states in lifecycle order.
 func TaskStates() []string {
-	return []string{TaskAssigned, TaskSampled, TaskTested, TaskClosed, TaskRefused}
+	return []string{TaskAssigned, TaskSampled, TaskTested, TaskClosed, TaskRefused, TaskLapsed}
 }
 
 // transitions maps each state to the states it may move to.
@@ -40,6 +45,41 @@ func transitions(from string) []string {
 	return nil
 }
 
+// TaskStatesTo lists, in lifecycle order, the states from which a task may
+// move to state to.
+func TaskStatesTo(to string) []string {
+	var from []string
+	for _, st := range TaskStates() {
+		if slices.Contains(transitions(st), to) {
+			from = append(from, st)
+		}
+	}
+	return from
+}
+
+// TaskStatesDone lists, in lifecycle order, the states a task never
+// leaves: a plan whose tasks are all in them is done.
+func TaskStatesDone() []string {
+	var done []string
+	for _, st := range TaskStates() {
+		if len(transitions(st)) == 0 {
+			done = append(done, st)
+		}
+	}
+	return done
+}
+
+// StatusWithResult is the status of a task stored in status when it has a
+// result or not. A result moves a task to tested, but the move is not
+// stored: recording results leaves the tasks alone, which keeps a large
+// import from rewriting a million task rows.
+func StatusWithResult(status string, hasResult bool) string {
+	if hasResult && slices.Contains(TaskStatesTo(TaskTested), status) {
+		return TaskTested
+	}
+	return status
+}
+
 // CheckTransition reports why a task in state from may not move to state
 // to, or nil when it may.
 func CheckTransition(from, to string) error {
@@ -49,6 +89,10 @@ func CheckTransition(from, to string) error {
 	switch {
 	case from == TaskClosed || from == TaskRefused:
 		return fmt.Errorf("the task is %s: nothing more can be recorded", from)
+	case from == TaskLapsed:
+		return errors.New("the task lapsed (its plan closed without a result for it): nothing more can be recorded")
+	case to == TaskLapsed:
+		return errors.New("a task lapses only when its plan closes")
 	case to == TaskSampled && from != TaskAssigned:
 		return fmt.Errorf("the task is %s: sampling is recorded once, on an assigned task", from)
 	case to == TaskRefused:
@@ -62,9 +106,10 @@ func CheckTransition(from, to string) error {
 }
 
 // Overdue reports whether a task in status with due date due (YYYY-MM-DD)
-// is overdue on today: past its due date without a result.
+// is overdue on today: past its due date and still awaiting its result. A
+// task of a closed plan is never overdue: it was tested, refused or lapsed.
 func Overdue(status, due string, today time.Time) bool {
-	return (status == TaskAssigned || status == TaskSampled) && due < today.Format(time.DateOnly)
+	return slices.Contains(TaskStatesTo(TaskTested), status) && due < today.Format(time.DateOnly)
 }
 
 // ShownStatus is the status to show for a task: TaskOverdue for an overdue

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ type Options struct {
 	// plan is written and before it commits; an error rolls it back. It is
 	// a hook for tests that stop a replica while it holds a plan open.
 	BeforeCommit func(ctx context.Context, schedule string, nominal time.Time) error
+	// HTTPClient fetches drand rounds for beacon-seeded schedules;
+	// http.DefaultClient with a 10 s timeout when nil.
+	HTTPClient *http.Client
 }
 
 // Scheduler makes the plans of the configured schedules. Each schedule has
@@ -55,6 +59,10 @@ type Scheduler struct {
 	opts    Options
 	metrics *metrics
 	specs   map[string]*config.Cron
+	// id names this replica in the database's record of running
+	// schedulers, which tells a fire missed in an outage from one missed
+	// while replicas ran.
+	id string
 	// slots bounds the plans this replica makes at once: a making holds a
 	// connection for its transaction and reads the registry on another, so
 	// unbounded makings (many schedules firing together) could take every
@@ -81,6 +89,9 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	if opts.StopTimeout == 0 {
 		opts.StopTimeout = 10 * time.Second
 	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
 	slots := 4 // of PostgreSQL's pool of 10 connections
 	if store != nil && store.Dialect() == storage.SQLite {
 		slots = 1
@@ -92,7 +103,7 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 		start = opts.Now()
 	}
 	s := &Scheduler{cfg: cfg, store: store, logger: logger.With("component", "scheduler"), opts: opts,
-		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots)}
+		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots), id: rand.Text()}
 	for _, sc := range cfg.Schedules {
 		s.specs[sc.Name] = sc.Spec
 		s.metrics.initSchedule(sc.Name, sc.Spec, start)
@@ -205,6 +216,9 @@ func (s *Scheduler) now(ctx context.Context) (time.Time, error) {
 // from start, when replicas first ran it: cron times have whole seconds, so
 // a fire at start is included.
 func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now, start time.Time) error {
+	if err := s.store.SeeReplica(ctx, s.id, now); err != nil {
+		return err
+	}
 	last, err := s.store.LastFires(ctx)
 	if err != nil {
 		return err
@@ -219,13 +233,25 @@ func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now,
 		s.logger.Warn("fires too old to record", "schedule", sc.Name, "count", dropped, "after", after)
 		s.metrics.missed.WithLabelValues(sc.Name).Add(float64(dropped))
 	}
+	var spans []sampling.ReplicaSpan
+	if len(actions) > 0 && !actions[0].Make {
+		if spans, err = s.store.ReplicaSpans(ctx, actions[0].Nominal); err != nil {
+			return err
+		}
+	}
 	for _, a := range actions {
 		if ctx.Err() != nil {
 			return ctx.Err() // stopping: no new fires
 		}
+		if !a.Make {
+			a.Reason, a.Policy = missedReason(spans, a)
+		}
 		if err := s.settle(ctx, makings, sc, a, now); err != nil {
 			return err
 		}
+	}
+	if err := s.pollBeacons(ctx, sc, now); err != nil {
+		return err
 	}
 	return s.updateGauges(ctx, sc, now)
 }
@@ -236,6 +262,10 @@ type DrawError struct{ Err error }
 
 func (e *DrawError) Error() string { return e.Err.Error() }
 func (e *DrawError) Unwrap() error { return e.Err }
+
+// ErrBeaconSchedule reports a seed or a dry run asked of a schedule whose
+// seeds come from its beacon.
+var ErrBeaconSchedule = errors.New("a beacon schedule's seed cannot be given, nor its plan shown before its announcement (see beacon enter --dry-run)")
 
 // ErrUnknownSchedule reports a schedule name that the configuration lacks.
 var ErrUnknownSchedule = errors.New("unknown schedule")
@@ -259,15 +289,22 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 	if sc == nil {
 		return sampling.Plan{}, false, fmt.Errorf("schedule %q: %w", name, ErrUnknownSchedule)
 	}
+	if sc.Seed == config.SeedBeacon {
+		// Its seed comes from the beacon its announcement names; a seed
+		// given here, or a dry run's random one, would be another plan.
+		if dryRun || seed.Bytes != nil {
+			return sampling.Plan{}, false, fmt.Errorf("schedule %s draws with the beacon its announcements name: %w", name, ErrBeaconSchedule)
+		}
+	}
 	if dryRun {
 		plan, err := s.draw(ctx, sc, s.cfg.Industry(sc.Industry), kind, nominal, seed)
 		return plan, false, err
 	}
 	logger := s.logger.With("schedule", name, "nominal_time", nominal, "kind", kind)
-	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", requestedBy, 0, seed)
+	res, err := s.claim(ctx, sc, kind, nominal, sampling.FireMade, "", "", requestedBy, 0, seed)
 	if errors.Is(err, errDraw) && ctx.Err() == nil {
 		logger.Error("plan not drawn", "err", err)
-		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), requestedBy, 0, seed)
+		res, rerr := s.claim(ctx, sc, kind, nominal, sampling.FireFailed, err.Error(), sampling.FireReasonDraw, requestedBy, 0, seed)
 		if rerr != nil {
 			return sampling.Plan{}, false, rerr
 		}
@@ -279,7 +316,7 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 		return sampling.Plan{}, false, err
 	}
 	s.observe(ctx, sc, res)
-	if res.Fresh && res.Fire.Status != storage.FireMade {
+	if res.Fresh && res.Fire.Status != sampling.FireMade {
 		return sampling.Plan{}, false, fmt.Errorf("fire of %s at %s recorded as %s: %s", name, nominal.Format(time.RFC3339), res.Fire.Status, res.Fire.Message)
 	}
 	return res.Plan, res.Fresh, nil

@@ -26,15 +26,13 @@ const (
 // returns the error instead: the loop retries, and decides afresh once the
 // database is back, so that the catch-up policy applies to what was missed.
 func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a Action, now time.Time) error {
-	status, message := storage.FireMade, ""
+	status, message := sampling.FireMade, ""
 	if !a.Make {
-		status = storage.FireMissed
-		message = fmt.Sprintf("not settled within %s of its time (the service was stopped, the database unreachable or plans delayed); catch_up policy %s",
-			s.opts.Grace, sc.CatchUp)
+		status, message = sampling.FireMissed, a.Policy
 	}
 	deadline := s.deadline(sc, a.Nominal)
 	for attempt := 1; ; attempt++ {
-		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, "", lockWait(now, deadline), sampling.Seed{})
+		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, a.Reason, "", lockWait(now, deadline), sampling.Seed{})
 		if err == nil {
 			s.observe(makings, sc, res)
 			return nil
@@ -48,8 +46,9 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 			return err
 		}
 		if !now.Before(deadline) {
-			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, storage.FireFailed,
-				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.UTC().Format(time.RFC3339), attempt, err), "", lockWait(now, deadline), sampling.Seed{})
+			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, sampling.FireFailed,
+				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.In(sc.Location).Format(time.RFC3339), attempt, err),
+				sampling.FireReasonDeadline, "", lockWait(now, deadline), sampling.Seed{})
 			if ferr != nil {
 				return fmt.Errorf("record the failed fire: %w (it failed with: %w)", ferr, err)
 			}
@@ -63,6 +62,17 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 			return ctx.Err()
 		}
 	}
+}
+
+// missedReason returns the reason code and message of a fire the catch-up
+// policy left out: whether any replica was running at its time, then how
+// late it was settled and what the policy made instead.
+func missedReason(spans []sampling.ReplicaSpan, a Action) (string, string) {
+	running, lastSeen, nextStart := sampling.Coverage(spans, a.Nominal)
+	if !running {
+		return sampling.FireReasonDown, sampling.DownReason(lastSeen, nextStart, a.Nominal.Location()) + "; " + a.Policy
+	}
+	return sampling.FireReasonCatchUp, "a replica was running at its time but did not settle it then (the database unreachable, or plans of the schedule slow); " + a.Policy
 }
 
 // deadline is when a failing fire at nominal gives up: the schedule's
@@ -84,8 +94,8 @@ func lockWait(now, deadline time.Time) time.Duration {
 }
 
 // claim settles one fire through the ledger; draws happen under its locks.
-func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
-	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message,
+func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status sampling.FireStatus, message, reason, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
+	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message, Reason: reason,
 		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now}
 	if hook := s.opts.BeforeCommit; hook != nil {
 		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }
@@ -95,6 +105,9 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string,
 		defer func() { <-s.slots }()
 	case <-ctx.Done():
 		return storage.Settled{}, ctx.Err()
+	}
+	if sc.Seed == config.SeedBeacon && status == sampling.FireMade {
+		return s.announce(ctx, sc, kind, nominal, requestedBy, wait)
 	}
 	ind := s.cfg.Industry(sc.Industry)
 	return s.store.Settle(ctx, c, func(ctx context.Context) (sampling.Plan, error) {
@@ -111,9 +124,14 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 		logger.Debug("fire already settled", "status", f.Status)
 		return
 	}
-	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, f.Status).Inc()
+	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, string(f.Status)).Inc()
 	switch f.Status {
-	case storage.FireMade:
+	case sampling.FireMade:
+		if a := res.Announcement; a != nil {
+			logger.Info("draw announced", "announcement", a.Sequence, "hash", a.Hash, "frame_size", a.Published.FrameSize,
+				"beacon_due", a.DueAt)
+			return
+		}
 		lag := f.RecordedAt.Sub(f.NominalTime)
 		if f.Kind != sampling.KindManual {
 			s.metrics.lag.WithLabelValues(sc.Name).Observe(lag.Seconds())
@@ -127,12 +145,12 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 		if s.opts.OnPlan != nil {
 			s.opts.OnPlan(ctx, res.Plan)
 		}
-	case storage.FireMissed:
+	case sampling.FireMissed:
 		s.metrics.missed.WithLabelValues(sc.Name).Inc()
 		logger.Warn("fire missed", "reason", f.Message)
-	case storage.FireSkipped:
+	case sampling.FireSkipped:
 		logger.Warn("fire skipped", "reason", f.Message)
-	case storage.FireFailed:
+	case sampling.FireFailed:
 		logger.Error("fire failed", "reason", f.Message)
 	}
 }

@@ -23,6 +23,9 @@ func TestMigrateResultKeys(t *testing.T) {
 			if err := s.MigrateTo(ctx, 5); err != nil {
 				t.Fatalf("migrate to 5: %v", err)
 			}
+			if err := s.AddLaterColumns(ctx); err != nil {
+				t.Fatal(err)
+			}
 			ids := openPlan(t, s, 3)
 			if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05"), fail(ids[1], "2026-11-05", "x"), pass(ids[2], "2026-11-06")}, on("2026-11-06")); err != nil {
 				t.Fatal(err)
@@ -42,7 +45,7 @@ func TestMigrateResultKeys(t *testing.T) {
 				t.Fatalf("RecordResults(retest after the migration) = %d, %v", n, err)
 			}
 			hist, err := s.ResultHistory(ctx, ids[1])
-			if err != nil || len(hist) != 2 || hist[0].State != storage.StateSuperseded || hist[1].State != storage.StateFinal {
+			if err != nil || len(hist) != 2 || hist[0].State != sampling.ResultSuperseded || hist[1].State != sampling.ResultFinal {
 				t.Errorf("ResultHistory = %+v, %v; want the first superseded by a final retest", hist, err)
 			}
 			d, err := s.TaskDetail(ctx, ids[0], on("2026-12-30"))

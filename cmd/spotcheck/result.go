@@ -63,6 +63,10 @@ func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -75,12 +79,15 @@ func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	for i := range hist {
+		hist[i].RecordedAt = hist[i].RecordedAt.In(cfg.Location)
+	}
 	if *format == "json" {
 		return writeJSON(e.stdout, hist)
 	}
 	t := newTable(e.stdout, "VERSION", "KIND", "OUTCOME", "TESTED", "COUNTS ON", "STATE", "OBJECTION UNTIL", "OBJECTED", "BY", "REASON")
 	for _, v := range hist {
-		t.row(strconv.Itoa(v.Version), v.Kind, v.Outcome, v.TestedOn, v.CountedOn, v.State, dash(v.ObjectionUntil), dash(v.ObjectedOn), v.RecordedBy, dash(v.Reason))
+		t.row(strconv.Itoa(v.Version), string(v.Kind), v.Outcome, v.TestedOn, v.CountedOn, string(v.State), dash(v.ObjectionUntil), dash(v.ObjectedOn), v.RecordedBy, dash(v.Reason))
 	}
 	return t.flush()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"spotcheck/config"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -61,12 +62,16 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 		}
 		ttl = d
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	secret, t, err := store.CreateToken(ctx, storage.NewToken{Role: *role, Inspector: *inspector, Feed: *feed, Note: *note,
+	secret, t, err := store.CreateToken(ctx, storage.NewToken{Role: sampling.Role(*role), Inspector: *inspector, Feed: *feed, Note: *note,
 		CreatedBy: cliActor(e), TTL: ttl}, e.now())
 	var invalid *storage.FieldsError
 	if errors.Is(err, storage.ErrNotFound) || errors.As(err, &invalid) {
@@ -76,7 +81,7 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, secret)
-	what := t.Role
+	what := string(t.Role)
 	if t.Inspector != "" {
 		what += " " + t.Inspector
 	}
@@ -85,7 +90,7 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 	}
 	exp := "never expires"
 	if t.ExpiresAt != nil {
-		exp = "expires " + t.ExpiresAt.In(time.Local).Format("2006-01-02 15:04")
+		exp = "expires " + t.ExpiresAt.In(cfg.Location).Format(tableTime)
 	}
 	fmt.Fprintf(e.stderr, "token %s for %s, %s; it is shown only now\n", t.ID, what, exp)
 	return nil
@@ -97,6 +102,10 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -105,6 +114,9 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 	tokens, err := store.Tokens(ctx)
 	if err != nil {
 		return err
+	}
+	for i := range tokens {
+		tokens[i].Localize(cfg.Location)
 	}
 	if *format == "json" {
 		if tokens == nil {
@@ -116,7 +128,7 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 		if t == nil {
 			return none
 		}
-		return t.In(time.Local).Format("2006-01-02 15:04")
+		return t.Format(tableTime)
 	}
 	t := newTable(e.stdout, "ID", "ROLE", "INSPECTOR", "FEED", "STATE", "CREATED", "EXPIRES", "LAST USED", "NOTE")
 	for _, tok := range tokens {
@@ -131,7 +143,7 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 		if tok.Feed {
 			feed = "yes"
 		}
-		t.row(tok.ID, tok.Role, tok.Inspector, feed, state, when(&tok.CreatedAt, ""), when(tok.ExpiresAt, "never"), when(tok.LastUsedAt, "-"), tok.Note)
+		t.row(tok.ID, string(tok.Role), tok.Inspector, feed, state, when(&tok.CreatedAt, ""), when(tok.ExpiresAt, "never"), when(tok.LastUsedAt, "-"), tok.Note)
 	}
 	return t.flush()
 }
