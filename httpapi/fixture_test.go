@@ -115,11 +115,11 @@ func newFixture(t testing.TB, backend string) *fixture {
 		t.Fatalf("plan tasks %+v: want tasks of both I001 and I002", plan.Tasks)
 	}
 	for name, nt := range map[string]storage.NewToken{
-		"viewer": {Role: storage.RoleViewer},
-		"A":      {Role: storage.RoleInspector, Inspector: "I001"},
-		"B":      {Role: storage.RoleInspector, Inspector: "I002"},
-		"admin":  {Role: storage.RoleAdmin},
-		"feedA":  {Role: storage.RoleInspector, Inspector: "I001", Feed: true},
+		"viewer": {Role: sampling.RoleViewer},
+		"A":      {Role: sampling.RoleInspector, Inspector: "I001"},
+		"B":      {Role: sampling.RoleInspector, Inspector: "I002"},
+		"admin":  {Role: sampling.RoleAdmin},
+		"feedA":  {Role: sampling.RoleInspector, Inspector: "I001", Feed: true},
 	} {
 		secret, tok, err := store.CreateToken(ctx, nt, clk.now())
 		if err != nil {
