@@ -62,7 +62,7 @@ func TestBulletinRoutes(t *testing.T) {
 			_, body = f.do("admin", "GET", "/api/v1/bulletins/2026Q4?public=true", "")
 			decode(t, body, &asPublic)
 			tasks := len(f.plan.Tasks)
-			if len(internal.Execution) != 1 || internal.Execution[0].Planned != tasks || internal.Execution[0].Pending != tasks || internal.Public {
+			if len(internal.Execution) != 1 || internal.Execution[0].Planned != tasks || internal.Execution[0].Open != tasks || internal.Public {
 				t.Errorf("internal execution %+v, want %d tasks pending", internal.Execution, tasks)
 			}
 			if len(public.Execution) != 0 || !public.Public || !asPublic.Public || len(asPublic.Execution) != 0 {
