@@ -54,6 +54,9 @@ type HTMLOptions struct {
 	// records start with it. Empty gives paths, which a page served by
 	// the service resolves.
 	BaseURL string
+	// LangLinks adds links to the page in each language (hidden in
+	// print), for a page served by the service.
+	LangLinks bool
 }
 
 // page is what the template shows.
@@ -74,6 +77,7 @@ type page struct {
 	Records     []recordLink
 	PageLabel   [2]string
 	BaseURL     string
+	LangLinks   bool
 }
 
 // groupTable is the data of the template's groups table.
@@ -147,7 +151,7 @@ func (r *Renderer) HTML(w io.Writer, b *Bulletin, opts HTMLOptions) error {
 		}
 	}
 	pg.Changes = changeLines(b, t)
-	pg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	pg.BaseURL, pg.LangLinks = strings.TrimSuffix(opts.BaseURL, "/"), opts.LangLinks
 	for _, id := range b.Records {
 		pg.Records = append(pg.Records, recordLink{ID: id, URL: fmt.Sprintf("%s/public/plans/%d", pg.BaseURL, id)})
 	}
