@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storagetest"
 )
@@ -126,8 +128,8 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 				t.Errorf("fire %v is made with %d plans, want exactly 1", at, plansAt[at])
 			}
 		case storage.FireMissed, storage.FireSkipped, storage.FireFailed:
-			if plansAt[at] != 0 || f.Message == "" {
-				t.Errorf("fire %v is %s with %d plans and message %q, want no plan and a reason", at, f.Status, plansAt[at], f.Message)
+			if plansAt[at] != 0 || f.Message == "" || !slices.Contains(sampling.FireReasons(), f.Reason) {
+				t.Errorf("fire %v is %s with %d plans, reason %q and message %q, want no plan and a reason", at, f.Status, plansAt[at], f.Reason, f.Message)
 			}
 		default:
 			t.Errorf("fire %v has status %q", at, f.Status)
