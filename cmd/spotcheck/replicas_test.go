@@ -73,7 +73,7 @@ func waitMade(t *testing.T, store *storage.Store, at time.Time) {
 			return false
 		}
 		for _, f := range fires {
-			if f.Status == storage.FireMade {
+			if f.Status == sampling.FireMade {
 				return true
 			}
 		}
@@ -111,7 +111,7 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 		}
 	}
 	byTime := map[time.Time]storage.Fire{}
-	made, counts := 0, map[string]int{}
+	made, counts := 0, map[sampling.FireStatus]int{}
 	for i, f := range fires {
 		at := f.NominalTime.UTC()
 		byTime[at] = f
@@ -122,12 +122,12 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 			}
 		}
 		switch f.Status {
-		case storage.FireMade:
+		case sampling.FireMade:
 			made++
 			if plansAt[at] != 1 {
 				t.Errorf("fire %v is made with %d plans, want exactly 1", at, plansAt[at])
 			}
-		case storage.FireMissed, storage.FireSkipped, storage.FireFailed:
+		case sampling.FireMissed, sampling.FireSkipped, sampling.FireFailed:
 			if plansAt[at] != 0 || f.Message == "" || !slices.Contains(sampling.FireReasons(), f.Reason) {
 				t.Errorf("fire %v is %s with %d plans, reason %q and message %q, want no plan and a reason", at, f.Status, plansAt[at], f.Reason, f.Message)
 			}
@@ -253,9 +253,9 @@ func TestDatabaseOutage(t *testing.T) {
 		f := ledger[at]
 		outage = append(outage, fmt.Sprintf("%s %s", at.Format("15:04:05"), f.Status))
 		switch {
-		case f.Status == storage.FireMade:
+		case f.Status == sampling.FireMade:
 			made++
-		case f.Status != storage.FireMissed || !strings.Contains(f.Message, "catch_up policy latest"):
+		case f.Status != sampling.FireMissed || !strings.Contains(f.Message, "catch_up policy latest"):
 			t.Errorf("fire %v during the outage is %s (%q), want missed under catch_up latest", at, f.Status, f.Message)
 		}
 	}
@@ -299,7 +299,7 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			kept := false
 			for _, f := range fires {
-				kept = kept || f.NominalTime.Equal(held) && f.Status == storage.FireMade
+				kept = kept || f.NominalTime.Equal(held) && f.Status == sampling.FireMade
 			}
 			if kept != tt.kept {
 				t.Errorf("after SIGTERM the held plan of %v is kept: %v, want %v\nledger: %+v", held, kept, tt.kept, fires)
