@@ -164,6 +164,9 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	if drawRec != nil {
 		rec.WithRecord(*drawRec)
 	}
+	if err := withAnnouncement(ctx, d, &rec); err != nil {
+		return publication.Record{}, nil, err
+	}
 	rec.LabelSeed()
 	key, err := d.Store.SigningKey(ctx, d.Now())
 	if err != nil {
