@@ -258,7 +258,7 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 	}
 	t := newTable(e.stdout, "ID", "SCHEDULE", "INDUSTRY", "KIND", "NOMINAL TIME", "STATUS", "TASKS/FRAME")
 	for _, p := range plans {
-		t.row(strconv.FormatInt(p.ID, 10), p.Schedule, p.Industry, p.Kind, p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status,
+		t.row(strconv.FormatInt(p.ID, 10), p.Schedule, p.Industry, p.Kind, p.NominalTime.Format(tableSeconds), p.Status,
 			fmt.Sprintf("%d/%d", p.TaskCount, p.FrameSize))
 	}
 	return t.flush()
