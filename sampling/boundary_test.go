@@ -476,3 +476,93 @@ func TestRankTieBreak(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskTransitionsTable: every move between stored states (and to the
+// shown-only overdue) is allowed or refused with its reason, as the
+// lifecycle in the package documentation says.
+func TestTaskTransitionsTable(t *testing.T) {
+	tests := []struct{ from, to, want string }{}
+	for _, tt := range tests {
+		got := "ok"
+		if err := CheckTransition(tt.from, tt.to); err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("CheckTransition(%s, %s) = %q, want %q", tt.from, tt.to, got, tt.want)
+		}
+	}
+	if got := TaskStatesTo(TaskTested); !slices.Equal(got, []string{TaskAssigned, TaskSampled}) {
+		t.Errorf("TaskStatesTo(tested) = %v, want [assigned sampled]", got)
+	}
+	if got := TaskStatesDone(); !slices.Equal(got, []string{TaskClosed, TaskRefused, TaskLapsed}) {
+		t.Errorf("TaskStatesDone() = %v, want [closed refused lapsed]", got)
+	}
+}
+
+// TestOverdueDueDate: a task is not overdue on its due date, and is from
+// the day after, by the date of today in its own zone.
+func TestOverdueDueDate(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		status string
+		today  time.Time
+		want   bool
+	}{
+		{TaskAssigned, time.Date(2026, 12, 1, 23, 59, 0, 0, shanghai), false}, // the due date's last minute
+		{TaskAssigned, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), true},   // the day after (still the 1st in UTC)
+		{TaskSampled, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), true},
+		{TaskTested, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), false},
+		{TaskRefused, time.Date(2026, 12, 9, 0, 0, 0, 0, shanghai), false},
+	} {
+		if got := Overdue(tt.status, "2026-12-01", tt.today); got != tt.want {
+			t.Errorf("Overdue(%s, due 2026-12-01, %s) = %v, want %v", tt.status, tt.today.Format(time.DateTime), got, tt.want)
+		}
+		wantShown := tt.status
+		if tt.want {
+			wantShown = TaskOverdue
+		}
+		if got := ShownStatus(tt.status, "2026-12-01", tt.today); got != wantShown {
+			t.Errorf("ShownStatus(%s, due 2026-12-01, %s) = %s, want %s", tt.status, tt.today.Format(time.DateTime), got, wantShown)
+		}
+	}
+}
+
+// TestSamplingCheckBounds: a sampling record may be dated from the plan's
+// day to today, take 1 to 100000 pieces and seal numbers of 1 to 64
+// characters; one step beyond each bound is refused naming the field.
+func TestSamplingCheckBounds(t *testing.T) {
+	today := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	planDay := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	ok := Sampling{SampledOn: "2026-11-10", BatchNo: "B1", Quantity: 1, Seals: []string{strings.Repeat("S", 64)}}
+	if errs := ok.Check(today, planDay); len(errs) != 0 {
+		t.Errorf("Check(today, 1 piece, a 64-character seal) = %v, want none", errs)
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*Sampling)
+		want   []FieldError
+	}{
+		{"on the plan's day", func(s *Sampling) { s.SampledOn = "2026-11-01" }, nil},
+		{"the day before the plan", func(s *Sampling) { s.SampledOn = "2026-10-31" },
+			[]FieldError{{"sampled_on", "2026-10-31 is before the plan was made (2026-11-01)"}}},
+		{"tomorrow", func(s *Sampling) { s.SampledOn = "2026-11-11" },
+			[]FieldError{{"sampled_on", "2026-11-11 is in the future (today is 2026-11-10)"}}},
+		{"100000 pieces", func(s *Sampling) { s.Quantity = 100000 }, nil},
+		{"100001 pieces", func(s *Sampling) { s.Quantity = 100001 },
+			[]FieldError{{"quantity", "give the number of pieces taken, from 1 to 100000"}}},
+		{"no pieces", func(s *Sampling) { s.Quantity = 0 },
+			[]FieldError{{"quantity", "give the number of pieces taken, from 1 to 100000"}}},
+		{"a 65-character seal", func(s *Sampling) { s.Seals = []string{strings.Repeat("S", 65)} },
+			[]FieldError{{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", strings.Repeat("S", 65))}}},
+		{"no seal", func(s *Sampling) { s.Seals = nil }, []FieldError{{"seals", "give the number of at least one seal"}}},
+	} {
+		s := ok
+		tt.change(&s)
+		if got := s.Check(today, planDay); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Check = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
