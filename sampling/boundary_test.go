@@ -566,3 +566,42 @@ func TestSamplingCheckBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestCategoryMeanMinCategoryBatches: a category with exactly
+// MinCategoryBatches tested batches is in the mean; one with a batch fewer
+// is left out (listed, counted in Batches, not judged). When every category
+// is left out, the plain mean is shown and nothing is judged: never met.
+func TestCategoryMeanMinCategoryBatches(t *testing.T) {
+	tier := []TierRule{{Name: TierKey, Target: 0.7, Aggregate: AggregateCategoryMean}}
+	cat := func(category string, tested, failed int) Rollup {
+		return Rollup{Day: boundaryToday, Tier: TierKey, Industry: "textiles", Category: category, County: "姑苏区", Final: true, Tested: tested, Failed: failed}
+	}
+	rollups := []Rollup{cat("a", 5, 0), cat("b", 4, 2)}
+	tests := []struct {
+		minCat, minBatches int
+		rate, lower, upper float64
+		excluded           []string
+		status             string
+	}{
+		{4, 0, 0.75, -1, -1, nil, ""},                                          // both in the mean
+		{5, 5, 1, -1, -1, []string{"textiles/b"}, StatusMet},                   // b left out; a's 5 batches are exactly enough
+		{5, 6, 1, -1, -1, []string{"textiles/b"}, StatusAtRisk},                // one short of min_batches
+		{6, 0, 0.75, 0, 1, []string{"textiles/a", "textiles/b"}, StatusAtRisk}, // none judged
+	}
+	for _, tt := range tests {
+		rows := ComputeRates(rollups, tier, []Window{{Name: "30d", Days: 30}}, boundaryToday, RateOptions{MinCategoryBatches: tt.minCat, MinBatches: tt.minBatches})
+		if len(rows) != 1 {
+			t.Fatalf("min_category_batches %d: %d rows, want 1", tt.minCat, len(rows))
+		}
+		r := rows[0]
+		if r.Rate != tt.rate || !slices.Equal(r.Excluded, tt.excluded) || r.Batches != 9 || r.Failed != 2 {
+			t.Errorf("min_category_batches %d: rate %v, excluded %v, %d batches %d failed; want %v, %v, 9, 2", tt.minCat, r.Rate, r.Excluded, r.Batches, r.Failed, tt.rate, tt.excluded)
+		}
+		if tt.lower >= 0 && (r.Lower != tt.lower || r.Upper != tt.upper) {
+			t.Errorf("min_category_batches %d: bounds [%v, %v], want [%v, %v]", tt.minCat, r.Lower, r.Upper, tt.lower, tt.upper)
+		}
+		if tt.status != "" && r.Status != tt.status {
+			t.Errorf("min_category_batches %d, min_batches %d: status %s, want %s", tt.minCat, tt.minBatches, r.Status, tt.status)
+		}
+	}
+}
