@@ -605,3 +605,41 @@ func TestCategoryMeanMinCategoryBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestStabilityPeriodMinBatches: a period with exactly the rule's
+// min_batches tested batches is judged; with one fewer it is insufficient,
+// and so is the tier. Without a minimum a period needs one batch.
+func TestStabilityPeriodMinBatches(t *testing.T) {
+	tier := TierRule{Name: TierGeneral, Target: 0.5}
+	today := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC) // the last period is 2026Q3
+	q3 := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name          string
+		min           int
+		tested        int
+		failed        int
+		period, state string
+	}{
+		{"exactly min_batches", 3, 3, 0, StatusMet, StabilityStable},
+		{"one fewer than min_batches", 3, 2, 0, PeriodInsufficient, StabilityInsufficient},
+		{"exactly min_batches, missed", 10, 10, 10, StatusMissed, StabilityUnstable},
+		{"exactly min_batches, at risk (judged, not missed)", 3, 3, 3, StatusAtRisk, StabilityStable},
+		{"no minimum, one batch", 0, 1, 0, StatusMet, StabilityStable},
+		{"no minimum, no batch", 0, 0, 0, PeriodInsufficient, StabilityInsufficient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rollups []Rollup
+			if tt.tested > 0 {
+				rollups = []Rollup{dayRollup(q3, tt.tested, tt.failed)}
+			}
+			row := ComputeStability(rollups, tier, StabilityRule{Periods: 1, Period: PeriodQuarter, MinBatches: tt.min}, today, RateOptions{})
+			if len(row.Periods) != 1 || row.Periods[0].Status != tt.period || row.Periods[0].Batches != tt.tested || row.Status != tt.state || row.Stable != (tt.state == StabilityStable) {
+				t.Errorf("%d batches (%d failed), min %d: %+v; want period %s, tier %s", tt.tested, tt.failed, tt.min, row, tt.period, tt.state)
+			}
+		})
+	}
+	if row := ComputeStability(nil, tier, StabilityRule{Periods: 0, Period: PeriodQuarter}, today, RateOptions{}); row.Status != StabilityInsufficient || row.Stable {
+		t.Errorf("a rule of 0 periods: %+v, want insufficient, not stable", row)
+	}
+}
