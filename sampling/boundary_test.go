@@ -291,6 +291,14 @@ func TestCrossCountyFixedCase(t *testing.T) {
 	if got, want := assigned(t, d, boundaryTasks(), pool), "C1:I1,I2 C2:I1,I2"; got != want {
 		t.Errorf("assignment without cross_county = %s, want %s", got, want)
 	}
+	// The shortage counts the inspectors of the task's own county, not the
+	// others: one of three here.
+	d.CrossCounty, d.InspectorsPerTask = true, 3
+	three := append(slices.Clone(pool), Inspector{ID: "I3", County: "吴中区", Industries: []string{"textiles"}})
+	err = assignInspectors(&d, testSeed("boundary").Bytes, boundaryTasks(), three)
+	if want := "stratum 姑苏区/garments, task C1/garments (county 姑苏区): 2 eligible inspectors, inspectors_per_task needs 3: 3 qualified for textiles, 0 recused from the enterprise, 1 from its own county (cross_county)"; err == nil || err.Error() != want {
+		t.Errorf("cross_county, 3 per task, 3 inspectors in 3 counties = %v, want %q", err, want)
+	}
 }
 
 // TestRecusalFixedCase: an inspector recused from an enterprise never gets
@@ -458,6 +466,12 @@ func TestRankTieBreak(t *testing.T) {
 		if got := tt.a.less(tt.b); got != tt.want {
 			t.Errorf("%v.less(%v) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+	// A stratum whose sample is all certainty units keeps no ranked unit.
+	none := lowest{k: 0}
+	none.offer(ranked{1, 0.5})
+	if len(none.items) != 0 {
+		t.Errorf("lowest{k: 0} kept %v, want nothing", none.items)
 	}
 	// Ten units of one rank, offered in two orders: the three lowest
 	// indices are kept either way.
