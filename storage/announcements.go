@@ -129,7 +129,7 @@ func announce(ctx context.Context, tx *sqlx.Tx, c AnnounceClaim) (Announced, err
 	if _, err := lock(ctx, tx, false, "schedule", c.Schedule); err != nil {
 		return Announced{}, err
 	}
-	f := Fire{Schedule: c.Schedule, NominalTime: c.NominalTime, Kind: c.Kind, Status: FireMade, RequestedBy: c.RequestedBy}
+	f := Fire{Schedule: c.Schedule, NominalTime: c.NominalTime, Kind: c.Kind, Status: sampling.FireMade, RequestedBy: c.RequestedBy}
 	state, err := scheduleState(ctx, tx, c.Schedule)
 	if err != nil {
 		return Announced{}, err
@@ -143,7 +143,7 @@ func announce(ctx context.Context, tx *sqlx.Tx, c AnnounceClaim) (Announced, err
 		if c.Kind == sampling.KindManual {
 			return Announced{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
 		}
-		f.Status, f.Message = FireSkipped, "schedule "+state.describe()
+		f.Status, f.Message = sampling.FireSkipped, "schedule "+state.describe()
 		if f.ID, err = insertFire(ctx, tx, f); err != nil {
 			return Announced{}, err
 		}

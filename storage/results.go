@@ -61,42 +61,13 @@ func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotency
 	return s.recordResults(ctx, []sampling.Result{r}, []string{idempotencyKey}, today)
 }
 
-// checkResult validates a result on its own; a zero Problem means valid.
-func checkResult(r sampling.Result, today time.Time) Problem {
-	if p := checkFields(r); p.Field != "" {
-		return p
+// rejected is a *RejectedError of the field errors of one result.
+func rejected(errs ...sampling.FieldError) *RejectedError {
+	ps := make([]Problem, len(errs))
+	for i, e := range errs {
+		ps[i] = Problem{Field: e.Field, Reason: e.Reason}
 	}
-	return checkDay(r.TestedOn, today.Format(time.DateOnly))
-}
-
-// checkFields is checkResult without the test date.
-func checkFields(r sampling.Result) Problem {
-	switch {
-	case r.TaskID <= 0:
-		return Problem{Field: "task_id", Reason: "must be a positive task id"}
-	case r.Outcome != sampling.OutcomePass && r.Outcome != sampling.OutcomeFail:
-		return Problem{Field: "outcome", Reason: fmt.Sprintf("%q is not pass or fail", r.Outcome)}
-	case r.Outcome == sampling.OutcomeFail && strings.TrimSpace(r.FailedItems) == "":
-		return Problem{Field: "failed_items", Reason: "a failed batch must name its failed items"}
-	case r.Outcome == sampling.OutcomePass && strings.TrimSpace(r.FailedItems) != "":
-		return Problem{Field: "failed_items", Reason: "a passed batch has no failed items"}
-	}
-	if errs := sampling.CheckTexts("report_no", r.ReportNo, "failed_items", r.FailedItems); len(errs) > 0 {
-		return Problem{Field: errs[0].Field, Reason: errs[0].Reason}
-	}
-	return Problem{}
-}
-
-// checkDay checks a test date against today (YYYY-MM-DD).
-func checkDay(day, today string) Problem {
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%q is not a date YYYY-MM-DD", day)}
-	}
-	// A parsed YYYY-MM-DD compares as a string.
-	if day > today {
-		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%s is in the future (today is %s)", day, today)}
-	}
-	return Problem{}
+	return &RejectedError{Problems: ps}
 }
 
 // Rollups returns the daily rollups from since (a date) on.
@@ -114,7 +85,7 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 // of all tasks, then the tasks of open plans that a result has made tested
 // (a plan stores its tasks' statuses when it closes, see ClosePlans).
 func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
-	state := `CASE WHEN t.status IN ('assigned', 'sampled') AND t.due < ? THEN 'overdue' ELSE t.status END`
+	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
 	var stored, tested []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`
