@@ -183,11 +183,17 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
 	}
+	if errors.Is(err, scheduler.ErrBeaconSchedule) {
+		return usageError("plan run: %v", err)
+	}
 	if err != nil {
 		return err
 	}
 	if !*dryRun && !made {
 		return fmt.Errorf("plan run: this fire is already in the ledger")
+	}
+	if cfg.Schedule(pos[0]).Seed == config.SeedBeacon {
+		return printAnnounced(ctx, e, store, cfg)
 	}
 	return printPlan(e.stdout, plan, cfg, *format)
 }
