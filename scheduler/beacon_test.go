@@ -141,11 +141,11 @@ func TestBeaconDrand(t *testing.T) {
 			nominal := q.RoundTime(1000).Add(-time.Minute - time.Second)
 			clock := &fakeClock{t: nominal}
 			sched, reg := beaconScheduler(t, store, drandRelays(t, rounds), clock)
-			plan, made, err := sched.Fire(ctx, "textiles-drand", sampling.KindScheduled, nominal, "", false)
+			plan, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-drand", Kind: sampling.KindScheduled, NominalTime: nominal})
 			if err != nil || !made || plan.ID != 0 {
 				t.Fatalf("Fire = plan %d, %v, %v; want an announcement and no plan yet", plan.ID, made, err)
 			}
-			if _, made, err := sched.Fire(ctx, "textiles-drand", sampling.KindScheduled, nominal, "", false); made || err != nil {
+			if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-drand", Kind: sampling.KindScheduled, NominalTime: nominal}); made || err != nil {
 				t.Fatalf("second Fire of the same fire = %v, %v; want the ledger's", made, err)
 			}
 			anns, err := store.Announcements(ctx, storage.AnnouncementFilter{})
@@ -271,10 +271,10 @@ func TestBeaconText(t *testing.T) {
 			clock := &fakeClock{t: nominal}
 			sched, _ := beaconScheduler(t, store, []string{"https://relay.invalid"}, clock)
 			// A beacon schedule takes no seed and no dry run.
-			if _, _, err := sched.FireWithSeed(ctx, "textiles-lottery", sampling.KindManual, nominal, "", false, sampling.SeedFromText("517")); !errors.Is(err, scheduler.ErrBeaconSchedule) {
-				t.Errorf("FireWithSeed(beacon schedule, --seed-from) = %v, want ErrBeaconSchedule", err)
+			if _, _, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindManual, NominalTime: nominal, RequestedBy: "", Seed: sampling.SeedFromText("517")}); !errors.Is(err, scheduler.ErrBeaconSchedule) {
+				t.Errorf("Fire(beacon schedule, --seed-from) = %v, want ErrBeaconSchedule", err)
 			}
-			if _, _, err := sched.Fire(ctx, "textiles-lottery", sampling.KindScheduled, nominal, "", false); err != nil {
+			if _, _, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil {
 				t.Fatal(err)
 			}
 			anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{Awaiting: true})

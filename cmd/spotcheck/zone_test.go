@@ -68,6 +68,12 @@ func TestTimesInConfiguredZone(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &plan); err != nil || len(plan.Tasks) == 0 {
 			t.Fatalf("plan run output: %v\n%s", err, out)
 		}
+		for _, args := range [][]string{{"plans"}, {"plan", "show", "1"}, {"schedule", "history", "textiles-monthly"}} {
+			out, _, _ := te.run(ctx, "", append(args, "--config", cfg)...)
+			if want := "2026-11-20 10:00:00 +08:00"; !strings.Contains(out, want) {
+				t.Errorf("%s =\n%s\nwant the manual fire's time %q", strings.Join(args, " "), out, want)
+			}
+		}
 		csv := fmt.Sprintf("task_id,outcome,tested_on\n%d,pass,2026-11-20\n", plan.Tasks[0].ID)
 		if out, stderr, code := te.run(ctx, csv, "import", "results", "-", "--config", cfg); code != 0 {
 			t.Fatalf("import results: exit %d\n%s%s", code, out, stderr)
