@@ -206,7 +206,7 @@ func TestReplicasFireOnce(t *testing.T) {
 			for _, s := range scheds {
 				for range 3 {
 					wg.Go(func() {
-						p, ok, err := s.Fire(context.Background(), "textiles-10s", sampling.KindScheduled, nominal, "", false)
+						p, ok, err := s.Fire(context.Background(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindScheduled, NominalTime: nominal})
 						if err != nil {
 							t.Errorf("Fire: %v", err)
 						}
@@ -238,7 +238,7 @@ func TestDrawFailureIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	nominal := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	_, ok, err := s.Fire(t.Context(), "textiles-10s", sampling.KindScheduled, nominal, "", false)
+	_, ok, err := s.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindScheduled, NominalTime: nominal})
 	var de *scheduler.DrawError
 	if ok || !errors.As(err, &de) {
 		t.Fatalf("Fire = %v, %v; want a *DrawError", ok, err)
@@ -276,7 +276,7 @@ func TestManySchedulesAtOnce(t *testing.T) {
 			var wg sync.WaitGroup
 			for _, sc := range cfg.Schedules {
 				wg.Go(func() {
-					if _, made, err := s.Fire(ctx, sc.Name, sampling.KindScheduled, nominal, "", false); err != nil || !made {
+					if _, made, err := s.Fire(ctx, scheduler.FireRequest{Schedule: sc.Name, Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil || !made {
 						t.Errorf("Fire(%s) = %v, %v; want made", sc.Name, made, err)
 					}
 				})

@@ -170,16 +170,30 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 		return badInput(err)
 	}
 	done := spin(e, "drawing a plan of "+pos[0])
-	plan, made, err := sched.FireWithSeed(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliActor(e), *dryRun, seed)
+	req := scheduler.FireRequest{Schedule: pos[0], Kind: sampling.KindManual, NominalTime: e.now().Truncate(time.Millisecond),
+		RequestedBy: cliActor(e), Seed: seed}
+	var plan sampling.Plan
+	made := false
+	if *dryRun {
+		plan, err = sched.DryRun(ctx, req)
+	} else {
+		plan, made, err = sched.Fire(ctx, req)
+	}
 	done()
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
+	}
+	if errors.Is(err, scheduler.ErrBeaconSchedule) {
+		return usageError("plan run: %v", err)
 	}
 	if err != nil {
 		return err
 	}
 	if !*dryRun && !made {
 		return fmt.Errorf("plan run: this fire is already in the ledger")
+	}
+	if cfg.Schedule(pos[0]).Seed == config.SeedBeacon {
+		return printAnnounced(ctx, e, store, cfg)
 	}
 	return printPlan(e.stdout, plan, cfg, *format)
 }
