@@ -175,7 +175,7 @@ func periodLabel(b *Bulletin, t lexicon) string {
 	case KindQuarter:
 		return t.T("period_quarter", year, b.Period[5:])
 	case KindMonth:
-		if t["title"] == words(LangEN)["title"] {
+		if t["lang"] == LangEN {
 			return monthLabel(b.Period, true, t)
 		}
 		return t.T("period_month", year, strings.TrimPrefix(b.Period[5:], "0"))

@@ -2,6 +2,8 @@ package bulletin
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +78,31 @@ func TestHTML(t *testing.T) {
 		if strings.Contains(page, "<?xml") || strings.Contains(page, "<script") {
 			t.Errorf("HTML(%s) holds an XML prolog or a script", tt.lang)
 		}
+	}
+}
+
+// TestFontFallback: without a readable CJK font the charts are measured
+// with a Latin font and still drawn.
+func TestFontFallback(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "broken.ttc")
+	if err := os.WriteFile(bad, []byte("not a font"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRenderer([]string{filepath.Join(t.TempDir(), "missing.ttc"), bad})
+	if err != nil {
+		t.Fatalf("NewRenderer without a CJK font: %v", err)
+	}
+	if r.family != "Liberation Sans" {
+		t.Errorf("font family %q, want Liberation Sans", r.family)
+	}
+	var buf bytes.Buffer
+	if err := r.HTML(&buf, sample(), HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), `<svg class="chart"`); n != 4 {
+		t.Errorf("%d charts, want 4", n)
+	}
+	if !strings.Contains(buf.String(), "font-family:'Noto Sans CJK SC'") {
+		t.Errorf("the charts do not ask for the Chinese fonts")
 	}
 }

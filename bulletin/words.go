@@ -21,6 +21,7 @@ func Langs() []string { return []string{LangZH, LangEN} }
 func words(lang string) map[string]string {
 	if lang == LangEN {
 		return map[string]string{
+			"lang":                LangEN,
 			"title":               "Product quality spot-check bulletin",
 			"title_public":        "Product quality spot-check bulletin (public version)",
 			"period_year":         "%s",
@@ -107,6 +108,7 @@ func words(lang string) map[string]string {
 		}
 	}
 	return map[string]string{
+		"lang":                LangZH,
 		"title":               "产品质量监督抽查情况通报",
 		"title_public":        "产品质量监督抽查情况通报（公开版）",
 		"period_year":         "%s年",

@@ -38,12 +38,18 @@ type Claim struct {
 	// sampling.OverlapSkip; manual fires always wait for a making in
 	// progress.
 	Overlap sampling.OverlapPolicy
+	// Design is what a fire to make draws, and Seed its seed.
+	Design sampling.Design
+	Seed   sampling.Seed
 	// LockWait bounds each wait for a lock held by another making; 30s
 	// when zero. PostgreSQL only: on SQLite the transaction holds the
 	// database's write lock and waits up to its busy timeout.
 	LockWait time.Duration
 	// Now is the ledger's clock; the database's when nil.
 	Now func() time.Time
+	// Zone is where the ledger's messages show times (the schedule's);
+	// UTC when nil.
+	Zone *time.Location
 	// BeforeCommit, when set, runs inside the transaction after the plan
 	// is written and before it commits. It is a test hook: returning an
 	// error rolls the plan back.
@@ -75,10 +81,23 @@ const idleInTxTimeout = time.Minute
 // fire is already there. Otherwise it locks the schedule, so that two plans
 // of one schedule are never made at once, and records the fire: skipped
 // when the schedule is paused or the overlap policy says so, else as
-// claimed. A fire to make is drawn with draw while the locks are held; the
-// plan, its tasks and the ledger row commit together, or nothing does. A
-// manual fire of a paused schedule returns ErrPaused.
-func (s *Store) Settle(ctx context.Context, c Claim, draw func(context.Context) (sampling.Plan, error)) (Settled, error) {
+// claimed. A fire to make is drawn while the locks are held, all in the
+// one transaction: its draw record is loaded (as DrawRecord), draw makes
+// the plan of it, and the plan, its tasks and the ledger row commit
+// together, or nothing does. draw is a pure function of the record, such
+// as sampling.DrawPlan; a claim without one cannot make a plan. A manual
+// fire of a paused schedule returns ErrPaused.
+//
+// The store makes a few plans at once (one on SQLite, whose writers take
+// turns anyway, so that makings queue here rather than on the database's
+// busy timeout), leaving the rest of the pool to other work.
+func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
+	select {
+	case s.settles <- struct{}{}:
+		defer func() { <-s.settles }()
+	case <-ctx.Done():
+		return Settled{}, ctx.Err()
+	}
 	var out Settled
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -91,7 +110,7 @@ func (s *Store) Settle(ctx context.Context, c Claim, draw func(context.Context) 
 	return out, nil
 }
 
-func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context) (sampling.Plan, error)) (Settled, error) {
+func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
 	if err := setLockWait(ctx, tx, c.LockWait); err != nil {
 		return Settled{}, err
 	}
@@ -127,11 +146,11 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		}
 		switch {
 		case state.Paused && manual:
-			return Settled{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
+			return Settled{}, fmt.Errorf("%w: %s", ErrPaused, state.describe(c.Zone))
 		case state.Paused:
-			f.Status, f.Message, f.Reason = sampling.FireSkipped, "schedule "+state.describe(), sampling.FireReasonPaused
+			f.Status, f.Message, f.Reason = sampling.FireSkipped, "schedule "+state.describe(c.Zone), sampling.FireReasonPaused
 		case !manual:
-			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != sampling.FireFailed); err != nil {
+			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != sampling.FireFailed, c.Zone); err != nil {
 				return Settled{}, err
 			}
 		}
@@ -149,8 +168,16 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		return Settled{Fire: f, Fresh: true}, nil
 	}
 	f.StartedAt = &now
-	plan, err := draw(ctx)
+	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime)
 	if err != nil {
+		return Settled{}, err
+	}
+	rec.Schedule, rec.Kind, rec.Seed = c.Schedule, c.Kind, c.Seed
+	plan, err := draw(rec)
+	if err != nil {
+		return Settled{}, err
+	}
+	if err := nameTasks(ctx, tx, plan.Tasks); err != nil {
 		return Settled{}, err
 	}
 	if f.ID, err = insertFire(ctx, tx, f); err != nil {
@@ -184,7 +211,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 // by f's nominal time was still unfinished then. With buffer the first fire
 // that came due during that making is made (when it can be drawn), the rest
 // are skipped; with skip all are skipped.
-func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.OverlapPolicy, canMake bool) error {
+func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.OverlapPolicy, canMake bool, loc *time.Location) error {
 	var prev Fire
 	err := tx.GetContext(ctx, &prev, tx.Rebind(`SELECT `+fireColumns+` FROM fires
 		WHERE schedule = ? AND status = 'made' AND started_at IS NOT NULL AND started_at <= ?
@@ -199,7 +226,7 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.Ove
 		return nil
 	}
 	during := fmt.Sprintf("came due while the plan of the %s fire was being made (%s to %s)",
-		stamp(prev.NominalTime), stamp(*prev.StartedAt), stamp(prev.RecordedAt))
+		stampIn(prev.NominalTime, loc), stampIn(*prev.StartedAt, loc), stampIn(prev.RecordedAt, loc))
 	if policy == sampling.OverlapSkip {
 		f.Status, f.Message, f.Reason = sampling.FireSkipped, during+"; overlap policy skip", sampling.FireReasonOverlap
 		return nil
@@ -211,7 +238,7 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.Ove
 	switch {
 	case err == nil:
 		f.Status, f.Reason = sampling.FireSkipped, sampling.FireReasonOverlap
-		f.Message = during + fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stamp(first.NominalTime))
+		f.Message = during + fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stampIn(first.NominalTime, loc))
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("look up a buffered fire: %w", err)
 	case canMake:
@@ -222,6 +249,15 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.Ove
 
 // stamp formats t for ledger messages.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// stampIn formats t for ledger messages in loc, with its offset; in UTC
+// when loc is nil.
+func stampIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		return stamp(t)
+	}
+	return t.In(loc).Format("2006-01-02T15:04:05.000Z07:00")
+}
 
 // ledgerNow is the time to record: now's, or the database's when now is nil.
 func ledgerNow(ctx context.Context, tx *sqlx.Tx, now func() time.Time) (time.Time, error) {
