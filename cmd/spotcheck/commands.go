@@ -86,6 +86,9 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		store = func(s *storage.Store) (string, error) {
+			if err := unknownRecusals(ctx, s, sheet); err != nil {
+				return "", err
+			}
 			return fmt.Sprintf("imported %d inspectors from %s", len(sheet.Rows), sheet.Name), s.UpsertInspectors(ctx, sheet.Rows)
 		}
 	case "results":
@@ -121,6 +124,28 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintln(e.stdout, msg)
 	return nil
+}
+
+// unknownRecusals reports, as bad input, each recusal of an enterprise
+// that the registry does not hold, with its line and column.
+func unknownRecusals(ctx context.Context, s *storage.Store, sheet *csvimport.Sheet[sampling.Inspector]) error {
+	var codes []string
+	for _, in := range sheet.Rows {
+		codes = append(codes, in.Recusals...)
+	}
+	known, err := s.KnownEnterprises(ctx, codes)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, in := range sheet.Rows {
+		for _, code := range in.Recusals {
+			if !known[code] {
+				errs = append(errs, sheet.RowError(i, "recuse", fmt.Sprintf("credit code %s is not in the registry (import the enterprises first)", code)))
+			}
+		}
+	}
+	return badInput(errors.Join(errs...))
 }
 
 // industryCategories lists the configured industries' categories, or nil
