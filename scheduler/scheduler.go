@@ -96,6 +96,15 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	for _, sc := range cfg.Schedules {
 		s.specs[sc.Name] = sc.Spec
 		s.metrics.initSchedule(sc.Name, sc.Spec, start)
+		// Every schedule has the beacon gauges, zero without a beacon, so
+		// that dashboards and alerts find the families.
+		s.metrics.awaiting.WithLabelValues(sc.Name).Set(0)
+		s.metrics.beaconWait.WithLabelValues(sc.Name).Set(0)
+		maxWait := 0.0
+		if sc.Beacon != nil {
+			maxWait = time.Duration(sc.Beacon.MaxWait).Seconds()
+		}
+		s.metrics.beaconMaxWait.WithLabelValues(sc.Name).Set(maxWait)
 	}
 	return s, nil
 }

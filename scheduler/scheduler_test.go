@@ -163,25 +163,36 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	}
 }
 
+// replicaStores opens n stores, each with a connection pool of its own, on
+// one fresh database of backend, migrated and seeded.
+func replicaStores(t *testing.T, backend string, n int) []*storage.Store {
+	t.Helper()
+	url := storagetest.URL(t, backend)
+	var stores []*storage.Store
+	for i := range n {
+		store, err := storage.Open(t.Context(), url, storagetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		if i == 0 {
+			if err := store.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			seed(t, store)
+		}
+		stores = append(stores, store)
+	}
+	return stores
+}
+
 // TestReplicasFireOnce has several schedulers, each with its own connection
 // pool, fire the same nominal time concurrently: one plan results.
 func TestReplicasFireOnce(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
-			url := storagetest.URL(t, backend)
 			var scheds []*scheduler.Scheduler
-			for i := range 3 {
-				store, err := storage.Open(t.Context(), url, storagetest.Logger(t))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { store.Close() })
-				if i == 0 {
-					if err := store.Migrate(t.Context()); err != nil {
-						t.Fatal(err)
-					}
-					seed(t, store)
-				}
+			for _, store := range replicaStores(t, backend, 3) {
 				s, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now})
 				if err != nil {
 					t.Fatal(err)

@@ -87,6 +87,9 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		store = func(s *storage.Store) (string, error) {
+			if err := unknownRecusals(ctx, s, sheet); err != nil {
+				return "", err
+			}
 			return fmt.Sprintf("imported %d inspectors from %s", len(sheet.Rows), sheet.Name), s.UpsertInspectors(ctx, sheet.Rows)
 		}
 	case "results":
@@ -122,6 +125,28 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintln(e.stdout, msg)
 	return nil
+}
+
+// unknownRecusals reports, as bad input, each recusal of an enterprise
+// that the registry does not hold, with its line and column.
+func unknownRecusals(ctx context.Context, s *storage.Store, sheet *csvimport.Sheet[sampling.Inspector]) error {
+	var codes []string
+	for _, in := range sheet.Rows {
+		codes = append(codes, in.Recusals...)
+	}
+	known, err := s.KnownEnterprises(ctx, codes)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, in := range sheet.Rows {
+		for _, code := range in.Recusals {
+			if !known[code] {
+				errs = append(errs, sheet.RowError(i, "recuse", fmt.Sprintf("credit code %s is not in the registry (import the enterprises first)", code)))
+			}
+		}
+	}
+	return badInput(errors.Join(errs...))
 }
 
 // industryCategories lists the configured industries' categories, or nil
@@ -184,11 +209,17 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
 	}
+	if errors.Is(err, scheduler.ErrBeaconSchedule) {
+		return usageError("plan run: %v", err)
+	}
 	if err != nil {
 		return err
 	}
 	if !*dryRun && !made {
 		return fmt.Errorf("plan run: this fire is already in the ledger")
+	}
+	if cfg.Schedule(pos[0]).Seed == config.SeedBeacon {
+		return printAnnounced(ctx, e, store, cfg)
 	}
 	return printPlan(e.stdout, plan, cfg, *format)
 }

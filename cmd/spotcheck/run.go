@@ -53,6 +53,9 @@ Usage:
   spotcheck audit verify [--expect-head HASH]    check the audit chain and the results against it
   spotcheck token create|list|revoke             bearer tokens of the API (see docs/access.md)
   spotcheck aql --lot N [--level II] --aql A     ISO 2859-1 single sampling plan for a lot
+  spotcheck announcements [--awaiting]           the chain of announced draws (seed: beacon schedules)
+  spotcheck beacon enter SEQ VALUE | fetch SEQ   give an announced draw its beacon value; the plan is drawn once
+  spotcheck key                                  the signing key's fingerprint, to publish elsewhere
 
 Every command takes --db URL (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)
 and --config FILE (env SPOTCHECK_CONFIG). Run spotcheck COMMAND --help for more.
@@ -117,6 +120,12 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdAudit(ctx, rest, e)
 	case "aql":
 		return cmdAQL(rest, e)
+	case "announcements":
+		return cmdAnnouncements(ctx, rest, e)
+	case "beacon":
+		return cmdBeacon(ctx, rest, e)
+	case "key":
+		return cmdKey(ctx, rest, e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return usageError("unknown command %q", cmd)
