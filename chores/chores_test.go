@@ -14,7 +14,7 @@ import (
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 func testCfg(t *testing.T) *config.Config {

@@ -12,7 +12,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // callers of the authorization matrix, in column order.

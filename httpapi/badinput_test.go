@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"spotcheck/sampling"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // problemBody is the documented shape of every error response.

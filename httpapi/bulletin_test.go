@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"spotcheck/bulletin"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestBulletinRoutes checks the bulletin's routes: bad requests name the

@@ -21,7 +21,7 @@ import (
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 const testConfig = `timezone: Asia/Shanghai

@@ -14,7 +14,7 @@ import (
 
 	"spotcheck/publication"
 	"spotcheck/sampling"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestConfidentiality: before a plan closes only admins and its assigned

@@ -13,7 +13,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestTimesInConfiguredZone: task JSON, the phone page's history and the

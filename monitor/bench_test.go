@@ -15,7 +15,7 @@ import (
 
 	"spotcheck/config"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // Sizes of the benchmark's registry: 10 industries of 5 categories in 19

@@ -16,7 +16,7 @@ import (
 	"spotcheck/config"
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")

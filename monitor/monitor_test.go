@@ -10,7 +10,7 @@ import (
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // planOf stores a plan of n key-tier tasks made on 2026-11-01 and returns

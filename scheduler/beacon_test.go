@@ -22,7 +22,7 @@ import (
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // fakeClock is a settable clock.

@@ -14,7 +14,7 @@ import (
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestFireWithPublicSeed checks a ceremony: the seed is the SHA-256 of the

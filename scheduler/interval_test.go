@@ -10,7 +10,7 @@ import (
 
 	"spotcheck/config"
 	"spotcheck/scheduler"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 func TestInterval(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // ledger renders the fires of textiles-10s as "mm:ss status", oldest first.

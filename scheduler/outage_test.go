@@ -12,7 +12,7 @@ import (
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestOutageReasons runs three replicas of a 10-second schedule (catch_up

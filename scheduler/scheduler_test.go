@@ -16,7 +16,7 @@ import (
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 const testConfig = `

@@ -5,7 +5,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestMigrateResultKeys: results stored before migration 6 (which changes

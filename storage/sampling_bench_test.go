@@ -10,7 +10,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // Sizes of the sampling benchmark: a frame of a million units in 30 strata

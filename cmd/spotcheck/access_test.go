@@ -14,7 +14,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestTokenCommands: token create prints the token alone on stdout, list

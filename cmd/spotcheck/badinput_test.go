@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestBadImports is the corpus of bad CSV inputs, for each importer on both

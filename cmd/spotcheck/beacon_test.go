@@ -13,7 +13,7 @@ import (
 
 	"spotcheck/publication"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 const beaconTestConfig = `timezone: Asia/Shanghai

@@ -17,7 +17,7 @@ import (
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // bulletinData makes four monthly plans of four tasks, A (September) to D

@@ -14,7 +14,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // everyTwoSeconds is the end-to-end tests' configuration: one schedule that

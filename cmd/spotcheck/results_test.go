@@ -15,7 +15,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"spotcheck/sampling"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // madePlan imports the test registry and makes a plan of 4 tasks two days

@@ -9,7 +9,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestSchedulePauseResume walks an administrator through pausing a

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // flakyProxy forwards TCP connections to target, but closes the first drop

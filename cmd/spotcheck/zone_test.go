@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // TestTimesInConfiguredZone: token create and list, audit log and result
