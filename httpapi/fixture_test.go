@@ -100,9 +100,7 @@ func newFixture(t testing.TB, backend string) *fixture {
 		t.Fatal(err)
 	}
 	plan.Inputs = &in
-	if made, err := store.CommitPlan(ctx, &plan, "test"); err != nil || !made {
-		t.Fatalf("CommitPlan = %v, %v; want a stored plan", made, err)
-	}
+	storagetest.Commit(t, store, &plan)
 	f := &fixture{t: t, store: store, cfg: cfg, clock: clk, plan: plan, tokens: map[string]string{}, tokIDs: map[string]string{}}
 	for _, task := range plan.Tasks {
 		switch task.Inspectors[0] {

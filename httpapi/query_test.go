@@ -12,6 +12,7 @@ import (
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
+	"spotcheck/storage/storagetest"
 )
 
 // One bad query parameter at a time: each is answered 400, naming it.
@@ -57,9 +58,7 @@ func TestPublicPlansContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	open.Inputs = &in
-	if made, err := f.store.CommitPlan(ctx, &open, "test"); err != nil || !made {
-		t.Fatalf("CommitPlan = %v, %v; want a stored plan", made, err)
-	}
+	storagetest.Commit(t, f.store, &open)
 
 	status, body := f.do("", http.MethodGet, "/api/v1/public/plans", "")
 	if status != http.StatusOK {

@@ -40,9 +40,7 @@ func planOf(t *testing.T, s *storage.Store, n int) []int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CommitPlan(t.Context(), &p, ""); err != nil {
-		t.Fatal(err)
-	}
+	storagetest.Commit(t, s, &p)
 	ids := make([]int64, len(p.Tasks))
 	for i, task := range p.Tasks {
 		ids[i] = task.ID

@@ -63,3 +63,8 @@ func (s *Store) LockWaiters(ctx context.Context) (int, error) {
 	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)
 	return n, err
 }
+
+// CommitPlan is commitPlan, for tests that store a plan drawn already.
+func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
+	return s.commitPlan(ctx, plan, requestedBy)
+}

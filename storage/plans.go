@@ -12,11 +12,12 @@ import (
 	"spotcheck/sampling"
 )
 
-// CommitPlan stores plan, its tasks and its fire-ledger row in one
-// transaction. It returns false, and stores nothing, when the ledger already
+// commitPlan stores plan, its tasks and its fire-ledger row in one
+// transaction, without the locks and policies of Settle: for tests of
+// storage (see export_test.go). It returns false, and stores nothing, when the ledger already
 // holds this fire: another replica or an earlier run made it. On success it
 // fills in the IDs of the plan and its tasks.
-func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
+func (s *Store) commitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
 	created := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		fireID, err := insertFire(ctx, tx, Fire{Schedule: plan.Schedule, NominalTime: plan.NominalTime,

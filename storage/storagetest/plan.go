@@ -47,8 +47,21 @@ func Plan(t testing.TB, s *storage.Store, n int, planDay time.Time) []sampling.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CommitPlan(t.Context(), &plan, "test"); err != nil {
-		t.Fatal(err)
-	}
+	Commit(t, s, &plan)
 	return plan.Tasks
+}
+
+// Commit stores plan, drawn already, the way a fire stores its plan
+// (Store.Settle): as the made fire of its schedule at its nominal time,
+// with the tasks' enterprise names from the registry. It fills in the IDs
+// of the plan and its tasks, and fails the test when the ledger already
+// holds the fire.
+func Commit(t testing.TB, s *storage.Store, plan *sampling.Plan) {
+	t.Helper()
+	res, err := s.Settle(t.Context(), storage.Claim{Schedule: plan.Schedule, NominalTime: plan.NominalTime, Kind: plan.Kind,
+		Status: sampling.FireMade, RequestedBy: "test"}, func(sampling.Record) (sampling.Plan, error) { return *plan, nil })
+	if err != nil || !res.Fresh || res.Fire.Status != sampling.FireMade {
+		t.Fatalf("commit plan of %s at %s = %+v, %v; want a fresh made fire", plan.Schedule, plan.NominalTime, res.Fire, err)
+	}
+	*plan = res.Plan
 }
