@@ -74,6 +74,10 @@ type Simulator struct {
 	failFactors map[string]float64 // by county; counties not in it get 1
 
 	mu sync.Mutex // held for a whole Step
+
+	life   sync.Mutex
+	cancel context.CancelFunc // nil until Start
+	done   chan struct{}
 }
 
 // NewSimulator returns a simulator that records results through rec, with
@@ -104,20 +108,50 @@ func NewSimulator(rec Recorder, logger *slog.Logger, seed uint64, now func() tim
 	}
 }
 
-// Run records results every interval until ctx is done; it returns nil when
-// ctx is cancelled. Errors from the recorder are logged (logger.Warn) and
-// retried next tick, never fatal: the tasks stay pending until a Step
-// succeeds. Run returns an error only when interval is not positive.
-func (s *Simulator) Run(ctx context.Context, interval time.Duration) error {
+// Start records results every interval in the background until Stop or
+// until ctx is done, and returns at once; a second Start does nothing.
+// Errors from the recorder are logged (logger.Warn) and retried next tick,
+// never fatal: the tasks stay pending until a Step succeeds. Start returns
+// an error only when interval is not positive.
+func (s *Simulator) Start(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		return fmt.Errorf("demo simulator: interval %v must be positive", interval)
 	}
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.cancel != nil {
+		return nil
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.loop(ctx, interval)
+	}()
+	return nil
+}
+
+// Stop stops recording and waits for a Step under way to end. Stop may be
+// called more than once.
+func (s *Simulator) Stop() {
+	s.life.Lock()
+	cancel, done := s.cancel, s.done
+	s.life.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// loop runs Step every interval until ctx is done.
+func (s *Simulator) loop(ctx context.Context, interval time.Duration) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-ticker.C:
 		}
 		n, err := s.Step(ctx)

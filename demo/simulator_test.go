@@ -256,9 +256,9 @@ func TestRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newFakeRecorder(demoTasks(45))
 		s := NewSimulator(rec, nil, 1, time.Now)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx, 2*time.Second) }()
+		if err := s.Start(t.Context(), 2*time.Second); err != nil {
+			t.Fatal(err)
+		}
 
 		for _, tc := range []struct {
 			after time.Duration
@@ -276,10 +276,8 @@ func TestRun(t *testing.T) {
 			}
 		}
 
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run() after cancel = %v, want nil", err)
-		}
+		s.Stop()
+		s.Stop()
 	})
 }
 
@@ -308,9 +306,9 @@ func TestRunRetriesAfterRecorderError(t *testing.T) {
 		var logs syncBuffer
 		logger := slog.New(slog.NewTextHandler(&logs, nil))
 		s := NewSimulator(rec, logger, 1, time.Now)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- s.Run(ctx, time.Second) }()
+		if err := s.Start(t.Context(), time.Second); err != nil {
+			t.Fatal(err)
+		}
 
 		time.Sleep(2500 * time.Millisecond) // two ticks, both failing
 		synctest.Wait()
@@ -330,18 +328,17 @@ func TestRunRetriesAfterRecorderError(t *testing.T) {
 			t.Errorf("after recovery: %d results recorded, want 10", got)
 		}
 
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run() after cancel = %v, want nil", err)
-		}
+		s.Stop()
+		s.Stop()
 	})
 }
 
-func TestRunRejectsBadInterval(t *testing.T) {
+func TestStartRejectsBadInterval(t *testing.T) {
 	s := NewSimulator(newFakeRecorder(nil), nil, 1, time.Now)
 	for _, interval := range []time.Duration{0, -time.Second} {
-		if err := s.Run(t.Context(), interval); err == nil {
-			t.Errorf("Run(ctx, %v) = nil, want an error", interval)
+		if err := s.Start(t.Context(), interval); err == nil {
+			t.Errorf("Start(ctx, %v) = nil, want an error", interval)
 		}
 	}
+	s.Stop()
 }

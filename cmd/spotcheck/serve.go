@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -154,16 +153,26 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		MaxHeaderBytes: 64 << 10,
 	}
 
-	// Background work stops with bg; the scheduler has its own Stop.
-	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBackground()
-	var wg sync.WaitGroup
+	// The background components outlive ctx until their Stop: the
+	// scheduler lets a plan being made commit first.
+	bg := context.WithoutCancel(ctx)
 	work.Start(bg)
 	defer work.Stop()
+	var sim *demo.Simulator
 	if *withDemo {
 		rec := simRecorder{store: store, chores: work, cfg: cfg.Location, now: e.now, refresh: refresh, leave: demoInspectors[0].ID, logger: logger}
-		sim := demo.NewSimulator(rec, logger, 1, e.now)
-		wg.Go(func() { sim.Run(bg, 2*time.Second) })
+		sim = demo.NewSimulator(rec, logger, 1, e.now)
+		if err := sim.Start(bg, 2*time.Second); err != nil {
+			return err
+		}
+		defer sim.Stop()
+	}
+	stopBackground := func() {
+		sched.Stop()
+		work.Stop()
+		if sim != nil {
+			sim.Stop()
+		}
 	}
 	notifier.Start(bg)
 	defer notifier.Stop()
@@ -187,19 +196,15 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	case <-ctx.Done():
 		logger.Info("shutting down")
 	case err := <-serveErr:
-		sched.Stop()
 		stopBackground()
-		wg.Wait()
 		return fmt.Errorf("serve HTTP: %w", err)
 	}
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	// Stop taking requests, let a plan being made commit or roll back,
-	// then stop the refresher and the simulator.
+	// then stop the chores and the simulator.
 	httpErr := srv.Shutdown(shutCtx)
-	sched.Stop()
 	stopBackground()
-	wg.Wait()
 	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
 		return fmt.Errorf("shut down HTTP: %w", httpErr)
 	}
