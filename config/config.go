@@ -380,12 +380,3 @@ func (c *Config) Localize(p *sampling.Plan) {
 	p.NominalTime = p.NominalTime.In(loc)
 	p.CreatedAt = p.CreatedAt.In(loc)
 }
-
-// CategoryTiers maps each category id of the industry to its tier.
-func (ind *Industry) CategoryTiers() map[string]string {
-	m := make(map[string]string, len(ind.Categories))
-	for _, c := range ind.Categories {
-		m[c.ID] = c.Tier
-	}
-	return m
-}

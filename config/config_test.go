@@ -155,8 +155,8 @@ func checkMinimal(t *testing.T, c *Config) {
 	if got := s.Location.String(); got != "Asia/Shanghai" {
 		t.Errorf("Schedules[0].Location = %s, want the default Asia/Shanghai", got)
 	}
-	if got := c.Industry("food").CategoryTiers(); !maps.Equal(got, map[string]string{"edible-oil": "general"}) {
-		t.Errorf("CategoryTiers() = %v, want map[edible-oil:general]", got)
+	if got := c.Industry("food").categoryTiers(); !maps.Equal(got, map[string]string{"edible-oil": "general"}) {
+		t.Errorf("categoryTiers() = %v, want map[edible-oil:general]", got)
 	}
 }
 
@@ -225,8 +225,8 @@ func checkTiers(t *testing.T, c *Config) {
 		t.Errorf("TierRules() = %v, want %v", got, wantRules)
 	}
 	wantCats := map[string]string{"ceramics": "export", "furniture": "general", "plush-toys": "toys", "seed": "agri_input"}
-	if got := c.Industry("light-industry").CategoryTiers(); !maps.Equal(got, wantCats) {
-		t.Errorf("CategoryTiers() = %v, want %v", got, wantCats)
+	if got := c.Industry("light-industry").categoryTiers(); !maps.Equal(got, wantCats) {
+		t.Errorf("categoryTiers() = %v, want %v", got, wantCats)
 	}
 	if c.Industry("food") != nil {
 		t.Error("Industry(food) != nil, want nil")
@@ -1055,4 +1055,13 @@ func checkBeacon(t *testing.T, c *Config) {
 			t.Errorf("Schedules[%d]: seed %q beacon %+v, want beacon %+v", i, s.Seed, s.Beacon, w)
 		}
 	}
+}
+
+// categoryTiers maps each category id of the industry to its tier.
+func (ind *Industry) categoryTiers() map[string]string {
+	m := make(map[string]string, len(ind.Categories))
+	for _, c := range ind.Categories {
+		m[c.ID] = c.Tier
+	}
+	return m
 }

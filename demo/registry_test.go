@@ -87,7 +87,7 @@ func TestRegistryMatchesConfig(t *testing.T) {
 			t.Errorf("unit %s: industry %q is not in Config()", u.Key(), u.Industry)
 			continue
 		}
-		if _, ok := ind.CategoryTiers()[u.Category]; !ok {
+		if ind.Category(u.Category) == nil {
 			t.Errorf("unit %s: category %q is not in industry %q", u.Key(), u.Category, u.Industry)
 		}
 		if !countyNames[u.County] {
