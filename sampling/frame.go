@@ -2,17 +2,11 @@ package sampling
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/maphash"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -407,131 +401,6 @@ func lineSize(u *Unit, key string) int {
 	return len(u.CreditCode) + len(u.Category) + len(u.County) + len(u.Risk) + len(key) + len(StatusFollowUp) + 16
 }
 
-// lastInspections finds units' last inspections.
-type lastInspections struct {
-	byKey map[unitKey]int32 // index in the history
-	// Few units have been inspected: a bit per hash of the credit code
-	// rules most of them out before the map lookup, which costs more
-	// than all the rest of a unit's frame entry.
-	seed  maphash.Seed
-	codes []uint64
-}
-
-// unitKey is a unit's key, as a map key.
-type unitKey struct{ code, category string }
-
-func newLastInspections(history []History) *lastInspections {
-	l := &lastInspections{byKey: make(map[unitKey]int32, len(history)), seed: maphash.MakeSeed()}
-	words := 1 // a power of two, at least 16 bits per inspection
-	for 4*words < len(history) {
-		words *= 2
-	}
-	l.codes = make([]uint64, words)
-	for i := range history {
-		h := &history[i]
-		l.byKey[unitKey{h.CreditCode, h.Category}] = int32(i)
-		x := l.bit(h.CreditCode)
-		l.codes[x/64] |= 1 << (x % 64)
-	}
-	return l
-}
-
-// of returns the index of u's last inspection in the history, or -1.
-func (l *lastInspections) of(u *Unit) int32 {
-	if len(l.byKey) == 0 {
-		return -1
-	}
-	x := l.bit(u.CreditCode)
-	if l.codes[x/64]&(1<<(x%64)) == 0 {
-		return -1
-	}
-	if h, ok := l.byKey[unitKey{u.CreditCode, u.Category}]; ok {
-		return h
-	}
-	return -1
-}
-
-// bit returns the bit of a credit code in codes.
-func (l *lastInspections) bit(code string) uint64 {
-	return maphash.String(l.seed, code) & uint64(64*len(l.codes)-1)
-}
-
-// orderedHash hashes the listings of a frame's strata in stratum order as
-// they are written, whatever order the processors finish them in, so that
-// the digest needs neither a pass of its own at the end nor all listings
-// in memory at once. The buffers of hashed listings are reused.
-type orderedHash struct {
-	h       hash.Hash
-	mu      sync.Mutex
-	ready   [][]byte // listings written but not yet hashed, by stratum
-	done    []bool
-	next    int  // the next stratum to hash
-	hashing bool // a processor is hashing; it goes on with what is ready
-	free    [][]byte
-}
-
-func newOrderedHash(strata int) *orderedHash {
-	return &orderedHash{h: sha256.New(), ready: make([][]byte, strata), done: make([]bool, strata)}
-}
-
-// buffer returns an empty buffer for a listing, with capacity for size
-// bytes.
-func (o *orderedHash) buffer(size int) []byte {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if n := len(o.free); n > 0 {
-		b := o.free[n-1]
-		o.free = o.free[:n-1]
-		return slices.Grow(b, size)
-	}
-	return make([]byte, 0, size)
-}
-
-// put hands over the listing of stratum k, and hashes it and the listings
-// after it that are ready, unless another processor is hashing already.
-func (o *orderedHash) put(k int, listing []byte) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.ready[k], o.done[k] = listing, true
-	if o.hashing {
-		return
-	}
-	o.hashing = true
-	for o.next < len(o.done) && o.done[o.next] {
-		b := o.ready[o.next]
-		o.ready[o.next] = nil
-		o.mu.Unlock()
-		o.h.Write(b)
-		o.mu.Lock()
-		if b != nil {
-			o.free = append(o.free, b[:0])
-		}
-		o.next++
-	}
-	o.hashing = false
-}
-
-// sum returns the digest, once every stratum's listing is put.
-func (o *orderedHash) sum() string { return hex.EncodeToString(o.h.Sum(nil)) }
-
-// parallel runs fn(0), …, fn(n−1) on all processors and waits for them.
-func parallel(n int, fn func(i int)) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := range work {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-}
-
 // compareUnits orders units by key: credit code, then category.
 func compareUnits(a, b *Unit) int {
 	return cmp.Or(strings.Compare(a.CreditCode, b.CreditCode), strings.Compare(a.Category, b.Category))
@@ -553,79 +422,6 @@ func stratumKey(vars []string, u *Unit) string {
 		}
 	}
 	return strings.Join(parts, "/")
-}
-
-// lister writes frame units as lines of the canonical listing of a frame,
-// whose SHA-256 is the frame digest: one line per unit in scope, sorted by
-// stratum and then by unit key (byte order), with the tab-separated fields
-//
-//	credit code, category, county, risk class, stratum, weight, status
-//
-// and a newline. Weights are written in the shortest form that reads back
-// exactly (strconv 'g', -1). Excluded units are listed too, so the digest
-// pins the exclusions as well as the population.
-type lister struct {
-	buf []byte
-	// A frame has few distinct weights: format each once.
-	weights   []float64
-	formatted []string
-}
-
-// add writes the line of unit u of stratum key with weight w and status.
-func (l *lister) add(u *Unit, stratum string, w float64, status string) {
-	i := slices.Index(l.weights, w)
-	if i < 0 {
-		i = len(l.weights)
-		l.weights = append(l.weights, w)
-		l.formatted = append(l.formatted, strconv.FormatFloat(w, 'g', -1, 64))
-	}
-	// Field by field: a variadic call per line costs a third of a draw.
-	b := append(l.buf, u.CreditCode...)
-	b = append(append(b, '\t'), u.Category...)
-	b = append(append(b, '\t'), u.County...)
-	b = append(append(b, '\t'), u.Risk...)
-	b = append(append(b, '\t'), stratum...)
-	b = append(append(b, '\t'), l.formatted[i]...)
-	b = append(append(b, '\t'), status...)
-	l.buf = append(b, '\n')
-}
-
-// appendLine appends the fields to b, separated by tabs and ended by a
-// newline: a line of a canonical listing.
-func appendLine(b []byte, fields ...string) []byte {
-	for i, f := range fields {
-		if i > 0 {
-			b = append(b, '\t')
-		}
-		b = append(b, f...)
-	}
-	return append(b, '\n')
-}
-
-// PopulationDigest is the SHA-256 of a population's canonical listing: the
-// line "industry ID", then one line per unit sorted by key with credit
-// code, category, county and risk class, tab-separated. Equal digests mean
-// equal populations, so a population is stored once however many plans
-// draw from it.
-func PopulationDigest(industry string, units []Unit) string {
-	sorted := make([]*Unit, len(units))
-	for i := range units {
-		sorted[i] = &units[i]
-	}
-	if !slices.IsSortedFunc(sorted, compareUnits) {
-		slices.SortFunc(sorted, compareUnits)
-	}
-	h := sha256.New()
-	buf := append(make([]byte, 0, 64*1024), "industry "+industry+"\n"...)
-	for _, u := range sorted {
-		buf = appendLine(buf, u.CreditCode, u.Category, u.County, u.Risk)
-		if len(buf) > 60*1024 {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	h.Write(buf)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Exclusions lists the units that rec's frame excludes, by unit key, each
