@@ -407,3 +407,34 @@ func TestBeaconConcurrent(t *testing.T) {
 		})
 	}
 }
+
+// TestBeaconFireFails checks that a beacon fire whose draw could not be
+// made announces nothing: the fire is recorded as failed, with the reason,
+// and the chain stays empty.
+func TestBeaconFireFails(t *testing.T) {
+	ctx := t.Context()
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store) // two inspectors
+	cfg, err := config.Parse("test.yaml", []byte(strings.Replace(fmt.Sprintf(beaconConfig, "https://relay.invalid"),
+		"    batches: 3\n    seed: beacon\n    beacon: {kind: text", "    batches: 3\n    inspectors_per_task: 3\n    seed: beacon\n    beacon: {kind: text", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: func() time.Time { return nominal }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal})
+	var de *scheduler.DrawError
+	if made || !errors.As(err, &de) {
+		t.Fatalf("Fire = %v, %v; want a *DrawError", made, err)
+	}
+	fires, _ := store.Fires(ctx, "textiles-lottery", nominal)
+	if len(fires) != 1 || fires[0].Status != sampling.FireFailed || !strings.Contains(fires[0].Message, "inspectors_per_task needs 3") {
+		t.Errorf("ledger = %+v, want one failed fire naming the constraint", fires)
+	}
+	if anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{}); len(anns) != 0 {
+		t.Errorf("%d announcements, want none", len(anns))
+	}
+}
