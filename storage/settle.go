@@ -52,6 +52,10 @@ type Claim struct {
 	LockWait time.Duration
 	// Now is the ledger's clock; the database's when nil.
 	Now func() time.Time
+	// Notices, when set, returns the outbox messages of a made plan (whose
+	// tasks have their ids) at now; they are written in the plan's
+	// transaction, so that a plan is never stored without them.
+	Notices func(p sampling.Plan, now time.Time) []NewNotice
 	// BeforeCommit, when set, runs inside the transaction after the plan
 	// is written and before it commits. It is a test hook: returning an
 	// error rolls the plan back.
@@ -163,6 +167,11 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 	}
 	if err := insertPlan(ctx, tx, f.ID, &plan); err != nil {
 		return Settled{}, err
+	}
+	if c.Notices != nil {
+		if err := insertNotices(ctx, tx, plan.ID, c.Notices(plan, now), now); err != nil {
+			return Settled{}, err
+		}
 	}
 	if c.BeforeCommit != nil {
 		if err := c.BeforeCommit(ctx); err != nil {
