@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"spotcheck/i18n"
 )
 
 // Task states beyond TaskAssigned and TaskTested. A task moves
@@ -87,7 +89,17 @@ type Sampling struct {
 // FieldError is a problem with one field of a form or request.
 type FieldError struct {
 	Field  string `json:"field"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason"` // in English
+	// Key and Args give the reason in the inspector's language from the
+	// i18n catalogue; Key is empty when there is no such text.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
+}
+
+// fieldError makes a FieldError whose reason is the catalogue's text of key,
+// in English.
+func fieldError(field, key string, args ...any) FieldError {
+	return FieldError{Field: field, Reason: i18n.Format(i18n.EN, key, args...), Key: key, Args: args}
 }
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
@@ -97,26 +109,26 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
 func (s Sampling) Check(today, planDay time.Time) []FieldError {
 	var errs []FieldError
 	if d, err := time.Parse(time.DateOnly, s.SampledOn); err != nil {
-		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%q is not a date YYYY-MM-DD", s.SampledOn)})
+		errs = append(errs, fieldError("sampled_on", "err_not_date", s.SampledOn))
 	} else if day := d.Format(time.DateOnly); day > today.Format(time.DateOnly) {
-		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is in the future (today is %s)", day, today.Format(time.DateOnly))})
+		errs = append(errs, fieldError("sampled_on", "err_future", day, today.Format(time.DateOnly)))
 	} else if day < planDay.Format(time.DateOnly) {
-		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is before the plan was made (%s)", day, planDay.Format(time.DateOnly))})
+		errs = append(errs, fieldError("sampled_on", "err_before_plan", day, planDay.Format(time.DateOnly)))
 	}
 	if strings.TrimSpace(s.BatchNo) == "" {
-		errs = append(errs, FieldError{"batch_no", "give the batch or lot number of the sampled products"})
+		errs = append(errs, fieldError("batch_no", "err_batch_missing"))
 	} else if len(s.BatchNo) > 100 {
-		errs = append(errs, FieldError{"batch_no", "at most 100 characters"})
+		errs = append(errs, fieldError("batch_no", "err_batch_long"))
 	}
 	if s.Quantity <= 0 || s.Quantity > 100000 {
-		errs = append(errs, FieldError{"quantity", "give the number of pieces taken, from 1 to 100000"})
+		errs = append(errs, fieldError("quantity", "err_quantity"))
 	}
 	if len(s.Seals) == 0 {
-		errs = append(errs, FieldError{"seals", "give the number of at least one seal"})
+		errs = append(errs, fieldError("seals", "err_seals_missing"))
 	}
 	for _, seal := range s.Seals {
 		if strings.TrimSpace(seal) == "" || len(seal) > 64 {
-			errs = append(errs, FieldError{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", seal)})
+			errs = append(errs, fieldError("seals", "err_seal", seal))
 			break
 		}
 	}
@@ -162,13 +174,13 @@ type Refusal struct {
 func (r Refusal) Check() []FieldError {
 	var errs []FieldError
 	if !slices.Contains(RefusalReasons(), r.Reason) {
-		errs = append(errs, FieldError{"reason", fmt.Sprintf("%q is not one of %s", r.Reason, strings.Join(RefusalReasons(), ", "))})
+		errs = append(errs, fieldError("reason", "err_reason", r.Reason, strings.Join(RefusalReasons(), ", ")))
 	}
 	if (r.Reason == RefusalOther || r.Reason == RefusedWithoutReason) && strings.TrimSpace(r.Note) == "" {
-		errs = append(errs, FieldError{"note", "give a note that explains the reason"})
+		errs = append(errs, fieldError("note", "err_note_missing"))
 	}
 	if len(r.Note) > maxRefusalNote {
-		errs = append(errs, FieldError{"note", fmt.Sprintf("at most %d bytes", maxRefusalNote)})
+		errs = append(errs, fieldError("note", "err_note_long", maxRefusalNote))
 	}
 	return errs
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"spotcheck/i18n"
 	"spotcheck/sampling"
 )
 
@@ -14,8 +15,18 @@ import (
 type Problem struct {
 	Index    int
 	Field    string
-	Reason   string
-	Conflict bool // the task already has a different result
+	Reason   string // in English
+	Conflict bool   // the task already has a different result
+	// Key and Args give the reason in the inspector's language from the
+	// i18n catalogue; Key is empty when there is no such text.
+	Key  string
+	Args []any
+}
+
+// problem makes a Problem of field whose reason is the catalogue's text of
+// key, in English.
+func problem(field, key string, args ...any) Problem {
+	return Problem{Field: field, Reason: i18n.Format(i18n.EN, key, args...), Key: key, Args: args}
 }
 
 // RejectedError reports a batch of results that was not stored, with every
@@ -73,13 +84,13 @@ func checkResult(r sampling.Result, today time.Time) Problem {
 func checkFields(r sampling.Result) Problem {
 	switch {
 	case r.TaskID <= 0:
-		return Problem{Field: "task_id", Reason: "must be a positive task id"}
+		return problem("task_id", "err_task_id")
 	case r.Outcome != sampling.OutcomePass && r.Outcome != sampling.OutcomeFail:
-		return Problem{Field: "outcome", Reason: fmt.Sprintf("%q is not pass or fail", r.Outcome)}
+		return problem("outcome", "err_outcome", r.Outcome)
 	case r.Outcome == sampling.OutcomeFail && strings.TrimSpace(r.FailedItems) == "":
-		return Problem{Field: "failed_items", Reason: "a failed batch must name its failed items"}
+		return problem("failed_items", "err_failed_items_missing")
 	case r.Outcome == sampling.OutcomePass && strings.TrimSpace(r.FailedItems) != "":
-		return Problem{Field: "failed_items", Reason: "a passed batch has no failed items"}
+		return problem("failed_items", "err_failed_items_pass")
 	}
 	return Problem{}
 }
@@ -87,11 +98,11 @@ func checkFields(r sampling.Result) Problem {
 // checkDay checks a test date against today (YYYY-MM-DD).
 func checkDay(day, today string) Problem {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%q is not a date YYYY-MM-DD", day)}
+		return problem("tested_on", "err_not_date", day)
 	}
 	// A parsed YYYY-MM-DD compares as a string.
 	if day > today {
-		return Problem{Field: "tested_on", Reason: fmt.Sprintf("%s is in the future (today is %s)", day, today)}
+		return problem("tested_on", "err_future", day, today)
 	}
 	return Problem{}
 }
