@@ -237,3 +237,23 @@ func TestVerifyStratified(t *testing.T) {
 		t.Errorf("Verify(record with draw.record.seed changed) = %q, want a first difference naming draw.record.seed", diffs)
 	}
 }
+
+// TestVerifySeedSource checks the hole issue 14 reported: a record whose
+// seed source text is replaced, and which is re-signed with the authority's
+// own key, must not verify: the seed is not the SHA-256 of the new text.
+func TestVerifySeedSource(t *testing.T) {
+	rec := stratifiedRecord(t)
+	if rec.Draw.Record.Seed.Source == "" {
+		t.Fatal("stratifiedRecord has no seed source; the test needs one")
+	}
+	_, key, _ := ed25519.GenerateKey(nil)
+	r := roundTrip(t, rec)
+	r.Draw.Record.Seed.Source = "双色球 2026141: 03 07 12 19 25 31 + 09"
+	if err := Sign(&r, key); err != nil {
+		t.Fatal(err)
+	}
+	diffs := Verify(roundTrip(t, r), Options{PublicKey: key.Public().(ed25519.PublicKey)})
+	if len(diffs) != 1 || !strings.HasPrefix(diffs[0], "draw.record.seed.source: the seed "+rec.Plan.Seed+" is not the SHA-256 of its stated source") {
+		t.Errorf("Verify(re-signed record with another seed source) = %q, want exactly the seed source named", diffs)
+	}
+}

@@ -3,6 +3,7 @@ package publication
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -86,6 +87,13 @@ func Verify(r Record, opts Options) []string {
 	if r.Draw.Record != nil {
 		if !bytes.Equal(r.Draw.Record.Seed.Bytes, seed) {
 			add("draw.record.seed: %x, but plan.seed is %s", r.Draw.Record.Seed.Bytes, r.Plan.Seed)
+		}
+		// A seed with a stated public source must be that source's SHA-256:
+		// otherwise the authority could name any text it likes after the fact.
+		if src := r.Draw.Record.Seed.Source; src != "" {
+			if h := sha256.Sum256([]byte(src)); !bytes.Equal(h[:], seed) {
+				add("draw.record.seed.source: the seed %s is not the SHA-256 of its stated source %q (that is %x)", r.Plan.Seed, src, h)
+			}
 		}
 		redrawn, err = sampling.DrawPlan(*r.Draw.Record)
 	} else {

@@ -130,8 +130,9 @@ func SingleSamplingPlan(lotSize int, level string, aql float64) (AQLPlan, error)
 // letter+column = 14 the plan is Ac 0, Re 1; the next diagonal points up
 // to it and the one after points down to Ac 1, Re 2 on diagonal 17, after
 // which the acceptance numbers follow aqlAcceptance. Left of Ac 0 the
-// arrows point down; beyond Ac 21 (Ac 44 for letters A to D, where only
-// nonconformities per hundred units reach) they point up. At the top and
+// arrows point down; beyond Ac 21 they point up, except in rows A to E,
+// where the plans go on to Ac 30 and Ac 44 (row A ends at Ac 30 in the
+// last column) and only then point up. At the top and
 // bottom rows the arrows that would leave the table turn the other way.
 func aqlCell(letter, col int) (ac, re, move int) {
 	d := letter + col
@@ -147,8 +148,8 @@ func aqlCell(letter, col int) (ac, re, move int) {
 		return 0, 0, 1
 	}
 	k := d - 17
-	top := 7 // Ac 21
-	if letter <= 3 {
+	top := 7 // Ac 21, or Ac 44 in rows A to E
+	if letter <= 4 {
 		top = len(aqlAcceptance) - 1 // Ac 44
 	}
 	if k > top {
