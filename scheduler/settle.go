@@ -86,7 +86,7 @@ func lockWait(now, deadline time.Time) time.Duration {
 // claim settles one fire through the ledger; draws happen under its locks.
 func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
 	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message,
-		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now}
+		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now, Notices: s.opts.Notices}
 	if hook := s.opts.BeforeCommit; hook != nil {
 		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }
 	}
