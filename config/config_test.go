@@ -320,6 +320,17 @@ var badFiles = map[string][]string{
 	"schedules.bad.yaml": {
 		`schedules.bad.yaml:14: schedules[2].name: duplicate schedule name "food-weekly"`,
 	},
+	"zones.bad.yaml": {
+		`zones.bad.yaml:1: timezone: time zone "Local" follows each host's TZ setting, so replicas could disagree on fire times: give an IANA name such as Asia/Shanghai`,
+		`zones.bad.yaml:7: schedules[0].timezone: time zone is empty: give an IANA name such as Asia/Shanghai`,
+		`zones.bad.yaml:8: schedules[1].timezone: time zone "EST" is an abbreviation or legacy name, not an IANA Area/Location name: give one such as Asia/Shanghai (or UTC)`,
+		`zones.bad.yaml:9: schedules[2].timezone: time zone "PRC" is an abbreviation or legacy name`,
+		`zones.bad.yaml:12: schedules[5].cron: cron spec "0 0 9 30 2 *" never fires: no date matches it in five years (such as 30 February or 31 April)`,
+		`zones.bad.yaml:13: schedules[6].cron: cron spec "0 9 31 4 *" never fires`,
+	},
+	"empty-timezone.bad.yaml": {
+		`empty-timezone.bad.yaml:1: timezone: time zone is empty: give an IANA name such as Asia/Shanghai`,
+	},
 	"timezone.bad.yaml": {
 		`timezone.bad.yaml:1: timezone: unknown time zone "Mars/Olympus_Mons" (want an IANA name such as Asia/Shanghai)`,
 		`timezone.bad.yaml:11: schedules[0].timezone: unknown time zone "Beijing"`,
@@ -440,6 +451,15 @@ func TestBadFiles(t *testing.T) {
 		if !slices.Contains(files, filepath.Join("testdata", name)) {
 			t.Errorf("badFiles names %s, which is not in testdata", name)
 		}
+	}
+}
+
+// TestZonesOnlyTheirProblems checks that UTC, Etc/ zones and a leap-day
+// spec are accepted beside the refused zones and specs of zones.bad.yaml.
+func TestZonesOnlyTheirProblems(t *testing.T) {
+	_, err := Load("testdata/zones.bad.yaml")
+	if got, want := len(leaves(err)), len(badFiles["zones.bad.yaml"]); got != want {
+		t.Errorf("Load(zones.bad.yaml) = %d problems, want %d:\n%v", got, want, err)
 	}
 }
 

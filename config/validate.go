@@ -38,12 +38,12 @@ func (p *problems) add(path []any, format string, args ...any) {
 // resolve fills in defaults and validates; root, when not nil, gives lines.
 func (c *Config) resolve(file string, root *yaml.Node) error {
 	p := &problems{file: file, root: root}
-	if c.Timezone == "" {
+	if c.Timezone == "" && !p.given([]any{"timezone"}) {
 		c.Timezone = "Asia/Shanghai"
 	}
-	loc, err := time.LoadLocation(c.Timezone)
+	loc, err := LoadZone(c.Timezone)
 	if err != nil {
-		p.add([]any{"timezone"}, "unknown time zone %q (want an IANA name such as Asia/Shanghai)", c.Timezone)
+		p.add([]any{"timezone"}, "%v", err)
 		loc = time.UTC
 	}
 	c.Location = loc
@@ -166,10 +166,10 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	}
 	s.resolveScope(p, at, industries[s.Industry])
 	s.Location = loc
-	if s.Timezone != "" {
-		l, err := time.LoadLocation(s.Timezone)
+	if s.Timezone != "" || p.given(at("timezone")) {
+		l, err := LoadZone(s.Timezone)
 		if err != nil {
-			p.add(at("timezone"), "unknown time zone %q (want an IANA name such as Asia/Shanghai)", s.Timezone)
+			p.add(at("timezone"), "%v", err)
 		} else {
 			s.Location = l
 		}
@@ -177,6 +177,9 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	spec, err := ParseCron(s.Cron, s.Location)
 	if err != nil {
 		p.add(at("cron"), "%v", err)
+	} else if err := spec.firesSoon(s.Cron); err != nil {
+		p.add(at("cron"), "%v", err)
+		spec = nil
 	}
 	s.Spec = spec
 	switch {

@@ -47,7 +47,7 @@ type Inspector struct {
 
 // Task is one unit to sample in a plan: one batch.
 type Task struct {
-	ID                   int64    `json:"id"`
+	ID                   int64    `json:"id,omitzero"` // 0 until stored: none in a dry run`
 	CreditCode           string   `json:"credit_code"`
 	Enterprise           string   `json:"enterprise"`
 	County               string   `json:"county"`
@@ -69,7 +69,7 @@ const (
 
 // Plan is the draw made for one fire of a schedule.
 type Plan struct {
-	ID          int64     `json:"id"`
+	ID          int64     `json:"id,omitzero"` // 0 until stored: none in a dry run
 	Schedule    string    `json:"schedule"`
 	Industry    string    `json:"industry"`
 	Kind        string    `json:"kind"`
@@ -81,10 +81,10 @@ type Plan struct {
 	SeedSource  string    `json:"seed_source,omitempty"`
 	FrameDigest string    `json:"frame_digest"`
 	Commitment  string    `json:"commitment"`
-	FrameSize   int       `json:"frame_size"` // eligible units
-	Excluded    int       `json:"excluded"`   // units in scope left out by the no-repeat rule
-	TaskCount   int       `json:"task_count"` // number of tasks, also when Tasks is not loaded
-	CreatedAt   time.Time `json:"created_at"`
+	FrameSize   int       `json:"frame_size"`          // eligible units
+	Excluded    int       `json:"excluded"`            // units in scope left out by the no-repeat rule
+	TaskCount   int       `json:"task_count"`          // number of tasks, also when Tasks is not loaded
+	CreatedAt   time.Time `json:"created_at,omitzero"` // zero until stored: none in a dry run
 	Tasks       []Task    `json:"tasks,omitempty"`
 	// Inputs are what the plan was drawn from, set by the scheduler for
 	// storage with the plan; nil on plans loaded from storage.

@@ -225,6 +225,9 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if len(plans) == 0 && *schedule != "" && cfg.Schedule(*schedule) == nil {
+		return usageError("plans: --schedule %q: no such schedule, and no plan of that name is stored (%s)", *schedule, scheduleNames(cfg))
+	}
 	for i := range plans {
 		cfg.Localize(&plans[i])
 	}
@@ -277,6 +280,28 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 		return writeJSON(e.stdout, rep)
 	}
 	printRates(e, rep.Rates, rep.Stability, *by)
+	if len(rep.Rates) == 0 {
+		return whyNoRates(ctx, e, store, *final)
+	}
+	return nil
+}
+
+// whyNoRates says on stderr why there are no rates: no results yet, or,
+// for final rates, results that are all still open to objection and until
+// when.
+func whyNoRates(ctx context.Context, e env, store *storage.Store, final bool) error {
+	prov, err := store.ProvisionalResults(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case final && prov.Count > 0 && prov.First == prov.Last:
+		fmt.Fprintf(e.stderr, "no final results yet: %d results are still provisional, open to objection until %s (final from the day after)\n", prov.Count, prov.First)
+	case final && prov.Count > 0:
+		fmt.Fprintf(e.stderr, "no final results yet: %d results are still provisional, open to objection until %s to %s (each final from the day after its own)\n", prov.Count, prov.First, prov.Last)
+	default:
+		fmt.Fprintln(e.stderr, "no results recorded in the configured windows yet")
+	}
 	return nil
 }
 
@@ -305,9 +330,6 @@ func printRates(e env, rows []sampling.RateRow, stability []sampling.StabilityRo
 			pct(r.Lower)+" – "+pct(r.Upper), strconv.FormatFloat(r.PBelowTarget, 'f', 3, 64), weighted, pct(r.Target), r.Status)...)
 	}
 	t.flush()
-	if len(rows) == 0 {
-		fmt.Fprintln(e.stderr, "no results recorded in the configured windows yet")
-	}
 	for _, s := range stability {
 		fmt.Fprintf(e.stdout, "\nstability of %s (target %s in %s): %s\n", s.Tier, pct(s.Target), s.Rule, s.Status)
 		t := newTable(e.stdout, "PERIOD", "FROM", "TO", "BATCHES", "FAILED", "RATE", "95% BOUNDS", "P(<TARGET)", "STATUS")

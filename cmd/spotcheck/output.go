@@ -7,22 +7,61 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/mattn/go-runewidth"
 
 	"spotcheck/config"
 	"spotcheck/sampling"
 )
 
-type table struct{ w *tabwriter.Writer }
+// table writes rows with columns aligned by display width: a Chinese
+// character takes two columns of a terminal, so padding by rune count (as
+// text/tabwriter does) leaves such columns ragged. Columns are two spaces
+// apart; the last cell of a row is not padded.
+type table struct {
+	w    io.Writer
+	rows [][]string
+}
 
 func newTable(w io.Writer, header ...string) *table {
-	t := &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+	t := &table{w: w}
 	t.row(header...)
 	return t
 }
 
-func (t *table) row(cells ...string) { fmt.Fprintln(t.w, strings.Join(cells, "\t")) }
-func (t *table) flush() error        { return t.w.Flush() }
+func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
+
+// cellWidth is the display width of s: East Asian wide and fullwidth
+// characters count two, ambiguous ones one (as in a terminal set for
+// Chinese with a Western font), whatever the locale of the process.
+func cellWidth(s string) int {
+	return (&runewidth.Condition{EastAsianWidth: false, StrictEmojiNeutral: true}).StringWidth(s)
+}
+
+func (t *table) flush() error {
+	var widths []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], cellWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range t.rows {
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-cellWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	t.rows = nil
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

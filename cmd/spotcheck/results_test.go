@@ -66,6 +66,13 @@ func TestResultsLifecycle(t *testing.T) {
 			if out, stderr, code := te.run(ctx, gb, "import", "results", "-", "--config", cfg); code != 0 || !strings.Contains(out, "imported 2 results") {
 				t.Fatalf("import GB18030 results: exit %d\n%s%s", code, out, stderr)
 			}
+			// Final rates of results all open to objection say so, and
+			// until when.
+			until := time.Now().In(mustLoc(t)).AddDate(0, 0, 15).Format(time.DateOnly)
+			if out, stderr, code := te.run(ctx, "", "rates", "--final", "--config", cfg); code != 0 || strings.Contains(out, "general") ||
+				!strings.Contains(stderr, "no final results yet: 2 results are still provisional, open to objection until "+until+" (final from the day after)") {
+				t.Errorf("rates --final with only provisional results: exit %d\n%s%s", code, out, stderr)
+			}
 			bom := fmt.Sprintf("\uFEFFtask_id,outcome,tested_on\n%d,pass,%s\n", ids[2], today)
 			if out, stderr, code := te.run(ctx, bom, "import", "results", "-", "--config", cfg); code != 0 || !strings.Contains(out, "imported 1 results") {
 				t.Fatalf("import UTF-8 results with a BOM: exit %d\n%s%s", code, out, stderr)

@@ -121,6 +121,7 @@ type command struct {
 	fs         *flag.FlagSet
 	db         string
 	configPath string
+	synopsis   string
 	e          env
 	format     *string  // set by formatFlag
 	formats    []string // the values --format accepts
@@ -135,14 +136,22 @@ func (c *command) formatFlag(usage string, allowed ...string) *string {
 
 func newCommand(name, synopsis string, e env) *command {
 	c := &command{fs: flag.NewFlagSet(name, flag.ContinueOnError), e: e}
-	c.fs.SetOutput(e.stderr)
+	// The flag package would print its own message and usage on a parse
+	// error or -h; parse prints the usage once, to stdout for --help and to
+	// stderr for an error, and main prints the error.
+	c.fs.SetOutput(io.Discard)
 	c.fs.StringVar(&c.db, "db", "", "database URL: sqlite:PATH or postgres://... (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)")
 	c.fs.StringVar(&c.configPath, "config", "", "configuration file (env SPOTCHECK_CONFIG)")
-	c.fs.Usage = func() {
-		fmt.Fprintf(c.fs.Output(), "Usage: spotcheck %s\n\nFlags:\n", synopsis)
-		c.fs.PrintDefaults()
-	}
+	c.synopsis = synopsis
 	return c
+}
+
+// usage prints the command's synopsis and flags to w.
+func (c *command) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: spotcheck %s\n\nFlags:\n", c.synopsis)
+	c.fs.SetOutput(w)
+	c.fs.PrintDefaults()
+	c.fs.SetOutput(io.Discard)
 }
 
 // errHelp reports that --help was asked for and printed.
@@ -155,10 +164,10 @@ func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
 	for {
 		if err := c.fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				c.fs.SetOutput(c.e.stdout)
-				c.fs.Usage()
+				c.usage(c.e.stdout)
 				return nil, errHelp
 			}
+			c.usage(c.e.stderr)
 			return nil, &exitError{code: 2, err: err}
 		}
 		args = c.fs.Args()
@@ -169,7 +178,7 @@ func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
 		args = args[1:]
 	}
 	if len(pos) < minArgs || len(pos) > maxArgs {
-		c.fs.Usage()
+		c.usage(c.e.stderr)
 		return nil, usageError("%s: got %d arguments (%s), want %d to %d", c.fs.Name(), len(pos), strings.Join(pos, " "), minArgs, maxArgs)
 	}
 	if c.format != nil && !slices.Contains(c.formats, *c.format) {

@@ -104,6 +104,11 @@ func TestDryRunAndExclusions(t *testing.T) {
 	if fmt.Sprint(a.Tasks) != fmt.Sprint(b.Tasks) || a.FrameDigest != b.FrameDigest || a.ID != 0 || len(a.Tasks) != 4 || a.Tasks[0].Enterprise == "" || len(a.Strata) == 0 {
 		t.Errorf("two dry runs with --seed: %+v and %+v, want the same unstored plan of 4 tasks with names and strata", a, b)
 	}
+	// Nothing was stored, so nothing has an id or a creation time (no
+	// zero values standing for "none").
+	if out, _, _ := te.run(ctx, "", "plan", "run", "textiles-monthly", "--config", cfg, "--dry-run", "--seed", seed, "--format", "json"); strings.Contains(out, `"created_at"`) || strings.Contains(out, `"id"`) || strings.Contains(out, "0001-01-01") {
+		t.Errorf("a dry run prints an id or a created_at: %.300s", out)
+	}
 	if out, _, _ := te.run(ctx, "", "plans", "--format", "json", "--config", cfg); strings.TrimSpace(out) != "[]" {
 		t.Errorf("plans after dry runs = %s, want none", out)
 	}

@@ -1,0 +1,375 @@
+package sampling
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests in this file pin the inclusive and exclusive edges of the
+// sampling rules: each fails when its boundary moves by one (a day, a
+// batch, a unit, a floating-point step). They are fixed, readable cases;
+// the property tests check the same rules on random registries.
+
+// boundaryToday is a Thursday at midnight UTC, the end of every window.
+var boundaryToday = time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// dayRollup is one general-tier textiles rollup of tested batches, failed
+// failures, on day.
+func dayRollup(day time.Time, tested, failed int) Rollup {
+	return Rollup{Day: day, Tier: TierGeneral, Industry: "textiles", Category: "garments", County: "姑苏区", Final: true, Tested: tested, Failed: failed}
+}
+
+// batchesIn returns the tested batches ComputeRates counts in window w
+// ending on today, 0 when it forms no row.
+func batchesIn(rollups []Rollup, w Window, today time.Time) int {
+	rows := ComputeRates(rollups, []TierRule{{Name: TierGeneral, Target: 0.9}}, []Window{w}, today, RateOptions{})
+	if len(rows) == 0 {
+		return 0
+	}
+	return rows[0].Batches
+}
+
+// TestWindowFirstAndLastDay: a window of N days ending on today holds
+// today and the N−1 days before it, nothing earlier and nothing later; the
+// year to date starts on 1 January.
+func TestWindowFirstAndLastDay(t *testing.T) {
+	tests := []struct {
+		window Window
+		first  time.Time
+	}{
+		{Window{Name: "1d", Days: 1}, boundaryToday},
+		{Window{Name: "30d", Days: 30}, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "90d", Days: 90}, time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "365d", Days: 365}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "ytd", YTD: true}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.window.Name, func(t *testing.T) {
+			if got := tt.window.Start(boundaryToday); !got.Equal(tt.first) {
+				t.Errorf("Start(%s) = %s, want %s", boundaryToday.Format(time.DateOnly), got.Format(time.DateOnly), tt.first.Format(time.DateOnly))
+			}
+			dayBefore, dayAfter := tt.first.AddDate(0, 0, -1), boundaryToday.AddDate(0, 0, 1)
+			for _, c := range []struct {
+				name string
+				day  time.Time
+				want int
+			}{
+				{"first day", tt.first, 1},
+				{"day before the first", dayBefore, 0},
+				{"last day (today)", boundaryToday, 1},
+				{"day after the last", dayAfter, 0},
+			} {
+				if got := batchesIn([]Rollup{dayRollup(c.day, 1, 0)}, tt.window, boundaryToday); got != c.want {
+					t.Errorf("%s (%s): %d batches counted, want %d", c.name, c.day.Format(time.DateOnly), got, c.want)
+				}
+			}
+			// All four together: exactly the two inside.
+			all := []Rollup{dayRollup(tt.first, 1, 0), dayRollup(dayBefore, 2, 0), dayRollup(boundaryToday, 4, 0), dayRollup(dayAfter, 8, 0)}
+			if got := batchesIn(all, tt.window, boundaryToday); got != 5 {
+				t.Errorf("all four days: %d batches counted, want 5 (the first and the last day)", got)
+			}
+		})
+	}
+}
+
+// TestRateStatusAtTargetBound: a rate exactly at the target meets it (with
+// enough batches); one failure more does not. Enough batches means at
+// least MinBatches: exactly MinBatches is enough.
+func TestRateStatusAtTargetBound(t *testing.T) {
+	tier := []TierRule{{Name: TierGeneral, Target: 0.95}}
+	w := []Window{{Name: "365d", Days: 365}}
+	tests := []struct {
+		name       string
+		failed     int
+		minBatches int
+		want       string
+	}{
+		{"rate exactly at the target, batches exactly at the minimum", 1, 20, StatusMet},
+		{"rate exactly at the target, one batch short of the minimum", 1, 21, StatusAtRisk},
+		{"rate one failure below the target", 2, 0, StatusAtRisk},
+		{"rate at 1, batches exactly at the minimum", 0, 20, StatusMet},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := ComputeRates([]Rollup{dayRollup(boundaryToday, 20, tt.failed)}, tier, w, boundaryToday, RateOptions{MinBatches: tt.minBatches})
+			if len(rows) != 1 {
+				t.Fatalf("ComputeRates = %d rows, want 1", len(rows))
+			}
+			if r := rows[0]; r.Status != tt.want || r.Batches != 20 || r.Failed != tt.failed {
+				t.Errorf("20 batches, %d failed, min %d: status %s (rate %v, upper %v), want %s", tt.failed, tt.minBatches, r.Status, r.Rate, r.Upper, tt.want)
+			}
+		})
+	}
+}
+
+// TestRateStatusUpperBoundAtTarget: a rate is missed only when the upper
+// bound of its interval lies strictly below the target; an upper bound
+// exactly at the target is still at risk.
+func TestRateStatusUpperBoundAtTarget(t *testing.T) {
+	const target = 0.95
+	tests := []struct {
+		name  string
+		row   RateRow
+		min   int
+		want  string
+		upper float64
+	}{
+		{"upper bound exactly at the target", RateRow{Rate: 0.9, Upper: target, Target: target, Batches: 50}, 0, StatusAtRisk, target},
+		{"upper bound one step below the target", RateRow{Rate: 0.9, Upper: math.Nextafter(target, 0), Target: target, Batches: 50}, 0, StatusMissed, math.Nextafter(target, 0)},
+		{"rate exactly at the target", RateRow{Rate: target, Upper: 0.99, Target: target, Batches: 5}, 5, StatusMet, 0.99},
+		{"rate one step below the target", RateRow{Rate: math.Nextafter(target, 0), Upper: 0.99, Target: target, Batches: 5}, 5, StatusAtRisk, 0.99},
+		{"batches one short of the minimum", RateRow{Rate: target, Upper: 0.99, Target: target, Batches: 4}, 5, StatusAtRisk, 0.99},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := status(tt.row, tt.min); got != tt.want {
+				t.Errorf("status(rate %v, upper %v, target %v, %d batches, min %d) = %s, want %s",
+					tt.row.Rate, tt.upper, tt.row.Target, tt.row.Batches, tt.min, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestStabilityQuarterStartInLastMonth: when today falls in a quarter's
+// last month (or its first, or on its last day), the rule looks at the
+// complete quarters before the current one, each from its first day to its
+// last; the current quarter is left out.
+func TestStabilityQuarterStartInLastMonth(t *testing.T) {
+	rule := StabilityRule{Periods: 2, Period: PeriodQuarter}
+	tests := []struct {
+		today   string
+		start   string
+		periods []string // name from..to
+	}{
+		{"2026-12-31", "2026-04-01", []string{"2026Q2 2026-04-01..2026-06-30", "2026Q3 2026-07-01..2026-09-30"}},
+		{"2026-12-01", "2026-04-01", []string{"2026Q2 2026-04-01..2026-06-30", "2026Q3 2026-07-01..2026-09-30"}},
+		{"2026-10-01", "2026-04-01", []string{"2026Q2 2026-04-01..2026-06-30", "2026Q3 2026-07-01..2026-09-30"}},
+		{"2026-09-30", "2026-01-01", []string{"2026Q1 2026-01-01..2026-03-31", "2026Q2 2026-04-01..2026-06-30"}},
+		{"2026-03-31", "2025-07-01", []string{"2025Q3 2025-07-01..2025-09-30", "2025Q4 2025-10-01..2025-12-31"}},
+	}
+	tier := TierRule{Name: TierGeneral, Target: 0.5}
+	for _, tt := range tests {
+		t.Run(tt.today, func(t *testing.T) {
+			today, _ := time.Parse(time.DateOnly, tt.today)
+			if got := rule.Start(today).Format(time.DateOnly); got != tt.start {
+				t.Errorf("Start(%s) = %s, want %s", tt.today, got, tt.start)
+			}
+			// One batch on the first and the last day of each period, one
+			// the day before the first period and one on the current
+			// quarter's first day: each period counts exactly its two.
+			start, _ := time.Parse(time.DateOnly, tt.start)
+			current := periodStart(today, PeriodQuarter)
+			rollups := []Rollup{dayRollup(start.AddDate(0, 0, -1), 100, 0), dayRollup(current, 100, 0)}
+			for p := 0; p < rule.Periods; p++ {
+				first := start.AddDate(0, 3*p, 0)
+				rollups = append(rollups, dayRollup(first, 1, 0), dayRollup(first.AddDate(0, 3, -1), 1, 0))
+			}
+			row := ComputeStability(rollups, tier, rule, today, RateOptions{})
+			var got []string
+			for _, p := range row.Periods {
+				got = append(got, fmt.Sprintf("%s %s..%s", p.Period, p.From, p.To))
+				if p.Batches != 2 {
+					t.Errorf("period %s counts %d batches, want 2 (its first and last day)", p.Period, p.Batches)
+				}
+			}
+			if !slices.Equal(got, tt.periods) {
+				t.Errorf("periods = %v, want %v", got, tt.periods)
+			}
+		})
+	}
+}
+
+// TestStabilityMonthStart: the month rule on a month's last and first day.
+func TestStabilityMonthStart(t *testing.T) {
+	rule := StabilityRule{Periods: 2, Period: PeriodMonth}
+	for today, want := range map[string]string{
+		"2026-12-31": "2026-10 2026-10-01..2026-10-31, 2026-11 2026-11-01..2026-11-30",
+		"2026-03-01": "2026-01 2026-01-01..2026-01-31, 2026-02 2026-02-01..2026-02-28",
+	} {
+		d, _ := time.Parse(time.DateOnly, today)
+		row := ComputeStability(nil, TierRule{Name: TierGeneral, Target: 0.5}, rule, d, RateOptions{})
+		var got []string
+		for _, p := range row.Periods {
+			got = append(got, fmt.Sprintf("%s %s..%s", p.Period, p.From, p.To))
+		}
+		if g := strings.Join(got, ", "); g != want {
+			t.Errorf("month periods on %s = %s, want %s", today, g, want)
+		}
+	}
+}
+
+// TestInclusionExactLimit: up to exactLimit units drawn beyond the
+// certainty units, a unit's inclusion probability is Pareto's exact one,
+// which differs from its target λ; one more and the target stands in.
+func TestInclusionExactLimit(t *testing.T) {
+	if exactLimit != 100 {
+		t.Fatalf("exactLimit = %d, want 100 (the limit docs/sampling.md and this test name)", exactLimit)
+	}
+	// Two weights, 150 units each: no unit is taken with certainty for
+	// samples of 100 or 101 (λ of the heavy units is 2n/450 < 1).
+	weights := make([]float64, 300)
+	for i := range weights {
+		weights[i] = float64(1 + i%2)
+	}
+	g := groupWeights(len(weights), func(i int) float64 { return weights[i] })
+	for _, tt := range []struct {
+		n     int
+		exact bool
+	}{{exactLimit, true}, {exactLimit + 1, false}} {
+		lambda := g.targets(tt.n)
+		pi := g.inclusion(tt.n)
+		if slices.Contains(lambda, 1) {
+			t.Fatalf("n = %d: targets %v include certainty units; the case needs none", tt.n, lambda)
+		}
+		sum := 0.0
+		for k, p := range pi {
+			sum += p * float64(g.size[k])
+		}
+		if math.Abs(sum-float64(tt.n)) > 1e-9 {
+			t.Errorf("n = %d: inclusion probabilities sum to %v, want %d", tt.n, sum, tt.n)
+		}
+		same := slices.Equal(pi, lambda)
+		switch {
+		case tt.exact && same:
+			t.Errorf("n = %d (exactLimit): π = %v equals the targets; want Pareto's exact probabilities", tt.n, pi)
+		case !tt.exact && !same:
+			t.Errorf("n = %d (exactLimit+1): π = %v, want the targets %v", tt.n, pi, lambda)
+		}
+	}
+}
+
+// boundaryTasks are two tasks in different counties, the first at the
+// enterprise credit code C1.
+func boundaryTasks() []Task {
+	return []Task{
+		{CreditCode: "C1", Category: "garments", County: "姑苏区", Stratum: "姑苏区/garments"},
+		{CreditCode: "C2", Category: "garments", County: "吴江区", Stratum: "吴江区/garments"},
+	}
+}
+
+// assigned runs assignInspectors and returns each task's inspectors, sorted,
+// as "C1:I1,I2 C2:I3".
+func assigned(t *testing.T, d Design, tasks []Task, pool []Inspector) string {
+	t.Helper()
+	if err := assignInspectors(&d, testSeed("boundary").Bytes, tasks, pool); err != nil {
+		t.Fatalf("assignInspectors = %v", err)
+	}
+	var parts []string
+	for _, task := range tasks {
+		ids := slices.Sorted(slices.Values(task.Inspectors))
+		parts = append(parts, task.CreditCode+":"+strings.Join(ids, ","))
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestCrossCountyFixedCase: with cross_county, a task only gets inspectors
+// from other counties; here that leaves exactly one choice per task. Without
+// it, the same pool serves either way.
+func TestCrossCountyFixedCase(t *testing.T) {
+	d := testDesign()
+	d.InspectorsPerTask = 1
+	d.CrossCounty = true
+	pool := []Inspector{
+		{ID: "I1", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I2", County: "吴江区", Industries: []string{"textiles"}},
+	}
+	if got, want := assigned(t, d, boundaryTasks(), pool), "C1:I2 C2:I1"; got != want {
+		t.Errorf("cross_county assignment = %s, want %s", got, want)
+	}
+	// Two inspectors per task: each task has one from another county only.
+	d.InspectorsPerTask = 2
+	err := assignInspectors(&d, testSeed("boundary").Bytes, boundaryTasks(), pool)
+	if err == nil || !strings.Contains(err.Error(), "1 eligible inspectors, inspectors_per_task needs 2") ||
+		!strings.Contains(err.Error(), "1 from its own county (cross_county)") {
+		t.Errorf("cross_county with 2 per task = %v, want a shortage naming 1 from its own county", err)
+	}
+	d.CrossCounty = false
+	if got, want := assigned(t, d, boundaryTasks(), pool), "C1:I1,I2 C2:I1,I2"; got != want {
+		t.Errorf("assignment without cross_county = %s, want %s", got, want)
+	}
+}
+
+// TestRecusalFixedCase: an inspector recused from an enterprise never gets
+// its task, even when it is the only one with room; the other task still
+// may.
+func TestRecusalFixedCase(t *testing.T) {
+	d := testDesign()
+	d.InspectorsPerTask = 1
+	pool := []Inspector{
+		{ID: "I1", County: "姑苏区", Industries: []string{"textiles"}, Recusals: []string{"C1"}},
+		{ID: "I2", County: "吴江区", Industries: []string{"textiles"}, Recusals: []string{"C2"}},
+	}
+	if got, want := assigned(t, d, boundaryTasks(), pool), "C1:I2 C2:I1"; got != want {
+		t.Errorf("assignment with recusals = %s, want %s", got, want)
+	}
+	pool[1].Recusals = []string{"C1", "C2"}
+	err := assignInspectors(&d, testSeed("boundary").Bytes, boundaryTasks(), pool)
+	if err == nil || !strings.Contains(err.Error(), "task C1/garments") || !strings.Contains(err.Error(), "0 eligible inspectors") ||
+		!strings.Contains(err.Error(), "2 recused from the enterprise") {
+		t.Errorf("both inspectors recused from C1: %v, want a shortage for C1 naming 2 recused", err)
+	}
+}
+
+// TestMaxTasksPerInspectorFixedCase: an inspector takes at most
+// max_tasks_per_inspector tasks of a plan: exactly the cap is allowed, one
+// more is not.
+func TestMaxTasksPerInspectorFixedCase(t *testing.T) {
+	d := testDesign()
+	d.InspectorsPerTask = 1
+	tasks := append(boundaryTasks(), Task{CreditCode: "C3", Category: "garments", County: "姑苏区", Stratum: "姑苏区/garments"})
+	pool := []Inspector{
+		{ID: "I1", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I2", County: "吴江区", Industries: []string{"textiles"}, Recusals: []string{"C1", "C2", "C3"}},
+	}
+	// I1 is the only eligible inspector for three tasks: a cap of 3 is
+	// exactly enough.
+	d.MaxTasksPerInspector = 3
+	if got, want := assigned(t, d, slices.Clone(tasks), pool), "C1:I1 C2:I1 C3:I1"; got != want {
+		t.Errorf("cap 3 = %s, want %s", got, want)
+	}
+	d.MaxTasksPerInspector = 2
+	err := assignInspectors(&d, testSeed("boundary").Bytes, slices.Clone(tasks), pool)
+	if err == nil || !strings.Contains(err.Error(), "but only 0 can be assigned without exceeding max_tasks_per_inspector 2") {
+		t.Errorf("cap 2 for 3 tasks with one inspector = %v, want a shortage naming the cap", err)
+	}
+	// With two free inspectors and a cap of 1, each takes exactly one.
+	pool[1].Recusals = nil
+	d.MaxTasksPerInspector = 1
+	two := tasks[:2]
+	got := assigned(t, d, slices.Clone(two), pool)
+	if got != "C1:I1 C2:I2" && got != "C1:I2 C2:I1" {
+		t.Errorf("cap 1, two tasks, two inspectors = %s, want one task each", got)
+	}
+}
+
+// TestNoRepeatFixedCase: a unit drawn exactly no_repeat before the fire is
+// eligible again; one drawn a second later is still excluded, naming when
+// it becomes eligible.
+func TestNoRepeatFixedCase(t *testing.T) {
+	rec := Record{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Design: testDesign()}
+	rec.Design.NoRepeatSeconds = int64(180 * 24 * time.Hour / time.Second)
+	for i := range 3 {
+		rec.Population = append(rec.Population, Unit{CreditCode: testCode(t, i), County: "姑苏区", Category: "garments", Risk: "A"})
+	}
+	edge := fixtureNominal.Add(-rec.Design.NoRepeat())
+	rec.History = []History{
+		{CreditCode: testCode(t, 0), Category: "garments", TaskID: 1, Time: edge, Outcome: OutcomePass},
+		{CreditCode: testCode(t, 1), Category: "garments", TaskID: 2, Time: edge.Add(time.Second), Outcome: OutcomePass},
+		{CreditCode: testCode(t, 2), Category: "garments", TaskID: 3, Time: edge.Add(-time.Second), Outcome: OutcomePass},
+	}
+	ex, err := Exclusions(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex) != 1 || ex[0].CreditCode != testCode(t, 1) || ex[0].LastTask != 2 {
+		t.Fatalf("Exclusions = %+v, want only unit %s (drawn a second inside no_repeat)", ex, testCode(t, 1))
+	}
+	want := "drawn for task 2 at 2026-06-04T01:00:01Z (result pass), within no_repeat 180d; eligible again after 2026-12-01T01:00:01Z"
+	if ex[0].Reason != want {
+		t.Errorf("reason = %q, want %q", ex[0].Reason, want)
+	}
+}
