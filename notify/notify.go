@@ -84,7 +84,7 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	f := promauto.With(reg)
 	n := &Notifier{cfg: cfg, store: store, client: opts.Client, now: opts.Now, logger: logger.With("component", "notify"),
 		sent: f.NewCounterVec(prometheus.CounterOpts{Name: "spotcheck_notifications_total",
-			Help: "Outbox messages by webhook format and outcome: delivered, retry (an attempt failed; it is tried again), failed (given up) or cancelled (a reminder no longer needed)."},
+			Help: "Outbox messages by webhook format and outcome: delivered, retry (an attempt failed; it is tried again) or failed (given up)."},
 			[]string{"format", "outcome"}),
 		attempts: f.NewCounterVec(prometheus.CounterOpts{Name: "spotcheck_notification_attempts_total",
 			Help: "Attempts to send an outbox message, by webhook format and result (ok or error)."},
