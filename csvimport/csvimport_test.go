@@ -271,7 +271,7 @@ func TestInline(t *testing.T) {
 		{"invalid utf-8 after BOM", enterprises, "\uFEFFcredit_code,name,county,industry,category\n913205006666666021,\xff\xfe,x,y,z\n", []string{
 			`results.csv:2: invalid UTF-8 (is the file GB18030?)`}},
 		{"invalid gb18030", enterprises, "credit_code,name,county,industry,category\n913205006666666021,\xff\xfe,x,y,z\n", []string{
-			`results.csv:2: invalid GB18030 (is the file UTF-8?)`}},
+			`results.csv:2: neither UTF-8 nor GB18030 (check the file's encoding, or give --encoding)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,11 +19,11 @@ func decode(file string, data []byte, encoding string) ([]byte, error) {
 		if bytes.HasPrefix(data, []byte(bom)) || utf8.Valid(data) {
 			return fromUTF8(file, data)
 		}
-		return fromGB18030(file, data)
+		return fromGB18030(file, data, "neither UTF-8 nor GB18030 (check the file's encoding, or give --encoding)")
 	case "utf-8", "utf8":
 		return fromUTF8(file, data)
 	case "gb18030":
-		return fromGB18030(file, data)
+		return fromGB18030(file, data, "invalid GB18030 (is the file UTF-8?)")
 	}
 	return nil, fmt.Errorf("%s: unknown encoding %q (want auto, utf-8 or gb18030)", file, encoding)
 }
@@ -34,7 +34,7 @@ func fromUTF8(file string, data []byte) ([]byte, error) {
 		"invalid UTF-8 (is the file GB18030?)")
 }
 
-func fromGB18030(file string, data []byte) ([]byte, error) {
+func fromGB18030(file string, data []byte, reason string) ([]byte, error) {
 	text, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s as GB18030: %w", file, err)
@@ -42,8 +42,7 @@ func fromGB18030(file string, data []byte) ([]byte, error) {
 	text = bytes.TrimPrefix(text, []byte(bom))
 	// The decoder turns invalid bytes into U+FFFD; refuse them rather than
 	// import a mangled name.
-	return text, badLines(file, text, func(line []byte) bool { return bytes.ContainsRune(line, utf8.RuneError) },
-		"invalid GB18030 (is the file UTF-8?)")
+	return text, badLines(file, text, func(line []byte) bool { return bytes.ContainsRune(line, utf8.RuneError) }, reason)
 }
 
 // badLines reports each line of text for which bad is true.

@@ -2,6 +2,7 @@ package csvimport
 
 import (
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -33,20 +34,19 @@ func Enterprises(name string, r io.Reader, opts Options) (*Sheet[sampling.Unit],
 			Category:   row.required("category"),
 			Risk:       row.risk("risk"),
 		}
-		// Only rows without bad cells are compared, so one typo gives one error.
-		if row.bad {
-			return u
-		}
-		if opts.Industries != nil {
+		if opts.Industries != nil && u.Industry != "" && !row.badCell["industry"] {
 			cats, ok := opts.Industries[u.Industry]
 			switch {
 			case !ok:
-				row.errorf("industry", "%q is not an industry of the configuration", u.Industry)
-				return u
-			case !slices.Contains(cats, u.Category):
+				row.errorf("industry", "%q is not an industry of the configuration (known: %s)", u.Industry, strings.Join(slices.Sorted(maps.Keys(opts.Industries)), ", "))
+			case u.Category != "" && !slices.Contains(cats, u.Category):
 				row.errorf("category", "%q is not a category of industry %q (known: %s)", u.Category, u.Industry, strings.Join(cats, ", "))
-				return u
 			}
+		}
+		// Only rows without bad cells are compared with other rows, so one
+		// typo gives one error.
+		if row.bad {
+			return u
 		}
 		if line, ok := units[u.Key()]; ok {
 			row.errorf("category", "credit code %s with category %s also on line %d", u.CreditCode, u.Category, line)

@@ -2,6 +2,8 @@ package csvimport
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"spotcheck/sampling"
@@ -25,8 +27,16 @@ func Inspectors(name string, r io.Reader, opts Options) (*Sheet[sampling.Inspect
 			County:     row.required("county"),
 			Industries: list(row.cell("industries")),
 		}
+		if e := sampling.CheckID("id", in.ID); in.ID != "" && e != nil {
+			row.errorf("id", "%s", e.Reason)
+		}
 		if len(in.Industries) == 0 {
 			row.errorf("industries", "must list at least one industry")
+		}
+		for _, ind := range in.Industries {
+			if _, ok := opts.Industries[ind]; opts.Industries != nil && !ok {
+				row.errorf("industries", "%q is not an industry of the configuration (known: %s)", ind, strings.Join(slices.Sorted(maps.Keys(opts.Industries)), ", "))
+			}
 		}
 		for _, code := range list(row.cell("recuse")) {
 			code = strings.ToUpper(code)

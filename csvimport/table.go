@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"spotcheck/sampling"
 )
 
 // schema names a file's columns.
@@ -36,10 +38,11 @@ type table struct {
 
 // row is one non-blank record with as many cells as the header.
 type row struct {
-	t     *table
-	line  int
-	cells []string
-	bad   bool
+	t       *table
+	line    int
+	cells   []string
+	bad     bool
+	badCell map[string]bool // columns that break the text rules: not checked further
 }
 
 // parse reads a file laid out as s and converts each row with conv, which
@@ -54,6 +57,17 @@ func parse[T any](name string, r io.Reader, opts Options, s schema, conv func(*r
 		sheet.Columns[col] = i + 1
 	}
 	for _, row := range t.rows {
+		// The text rules (control characters, lengths) come first: a cell
+		// that breaks them is reported for that and not checked further.
+		for col, i := range t.cols {
+			if e := sampling.CheckText(col, row.cells[i]); e != nil {
+				row.errorf(col, "%s", e.Reason)
+				if row.badCell == nil {
+					row.badCell = map[string]bool{}
+				}
+				row.badCell[col] = true
+			}
+		}
 		v := conv(row)
 		if !row.bad {
 			sheet.Rows = append(sheet.Rows, v)
@@ -196,9 +210,13 @@ func (r *row) required(column string) string {
 	return v
 }
 
-// errorf marks the row bad and records why, at the named column.
+// errorf marks the row bad and records why, at the named column; a cell
+// that breaks the text rules has been reported for that alone.
 func (r *row) errorf(column, format string, args ...any) {
 	r.bad = true
+	if r.badCell[column] {
+		return
+	}
 	e := &RowError{File: r.t.file, Line: r.line, Field: column, Reason: fmt.Sprintf(format, args...)}
 	if i, ok := r.t.cols[column]; ok {
 		e.Column = i + 1

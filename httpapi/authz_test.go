@@ -42,6 +42,7 @@ func TestAuthorization(t *testing.T) {
 				{"GET /metrics", "GET", "/metrics", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/rates", "GET", "/api/v1/rates", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/rates/history", "GET", "/api/v1/rates/history?tier=general&window=30d", "", [5]int{unauth, ok, ok, ok, ok}},
+				{"GET /api/v1/bulletins/{period}", "GET", "/api/v1/bulletins/2026", "", [5]int{unauth, ok, forbidden, forbidden, ok}},
 				{"GET /api/v1/plans", "GET", "/api/v1/plans", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/plans/{id}", "GET", fmt.Sprintf("/api/v1/plans/%d", plan), "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/tasks", "GET", "/api/v1/tasks", "", [5]int{unauth, forbidden, ok, ok, ok}},
@@ -60,6 +61,8 @@ func TestAuthorization(t *testing.T) {
 				{"GET /api/v1/public/plans", "GET", "/api/v1/public/plans", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/public/plans/{id}", "GET", fmt.Sprintf("/api/v1/public/plans/%d", plan), "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/public/key", "GET", "/api/v1/public/key", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /api/v1/public/bulletins/{period}", "GET", "/api/v1/public/bulletins/2026", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public/bulletins/{period}", "GET", "/public/bulletins/2026?lang=en", "", [5]int{ok, ok, ok, ok, ok}},
 				// The pages take a session cookie, never a bearer token.
 				{"GET /inspect/style.css", "GET", "/inspect/style.css", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /inspect/login", "GET", "/inspect/login", "", [5]int{ok, ok, ok, ok, ok}},

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"spotcheck/bulletin"
 	"strings"
 	"sync"
 	"testing"
@@ -126,7 +127,11 @@ func newFixture(t *testing.T, backend string) *fixture {
 		f.tokens[name], f.tokIDs[name] = secret, tok.ID
 	}
 	mon := monitor.New(cfg, store, clk.now, storagetest.Logger(t))
-	f.srv = httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Monitor: mon, Gatherer: prometheus.NewRegistry(),
+	bulletins, err := bulletin.NewRenderer(bulletin.CJKFonts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Monitor: mon, Bulletins: bulletins, Gatherer: prometheus.NewRegistry(),
 		Logger: storagetest.Logger(t), Now: clk.now}))
 	t.Cleanup(f.srv.Close)
 	return f

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -115,9 +114,7 @@ func handleRecordResult(d Deps) http.Handler {
 			return
 		}
 		var body resultBody
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
+		if err := decodeJSON(http.MaxBytesReader(w, r.Body, 64<<10), &body); err != nil {
 			bodyProblem(w, err)
 			return
 		}

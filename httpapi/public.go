@@ -164,6 +164,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	if drawRec != nil {
 		rec.WithRecord(*drawRec)
 	}
+	rec.LabelSeed()
 	key, err := d.Store.SigningKey(ctx, d.Now())
 	if err != nil {
 		return publication.Record{}, nil, err
@@ -182,7 +183,9 @@ func handlePublicKey(d Deps) http.Handler {
 			serverError(w, d, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"algorithm": "ed25519", "public_key": hex.EncodeToString(key.Public().(ed25519.PublicKey))})
+		pub := key.Public().(ed25519.PublicKey)
+		writeJSON(w, http.StatusOK, map[string]string{"algorithm": "ed25519", "public_key": hex.EncodeToString(pub),
+			"fingerprint": publication.KeyFingerprint(pub)})
 	})
 }
 

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -21,6 +23,7 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{ErrorLog: nil}))
 	mux.Handle("GET /api/v1/rates", g.require(handleRates(d), anyRole()...))
 	mux.Handle("GET /api/v1/rates/history", g.require(handleRatesHistory(d), anyRole()...))
+	mux.Handle("GET /api/v1/bulletins/{period}", g.require(handleBulletin(d, false, "json"), storage.RoleViewer, storage.RoleAdmin))
 	mux.Handle("GET /api/v1/plans", g.require(handlePlans(d), anyRole()...))
 	mux.Handle("GET /api/v1/plans/{id}", g.require(handlePlan(d), anyRole()...))
 	mux.Handle("GET /api/v1/tasks", g.require(handleTasks(d, "json"), taskRoles()...))
@@ -36,6 +39,8 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("GET /api/v1/public/plans", handlePublicPlans(d))
 	mux.Handle("GET /api/v1/public/plans/{id}", handlePublicPlan(d))
 	mux.Handle("GET /api/v1/public/key", handlePublicKey(d))
+	mux.Handle("GET /api/v1/public/bulletins/{period}", handleBulletin(d, true, "json"))
+	mux.Handle("GET /public/bulletins/{period}", handleBulletin(d, true, "html"))
 	mux.HandleFunc("GET /inspect/style.css", pg.css)
 	mux.HandleFunc("GET /inspect/login", pg.loginForm)
 	mux.HandleFunc("POST /inspect/login", pg.login)
@@ -44,6 +49,26 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("GET /inspect/tasks/{id}", pg.session(pg.task))
 	mux.Handle("POST /inspect/tasks/{id}/{action}", pg.session(pg.act))
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			problem(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		problem(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
+}
+
+// allowedMethods lists the methods that a route other than the catch-all
+// serves at r's path: the catch-all matches every method, so the mux
+// itself never answers 405.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

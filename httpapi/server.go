@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"spotcheck/bulletin"
 	"spotcheck/config"
 	"spotcheck/monitor"
 	"spotcheck/storage"
@@ -18,12 +19,14 @@ import (
 
 // Deps are what the handlers need.
 type Deps struct {
-	Config   *config.Config
-	Store    *storage.Store
-	Monitor  *monitor.Monitor
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Config  *config.Config
+	Store   *storage.Store
+	Monitor *monitor.Monitor
+	// Bulletins renders the bulletin pages.
+	Bulletins *bulletin.Renderer
+	Gatherer  prometheus.Gatherer
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// Recorded is called after results are stored, to refresh the snapshot.
 	Recorded func(ctx context.Context)
 
@@ -40,14 +43,15 @@ func NewHandler(d Deps) http.Handler {
 	return logRequests(d.Logger, harden(instrument(d.Registerer, mux)))
 }
 
-// problem writes an RFC 9457 problem document.
+// problem writes an RFC 9457 problem document with an errors list: errs,
+// each naming a problem's place and reason, or the detail alone.
 func problem(w http.ResponseWriter, status int, detail string, errs ...string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	body := map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": detail}
-	if len(errs) > 0 {
-		body["errors"] = errs
+	if len(errs) == 0 {
+		errs = []string{detail} // every problem has its errors list
 	}
+	body := map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": detail, "errors": errs}
 	json.NewEncoder(w).Encode(body)
 }
 

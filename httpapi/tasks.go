@@ -301,10 +301,8 @@ func (e *badRequestError) Error() string { return e.err.Error() }
 
 // decodeAndApply reads the body of a transition request and stores it.
 func decodeAndApply(r *http.Request, d Deps, id int64, action string) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
 	decode := func(v any) error {
-		if err := dec.Decode(v); err != nil {
+		if err := decodeJSON(r.Body, v); err != nil {
 			return &badRequestError{err}
 		}
 		return nil

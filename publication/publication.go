@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"spotcheck/beacon"
 	"spotcheck/sampling"
 )
 
@@ -30,12 +31,52 @@ const (
 
 // Record is the public record of a closed plan.
 type Record struct {
-	Format    string     `json:"format"`
-	Plan      Plan       `json:"plan"`
-	Bulletin  Bulletin   `json:"bulletin"`
-	Tasks     []Task     `json:"tasks"`
-	Draw      Draw       `json:"draw"`
-	Signature *Signature `json:"signature,omitempty"`
+	Format   string   `json:"format"`
+	Plan     Plan     `json:"plan"`
+	Bulletin Bulletin `json:"bulletin"`
+	Tasks    []Task   `json:"tasks"`
+	Draw     Draw     `json:"draw"`
+	// SeedOrigin says where the seed came from (SeedSystem, SeedPublicText
+	// or SeedBeacon) and SeedNote what that means for whoever checks the
+	// draw, in plain words (SeedNotes). Records made before these fields
+	// lack them.
+	SeedOrigin string `json:"seed_origin,omitempty"`
+	SeedNote   string `json:"seed_note,omitempty"`
+	// Announcements is the chain of announcements from the first to this
+	// plan's, and Beacon the beacon's value, for a plan seeded by a beacon.
+	Announcements []Announcement `json:"announcements,omitempty"`
+	Beacon        *beacon.Value  `json:"beacon,omitempty"`
+	Signature     *Signature     `json:"signature,omitempty"`
+}
+
+// Seed origins of a record.
+const (
+	SeedSystem     = "system"
+	SeedPublicText = "public_text"
+	SeedBeacon     = "beacon"
+)
+
+// SeedNotes are the plain words a record carries for each seed origin.
+var SeedNotes = map[string]string{
+	SeedSystem: "种子由本系统的随机数发生器产生。外部无法检验系统没有反复抽取、择优保留：这份计划只能证明事后未被改动。" +
+		" The seed was chosen by this system's random number generator. Nobody outside can check that the system did not draw again and again and keep the plan it preferred: this record proves only that the plan was not changed afterwards.",
+	SeedPublicText: "种子是下列公开文本的 SHA-256。该文本并未事先公告其来源和写法，无法检验其选择与写法未被挑选。" +
+		" The seed is the SHA-256 of the public text given below. The text's source and spelling were not announced beforehand, so nobody can check that they were not chosen among several.",
+	SeedBeacon: "种子由事先公告（见 announcements）与公告时尚不存在的公开信标值推导。公告固定了抽样框、设计和信标轮次。" +
+		" The seed is derived from an announcement (see announcements) and a public beacon value that did not exist when it was made; the announcement fixed the frame, the design and the beacon round.",
+}
+
+// LabelSeed sets the record's seed origin and note from what it holds.
+func (r *Record) LabelSeed() {
+	switch {
+	case len(r.Announcements) > 0 || r.Beacon != nil:
+		r.SeedOrigin = SeedBeacon
+	case r.Draw.Record != nil && r.Draw.Record.Seed.Source != "":
+		r.SeedOrigin = SeedPublicText
+	default:
+		r.SeedOrigin = SeedSystem
+	}
+	r.SeedNote = SeedNotes[r.SeedOrigin]
 }
 
 // Plan is what the record says of the plan itself.

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"spotcheck/sampling"
 )
@@ -83,6 +84,7 @@ func Verify(r Record, opts Options) []string {
 		add("plan.seed: %q is not hex", r.Plan.Seed)
 		return diffs
 	}
+	diffs = append(diffs, verifySeedOrigin(r, opts, seed)...)
 	var redrawn sampling.Plan
 	if r.Draw.Record != nil {
 		if !bytes.Equal(r.Draw.Record.Seed.Bytes, seed) {
@@ -219,4 +221,66 @@ func bulletinDiff(got, want Bulletin) string {
 		}
 	}
 	return "differs"
+}
+
+// verifySeedOrigin checks what the record says of its seed: the label
+// matches what the record holds, and a beacon plan's seed is the one its
+// announcement fixed, from a beacon value that did not exist when it was
+// made, drawn from the input the announcement froze.
+func verifySeedOrigin(r Record, opts Options, seed []byte) []string {
+	var diffs []string
+	add := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
+	if r.SeedOrigin != "" {
+		want := r
+		want.LabelSeed()
+		if r.SeedOrigin != want.SeedOrigin {
+			add("seed_origin: the record says %q, but what it holds makes it %q", r.SeedOrigin, want.SeedOrigin)
+		} else if r.SeedNote != want.SeedNote {
+			add("seed_note: not the fixed wording for seed origin %q", r.SeedOrigin)
+		}
+	}
+	if len(r.Announcements) == 0 && r.Beacon == nil {
+		return diffs
+	}
+	if len(r.Announcements) == 0 || r.Beacon == nil {
+		return append(diffs, "announcements: a beacon plan needs both its announcement chain and its beacon value")
+	}
+	key := opts.PublicKey
+	if key == nil && r.Signature != nil {
+		if k, err := hex.DecodeString(r.Signature.PublicKey); err == nil && len(k) == ed25519.PublicKeySize {
+			key = k // announcements must be signed by the record's own key
+		}
+	}
+	diffs = append(diffs, VerifyChain(r.Announcements, key)...)
+	a := r.Announcements[len(r.Announcements)-1]
+	where := fmt.Sprintf("announcement %d", a.Sequence)
+	if a.Schedule != r.Plan.Schedule || !a.NominalTime.Equal(r.Plan.NominalTime) {
+		add("%s: announces schedule %s at %s, the plan is of %s at %s", where, a.Schedule, a.NominalTime.UTC().Format(time.RFC3339),
+			r.Plan.Schedule, r.Plan.NominalTime.UTC().Format(time.RFC3339))
+	}
+	if r.Plan.FrameDigest != a.FrameDigest || r.Plan.FrameSize != a.FrameSize {
+		add("%s: announced frame %s of %d units, the plan's is %s of %d: the frame changed after the announcement", where,
+			a.FrameDigest, a.FrameSize, r.Plan.FrameDigest, r.Plan.FrameSize)
+	}
+	if r.Draw.Record == nil {
+		add("draw.record: missing; a beacon plan's record carries the input its announcement froze")
+	} else {
+		if got := sampling.FrozenDigest(*r.Draw.Record); got != a.RecordDigest {
+			add("%s: announced draw input %s, the record's is %s: the frame, history, design or inspectors changed after the announcement", where, a.RecordDigest, got)
+		}
+		if got := sampling.DesignDigest(r.Draw.Record.Design); got != a.DesignDigest {
+			add("%s: announced design %s, the record's is %s", where, a.DesignDigest, got)
+		}
+		if r.Draw.Record.Seed.Source != "" {
+			add("draw.record.seed.source: %q: a beacon plan's seed has no other source", r.Draw.Record.Seed.Source)
+		}
+	}
+	want, err := a.BeaconValue(*r.Beacon)
+	if err != nil {
+		return append(diffs, fmt.Sprintf("%s: %v", where, err))
+	}
+	if !bytes.Equal(want, seed) {
+		add("plan.seed: %s is not the seed %x that announcement %d and its beacon value derive", r.Plan.Seed, want, a.Sequence)
+	}
+	return diffs
 }

@@ -115,10 +115,10 @@ func (s Sampling) Check(today, planDay time.Time) []FieldError {
 	} else if day < planDay.Format(time.DateOnly) {
 		errs = append(errs, fieldError("sampled_on", "err_before_plan", day, planDay.Format(time.DateOnly)))
 	}
-	if strings.TrimSpace(s.BatchNo) == "" {
+	if e := CheckText("batch_no", s.BatchNo); e != nil {
+		errs = append(errs, *e)
+	} else if strings.TrimSpace(s.BatchNo) == "" {
 		errs = append(errs, fieldError("batch_no", "err_batch_missing"))
-	} else if len(s.BatchNo) > 100 {
-		errs = append(errs, fieldError("batch_no", "err_batch_long"))
 	}
 	if s.Quantity <= 0 || s.Quantity > 100000 {
 		errs = append(errs, fieldError("quantity", "err_quantity"))
@@ -127,6 +127,10 @@ func (s Sampling) Check(today, planDay time.Time) []FieldError {
 		errs = append(errs, fieldError("seals", "err_seals_missing"))
 	}
 	for _, seal := range s.Seals {
+		if e := CheckText("seals", seal); e != nil {
+			errs = append(errs, *e)
+			break
+		}
 		if strings.TrimSpace(seal) == "" || len(seal) > 64 {
 			errs = append(errs, fieldError("seals", "err_seal", seal))
 			break
@@ -156,9 +160,6 @@ const (
 	RefusalOther         = "other"
 )
 
-// maxRefusalNote bounds a refusal's note, in bytes.
-const maxRefusalNote = 500
-
 // RefusalReasons lists the refusal reasons in display order.
 func RefusalReasons() []string {
 	return []string{RefusalNoSuchProduct, RefusalNotForSale, RefusalStopped, RefusalClosed, RefusalInsufficient, RefusedWithoutReason, RefusalOther}
@@ -179,8 +180,8 @@ func (r Refusal) Check() []FieldError {
 	if (r.Reason == RefusalOther || r.Reason == RefusedWithoutReason) && strings.TrimSpace(r.Note) == "" {
 		errs = append(errs, fieldError("note", "err_note_missing"))
 	}
-	if len(r.Note) > maxRefusalNote {
-		errs = append(errs, fieldError("note", "err_note_long", maxRefusalNote))
+	if e := CheckText("note", r.Note); e != nil {
+		errs = append(errs, *e)
 	}
 	return errs
 }

@@ -11,8 +11,17 @@ import (
 )
 
 // UpsertUnits adds or updates enterprises and their units in one
-// transaction: all of them or, on error, none.
+// transaction: all of them or, on error, none. Units whose text breaks
+// sampling's rules (Unit.Check) are refused with a *FieldsError naming
+// each, and nothing is stored.
 func (s *Store) UpsertUnits(ctx context.Context, units []sampling.Unit) error {
+	var problems []sampling.FieldError
+	for i, u := range units {
+		problems = append(problems, placed(fmt.Sprintf("units[%d]", i), u.Check())...)
+	}
+	if len(problems) > 0 {
+		return &FieldsError{Problems: problems}
+	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		ent, err := tx.PreparexContext(ctx, tx.Rebind(`
 			INSERT INTO enterprises (credit_code, name, county, industry, risk) VALUES (?, ?, ?, ?, ?)
@@ -42,8 +51,16 @@ func (s *Store) UpsertUnits(ctx context.Context, units []sampling.Unit) error {
 }
 
 // UpsertInspectors adds or updates inspectors, replacing their industries
-// and recusals, in one transaction.
+// and recusals, in one transaction. Inspectors whose id or text breaks
+// sampling's rules (Inspector.Check) are refused with a *FieldsError.
 func (s *Store) UpsertInspectors(ctx context.Context, inspectors []sampling.Inspector) error {
+	var problems []sampling.FieldError
+	for i, in := range inspectors {
+		problems = append(problems, placed(fmt.Sprintf("inspectors[%d]", i), in.Check())...)
+	}
+	if len(problems) > 0 {
+		return &FieldsError{Problems: problems}
+	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, in := range inspectors {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`
@@ -156,4 +173,13 @@ func inChunks[T any](values []T, fn func(args []any, list string) error) error {
 		}
 	}
 	return nil
+}
+
+// placed prefixes each problem's field with where the value was, such as
+// units[3].name.
+func placed(where string, problems []sampling.FieldError) []sampling.FieldError {
+	for i := range problems {
+		problems[i].Field = where + "." + problems[i].Field
+	}
+	return problems
 }

@@ -92,6 +92,9 @@ func checkFields(r sampling.Result) Problem {
 	case r.Outcome == sampling.OutcomePass && strings.TrimSpace(r.FailedItems) != "":
 		return problem("failed_items", "err_failed_items_pass")
 	}
+	if errs := sampling.CheckTexts("report_no", r.ReportNo, "failed_items", r.FailedItems); len(errs) > 0 {
+		return Problem{Field: errs[0].Field, Reason: errs[0].Reason, Key: errs[0].Key, Args: errs[0].Args}
+	}
 	return Problem{}
 }
 

@@ -4,14 +4,20 @@
 package storagetest
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lib/pq"
@@ -95,4 +101,64 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+// Dump renders every row of every table of the store's database but those
+// in skip, sorted, so that a test can assert that a rejected input changed
+// nothing. (The tokens table records each token's last use, which any
+// authenticated request changes.)
+func Dump(t testing.TB, s *storage.Store, skip ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`
+	if s.Dialect() == storage.SQLite {
+		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`
+	}
+	var tables []string
+	rows, err := s.DB().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatalf("list tables: %v", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(skip, name) {
+			tables = append(tables, name)
+		}
+	}
+	rows.Close()
+	var b strings.Builder
+	for _, table := range tables {
+		rows, err := s.DB().QueryContext(ctx, "SELECT * FROM "+table)
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				switch v := v.(type) {
+				case []byte:
+					vals[i] = strconv.Quote(string(v))
+				case string:
+					vals[i] = strconv.Quote(v)
+				}
+			}
+			lines = append(lines, fmt.Sprintf("%s %v", table, vals))
+		}
+		rows.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "%s: %d rows\n%s\n", table, len(lines), strings.Join(lines, "\n"))
+	}
+	return b.String()
 }

@@ -131,6 +131,11 @@ func TestPublicRecordVerify(t *testing.T) {
 			if code != 0 || !strings.HasPrefix(out, "match") {
 				t.Fatalf("plan verify --from on the untouched record: exit %d\n%s%s", code, out, stderr)
 			}
+			for _, want := range []string{"\nseed: chosen by the system's random number generator: nobody outside can check", "\nsigning key fingerprint "} {
+				if !strings.Contains(out, want) {
+					t.Errorf("plan verify --from of a system-seeded plan says\n%s\nwant it to contain %q", out, want)
+				}
+			}
 			var keyBody struct {
 				PublicKey string `json:"public_key"`
 			}

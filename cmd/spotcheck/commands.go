@@ -52,6 +52,9 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if kind != "results" && len(cfg.Industries) == 0 {
+		return usageError("import %s: industries and categories are checked against the configuration, which has none: pass --config FILE (or set SPOTCHECK_CONFIG)", kind)
+	}
 	var r io.Reader = e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -114,7 +117,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 }
 
 // industryCategories lists the configured industries' categories, or nil
-// when the configuration has none (any industry is accepted then).
+// when the configuration has none.
 func industryCategories(cfg *config.Config) map[string][]string {
 	if len(cfg.Industries) == 0 {
 		return nil

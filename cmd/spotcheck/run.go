@@ -43,6 +43,7 @@ Usage:
   spotcheck plans [--schedule S] [--format table|json]
   spotcheck rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json]
   spotcheck rates rebuild [--check]              recompute the rollups from the raw results
+  spotcheck bulletin PERIOD [--format html|json|pdf] [--public] [--lang zh|en]   the quality bulletin of 2026, 2026Q4 or 2026-11
   spotcheck result history|correct|object TASK_ID   a result's versions; correct it; record an objection
   spotcheck audit verify [--expect-head HASH]    check the audit chain and the results against it
   spotcheck token create|list|revoke             bearer tokens of the API (see docs/access.md)
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, e env) error {
 			return cmdRatesRebuild(ctx, rest[1:], e)
 		}
 		return cmdRates(ctx, rest, e)
+	case "bulletin":
+		return cmdBulletin(ctx, rest, e)
 	case "token":
 		return cmdToken(ctx, rest, e)
 	case "notifications":

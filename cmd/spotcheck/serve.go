@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"spotcheck/bulletin"
 	"spotcheck/demo"
 	"spotcheck/httpapi"
 	"spotcheck/monitor"
@@ -50,7 +51,18 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if len(cfg.Schedules) == 0 {
 		logger.Warn("no schedules configured: no plans will be made; pass --config FILE, or --demo to try the service")
 	}
-	store, err := c.openStore(ctx, logger)
+	patience, err := startupRetry(e)
+	if err != nil {
+		return err
+	}
+	// A database that restarts or fails over while serve starts is
+	// retried (retryConnection), not a failed start.
+	var store *storage.Store
+	err = retryConnection(ctx, logger, patience, "open and migrate the database", func(ctx context.Context) error {
+		var err error
+		store, err = c.openStore(ctx, logger)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -65,11 +77,14 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
 		demoInspectors = inspectors
-		if err := store.UpsertUnits(ctx, units); err != nil {
-			return fmt.Errorf("load demo registry: %w", err)
-		}
-		if err := store.UpsertInspectors(ctx, inspectors); err != nil {
-			return fmt.Errorf("load demo inspectors: %w", err)
+		err := retryConnection(ctx, logger, patience, "load the demo registry", func(ctx context.Context) error {
+			if err := store.UpsertUnits(ctx, units); err != nil {
+				return err
+			}
+			return store.UpsertInspectors(ctx, inspectors)
+		})
+		if err != nil {
+			return err
 		}
 		logger.Info("demo registry loaded", "units", len(units), "inspectors", len(inspectors))
 	}
@@ -82,7 +97,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		buildInfo(),
 	)
 	mon := monitor.New(cfg, store, e.now, logger)
-	if err := mon.Refresh(ctx); err != nil {
+	if err := retryConnection(ctx, logger, patience, "take the first snapshot", mon.Refresh); err != nil {
 		return err
 	}
 	reg.MustRegister(monitor.NewCollector(mon, refreshEvery))
@@ -112,13 +127,17 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return badInput(err)
 	}
 
+	bulletins, err := bulletin.NewRenderer(bulletin.CJKFonts())
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
 	srv := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Config: cfg, Store: store, Monitor: mon, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
+			Config: cfg, Store: store, Monitor: mon, Bulletins: bulletins, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Whole requests and responses are bounded too: a bulk import of

@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
+	"spotcheck/beacon"
 	"spotcheck/publication"
 )
 
@@ -69,10 +71,33 @@ func verifyPublicRecord(path string, opts publication.Options, e env) error {
 		}
 		fmt.Fprintf(e.stdout, "match: plan %d re-derives from its seed and inputs (%d tasks, frame of %d units, commitment %s); its bulletin sums its outcomes; signed with %s\n",
 			rec.Plan.ID, len(rec.Tasks), rec.Plan.FrameSize, rec.Plan.Commitment, signer)
+		fmt.Fprintln(e.stdout, seedOrigin(rec))
+		if k, err := hex.DecodeString(rec.Signature.PublicKey); err == nil && len(k) == ed25519.PublicKeySize {
+			fmt.Fprintf(e.stdout, "signing key fingerprint %s: compare it with the one the authority published elsewhere\n", publication.KeyFingerprint(k))
+		}
 		return nil
 	}
 	for _, d := range diffs {
 		fmt.Fprintln(e.stdout, "differs: "+d)
 	}
 	return &exitError{code: 1, err: errors.New("plan verify: the public record of plan " + fmt.Sprint(rec.Plan.ID) + " does not hold: " + diffs[0])}
+}
+
+// seedOrigin says in plain words where a verified record's seed came from
+// and what that proves.
+func seedOrigin(rec publication.Record) string {
+	switch {
+	case rec.Beacon != nil && len(rec.Announcements) > 0:
+		a := rec.Announcements[len(rec.Announcements)-1]
+		if rec.Beacon.Kind == beacon.KindDrand {
+			return fmt.Sprintf("seed: derived from announcement %d (%s, made %s, fixing the frame and the design) and drand %s round %d, published %s: nobody could know it when the draw was fixed",
+				a.Sequence, a.Hash(), a.AnnouncedAt.UTC().Format(time.RFC3339), a.Beacon.ChainName, rec.Beacon.Round, a.Beacon.RoundTime.UTC().Format(time.RFC3339))
+		}
+		return fmt.Sprintf("seed: derived from announcement %d (%s, made %s, fixing the frame and the design) and the public result %q (%s, template %q)",
+			a.Sequence, a.Hash(), a.AnnouncedAt.UTC().Format(time.RFC3339), rec.Beacon.Text, a.Beacon.Description, a.Beacon.Template)
+	case rec.Draw.Record != nil && rec.Draw.Record.Seed.Source != "":
+		return fmt.Sprintf("seed: SHA-256 of the public text %q, which was not announced beforehand: whether its source and spelling were chosen among several cannot be checked", rec.Draw.Record.Seed.Source)
+	default:
+		return "seed: chosen by the system's random number generator: nobody outside can check that the system did not draw again and again and keep the plan it preferred"
+	}
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+// TestBadImports is the corpus of bad CSV inputs, for each importer on both
+// backends: each is refused with exit 2 and every problem named with its
+// file, line, column and field, and no table changes.
+func TestBadImports(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			te := newTestEnv(t, backend)
+			cfg := filepath.Join("testdata", "spotcheck.yaml")
+			plan := madePlan(t, te, cfg)
+			task := plan.Tasks[0].ID
+			today := time.Now().In(mustLoc(t)).Format(time.DateOnly)
+			store, err := storage.Open(t.Context(), te.db, storagetest.Logger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+
+			const ent = "credit_code,name,county,industry,category\n"
+			const code = "91320500MA00000029" // valid, not yet in the registry
+			const insp = "id,name,county,industries\n"
+			res := "task_id,outcome,tested_on,report_no,failed_items\n"
+			for _, tc := range []struct {
+				name, kind, input string
+				noConfig          bool
+				want              []string // each a whole line of stderr
+			}{
+				{"NUL in a name", "enterprises", ent + code + ",苏州\x00纺织,姑苏区,textiles,garments\n", false,
+					[]string{"stdin:2:2: name: NUL character at byte 6"}},
+				{"control character in a county", "enterprises", ent + code + ",苏州纺织,姑苏\x1b区,textiles,garments\n", false,
+					[]string{"stdin:2:3: county: control character U+001B at byte 6"}},
+				{"invalid UTF-8", "enterprises", ent + code + ",苏州\xff纺织,姑苏区,textiles,garments\n", false,
+					[]string{"stdin:2: neither UTF-8 nor GB18030 (check the file's encoding, or give --encoding)"}},
+				{"a name of 20 MiB", "enterprises", ent + code + "," + strings.Repeat("x", 20<<20) + ",姑苏区,textiles,garments\n", false,
+					[]string{fmt.Sprintf("stdin:2:2: name: %d characters, at most 100", 20<<20)}},
+				{"every problem of a row", "enterprises", ent + "91320500MA00000028,苏州纺织,,nosuch-industry,garments\n", false,
+					[]string{`stdin:2:1: credit_code: credit code "91320500MA00000028": check character is '8', want '3'`,
+						"stdin:2:3: county: must not be empty",
+						`stdin:2:4: industry: "nosuch-industry" is not an industry of the configuration (known: textiles)`}},
+				{"unknown category", "enterprises", ent + code + ",苏州纺织,姑苏区,textiles,hats\n", false,
+					[]string{`stdin:2:5: category: "hats" is not a category of industry "textiles" (known: garments, childrens-garments)`}},
+				{"enterprises without a configuration", "enterprises", ent + code + ",苏州纺织,姑苏区,textiles,garments\n", true,
+					[]string{"spotcheck: import enterprises: industries and categories are checked against the configuration, which has none: pass --config FILE (or set SPOTCHECK_CONFIG)"}},
+				{"inspector id with a space", "inspectors", insp + "I 9,李四,姑苏区,textiles\n", false,
+					[]string{`stdin:2:1: id: id "I 9": use letters, digits, '_', '.' and '-', starting with a letter or digit`}},
+				{"inspector industry not configured", "inspectors", insp + "I009,李四,姑苏区,textiles;nosuch-industry\n", false,
+					[]string{`stdin:2:4: industries: "nosuch-industry" is not an industry of the configuration (known: textiles)`}},
+				{"NUL in an inspector's name", "inspectors", insp + "I009,李\x00四,姑苏区,textiles\n", false,
+					[]string{"stdin:2:2: name: NUL character at byte 3"}},
+				{"inspectors without a configuration", "inspectors", insp + "I009,李四,姑苏区,textiles\n", true,
+					[]string{"spotcheck: import inspectors: industries and categories are checked against the configuration, which has none: pass --config FILE (or set SPOTCHECK_CONFIG)"}},
+				{"NUL in a report number", "results", res + fmt.Sprintf("%d,pass,%s,R\x001,\n", task, today), false,
+					[]string{"stdin:2:4: report_no: NUL character at byte 1"}},
+				{"every problem of a result row", "results", res + fmt.Sprintf("%d,maybe,yesterday,R\x1b,\n", task), false,
+					[]string{`stdin:2:2: outcome: "maybe" is not pass or fail`,
+						`stdin:2:3: tested_on: "yesterday" is not a date like 2026-11-28 or 2026/11/28`,
+						"stdin:2:4: report_no: control character U+001B at byte 1"}},
+				{"long failed items", "results", res + fmt.Sprintf("%d,fail,%s,R1,%s\n", task, today, strings.Repeat("项", 501)), false,
+					[]string{"stdin:2:5: failed_items: 501 characters, at most 500"}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := storagetest.Dump(t, store)
+					args := []string{"import", tc.kind, "-"}
+					if !tc.noConfig {
+						args = append(args, "--config", cfg)
+					}
+					out, stderr, code := te.run(t.Context(), tc.input, args...)
+					if code != 2 || out != "" {
+						t.Errorf("import %s: exit %d, stdout %q; want exit 2 and nothing imported\n%.2000s", tc.kind, code, out, stderr)
+					}
+					lines := strings.Split(strings.TrimSpace(stderr), "\n")
+					for _, w := range tc.want {
+						found := false
+						for _, l := range lines {
+							found = found || strings.TrimPrefix(l, "spotcheck: ") == strings.TrimPrefix(w, "spotcheck: ")
+						}
+						if !found {
+							t.Errorf("import %s: stderr lacks the line %q:\n%.2000s", tc.kind, w, stderr)
+						}
+					}
+					if after := storagetest.Dump(t, store); after != before {
+						t.Errorf("import %s changed the tables", tc.kind)
+					}
+				})
+			}
+		})
+	}
+}

@@ -1,0 +1,57 @@
+package sampling
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckText(t *testing.T) {
+	for _, tc := range []struct {
+		field, value string
+		want         string // "" when acceptable
+	}{
+		{"name", "苏州市纺织品有限公司", ""},
+		{"name", strings.Repeat("纺", 100), ""},
+		{"name", strings.Repeat("纺", 101), "name: 101 characters, at most 100"},
+		{"name", "R\x001", "name: NUL character at byte 1"},
+		{"report_no", "R\xff1", "report_no: invalid UTF-8 at byte 1"},
+		{"report_no", "R\uFFFD1", ""}, // a real U+FFFD is text
+		{"report_no", "R\n1", "report_no: control character U+000A at byte 1"},
+		{"name", "a\u2028b", "name: control character U+2028 at byte 1"},
+		{"failed_items", "纤维含量\npH 值\t偏高", ""},
+		{"failed_items", "pH\x7f", "failed_items: control character U+007F at byte 2"},
+		{"note", strings.Repeat("x", 501), "note: 501 characters, at most 500"},
+		{"credit_code", strings.Repeat("9", 19), "credit_code: 19 characters, at most 18"},
+		{"something", strings.Repeat("x", 200), ""},
+	} {
+		got := ""
+		if e := CheckText(tc.field, tc.value); e != nil {
+			got = e.Error()
+		}
+		if got != tc.want {
+			t.Errorf("CheckText(%q, %q) = %q, want %q", tc.field, tc.value, got, tc.want)
+		}
+	}
+}
+
+func TestCheckID(t *testing.T) {
+	for _, tc := range []struct {
+		id, want string
+	}{
+		{"I001", ""},
+		{"insp-07.a_b", ""},
+		{"I 01", `id: id "I 01": use letters, digits, '_', '.' and '-', starting with a letter or digit`},
+		{"-x", `id: id "-x": use letters, digits, '_', '.' and '-', starting with a letter or digit`},
+		{"张伟", `id: id "张伟": use letters, digits, '_', '.' and '-', starting with a letter or digit`},
+		{"I\x0001", "id: NUL character at byte 1"},
+		{strings.Repeat("I", 65), "id: 65 characters, at most 64"},
+	} {
+		got := ""
+		if e := CheckID("id", tc.id); e != nil {
+			got = e.Error()
+		}
+		if got != tc.want {
+			t.Errorf("CheckID(%q) = %q, want %q", tc.id, got, tc.want)
+		}
+	}
+}
