@@ -31,7 +31,13 @@ type Config struct {
 	// Windows are the rolling periods of pass rates: "30d" or "ytd".
 	Windows []string `yaml:"windows"`
 	// MinBatches is the sample size below which a rate is never "met".
-	MinBatches int        `yaml:"min_batches"`
+	MinBatches int `yaml:"min_batches"`
+	// MinCategoryBatches is the sample size below which a category is left
+	// out of a category mean; default 10.
+	MinCategoryBatches int `yaml:"min_category_batches"`
+	// MaxPause is how long a schedule may stay paused before an alert
+	// warns of it; default 7d.
+	MaxPause   Duration   `yaml:"max_pause"`
 	Industries []Industry `yaml:"industries"`
 	Schedules  []Schedule `yaml:"schedules"`
 	// Notifications send the tasks of new plans to webhooks.
@@ -49,6 +55,10 @@ type Tier struct {
 	// the last Periods calendar periods too. The key tier defaults to the
 	// last 4 quarters; other tiers to none.
 	Stability Stability `yaml:"stability"`
+	// AlertWindow is the one window whose rate the pass-rate alerts judge;
+	// default 365d (the targets are annual), or the longest configured
+	// rolling window when 365d is not configured.
+	AlertWindow string `yaml:"alert_window"`
 }
 
 // Stability is how many recent calendar periods a tier must meet its target
@@ -56,6 +66,9 @@ type Tier struct {
 type Stability struct {
 	Periods int    `yaml:"periods"`
 	Period  string `yaml:"period"` // quarter (default) or month
+	// MinBatches is how many tested batches a period needs to be judged;
+	// default the configuration's min_batches.
+	MinBatches int `yaml:"min_batches"`
 }
 
 // Industry is a line of business and its product categories.
@@ -67,6 +80,14 @@ type Industry struct {
 	// may object and ask for a retest; whole days, default 15d.
 	ObjectionPeriod Duration `yaml:"objection_period"`
 }
+
+// DefaultMinCategoryBatches is the minimum of tested batches a category needs
+// to count in a category mean when min_category_batches is not set.
+const DefaultMinCategoryBatches = 10
+
+// DefaultMaxPause is how long a schedule may stay paused before an alert
+// warns, when max_pause is not set.
+const DefaultMaxPause = Duration(7 * 24 * time.Hour)
 
 // DefaultObjectionPeriod is the objection period of an industry that sets
 // none: an enterprise may ask for a retest within 15 days of the result.
@@ -114,11 +135,55 @@ type Schedule struct {
 	Overlap string `yaml:"overlap"`
 	// Deadline bounds the retries of a fire that fails; 0 means until the
 	// next fire. Then the fire is recorded as failed.
-	Deadline Duration       `yaml:"deadline"`
+	Deadline Duration `yaml:"deadline"`
+	// Seed is where the seeds of the schedule's plans come from: SeedSystem
+	// (the default: the system's random number generator) or SeedBeacon (a
+	// public beacon, named in an announcement published at each fire; the
+	// plan is drawn once the beacon's value is known).
+	Seed string `yaml:"seed"`
+	// Beacon configures the beacon of a schedule with seed: beacon.
+	Beacon   *Beacon        `yaml:"beacon"`
 	Location *time.Location `yaml:"-"`
 	// Spec is Cron parsed for Location, by resolve.
 	Spec *Cron `yaml:"-"`
 }
+
+// Seed sources of a schedule.
+const (
+	SeedSystem = "system"
+	SeedBeacon = "beacon"
+)
+
+// Beacon is the public randomness a schedule's draws wait for (see
+// docs/sampling.md, "Public draws with a beacon").
+type Beacon struct {
+	// Kind is "drand" (a round of a drand chain, fetched and verified) or
+	// "text" (a public result read by a person and entered with spotcheck
+	// beacon enter).
+	Kind string `yaml:"kind"`
+	// Chain is the drand chain, by name: quicknet (the default).
+	Chain string `yaml:"chain"`
+	// Relays are drand HTTP relays, tried in order; by default
+	// https://api.drand.sh and https://drand.cloudflare.com.
+	Relays []string `yaml:"relays"`
+	// Delay is how long after the announcement the named drand round is
+	// published (default 10m, at least 1m), so that the announcement is
+	// public well before the value exists.
+	Delay Duration `yaml:"delay"`
+	// Description says which public result will be read, Template how it
+	// is written (beacon.ParseTemplate) and After how long after the fire it
+	// is expected, for text.
+	Description string   `yaml:"description"`
+	Template    string   `yaml:"template"`
+	After       Duration `yaml:"after"`
+	// MaxWait is how long a plan may await its beacon past the value's
+	// due time before spotcheck_beacon_overdue alerts (default 1h for
+	// drand, 3d for text).
+	MaxWait Duration `yaml:"max_wait"`
+}
+
+// DefaultRelays are the drand relays used when a beacon names none.
+var DefaultRelays = []string{"https://api.drand.sh", "https://drand.cloudflare.com"}
 
 // Catch-up policies for fires missed while the service was down.
 const (
@@ -246,10 +311,16 @@ func (c *Config) StabilityRules() map[string]sampling.StabilityRule {
 	m := map[string]sampling.StabilityRule{}
 	for name, t := range c.Tiers {
 		if t.Stability.Periods > 0 {
-			m[name] = sampling.StabilityRule{Periods: t.Stability.Periods, Period: t.Stability.Period}
+			m[name] = sampling.StabilityRule{Periods: t.Stability.Periods, Period: t.Stability.Period, MinBatches: t.Stability.MinBatches}
 		}
 	}
 	return m
+}
+
+// RateOptions returns the options every rate is computed with: the minimum
+// batches of a met rate and of a category in a mean.
+func (c *Config) RateOptions() sampling.RateOptions {
+	return sampling.RateOptions{MinBatches: c.MinBatches, MinCategoryBatches: c.MinCategoryBatches}
 }
 
 // ObjectionDays returns each configured industry's objection period in days.

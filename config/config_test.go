@@ -36,6 +36,7 @@ var goodFiles = map[string]func(t *testing.T, c *Config){
 			t.Errorf("reminders = %+v, language %q; want 3d and 1d before, overdue, at 8h, skipping paused, in en", r, c.Notifications.Language)
 		}
 	},
+	"beacon.good.yaml": checkBeacon,
 	"empty.good.yaml": func(t *testing.T, c *Config) {
 		t.Helper()
 		if got, want := summarize(c), summarize(Default()); !reflect.DeepEqual(got, want) {
@@ -78,10 +79,12 @@ func TestGoodFiles(t *testing.T) {
 func checkFull(t *testing.T, c *Config) {
 	t.Helper()
 	want := &Config{
-		Timezone:   "Asia/Shanghai",
-		Tiers:      DefaultTiers(),
-		Windows:    []string{"30d", "90d", "365d", "ytd"},
-		MinBatches: 30,
+		Timezone:           "Asia/Shanghai",
+		Tiers:              Default().Tiers,
+		Windows:            []string{"30d", "90d", "365d", "ytd"},
+		MinBatches:         30,
+		MinCategoryBatches: 10,
+		MaxPause:           DefaultMaxPause,
 		Industries: []Industry{{
 			ID:   "textiles",
 			Name: "纺织服装",
@@ -110,6 +113,7 @@ func checkFull(t *testing.T, c *Config) {
 			Counties:             []string{"姑苏区", "吴江区"},
 			Overlap:              OverlapBuffer,
 			Deadline:             Duration(time.Hour),
+			Seed:                 SeedSystem,
 		}, {
 			// Defaults fill in what the second schedule leaves out.
 			Name:              "textiles-weekly",
@@ -126,6 +130,7 @@ func checkFull(t *testing.T, c *Config) {
 			MaxCatchUp:        10,
 			FailBoost:         2,
 			Overlap:           OverlapBuffer,
+			Seed:              SeedSystem,
 		}},
 		Notifications: Notifications{
 			Default:    &Webhook{URL: "https://oapi.dingtalk.com/robot/send?access_token=abc", Format: FormatDingTalk, Secret: "SECabc"},
@@ -213,11 +218,11 @@ func checkDescriptors(t *testing.T, c *Config) {
 func checkTiers(t *testing.T, c *Config) {
 	t.Helper()
 	want := map[string]Tier{
-		"general":    {Target: 0.95, Aggregate: sampling.AggregatePooled},
-		"key":        {Target: 0.98, Aggregate: sampling.AggregatePooled, Stability: Stability{Periods: 4, Period: "quarter"}},
-		"agri_input": {Target: 0.90, Aggregate: sampling.AggregateCategoryMean},
-		"export":     {Target: 0.99, Aggregate: sampling.AggregateCategoryMean},
-		"toys":       {Target: 0.85, Aggregate: sampling.AggregatePooled},
+		"general":    {Target: 0.95, Aggregate: sampling.AggregatePooled, AlertWindow: "90d"},
+		"key":        {Target: 0.98, Aggregate: sampling.AggregatePooled, Stability: Stability{Periods: 4, Period: "quarter", MinBatches: 50}, AlertWindow: "365d"},
+		"agri_input": {Target: 0.90, Aggregate: sampling.AggregateCategoryMean, AlertWindow: "365d"},
+		"export":     {Target: 0.99, Aggregate: sampling.AggregateCategoryMean, AlertWindow: "365d"},
+		"toys":       {Target: 0.85, Aggregate: sampling.AggregatePooled, AlertWindow: "365d"},
 	}
 	if !maps.Equal(c.Tiers, want) {
 		t.Errorf("Tiers = %v, want %v", c.Tiers, want)
@@ -266,11 +271,31 @@ func mustLoad(t *testing.T, name string) *time.Location {
 // in its error. Each names the file and line, so a regression in line
 // numbers shows up here.
 var badFiles = map[string][]string{
+	"beacon.bad.yaml": {
+		`beacon.bad.yaml:6: schedules[0].seed: unknown seed source "lottery" (want system or beacon)`,
+		"beacon.bad.yaml:7: schedules[1].seed: seed: beacon needs a beacon",
+		"beacon.bad.yaml:8: schedules[2].beacon: a beacon is used only with seed: beacon",
+		`beacon.bad.yaml:14: schedules[3].beacon.chain: unknown drand chain "mainnet" (want quicknet)`,
+		`beacon.bad.yaml:14: schedules[3].beacon.relays[0]: relay "ftp://relay.example": want an https:// URL`,
+		"beacon.bad.yaml:14: schedules[3].beacon.delay: 30s: want at least 1m",
+		"beacon.bad.yaml:14: schedules[3].beacon.template: only a text beacon has template",
+		"beacon.bad.yaml:20: schedules[4].beacon.description: say which public result will be read",
+		`beacon.bad.yaml:20: schedules[4].beacon.template: template "5 digits": field 1 "5": want digits:N`,
+		"beacon.bad.yaml:20: schedules[4].beacon.after: give how long after the fire",
+		"beacon.bad.yaml:20: schedules[4].beacon.delay: only a drand beacon has delay",
+		`beacon.bad.yaml:21: schedules[5].beacon.kind: unknown beacon kind "coin" (want drand or text)`,
+	},
 	"retests.bad.yaml": {
 		"retests.bad.yaml:2: tiers.key.stability.periods: -1 is outside 0 to 40",
 		`retests.bad.yaml:2: tiers.key.stability.period: unknown period "week" (want quarter or month)`,
 		"retests.bad.yaml:5: industries[0].objection_period: 36h: want whole days from 1d to 365d, such as 15d",
 		"retests.bad.yaml:9: industries[1].objection_period: 400d: want whole days from 1d to 365d, such as 15d",
+	},
+	"signals.bad.yaml": {
+		`signals.bad.yaml:2: tiers.key.alert_window: "7d" is not a configured window (30d, 90d, 365d, ytd)`,
+		"signals.bad.yaml:2: tiers.key.stability.min_batches: must not be negative",
+		"signals.bad.yaml:3: min_category_batches: must not be negative",
+		"signals.bad.yaml:4: max_pause: must be positive, such as 7d",
 	},
 	"unknown-key.bad.yaml": {
 		"unknown-key.bad.yaml:2: field timezones not found",
@@ -610,12 +635,20 @@ func TestDefault(t *testing.T) {
 		t.Errorf("Default().Location = %v, want Asia/Shanghai", c.Location)
 	}
 	want := map[string]Tier{
-		"general":    {Target: 0.92, Aggregate: "pooled"},
-		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter"}},
-		"agri_input": {Target: 0.90, Aggregate: "category_mean"},
+		"general":    {Target: 0.92, Aggregate: "pooled", AlertWindow: "365d"},
+		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter", MinBatches: 30}, AlertWindow: "365d"},
+		"agri_input": {Target: 0.90, Aggregate: "category_mean", AlertWindow: "365d"},
 	}
 	if !maps.Equal(c.Tiers, want) {
 		t.Errorf("Default().Tiers = %v, want %v", c.Tiers, want)
+	}
+	if c.MinCategoryBatches != 10 || c.MaxPause != Duration(7*24*time.Hour) {
+		t.Errorf("Default() min_category_batches %d, max_pause %s; want 10 and 7d", c.MinCategoryBatches, c.MaxPause)
+	}
+	want = map[string]Tier{
+		"general":    {Target: 0.92, Aggregate: "pooled"},
+		"key":        {Target: 0.97, Aggregate: "pooled", Stability: Stability{Periods: 4, Period: "quarter"}},
+		"agri_input": {Target: 0.90, Aggregate: "category_mean"},
 	}
 	if !maps.Equal(DefaultTiers(), want) {
 		t.Errorf("DefaultTiers() = %v, want %v", DefaultTiers(), want)
@@ -1021,5 +1054,21 @@ schedules:
 				t.Errorf("Parse(%s) = %d errors, want 1: %v", tt.line, n, err)
 			}
 		})
+	}
+}
+
+// checkBeacon checks beacon schedules and their defaults.
+func checkBeacon(t *testing.T, c *Config) {
+	t.Helper()
+	want := []Beacon{
+		{Kind: "drand", Chain: "quicknet", Relays: DefaultRelays, Delay: Duration(10 * time.Minute), MaxWait: Duration(time.Hour)},
+		{Kind: "text", Description: "中国福利彩票双色球开奖号码（开奖后首个工作日公布）",
+			Template: "digits:2 digits:2 digits:2 digits:2 digits:2 digits:2 digits:2", After: Duration(3 * day), MaxWait: Duration(3 * day)},
+	}
+	for i, w := range want {
+		s := c.Schedules[i]
+		if s.Seed != SeedBeacon || s.Beacon == nil || !reflect.DeepEqual(*s.Beacon, w) {
+			t.Errorf("Schedules[%d]: seed %q beacon %+v, want beacon %+v", i, s.Seed, s.Beacon, w)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"spotcheck/beacon"
 	"spotcheck/sampling"
 )
 
@@ -63,9 +64,9 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 			}
 		}
 		periods := append(append([]any{}, path...), "stability", "periods")
-		if t.Stability == (Stability{}) && !p.given(periods) {
+		if t.Stability.Periods == 0 && t.Stability.Period == "" && !p.given(periods) {
 			if d, ok := tiers[name]; ok {
-				t.Stability = d.Stability
+				t.Stability.Periods, t.Stability.Period = d.Stability.Periods, d.Stability.Period
 			}
 		}
 		if t.Stability.Period == "" && t.Stability.Periods > 0 {
@@ -110,6 +111,15 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 	if c.MinBatches < 0 {
 		p.add([]any{"min_batches"}, "must not be negative")
 	}
+	orDefault(p, []any{"min_category_batches"}, &c.MinCategoryBatches, DefaultMinCategoryBatches)
+	if c.MinCategoryBatches < 0 {
+		p.add([]any{"min_category_batches"}, "must not be negative")
+	}
+	orDefault(p, []any{"max_pause"}, &c.MaxPause, DefaultMaxPause)
+	if c.MaxPause <= 0 {
+		p.add([]any{"max_pause"}, "must be positive, such as 7d")
+	}
+	c.resolveTierSignals(p)
 
 	industries := map[string]map[string]bool{}
 	for i, ind := range c.Industries {
@@ -156,6 +166,49 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		names[s.Name] = true
 	}
 	return errors.Join(p.errs...)
+}
+
+// resolveTierSignals fills in and checks each tier's alert window and the
+// minimum batches of its stability periods, which default to settings
+// resolved after the tiers: the windows and min_batches.
+func (c *Config) resolveTierSignals(p *problems) {
+	def := ""
+	longest := 0
+	for _, w := range c.windows {
+		if w.Name == "365d" {
+			def = w.Name
+			break
+		}
+		if !w.YTD && w.Days > longest {
+			def, longest = w.Name, w.Days
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Tiers)) {
+		t := c.Tiers[name]
+		path := []any{"tiers", name}
+		if t.AlertWindow == "" {
+			t.AlertWindow = def
+		}
+		if !slices.Contains(c.Windows, t.AlertWindow) {
+			p.add(append(path, "alert_window"), "%q is not a configured window (%s)", t.AlertWindow, strings.Join(c.Windows, ", "))
+		}
+		if t.Stability.Periods > 0 {
+			orDefault(p, append(path, "stability", "min_batches"), &t.Stability.MinBatches, max(c.MinBatches, 0))
+			if t.Stability.MinBatches < 0 {
+				p.add(append(path, "stability", "min_batches"), "must not be negative")
+			}
+		}
+		c.Tiers[name] = t
+	}
+}
+
+// AlertWindows returns each tier's alert window.
+func (c *Config) AlertWindows() map[string]string {
+	m := make(map[string]string, len(c.Tiers))
+	for name, t := range c.Tiers {
+		m[name] = t.AlertWindow
+	}
+	return m
 }
 
 func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industries map[string]map[string]bool) {
@@ -250,6 +303,77 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 	}
 	if s.Overlap != OverlapBuffer && s.Overlap != OverlapSkip {
 		p.add(at("overlap"), "unknown policy %q (want buffer or skip)", s.Overlap)
+	}
+	s.resolveBeacon(p, at)
+}
+
+// resolveBeacon checks the schedule's seed source and beacon.
+func (s *Schedule) resolveBeacon(p *problems, at func(string) []any) {
+	if s.Seed == "" {
+		s.Seed = SeedSystem
+	}
+	switch {
+	case s.Seed != SeedSystem && s.Seed != SeedBeacon:
+		p.add(at("seed"), "unknown seed source %q (want system or beacon)", s.Seed)
+		return
+	case s.Seed == SeedSystem && s.Beacon != nil:
+		p.add(at("beacon"), "a beacon is used only with seed: beacon")
+		return
+	case s.Seed == SeedBeacon && s.Beacon == nil:
+		p.add(at("seed"), "seed: beacon needs a beacon: {kind: drand} or {kind: text, description: …, template: …, after: …}")
+		return
+	case s.Beacon == nil:
+		return
+	}
+	b := s.Beacon
+	bat := func(field string) []any { return append(at("beacon"), field) }
+	switch b.Kind {
+	case "drand":
+		if b.Chain == "" {
+			b.Chain = beacon.Quicknet().Name
+		}
+		if b.Chain != beacon.Quicknet().Name {
+			p.add(bat("chain"), "unknown drand chain %q (want quicknet)", b.Chain)
+		}
+		if len(b.Relays) == 0 {
+			b.Relays = DefaultRelays
+		}
+		for j, u := range b.Relays {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				p.add(append(bat("relays"), j), "relay %q: want an https:// URL", u)
+			}
+		}
+		orDefault(p, bat("delay"), &b.Delay, Duration(10*time.Minute))
+		if b.Delay < Duration(time.Minute) {
+			p.add(bat("delay"), "%s: want at least 1m, so that the announcement is public well before the round", time.Duration(b.Delay))
+		}
+		orDefault(p, bat("max_wait"), &b.MaxWait, Duration(time.Hour))
+		for _, f := range []string{"description", "template", "after"} {
+			if p.given(bat(f)) {
+				p.add(bat(f), "only a text beacon has %s", f)
+			}
+		}
+	case "text":
+		if strings.TrimSpace(b.Description) == "" {
+			p.add(bat("description"), "say which public result will be read, such as 中国福利彩票双色球开奖号码")
+		}
+		if _, err := beacon.ParseTemplate(b.Template); err != nil {
+			p.add(bat("template"), "%v", err)
+		}
+		if b.After <= 0 {
+			p.add(bat("after"), "give how long after the fire the result is public, such as 2d")
+		}
+		orDefault(p, bat("max_wait"), &b.MaxWait, Duration(3*24*time.Hour))
+		for _, f := range []string{"chain", "relays", "delay"} {
+			if p.given(bat(f)) {
+				p.add(bat(f), "only a drand beacon has %s", f)
+			}
+		}
+	default:
+		p.add(bat("kind"), "unknown beacon kind %q (want drand or text)", b.Kind)
+	}
+	if b.MaxWait < 0 {
+		p.add(bat("max_wait"), "must not be negative")
 	}
 }
 

@@ -20,8 +20,8 @@ func TestConfig(t *testing.T) {
 	if c.Timezone != "Asia/Shanghai" {
 		t.Errorf("Timezone = %q, want Asia/Shanghai", c.Timezone)
 	}
-	if !maps.Equal(c.Tiers, config.DefaultTiers()) {
-		t.Errorf("Tiers = %v, want the defaults %v", c.Tiers, config.DefaultTiers())
+	if !maps.Equal(c.Tiers, config.Default().Tiers) {
+		t.Errorf("Tiers = %v, want the defaults %v", c.Tiers, config.Default().Tiers)
 	}
 	if want := config.Default().Windows; !slices.Equal(c.Windows, want) {
 		t.Errorf("Windows = %v, want the defaults %v", c.Windows, want)

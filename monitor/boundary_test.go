@@ -1,12 +1,18 @@
 package monitor
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"spotcheck/sampling"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
 )
 
 // The tests in this file pin the first and last day of every window in the
@@ -68,4 +74,205 @@ func TestWindowsStartFirstDay(t *testing.T) {
 			t.Errorf("general results counted = %v, want 2 (the growth on 365d's first day only)", r.Results)
 		}
 	}
+}
+
+// TestHistoryPointsBounds: History takes 1 to MaxHistoryPoints points of a
+// step of at least one day, ending today in the configured zone (00:30 on
+// the 28th in Shanghai is the 28th, though the 27th in UTC), each point the
+// rate of the window ending that day.
+func TestHistoryPointsBounds(t *testing.T) {
+	cfg := testCfg(t)
+	s := storagetest.Open(t, storage.SQLite)
+	now := time.Date(2026, 11, 28, 0, 30, 0, 0, cfg.Location)
+	tasks := openPlan(t, s, 3, now.AddDate(0, 0, -20))
+	var rs []sampling.Result
+	for i, day := range []string{"2026-11-14", "2026-11-21", "2026-11-28"} {
+		rs = append(rs, sampling.Result{TaskID: tasks[i].ID, Outcome: sampling.OutcomePass, TestedOn: day})
+	}
+	if _, err := s.RecordResults(t.Context(), rs, Today(now, cfg.Location)); err != nil {
+		t.Fatal(err)
+	}
+	m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(t))
+	describe := func(points []sampling.HistoryPoint) string {
+		var parts []string
+		for _, p := range points {
+			parts = append(parts, fmt.Sprintf("%s:%d", p.Date, p.Batches))
+		}
+		return strings.Join(parts, " ")
+	}
+	for _, tt := range []struct {
+		name          string
+		tier, window  string
+		step, points  int
+		want, wantErr string
+	}{
+		{"three weekly points", "general", "30d", 7, 3, "2026-11-14:1 2026-11-21:2 2026-11-28:3", ""},
+		{"one point", "general", "30d", 1, 1, "2026-11-28:3", ""},
+		{"step 1, the day before the last result", "general", "30d", 1, 2, "2026-11-27:2 2026-11-28:3", ""},
+		{"MaxHistoryPoints points", "general", "30d", 1, MaxHistoryPoints, "", ""},
+		{"one point too many", "general", "30d", 1, MaxHistoryPoints + 1, "", "step must be at least 1 day and points 1 to 1000"},
+		{"no points", "general", "30d", 1, 0, "", "step must be at least 1 day and points 1 to 1000"},
+		{"step 0", "general", "30d", 0, 3, "", "step must be at least 1 day and points 1 to 1000"},
+		{"unknown tier", "nope", "30d", 1, 1, "", `unknown tier "nope"`},
+		{"unknown window", "general", "7d", 1, 1, "", `unknown window "7d"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := m.History(t.Context(), tt.tier, tt.window, tt.step, tt.points)
+			switch {
+			case tt.wantErr != "":
+				if err == nil || err.Error() != tt.wantErr {
+					t.Errorf("History = %v, want error %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatalf("History = %v", err)
+			case tt.points == MaxHistoryPoints:
+				// Days without batches in the window are left out: the
+				// points start on the first result's day.
+				if len(got) != 15 || got[len(got)-1].Date != "2026-11-28" || got[0].Date != "2026-11-14" {
+					t.Errorf("History(%d points) = %d points from %s; want 15 from 2026-11-14 to 2026-11-28", tt.points, len(got), got[0].Date)
+				}
+			case describe(got) != tt.want:
+				t.Errorf("History = %s, want %s", describe(got), tt.want)
+			}
+		})
+	}
+}
+
+// TestReportStability: the report carries the tiers' stability with the
+// tier headlines only, not with other groupings or final-only rates.
+func TestReportStability(t *testing.T) {
+	cfg := testCfg(t)
+	m := New(cfg, nil, time.Now, storagetest.Logger(t))
+	rows := []sampling.StabilityRow{{Tier: sampling.TierKey, Stable: true}}
+	headline := []sampling.RateRow{{Window: "30d", Tier: "general", Batches: 1}, {Window: "365d", Tier: "general", Batches: 2}}
+	m.snap.Store(&Snapshot{Stability: rows, Headline: headline, Grouped: map[string][]sampling.RateRow{sampling.ByTier: headline}, Tasks: map[string]int{}, Exported: &Exported{}})
+	for _, tt := range []struct {
+		opts      sampling.RateOptions
+		stability bool
+	}{
+		{sampling.RateOptions{}, true},
+		{sampling.RateOptions{By: sampling.ByTier}, true},
+		{sampling.RateOptions{By: sampling.ByCounty}, false},
+		{sampling.RateOptions{FinalOnly: true}, false},
+	} {
+		rep := m.Report("365d", tt.opts)
+		if got := len(rep.Stability) == 1; got != tt.stability {
+			t.Errorf("Report(by %q, final only %v) stability = %v, want it %v", tt.opts.By, tt.opts.FinalOnly, rep.Stability, tt.stability)
+		}
+		if rep.Rates == nil {
+			t.Errorf("Report(by %q, final only %v).Rates = nil, want a slice", tt.opts.By, tt.opts.FinalOnly)
+		}
+	}
+	if rep := m.Report("365d", sampling.RateOptions{}); len(rep.Rates) != 1 || rep.Rates[0].Batches != 2 {
+		t.Errorf("Report(365d).Rates = %+v, want the 365d headline only", rep.Rates)
+	}
+}
+
+// TestRefreshLogsFinalizedResults: a refresh that makes results final logs
+// how many, once; one that finalizes none logs nothing about it. The first
+// refresh after the objection period's last day is the one.
+func TestRefreshLogsFinalizedResults(t *testing.T) {
+	cfg := testCfg(t)
+	s := storagetest.Open(t, storage.SQLite)
+	recorded := time.Date(2026, 11, 5, 10, 0, 0, 0, cfg.Location)
+	tasks := openPlan(t, s, 2, recorded.AddDate(0, 0, -1))
+	rs := []sampling.Result{{TaskID: tasks[0].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-05"}, {TaskID: tasks[1].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-05"}}
+	if _, err := s.RecordResults(t.Context(), rs, Today(recorded, cfg.Location)); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	now := time.Date(2026, 11, 20, 23, 59, 0, 0, cfg.Location) // the objection period's last day
+	m := New(cfg, s, func() time.Time { return now }, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	})))
+	for _, step := range []struct {
+		now  time.Time
+		want string
+	}{
+		{now, ""},
+		{time.Date(2026, 11, 21, 0, 0, 0, 0, cfg.Location), "level=INFO msg=\"results final\" component=monitor count=2\n"},
+		{time.Date(2026, 11, 21, 0, 1, 0, 0, cfg.Location), ""},
+	} {
+		logs.Reset()
+		now = step.now
+		if err := m.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := logs.String(); got != step.want {
+			t.Errorf("refresh at %s logged %q, want %q", now.Format(time.DateTime), got, step.want)
+		}
+	}
+}
+
+// TestReportServesTheSnapshot: grouped rates come from the snapshot's
+// precomputed rows, not recomputed per request.
+func TestReportServesTheSnapshot(t *testing.T) {
+	m := New(testCfg(t), nil, time.Now, storagetest.Logger(t))
+	county := []sampling.RateRow{{Window: "30d", Tier: "general", County: "姑苏区", Batches: 7}}
+	m.snap.Store(&Snapshot{Grouped: map[string][]sampling.RateRow{sampling.ByCounty: county}, Tasks: map[string]int{}, Exported: &Exported{}})
+	if got := m.Report("", sampling.RateOptions{By: sampling.ByCounty}).Rates; len(got) != 1 || got[0].Batches != 7 {
+		t.Errorf("Report(by county).Rates = %+v, want the snapshot's row of 7 batches", got)
+	}
+}
+
+// TestRunLogsFailedRefreshes: while it runs, a failed refresh is logged as
+// a warning and the loop goes on; once its context is done, Run returns
+// without logging the refresh it cut short.
+func TestRunLogsFailedRefreshes(t *testing.T) {
+	cfg := testCfg(t)
+	s := storagetest.Open(t, storage.SQLite)
+	s.Close() // every refresh fails
+	ticks := make(chan struct{})
+	now := func() time.Time {
+		ticks <- struct{}{}
+		return time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location)
+	}
+	var logs lockedBuffer
+	m := New(cfg, s, now, slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		m.Run(ctx, time.Millisecond)
+		close(done)
+	}()
+	// The third refresh begins after the first two ended and were logged;
+	// it may end before or after the cancel.
+	for range 3 {
+		<-ticks
+	}
+	cancel()
+	go func() {
+		for range ticks { // a refresh begun meanwhile
+		}
+	}()
+	<-done
+	close(ticks)
+	got := logs.String()
+	if n := strings.Count(got, `level=WARN msg="refresh snapshot" component=monitor err=`); n < 2 || n > 3 {
+		t.Errorf("three failed refreshes, the last cut short, logged %d warnings, want 2 or 3:\n%s", n, got)
+	}
+}
+
+// lockedBuffer is a strings.Builder safe for a logger's goroutine and the
+// test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

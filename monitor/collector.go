@@ -19,11 +19,14 @@ type Collector struct {
 	m            *Monitor
 	refreshEvery time.Duration
 
-	tier, industry, county              rateDescs
-	target, minBatches, batches, failed *prometheus.Desc
-	tasks, results, failedResults       *prometheus.Desc
-	refreshedAt, refreshInterval        *prometheus.Desc
-	keyStable                           *prometheus.Desc
+	tier, industry, county, industryCounty rateDescs
+	target, minBatches, batches, failed    *prometheus.Desc
+	tasks, results, failedResults          *prometheus.Desc
+	refreshedAt, refreshInterval           *prometheus.Desc
+	alertWindow, excluded, minCategory     *prometheus.Desc
+	stability                              stabilityDescs
+	names                                  nameDescs
+	pauses                                 pauseDescs
 }
 
 // rateDescs are the families of one grouping of rate rows: by tier alone,
@@ -35,7 +38,11 @@ type rateDescs struct {
 
 func newRateDescs(prefix, rows, group, note string) rateDescs {
 	labels := []string{"tier", "window"}
-	if group != "" {
+	switch group {
+	case sampling.ByIndustryCounty:
+		labels = []string{"tier", "industry", "county", "window"}
+	case "":
+	default:
 		labels = []string{"tier", group, "window"}
 	}
 	d := func(suffix, help string, extra ...string) *prometheus.Desc {
@@ -46,9 +53,9 @@ func newRateDescs(prefix, rows, group, note string) rateDescs {
 		rate: d("_ratio",
 			"Pass rate of spot-checked batches "+rows+", formed by the tier's rule (pooled, or the mean of category rates)."),
 		lower: d("_lower_ratio",
-			"One-sided 95% lower bound of the pass rate "+rows+" (Wilson score; normal approximation for category means)."),
+			"One-sided 95% lower bound of the pass rate "+rows+" (exact Clopper–Pearson; normal approximation for a mean of several categories)."),
 		upper: d("_upper_ratio",
-			"One-sided 95% upper bound of the pass rate "+rows+" (Wilson score; normal approximation for category means)."),
+			"One-sided 95% upper bound of the pass rate "+rows+" (exact Clopper–Pearson; normal approximation for a mean of several categories); below the target, the status is missed."),
 		below: d("_below_target_probability",
 			"Probability that the true pass rate "+rows+" is below the tier's target (Jeffreys posterior)."),
 		status: d("_status",
@@ -72,6 +79,8 @@ func (d rateDescs) collect(ch chan<- prometheus.Metric, rows []sampling.RateRow)
 			labels = []string{r.Tier, r.Industry, r.Window}
 		case sampling.ByCounty:
 			labels = []string{r.Tier, r.County, r.Window}
+		case sampling.ByIndustryCounty:
+			labels = []string{r.Tier, r.Industry, r.County, r.Window}
 		}
 		gauge(ch, d.rate, r.Rate, labels...)
 		gauge(ch, d.lower, r.Lower, labels...)
@@ -102,6 +111,20 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 		tier:         newRateDescs("spotcheck_pass_rate", "per tier and window", "", note),
 		industry:     newRateDescs("spotcheck_industry_pass_rate", "per tier, industry and window", sampling.ByIndustry, note),
 		county:       newRateDescs("spotcheck_county_pass_rate", "per tier, county and window", sampling.ByCounty, note),
+		industryCounty: newRateDescs("spotcheck_industry_county_pass_rate", "per tier, industry, county and window (the rates of an industry in one county)",
+			sampling.ByIndustryCounty, note),
+		alertWindow: prometheus.NewDesc("spotcheck_pass_rate_alert_window_info",
+			"1 for the one window per tier whose pass rate the shipped alerts judge (alert_window in the configuration).",
+			[]string{"tier", "window"}, nil),
+		excluded: prometheus.NewDesc("spotcheck_pass_rate_excluded_categories",
+			"Categories of a category-mean tier left out of its mean in the window for having fewer tested batches than min_category_batches."+note,
+			[]string{"tier", "window"}, nil),
+		minCategory: prometheus.NewDesc("spotcheck_pass_rate_min_category_batches",
+			"Tested batches below which a category is left out of a category mean (min_category_batches in the configuration).",
+			nil, nil),
+		stability: newStabilityDescs(note),
+		names:     newNameDescs(),
+		pauses:    newPauseDescs(note),
 		target: prometheus.NewDesc("spotcheck_pass_rate_target_ratio",
 			"The tier's target pass rate from the configuration.",
 			[]string{"tier"}, nil),
@@ -123,9 +146,6 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 		failedResults: prometheus.NewDesc("spotcheck_failed_results_total",
 			"Failed results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
 			[]string{"tier", "industry"}, nil),
-		keyStable: prometheus.NewDesc("spotcheck_key_tier_stable",
-			"1 while the key tier meets its target in each of its recent stability periods (by default each of the last 4 complete quarters), else 0."+note,
-			nil, nil),
 		refreshedAt: prometheus.NewDesc("spotcheck_snapshot_timestamp_seconds",
 			"When the in-memory snapshot behind these metrics was last refreshed, as Unix time.",
 			nil, nil),
@@ -137,13 +157,16 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 
 // Describe sends the descriptors of every family.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []rateDescs{c.tier, c.industry, c.county} {
+	for _, d := range []rateDescs{c.tier, c.industry, c.county, c.industryCounty} {
 		d.describe(ch)
 	}
 	for _, d := range []*prometheus.Desc{c.target, c.minBatches, c.batches, c.failed, c.tasks,
-		c.results, c.failedResults, c.refreshedAt, c.refreshInterval, c.keyStable} {
+		c.results, c.failedResults, c.refreshedAt, c.refreshInterval, c.alertWindow, c.excluded, c.minCategory} {
 		ch <- d
 	}
+	c.stability.describe(ch)
+	c.names.describe(ch)
+	c.pauses.describe(ch)
 }
 
 // Collect sends the snapshot's values.
@@ -161,6 +184,20 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.tier.collect(ch, snap.Headline)
 	c.industry.collect(ch, snap.Grouped[sampling.ByIndustry])
 	c.county.collect(ch, snap.Grouped[sampling.ByCounty])
+	c.industryCounty.collect(ch, snap.Grouped[sampling.ByIndustryCounty])
+	alertWindows := c.m.cfg.AlertWindows()
+	for _, t := range c.m.cfg.TierRules() {
+		gauge(ch, c.alertWindow, 1, t.Name, alertWindows[t.Name])
+	}
+	for _, r := range snap.Headline {
+		if r.Tier != "" && c.m.cfg.Tiers[r.Tier].Aggregate == sampling.AggregateCategoryMean {
+			gauge(ch, c.excluded, float64(len(r.Excluded)), r.Tier, r.Window)
+		}
+	}
+	gauge(ch, c.minCategory, float64(c.m.cfg.MinCategoryBatches))
+	c.stability.collect(ch, snap.Stability)
+	c.names.collect(ch, c.m.cfg)
+	c.pauses.collect(ch, c.m.cfg, snap.Pauses)
 	for _, cell := range exp.Cells {
 		gauge(ch, c.batches, float64(cell.Batches), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
 		gauge(ch, c.failed, float64(cell.Failed), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
@@ -171,15 +208,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range snap.Tasks {
 		gauge(ch, c.tasks, float64(n), state)
-	}
-	for _, st := range snap.Stability {
-		if st.Tier == sampling.TierKey {
-			v := 0.0
-			if st.Stable {
-				v = 1
-			}
-			gauge(ch, c.keyStable, v)
-		}
 	}
 	if !snap.AsOf.IsZero() {
 		gauge(ch, c.refreshedAt, float64(snap.AsOf.UnixMilli())/1000)

@@ -15,6 +15,7 @@ import (
 
 	"spotcheck/config"
 	"spotcheck/sampling"
+	"spotcheck/storage"
 	"spotcheck/storagetest"
 )
 
@@ -34,6 +35,9 @@ industries:
     categories:
       - {id: pesticides, name: 农药, tier: agri_input}
       - {id: fertilizers, name: 化肥, tier: agri_input}
+schedules:
+  - {name: textiles-monthly, industry: textiles, cron: "0 9 1 * *", batches: 10}
+  - {name: agri-monthly, industry: agri-inputs, cron: "0 9 1 * *", batches: 10}
 `
 
 func testCfg(t *testing.T) *config.Config {
@@ -51,15 +55,26 @@ func day(daysAgo int) time.Time { return today.AddDate(0, 0, -daysAgo) }
 
 // snapshotOf builds the snapshot Refresh would take of rollups, after prev.
 func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *Snapshot {
-	grouped := sampling.ComputeRatesBy(rollups, cfg.TierRules(), cfg.RateWindows(), today, sampling.RateOptions{MinBatches: cfg.MinBatches},
-		sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty)
+	grouped := sampling.ComputeRatesBy(rollups, cfg.TierRules(), cfg.RateWindows(), today, cfg.RateOptions(),
+		sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty, sampling.ByIndustryCounty)
+	var stability []sampling.StabilityRow
+	for _, tier := range cfg.TierRules() {
+		if rule, ok := cfg.StabilityRules()[tier.Name]; ok {
+			stability = append(stability, sampling.ComputeStability(rollups, tier, rule, today, cfg.RateOptions()))
+		}
+	}
 	s := &Snapshot{
-		AsOf:     today.Add(10 * time.Hour),
-		Today:    today,
-		Rollups:  rollups,
-		Headline: grouped[sampling.ByTier],
-		Grouped:  grouped,
-		Tasks:    map[string]int{"assigned": 12, "tested": 40, "overdue": 3},
+		AsOf:      today.Add(10 * time.Hour),
+		Today:     today,
+		Rollups:   rollups,
+		Headline:  grouped[sampling.ByTier],
+		Grouped:   grouped,
+		Stability: stability,
+		Tasks:     map[string]int{"assigned": 12, "tested": 40, "overdue": 3},
+		Pauses: map[string]storage.ScheduleState{
+			"textiles-monthly": {Schedule: "textiles-monthly", Paused: true, Reason: "春节停检", ChangedBy: "cli:alice", ChangedAt: today.AddDate(0, 0, -9)},
+			"agri-monthly":     {Schedule: "agri-monthly", Paused: false, ChangedBy: "cli:bob", ChangedAt: today.AddDate(0, 0, -2)},
+		},
 	}
 	s.Exported = export(cfg, prev, s)
 	return s
@@ -102,8 +117,23 @@ func TestCollector(t *testing.T) {
 		`spotcheck_failed_results_total{industry="textiles",tier="general"} 1`,
 		`spotcheck_results_total{industry="agri-inputs",tier="agri_input"} 18`,
 		`spotcheck_results_total{industry="textiles",tier="key"} 0`,
-		`spotcheck_industry_pass_rate_status{industry="textiles",status="missed",tier="key",window="365d"} 1`,
-		`spotcheck_county_pass_rate_ratio{county="吴江区",tier="agri_input",window="30d"} 0.875`,
+		// 18 of 20 against 97%: the exact upper bound, 98.2%, reaches the
+		// target, so not missed.
+		`spotcheck_industry_pass_rate_status{industry="textiles",status="at_risk",tier="key",window="365d"} 1`,
+		`spotcheck_industry_county_pass_rate_ratio{county="吴江区",industry="textiles",tier="key",window="365d"} 0.9`,
+		// No quarter before this one holds 30 key batches.
+		`spotcheck_stability_status{status="insufficient",tier="key"} 1`,
+		`spotcheck_stability_period_status{period="2026Q3",status="insufficient",tier="key"} 1`,
+		`spotcheck_pass_rate_alert_window_info{tier="key",window="365d"} 1`,
+		`spotcheck_category_info{category="childrens-garments",category_name="童装",industry="textiles",industry_name="纺织服装",tier="key"} 1`,
+		`spotcheck_industry_info{industry="agri-inputs",industry_name="农资"} 1`,
+		`spotcheck_schedule_info{industry="textiles",schedule="textiles-monthly"} 1`,
+		`spotcheck_schedule_pause_info{paused_by="cli:alice",reason="春节停检",schedule="textiles-monthly"} 1`,
+		`spotcheck_schedule_max_pause_seconds 604800`,
+		// 8 fertilizer batches are fewer than 10: left out of the mean.
+		`spotcheck_pass_rate_excluded_categories{tier="agri_input",window="30d"} 1`,
+		`spotcheck_pass_rate_ratio{tier="agri_input",window="30d"} 1`,
+		`spotcheck_county_pass_rate_ratio{county="吴江区",tier="agri_input",window="30d"} 1`,
 		`# HELP spotcheck_window_batches Tested batches in the window. From the in-memory snapshot, refreshed on every write and every 15s.`,
 	} {
 		if !strings.Contains(string(got), line+"\n") {

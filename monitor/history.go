@@ -49,5 +49,5 @@ func (m *Monitor) History(ctx context.Context, tierName, windowName string, step
 	if err != nil {
 		return nil, err
 	}
-	return sampling.RateHistory(rollups, *tier, *window, ends, sampling.RateOptions{MinBatches: m.cfg.MinBatches}), nil
+	return sampling.RateHistory(rollups, *tier, *window, ends, m.cfg.RateOptions()), nil
 }

@@ -37,6 +37,8 @@ type Snapshot struct {
 	Grouped map[string][]sampling.RateRow
 	// Tasks counts tasks by state, including overdue.
 	Tasks map[string]int
+	// Pauses holds the pause state of every schedule ever paused, by name.
+	Pauses map[string]storage.ScheduleState
 	// Exported is what the collector exports beyond Headline and Tasks.
 	Exported *Exported
 }
@@ -120,14 +122,19 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := sampling.RateOptions{MinBatches: m.cfg.MinBatches}
+	pauses, err := m.store.ScheduleStates(ctx)
+	if err != nil {
+		return err
+	}
+	opts := m.cfg.RateOptions()
 	var stable []sampling.StabilityRow
 	for _, tier := range m.cfg.TierRules() {
 		if rule, ok := stability[tier.Name]; ok {
 			stable = append(stable, sampling.ComputeStability(rollups, tier, rule, todayUTC, opts))
 		}
 	}
-	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts, Groupings()...)
+	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts,
+		append(Groupings(), sampling.ByIndustryCounty)...)
 	snap := &Snapshot{
 		AsOf:      now,
 		Today:     todayUTC,
@@ -136,6 +143,7 @@ func (m *Monitor) refresh(ctx context.Context) error {
 		Stability: stable,
 		Grouped:   grouped,
 		Tasks:     tasks,
+		Pauses:    pauses,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)
 	m.snap.Store(snap)

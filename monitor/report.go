@@ -24,15 +24,16 @@ type Report struct {
 }
 
 // Report returns the rate rows of RatesWith, when they were computed and,
-// for the tier headlines (grouped by tier, not final only), each tier's
-// stability, all read from the same snapshot. Rates is never nil.
+// for the tier headlines (grouped by tier, not final only, not narrowed to
+// an industry or county), each tier's stability, all read from the same
+// snapshot. Rates is never nil.
 func (m *Monitor) Report(window string, opts sampling.RateOptions) Report {
 	snap := m.Snapshot()
 	rep := Report{AsOf: snap.AsOf, Rates: m.rates(snap, window, opts)}
 	if rep.Rates == nil {
 		rep.Rates = []sampling.RateRow{}
 	}
-	if (opts.By == "" || opts.By == sampling.ByTier) && !opts.FinalOnly {
+	if (opts.By == "" || opts.By == sampling.ByTier) && !opts.FinalOnly && !opts.Filtered() {
 		rep.Stability = snap.Stability
 	}
 	return rep
@@ -41,9 +42,10 @@ func (m *Monitor) Report(window string, opts sampling.RateOptions) Report {
 // rates is RatesWith over snap.
 func (m *Monitor) rates(snap *Snapshot, window string, opts sampling.RateOptions) []sampling.RateRow {
 	var rows []sampling.RateRow
-	opts.MinBatches = m.cfg.MinBatches
+	def := m.cfg.RateOptions()
+	opts.MinBatches, opts.MinCategoryBatches = def.MinBatches, def.MinCategoryBatches
 	switch {
-	case opts.FinalOnly:
+	case opts.FinalOnly || opts.Filtered():
 		rows = sampling.ComputeRates(snap.Rollups, m.cfg.TierRules(), m.cfg.RateWindows(), snap.Today, opts)
 	case opts.By == "" || opts.By == sampling.ByTier:
 		rows = snap.Headline

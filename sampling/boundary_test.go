@@ -126,7 +126,7 @@ func TestRateStatusUpperBoundAtTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := status(tt.row, tt.min); got != tt.want {
+			if got := status(tt.row.Rate, tt.row.Upper, tt.row.Target, tt.row.Batches, tt.min); got != tt.want {
 				t.Errorf("status(rate %v, upper %v, target %v, %d batches, min %d) = %s, want %s",
 					tt.row.Rate, tt.upper, tt.row.Target, tt.row.Batches, tt.min, got, tt.want)
 			}
@@ -371,5 +371,45 @@ func TestNoRepeatFixedCase(t *testing.T) {
 	want := "drawn for task 2 at 2026-06-04T01:00:01Z (result pass), within no_repeat 180d; eligible again after 2026-12-01T01:00:01Z"
 	if ex[0].Reason != want {
 		t.Errorf("reason = %q, want %q", ex[0].Reason, want)
+	}
+}
+
+// TestAllocatePlanSizeBounds: a plan may take every eligible unit (n equal
+// to the total) and min_per_stratum may use the whole plan (its floor equal
+// to n); one more is an error.
+func TestAllocatePlanSizeBounds(t *testing.T) {
+	strata := strataOf(3, 2)
+	if err := allocate(strata, 5, 0, AllocationProportional, 0.5); err != nil {
+		t.Fatalf("allocate(n = the 5 eligible units) = %v, want every unit", err)
+	}
+	if strata[0].Tasks != 3 || strata[1].Tasks != 2 {
+		t.Errorf("allocate(n = 5 of 3+2) = %d, %d tasks; want 3, 2", strata[0].Tasks, strata[1].Tasks)
+	}
+	if err := allocate(strataOf(3, 2), 6, 0, AllocationProportional, 0.5); err == nil || err.Error() != "plan size 6 exceeds the 5 eligible units" {
+		t.Errorf("allocate(n = 6 of 5) = %v, want the plan size error", err)
+	}
+	strata = strataOf(3, 3, 3)
+	if err := allocate(strata, 6, 2, AllocationProportional, 0.5); err != nil {
+		t.Fatalf("allocate(n = 6, min 2 over 3 strata) = %v, want 2 each", err)
+	}
+	for _, s := range strata {
+		if s.Tasks != 2 || s.Share != 2 {
+			t.Errorf("stratum %s: share %v, %d tasks; want 2, 2", s.Key, s.Share, s.Tasks)
+		}
+	}
+	if err := allocate(strataOf(3, 3, 3), 5, 2, AllocationProportional, 0.5); err == nil || !strings.Contains(err.Error(), "needs 6 tasks over 3 strata, but the plan size is 5") {
+		t.Errorf("allocate(n = 5, min 2 over 3 strata) = %v, want the min_per_stratum error", err)
+	}
+}
+
+// TestRoundSnapsNearIntegerShares: a share within 1e-9 of a whole number
+// is that number, so that float error never leaves a whole share to the
+// random rounding: shares 2.9999999999 and 1.0000000001 are 3 and 1 tasks
+// even with the start u just below 1.
+func TestRoundSnapsNearIntegerShares(t *testing.T) {
+	strata := []Stratum{{Key: "a", Eligible: 5, Share: 2.9999999999}, {Key: "b", Eligible: 5, Share: 1.0000000001}}
+	round(strata, 4, 0.99999999999)
+	if strata[0].Tasks != 3 || strata[1].Tasks != 1 || strata[0].Share != 3 || strata[1].Share != 1 {
+		t.Errorf("round(2.9999999999, 1.0000000001) = %d (%v), %d (%v); want 3 (3), 1 (1)", strata[0].Tasks, strata[0].Share, strata[1].Tasks, strata[1].Share)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Frozen is a draw's input fixed before its seed exists, for a draw whose
@@ -41,10 +42,16 @@ func Freeze(rec Record) (Frozen, error) {
 		DesignDigest: DesignDigest(frozen.Design), RecordDigest: FrozenDigest(frozen)}, nil
 }
 
-// FrozenDigest is the SHA-256 of rec's JSON encoding with its seed left
-// out: everything a draw depends on besides the seed.
+// FrozenDigest is the SHA-256 of rec's JSON encoding with its seed and
+// inspectors' names left out: everything a draw depends on besides the seed.
 func FrozenDigest(rec Record) string {
 	rec.Seed = Seed{}
+	// Inspectors' names are not an input of the draw, and public records
+	// leave them out.
+	rec.Inspectors = slices.Clone(rec.Inspectors)
+	for i := range rec.Inspectors {
+		rec.Inspectors[i].Name = ""
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		// A Record holds only strings, numbers, times, slices and maps.

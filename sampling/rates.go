@@ -30,6 +30,10 @@ const (
 	ByIndustry = "industry"
 	ByCategory = "category"
 	ByCounty   = "county"
+	// ByIndustryCounty groups by industry and county together: the rows
+	// behind filtering an industry's rates to one county, or a county's to
+	// one industry.
+	ByIndustryCounty = "industry_county"
 )
 
 // TierRule is a tier's target and how its headline rate is formed.
@@ -77,6 +81,11 @@ type RateRow struct {
 	// PBelowTarget is the posterior probability that the true rate is
 	// below the target (Jeffreys prior; see docs/rates.md).
 	PBelowTarget float64 `json:"p_below_target"`
+	// Excluded lists the categories (industry/category) of a category-mean
+	// row that had fewer tested batches than the minimum
+	// (RateOptions.MinCategoryBatches): they count in Batches and Failed
+	// but not in Rate, its bounds or its status.
+	Excluded []string `json:"excluded_categories,omitempty"`
 	// WeightedRate is the Hájek estimate of the population pass rate,
 	// weighting each batch by 1/inclusion probability; nil when no batch
 	// carries an inclusion probability. Targets are judged on Rate.
@@ -90,22 +99,32 @@ type RateOptions struct {
 	By string
 	// MinBatches is the sample size below which a rate is never "met".
 	MinBatches int
+	// MinCategoryBatches is the sample size below which a category is left
+	// out of a category mean (and listed in RateRow.Excluded).
+	MinCategoryBatches int
 	// FinalOnly leaves out provisional results.
 	FinalOnly bool
+	// Industry and County, when set, count only the batches of that
+	// industry id and of that county.
+	Industry, County string
 }
+
+// Filtered reports whether the options narrow the batches to an industry
+// or a county.
+func (o RateOptions) Filtered() bool { return o.Industry != "" || o.County != "" }
 
 // ComputeRates forms pass rates from daily rollups for each window ending on
 // today (a date in the service's time zone, at midnight UTC) and each tier
 // with data, following each tier's aggregation rule. Rows come sorted by
 // window order, tier order, then group.
 func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions) []RateRow {
-	return sumCells(rollups, windows, today, opts.FinalOnly).rates(tiers, windows, opts)
+	return sumCells(rollups, windows, today, opts).rates(tiers, windows, opts)
 }
 
 // ComputeRatesBy is ComputeRates for several groupings at once, keyed by
 // grouping; the rollups are read once.
 func ComputeRatesBy(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions, bys ...string) map[string][]RateRow {
-	cells := sumCells(rollups, windows, today, opts.FinalOnly)
+	cells := sumCells(rollups, windows, today, opts)
 	out := make(map[string][]RateRow, len(bys))
 	for _, by := range bys {
 		o := opts
@@ -125,9 +144,10 @@ type counts struct {
 // cellSums holds, per cell, the counts of each window.
 type cellSums map[cellKey][]counts
 
-// sumCells sums each cell for every window in one pass over the rollups;
-// the cells, far fewer than the rollups, are then grouped per window.
-func sumCells(rollups []Rollup, windows []Window, today time.Time, finalOnly bool) cellSums {
+// sumCells sums each cell for every window in one pass over the rollups
+// that opts admits; the cells, far fewer than the rollups, are then grouped
+// per window.
+func sumCells(rollups []Rollup, windows []Window, today time.Time, opts RateOptions) cellSums {
 	starts := make([]time.Time, len(windows))
 	earliest := today
 	for i, w := range windows {
@@ -138,7 +158,8 @@ func sumCells(rollups []Rollup, windows []Window, today time.Time, finalOnly boo
 	}
 	cells := cellSums{}
 	for _, r := range rollups {
-		if r.Day.Before(earliest) || r.Day.After(today) || (finalOnly && !r.Final) {
+		if r.Day.Before(earliest) || r.Day.After(today) || (opts.FinalOnly && !r.Final) ||
+			(opts.Industry != "" && r.Industry != opts.Industry) || (opts.County != "" && r.County != opts.County) {
 			continue
 		}
 		k := cellKey{r.Tier, r.Industry, r.Category, r.County}
@@ -201,18 +222,26 @@ func (cells cellSums) rates(tiers []TierRule, windows []Window, opts RateOptions
 			for _, k := range keys {
 				row := RateRow{Window: w.Name, Tier: tier.Name, Target: tier.Target}
 				setGroup(&row, opts.By, k.group)
+				judged := 0 // batches behind the rate: of the categories in the mean
 				var passed, tested []int
+				var excluded []string
 				sum, wSum, wTested, wFailed, wCats := 0.0, 0.0, 0.0, 0.0, 0
 				// Categories in a fixed order, so that float sums do not
 				// depend on map order.
-				for _, cat := range slices.Sorted(maps.Keys(groups[k])) {
+				cats := slices.Sorted(maps.Keys(groups[k]))
+				for _, cat := range cats {
 					c := groups[k][cat]
 					row.Batches += c.tested
 					row.Failed += c.failed
 					row.Provisional += c.provisional
 					wTested += c.wTested
 					wFailed += c.wFailed
+					if c.tested < opts.MinCategoryBatches && tier.Aggregate == AggregateCategoryMean {
+						excluded = append(excluded, cat)
+						continue
+					}
 					if c.tested > 0 {
+						judged += c.tested
 						passed = append(passed, c.tested-c.failed)
 						tested = append(tested, c.tested)
 						sum += float64(c.tested-c.failed) / float64(c.tested)
@@ -226,22 +255,37 @@ func (cells cellSums) rates(tiers []TierRule, windows []Window, opts RateOptions
 					continue
 				}
 				row.Passed = row.Batches - row.Failed
-				if tier.Aggregate == AggregateCategoryMean {
+				switch {
+				case tier.Aggregate == AggregateCategoryMean && len(tested) == 0:
+					// No category has enough batches: the plain mean is
+					// shown, but nothing is judged.
+					row.Excluded = excluded
+					for _, cat := range cats {
+						c := groups[k][cat]
+						passed = append(passed, c.tested-c.failed)
+						tested = append(tested, c.tested)
+						sum += float64(c.tested-c.failed) / float64(c.tested)
+					}
+					row.Rate = sum / float64(len(tested))
+					row.Lower, row.Upper = 0, 1
+					row.PBelowTarget = categoryMeanBelow(passed, tested, tier.Target)
+				case tier.Aggregate == AggregateCategoryMean:
+					row.Excluded = excluded
 					row.Rate = sum / float64(len(tested))
 					row.Lower, row.Upper = categoryMeanBounds(row.Rate, passed, tested)
 					row.PBelowTarget = categoryMeanBelow(passed, tested, tier.Target)
 					if wCats > 0 {
 						row.WeightedRate = ptr(wSum / float64(wCats))
 					}
-				} else {
+				default:
 					row.Rate = float64(row.Passed) / float64(row.Batches)
-					row.Lower, row.Upper = Wilson(row.Passed, row.Batches)
+					row.Lower, row.Upper = ClopperPearson(row.Passed, row.Batches)
 					row.PBelowTarget = JeffreysBelow(row.Passed, row.Batches, tier.Target)
 					if wTested > 0 {
 						row.WeightedRate = ptr(1 - wFailed/wTested)
 					}
 				}
-				row.Status = status(row, opts.MinBatches)
+				row.Status = status(row.Rate, row.Upper, row.Target, judged, opts.MinBatches)
 				rows = append(rows, row)
 			}
 		}
@@ -251,11 +295,14 @@ func (cells cellSums) rates(tiers []TierRule, windows []Window, opts RateOptions
 
 func ptr(v float64) *float64 { return &v }
 
-func status(r RateRow, minBatches int) string {
+// status judges a rate: missed when even its upper bound is below target,
+// met when the rate reaches the target on at least minBatches judged
+// batches, at risk otherwise.
+func status(rate, upper, target float64, judged, minBatches int) string {
 	switch {
-	case r.Upper < r.Target:
+	case upper < target:
 		return StatusMissed
-	case r.Rate >= r.Target && r.Batches >= minBatches:
+	case rate >= target && judged >= minBatches && judged > 0:
 		return StatusMet
 	default:
 		return StatusAtRisk
@@ -270,6 +317,8 @@ func groupOf(r Rollup, by string) string {
 		return r.Industry + "/" + r.Category
 	case ByCounty:
 		return r.County
+	case ByIndustryCounty:
+		return r.Industry + "/" + r.County
 	}
 	return ""
 }
@@ -282,5 +331,7 @@ func setGroup(row *RateRow, by, group string) {
 		row.Industry, row.Category, _ = strings.Cut(group, "/")
 	case ByCounty:
 		row.County = group
+	case ByIndustryCounty:
+		row.Industry, row.County, _ = strings.Cut(group, "/")
 	}
 }

@@ -3,6 +3,8 @@ package sampling
 import (
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,11 +35,11 @@ func approx(a, b float64) bool { return math.Abs(a-b) <= 1e-12 }
 func checkRow(t *testing.T, i int, got, want RateRow) {
 	t.Helper()
 	g, w := got, want
-	g.Rate, g.Lower, g.Upper, g.Target, g.PBelowTarget, g.WeightedRate = 0, 0, 0, 0, 0, nil
-	w.Rate, w.Lower, w.Upper, w.Target, w.PBelowTarget, w.WeightedRate = 0, 0, 0, 0, 0, nil
+	g.Rate, g.Lower, g.Upper, g.Target, g.PBelowTarget, g.WeightedRate, g.Excluded = 0, 0, 0, 0, 0, nil, nil
+	w.Rate, w.Lower, w.Upper, w.Target, w.PBelowTarget, w.WeightedRate, w.Excluded = 0, 0, 0, 0, 0, nil, nil
 	weighted := (got.WeightedRate == nil) == (want.WeightedRate == nil) &&
 		(got.WeightedRate == nil || approx(*got.WeightedRate, *want.WeightedRate))
-	if g != w || !approx(got.Rate, want.Rate) || !approx(got.Lower, want.Lower) ||
+	if !reflect.DeepEqual(g, w) || !slices.Equal(got.Excluded, want.Excluded) || !approx(got.Rate, want.Rate) || !approx(got.Lower, want.Lower) ||
 		!approx(got.Upper, want.Upper) || got.Target != want.Target ||
 		!approx(got.PBelowTarget, want.PBelowTarget) || !weighted {
 		t.Errorf("ComputeRates()[%d] =\n  %+v\nwant\n  %+v", i, got, want)
@@ -62,9 +64,9 @@ func rowKeys(rows []RateRow) string {
 	return "[" + strings.Join(keys, " ") + "]"
 }
 
-// wilsonRow is a pooled row with its Wilson bounds.
-func wilsonRow(window, tier string, target float64, passed, batches int, status string) RateRow {
-	lower, upper := Wilson(passed, batches)
+// exactRow is a pooled row with its Clopper–Pearson bounds.
+func exactRow(window, tier string, target float64, passed, batches int, status string) RateRow {
+	lower, upper := ClopperPearson(passed, batches)
 	return RateRow{
 		Window: window, Tier: tier, Batches: batches, Failed: batches - passed, Passed: passed,
 		Rate: float64(passed) / float64(batches), Lower: lower, Upper: upper, Target: target, Status: status,
@@ -80,7 +82,7 @@ func TestComputeRatesPooled(t *testing.T) {
 	}
 	got := ComputeRates(rollups, defaultTiers, w30, today, RateOptions{MinBatches: 30})
 	// 149 of 160 passed: pooled across industries, categories and counties.
-	checkRows(t, got, []RateRow{wilsonRow("30d", TierGeneral, 0.92, 149, 160, StatusMet)})
+	checkRows(t, got, []RateRow{exactRow("30d", TierGeneral, 0.92, 149, 160, StatusMet)})
 }
 
 // agriRollups have the SPEC's example: pesticides 9/10, fertilizers 95/100,
@@ -143,7 +145,7 @@ func TestComputeRatesCategoryMean(t *testing.T) {
 
 	pooled := []TierRule{{Name: TierAgriInput, Target: 0.90, Aggregate: AggregatePooled}}
 	got = ComputeRates(agriRollups(TierAgriInput), pooled, w30, today, RateOptions{MinBatches: 30})
-	checkRows(t, got, []RateRow{wilsonRow("30d", TierAgriInput, 0.90, 144, 160, StatusMet)})
+	checkRows(t, got, []RateRow{exactRow("30d", TierAgriInput, 0.90, 144, 160, StatusMet)})
 }
 
 // TestComputeRatesCategoryMeanPerIndustry checks that a category is the pair
@@ -296,9 +298,9 @@ func TestComputeRatesByIndustry(t *testing.T) {
 	mean := (0.9 + 0.95 + 0.8) / 3
 	lower, upper := meanBoundsRef(mean, [2]int{9, 10}, [2]int{95, 100}, [2]int{40, 50})
 	// food: 27 of 30 is below 0.92, but 30 batches cannot show it.
-	food := wilsonRow("30d", TierGeneral, 0.92, 27, 30, StatusAtRisk)
+	food := exactRow("30d", TierGeneral, 0.92, 27, 30, StatusAtRisk)
 	food.Industry = "food"
-	textiles := wilsonRow("30d", TierGeneral, 0.92, 67, 70, StatusMet)
+	textiles := exactRow("30d", TierGeneral, 0.92, 67, 70, StatusMet)
 	textiles.Industry = "textiles"
 	checkRows(t, got, []RateRow{
 		food,
@@ -312,15 +314,15 @@ func TestComputeRatesByIndustry(t *testing.T) {
 func TestComputeRatesByCategory(t *testing.T) {
 	got := ComputeRates(groupRollups(), defaultTiers, w30, today, RateOptions{By: ByCategory, MinBatches: 30})
 	row := func(tier, industry, category string, passed, batches int, target float64, status string) RateRow {
-		r := wilsonRow("30d", tier, target, passed, batches, status)
+		r := exactRow("30d", tier, target, passed, batches, status)
 		r.Industry, r.Category = industry, category
 		return r
 	}
 	// A category_mean row of one category is that category's rate, with
-	// the category-mean bounds.
+	// its exact bounds.
 	cat := func(category string, passed, batches int, status string) RateRow {
 		rate := float64(passed) / float64(batches)
-		lower, upper := meanBoundsRef(rate, [2]int{passed, batches})
+		lower, upper := ClopperPearson(passed, batches)
 		return RateRow{Window: "30d", Tier: TierAgriInput, Industry: "agri", Category: category,
 			Batches: batches, Failed: batches - passed, Passed: passed, Rate: rate, Lower: lower, Upper: upper,
 			Target: 0.90, Status: status, PBelowTarget: meanBelowRef(0.90, [2]int{passed, batches})}
@@ -339,7 +341,7 @@ func TestComputeRatesByCategory(t *testing.T) {
 func TestComputeRatesByCounty(t *testing.T) {
 	got := ComputeRates(groupRollups(), defaultTiers, w30, today, RateOptions{By: ByCounty, MinBatches: 30})
 	row := func(county string, passed, batches int, status string) RateRow {
-		r := wilsonRow("30d", TierGeneral, 0.92, passed, batches, status)
+		r := exactRow("30d", TierGeneral, 0.92, passed, batches, status)
 		r.County = county
 		return r
 	}
@@ -407,7 +409,7 @@ func TestComputeRatesDeterministic(t *testing.T) {
 	}
 	for i := range 200 {
 		got := ComputeRates(rollups, defaultTiers, w30, today, RateOptions{MinBatches: 30})
-		if len(got) != 1 || got[0] != first[0] {
+		if len(got) != 1 || !reflect.DeepEqual(got[0], first[0]) {
 			t.Fatalf("call %d: ComputeRates() = %+v, want %+v as on the first call", i, got, first)
 		}
 	}

@@ -11,11 +11,34 @@ const (
 	PeriodMonth   = "month"
 )
 
+// PeriodInsufficient is the status of a stability period with fewer tested
+// batches than the rule's minimum: it is not judged.
+const PeriodInsufficient = "insufficient"
+
+// Stability states of a tier, and the state of a period too small to judge.
+const (
+	// StabilityStable: every period was judged and none missed the target.
+	StabilityStable = "stable"
+	// StabilityUnstable: a judged period missed the target (its upper
+	// bound is below it).
+	StabilityUnstable = "unstable"
+	// StabilityInsufficient: no judged period missed the target, but at
+	// least one period held fewer tested batches than the rule's minimum.
+	StabilityInsufficient = "insufficient"
+)
+
+// StabilityStatuses are the stability states, in the order they are shown.
+func StabilityStatuses() []string {
+	return []string{StabilityStable, StabilityUnstable, StabilityInsufficient}
+}
+
 // StabilityRule asks that a tier meet its target in each of the last
-// Periods complete calendar periods, not only on average.
+// Periods complete calendar periods, not only on average. A period with
+// fewer than MinBatches tested batches is not judged.
 type StabilityRule struct {
-	Periods int    // how many complete periods; 0 disables the check
-	Period  string // PeriodQuarter or PeriodMonth
+	Periods    int    // how many complete periods; 0 disables the check
+	Period     string // PeriodQuarter or PeriodMonth
+	MinBatches int    // tested batches a period needs to be judged
 }
 
 // PeriodRate is a tier's rate over one calendar period.
@@ -29,19 +52,22 @@ type PeriodRate struct {
 	Lower        float64 `json:"lower"`
 	Upper        float64 `json:"upper"`
 	PBelowTarget float64 `json:"p_below_target"`
-	Status       string  `json:"status"`
+	// Status is met, at_risk or missed as for a window, or insufficient
+	// when the period holds fewer batches than the rule's minimum.
+	Status string `json:"status"`
 }
 
 // StabilityRow reports whether a tier met its target in every recent
-// period. Status is met when every period is met, missed when any period
-// is missed, and at_risk otherwise; Stable is Status == met.
+// period: Status is StabilityStable, StabilityUnstable or
+// StabilityInsufficient, and Stable is Status == StabilityStable.
 type StabilityRow struct {
-	Tier    string       `json:"tier"`
-	Target  float64      `json:"target"`
-	Rule    string       `json:"rule"` // "each of the last 4 quarters"
-	Stable  bool         `json:"stable"`
-	Status  string       `json:"status"`
-	Periods []PeriodRate `json:"periods"`
+	Tier       string       `json:"tier"`
+	Target     float64      `json:"target"`
+	Rule       string       `json:"rule"` // "each of the last 4 quarters"
+	MinBatches int          `json:"min_batches"`
+	Stable     bool         `json:"stable"`
+	Status     string       `json:"status"`
+	Periods    []PeriodRate `json:"periods"`
 }
 
 // periodStart returns the first day of the period that contains day.
@@ -72,32 +98,41 @@ func (r StabilityRule) String() string {
 
 // ComputeStability rates the tier over each of the rule's complete periods
 // before the one containing today, oldest first, by the tier's aggregation
-// rule, and judges each period like a window.
+// rule, and judges each period that holds at least rule.MinBatches tested
+// batches like a window; the others are insufficient.
 func ComputeStability(rollups []Rollup, tier TierRule, rule StabilityRule, today time.Time, opts RateOptions) StabilityRow {
-	row := StabilityRow{Tier: tier.Name, Target: tier.Target, Rule: rule.String(), Status: StatusMet}
-	opts.By = ByTier
+	row := StabilityRow{Tier: tier.Name, Target: tier.Target, Rule: rule.String(), MinBatches: rule.MinBatches}
+	missed, insufficient := false, false
+	opts.By, opts.MinBatches = ByTier, rule.MinBatches
 	from := rule.Start(today)
 	rollups = tierDays(rollups, tier.Name, from, periodStart(today, rule.Period), opts.FinalOnly)
 	for range rule.Periods {
 		next := from.AddDate(0, periodMonths(rule.Period), 0)
 		last := next.AddDate(0, 0, -1)
 		p := PeriodRate{Period: periodName(from, rule.Period), From: from.Format(time.DateOnly), To: last.Format(time.DateOnly),
-			Status: StatusAtRisk, PBelowTarget: JeffreysBelow(0, 0, tier.Target), Upper: 1}
+			Status: PeriodInsufficient, PBelowTarget: JeffreysBelow(0, 0, tier.Target), Upper: 1}
 		w := Window{Name: p.Period, Days: int(last.Sub(from).Hours()/24) + 1}
 		if rates := ComputeRates(rollups, []TierRule{tier}, []Window{w}, last, opts); len(rates) == 1 {
 			r := rates[0]
 			p.Batches, p.Failed, p.Rate, p.Lower, p.Upper, p.PBelowTarget, p.Status = r.Batches, r.Failed, r.Rate, r.Lower, r.Upper, r.PBelowTarget, r.Status
 		}
-		switch {
-		case p.Status == StatusMissed:
-			row.Status = StatusMissed
-		case p.Status == StatusAtRisk && row.Status == StatusMet:
-			row.Status = StatusAtRisk
+		if p.Batches < max(rule.MinBatches, 1) {
+			p.Status = PeriodInsufficient
 		}
+		missed = missed || p.Status == StatusMissed
+		insufficient = insufficient || p.Status == PeriodInsufficient
 		row.Periods = append(row.Periods, p)
 		from = next
 	}
-	row.Stable = row.Status == StatusMet && rule.Periods > 0
+	switch {
+	case missed:
+		row.Status = StabilityUnstable
+	case insufficient || rule.Periods == 0:
+		row.Status = StabilityInsufficient
+	default:
+		row.Status = StabilityStable
+	}
+	row.Stable = row.Status == StabilityStable
 	return row
 }
 

@@ -31,11 +31,11 @@ func TestKeyTierUnstable(t *testing.T) {
 	rollups := keyRollups()
 	headline := ComputeRates(rollups, []TierRule{keyTier}, []Window{{Name: "365d", Days: 365}}, today, RateOptions{MinBatches: 30})
 	// 1290 of 1300 passed: 99.23%.
-	checkRows(t, headline, []RateRow{wilsonRow("365d", TierKey, 0.97, 1290, 1300, StatusMet)})
+	checkRows(t, headline, []RateRow{exactRow("365d", TierKey, 0.97, 1290, 1300, StatusMet)})
 
 	got := ComputeStability(rollups, keyTier, fourQuarters, today, RateOptions{MinBatches: 30})
-	if got.Stable || got.Status != StatusMissed {
-		t.Errorf("ComputeStability() = stable %t, status %q; want false, missed", got.Stable, got.Status)
+	if got.Stable || got.Status != StabilityUnstable {
+		t.Errorf("ComputeStability() = stable %t, status %q; want false, unstable", got.Stable, got.Status)
 	}
 	want := []struct {
 		period, from, to string
@@ -53,7 +53,7 @@ func TestKeyTierUnstable(t *testing.T) {
 	}
 	for i, w := range want {
 		p := got.Periods[i]
-		lower, upper := Wilson(w.passed, w.batches)
+		lower, upper := ClopperPearson(w.passed, w.batches)
 		if p.Period != w.period || p.From != w.from || p.To != w.to || p.Batches != w.batches || p.Failed != w.batches-w.passed ||
 			p.Status != w.status || !approx(p.Lower, lower) || !approx(p.Upper, upper) ||
 			!approx(p.PBelowTarget, JeffreysBelow(w.passed, w.batches, 0.97)) {
@@ -69,18 +69,53 @@ func TestKeyTierStable(t *testing.T) {
 	rollups := keyRollups()
 	rollups[2].Failed, rollups[3].Failed = 0, 0
 	got := ComputeStability(rollups, keyTier, fourQuarters, today, RateOptions{MinBatches: 30})
-	if !got.Stable || got.Status != StatusMet {
-		t.Errorf("ComputeStability(all quarters clean) = stable %t, status %q; want true, met", got.Stable, got.Status)
+	if !got.Stable || got.Status != StabilityStable {
+		t.Errorf("ComputeStability(all quarters clean) = stable %t, status %q; want true, stable", got.Stable, got.Status)
 	}
-	// A quarter with no batches proves nothing: at risk, not met.
+	// A quarter with no batches proves nothing: insufficient, not stable
+	// and not unstable.
 	got = ComputeStability(rollups[1:], keyTier, fourQuarters, today, RateOptions{MinBatches: 30})
-	if got.Stable || got.Status != StatusAtRisk || got.Periods[0].Batches != 0 || got.Periods[0].Upper != 1 {
-		t.Errorf("ComputeStability(empty 2025Q4) = %+v; want at_risk with an empty first period", got)
+	if got.Stable || got.Status != StabilityInsufficient || got.Periods[0].Batches != 0 || got.Periods[0].Upper != 1 ||
+		got.Periods[0].Status != PeriodInsufficient {
+		t.Errorf("ComputeStability(empty 2025Q4) = %+v; want insufficient with an empty first period", got)
 	}
-	// Too few batches in a quarter: at risk.
-	got = ComputeStability(rollups, keyTier, fourQuarters, today, RateOptions{MinBatches: 301})
-	if got.Status != StatusAtRisk {
-		t.Errorf("ComputeStability(min 301) status = %q, want at_risk", got.Status)
+	// Too few batches in a quarter for the rule's minimum: insufficient;
+	// the other quarters are judged.
+	rule := fourQuarters
+	rule.MinBatches = 101
+	got = ComputeStability(rollups, keyTier, rule, today, RateOptions{MinBatches: 30})
+	if got.Status != StabilityInsufficient || got.MinBatches != 101 || got.Periods[2].Status != PeriodInsufficient || got.Periods[1].Status != StatusMet {
+		t.Errorf("ComputeStability(min 101) = %+v, want insufficient from 2026Q2 alone", got)
+	}
+	// A missed quarter makes the tier unstable even beside an insufficient
+	// one.
+	rollups = keyRollups()
+	got = ComputeStability(rollups[1:], keyTier, fourQuarters, today, RateOptions{MinBatches: 30})
+	if got.Status != StabilityUnstable {
+		t.Errorf("ComputeStability(empty 2025Q4, missed 2026Q2) status = %q, want unstable", got.Status)
+	}
+}
+
+// TestStabilityFirstYear: a new deployment has a few weeks of results,
+// all in the current quarter, with a 365d rate of 97.7%. The old rule
+// called the key tier not stable (every quarter empty); now it is
+// insufficient, and a quarter is judged only from min_batches batches.
+func TestStabilityFirstYear(t *testing.T) {
+	rollups := []Rollup{roll(day(2026, 11, 10), TierKey, "auto", "car-seats", "gusu", 300, 7)}
+	rule := StabilityRule{Periods: 4, Period: PeriodQuarter, MinBatches: 30}
+	got := ComputeStability(rollups, keyTier, rule, today, RateOptions{MinBatches: 30})
+	if got.Stable || got.Status != StabilityInsufficient {
+		t.Errorf("ComputeStability(first year) = %+v, want insufficient", got)
+	}
+	for _, p := range got.Periods {
+		if p.Status != PeriodInsufficient || p.Batches != 0 {
+			t.Errorf("period %s = %+v, want insufficient with no batches", p.Period, p)
+		}
+	}
+	// 29 batches in a quarter, all failed: still not judged.
+	rollups = append(rollups, roll(day(2026, 8, 10), TierKey, "auto", "car-seats", "gusu", 29, 29))
+	if got := ComputeStability(rollups, keyTier, rule, today, RateOptions{}); got.Status != StabilityInsufficient {
+		t.Errorf("ComputeStability(29 batches failed in 2026Q3) = %q, want insufficient", got.Status)
 	}
 }
 
@@ -117,14 +152,14 @@ func TestComputeRatesProvisionalAndWeighted(t *testing.T) {
 			Tested: 30, Failed: 6, WTested: 300, WFailed: 60},
 	}
 	got := ComputeRates(rollups, defaultTiers, w30, today, RateOptions{})
-	want := wilsonRow("30d", TierGeneral, 0.92, 33, 40, StatusMissed)
+	want := exactRow("30d", TierGeneral, 0.92, 33, 40, StatusMissed)
 	want.Provisional = 30
 	// Hájek: 1 − (2+60)/(20+300).
 	want.WeightedRate = ptr(1 - 62.0/320)
 	checkRows(t, got, []RateRow{want})
 
 	got = ComputeRates(rollups, defaultTiers, w30, today, RateOptions{FinalOnly: true})
-	want = wilsonRow("30d", TierGeneral, 0.92, 9, 10, StatusAtRisk)
+	want = exactRow("30d", TierGeneral, 0.92, 9, 10, StatusAtRisk)
 	want.WeightedRate = ptr(0.9)
 	checkRows(t, got, []RateRow{want})
 

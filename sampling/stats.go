@@ -1,45 +1,52 @@
 package sampling
 
-import "math"
+import (
+	"math"
 
-// z95 is the standard normal quantile for a one-sided 95% bound.
-const z95 = 1.6448536269514722
+	"gonum.org/v1/gonum/stat/distuv"
+)
 
-// Wilson returns the one-sided 95% Wilson score bounds for passed successes
-// out of n trials: the true rate is above lower with 95% confidence, and
-// below upper with 95% confidence. With n = 0 it returns 0 and 1.
-func Wilson(passed, n int) (lower, upper float64) {
-	return wilsonZ(passed, n, z95)
+// alpha95 is the error rate of a one-sided 95% bound.
+const alpha95 = 0.05
+
+// ClopperPearson returns the exact (Clopper–Pearson) one-sided 95% bounds
+// for passed successes out of n trials: whatever the true rate p, the
+// probability that p lies below lower is at most 5%, and so is the
+// probability that it lies above upper, at every n. With n = 0 it returns
+// 0 and 1.
+func ClopperPearson(passed, n int) (lower, upper float64) {
+	return clopperPearson(passed, n, alpha95)
 }
 
-// wilsonZ is the Wilson score interval at the normal quantile z: one-sided
-// bounds at level Φ(z), or a two-sided interval at level 2Φ(z)−1.
-func wilsonZ(passed, n int, z float64) (lower, upper float64) {
+// clopperPearson is ClopperPearson at error rate alpha on each side: the
+// alpha quantile of Beta(x, n−x+1) and the 1−alpha quantile of
+// Beta(x+1, n−x), from gonum's inverse regularized incomplete beta.
+func clopperPearson(passed, n int, alpha float64) (lower, upper float64) {
 	if n <= 0 {
 		return 0, 1
 	}
-	p := float64(passed) / float64(n)
-	nf := float64(n)
-	z2 := z * z
-	centre := p + z2/(2*nf)
-	spread := z * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
-	denom := 1 + z2/nf
-	lower = max(0, (centre-spread)/denom)
-	upper = min(1, (centre+spread)/denom)
-	if passed == 0 {
-		lower = 0
+	lower, upper = 0, 1
+	x, nf := float64(passed), float64(n)
+	if passed > 0 {
+		lower = distuv.Beta{Alpha: x, Beta: nf - x + 1}.Quantile(alpha)
 	}
-	if passed == n {
-		upper = 1
+	if passed < n {
+		upper = distuv.Beta{Alpha: x + 1, Beta: nf - x}.Quantile(1 - alpha)
 	}
 	return lower, upper
 }
 
 // categoryMeanBounds returns one-sided 95% bounds for the mean of k
 // category rates by the normal approximation, with each category's variance
-// taken at its Agresti–Coull adjusted rate so that a category with all
-// passed still counts as uncertain.
+// taken at its Agresti–Coull adjusted rate (x+2)/(n+4), so that a category
+// with all passed still counts as uncertain. With one category it is that
+// category's exact bound. Its coverage is checked by simulation
+// (TestCategoryMeanCoverage) for categories of at least
+// DefaultMinCategoryBatches batches.
 func categoryMeanBounds(mean float64, passed, tested []int) (lower, upper float64) {
+	if len(tested) == 1 {
+		return ClopperPearson(passed[0], tested[0])
+	}
 	k := float64(len(tested))
 	variance := 0.0
 	for i := range tested {
@@ -47,6 +54,7 @@ func categoryMeanBounds(mean float64, passed, tested []int) (lower, upper float6
 		p := (float64(passed[i]) + 2) / n
 		variance += p * (1 - p) / n
 	}
+	z := distuv.UnitNormal.Quantile(1 - alpha95)
 	se := math.Sqrt(variance) / k
-	return max(0, mean-z95*se), min(1, mean+z95*se)
+	return max(0, mean-z*se), min(1, mean+z*se)
 }

@@ -17,6 +17,12 @@ type metrics struct {
 	nextFire    *prometheus.GaugeVec
 	interval    *prometheus.GaugeVec
 	paused      *prometheus.GaugeVec
+	// Beacon-seeded schedules: announcements awaiting their beacon, how
+	// long past its due time the oldest has waited, and the schedule's
+	// max_wait.
+	awaiting      *prometheus.GaugeVec
+	beaconWait    *prometheus.GaugeVec
+	beaconMaxWait *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -55,6 +61,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		paused: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "spotcheck_schedule_paused",
 			Help: "1 while the schedule is paused (schedule pause), else 0.",
+		}, []string{"schedule"}),
+		awaiting: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spotcheck_announcements_awaiting_beacon",
+			Help: "Announcements of the beacon-seeded schedule whose plan awaits its beacon value.",
+		}, []string{"schedule"}),
+		beaconWait: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spotcheck_beacon_wait_seconds",
+			Help: "How long past its due time the schedule's oldest announcement has awaited its beacon value; 0 when none is overdue.",
+		}, []string{"schedule"}),
+		beaconMaxWait: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spotcheck_beacon_max_wait_seconds",
+			Help: "The schedule's beacon max_wait: alerts fire when spotcheck_beacon_wait_seconds exceeds it.",
 		}, []string{"schedule"}),
 	}
 }

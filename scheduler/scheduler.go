@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -46,6 +47,9 @@ type Options struct {
 	// plan is written and before it commits; an error rolls it back. It is
 	// a hook for tests that stop a replica while it holds a plan open.
 	BeforeCommit func(ctx context.Context, schedule string, nominal time.Time) error
+	// HTTPClient fetches drand rounds for beacon-seeded schedules;
+	// http.DefaultClient with a 10 s timeout when nil.
+	HTTPClient *http.Client
 }
 
 // Scheduler makes the plans of the configured schedules. Each schedule has
@@ -83,6 +87,9 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	}
 	if opts.StopTimeout == 0 {
 		opts.StopTimeout = 10 * time.Second
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	slots := 4 // of PostgreSQL's pool of 10 connections
 	if store != nil && store.Dialect() == storage.SQLite {
@@ -230,6 +237,9 @@ func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now,
 			return err
 		}
 	}
+	if err := s.pollBeacons(ctx, sc, now); err != nil {
+		return err
+	}
 	return s.updateGauges(ctx, sc, now)
 }
 
@@ -239,6 +249,10 @@ type DrawError struct{ Err error }
 
 func (e *DrawError) Error() string { return e.Err.Error() }
 func (e *DrawError) Unwrap() error { return e.Err }
+
+// ErrBeaconSchedule reports a seed or a dry run asked of a schedule whose
+// seeds come from its beacon.
+var ErrBeaconSchedule = errors.New("a beacon schedule's seed cannot be given, nor its plan shown before its announcement (see beacon enter --dry-run)")
 
 // ErrUnknownSchedule reports a schedule name that the configuration lacks.
 var ErrUnknownSchedule = errors.New("unknown schedule")
@@ -261,6 +275,13 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 	sc := s.cfg.Schedule(name)
 	if sc == nil {
 		return sampling.Plan{}, false, fmt.Errorf("schedule %q: %w", name, ErrUnknownSchedule)
+	}
+	if sc.Seed == config.SeedBeacon {
+		// Its seed comes from the beacon its announcement names; a seed
+		// given here, or a dry run's random one, would be another plan.
+		if dryRun || seed.Bytes != nil {
+			return sampling.Plan{}, false, fmt.Errorf("schedule %s draws with the beacon its announcements name: %w", name, ErrBeaconSchedule)
+		}
 	}
 	if dryRun {
 		plan, err := s.draw(ctx, sc, s.cfg.Industry(sc.Industry), kind, nominal, seed)

@@ -96,6 +96,9 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string,
 	case <-ctx.Done():
 		return storage.Settled{}, ctx.Err()
 	}
+	if sc.Seed == config.SeedBeacon && status == storage.FireMade {
+		return s.announce(ctx, sc, kind, nominal, requestedBy, wait)
+	}
 	ind := s.cfg.Industry(sc.Industry)
 	return s.store.Settle(ctx, c, func(ctx context.Context) (sampling.Plan, error) {
 		return s.draw(ctx, sc, ind, kind, nominal, seed)
@@ -114,6 +117,11 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, f.Status).Inc()
 	switch f.Status {
 	case storage.FireMade:
+		if a := res.Announcement; a != nil {
+			logger.Info("draw announced", "announcement", a.Sequence, "hash", a.Hash, "frame_size", a.Published.FrameSize,
+				"beacon_due", a.DueAt)
+			return
+		}
 		lag := f.RecordedAt.Sub(f.NominalTime)
 		if f.Kind != sampling.KindManual {
 			s.metrics.lag.WithLabelValues(sc.Name).Observe(lag.Seconds())

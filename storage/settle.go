@@ -69,6 +69,9 @@ type Settled struct {
 	// Fresh is true when this call wrote the ledger row, false when the
 	// ledger already held the fire (another replica or an earlier run).
 	Fresh bool
+	// Announcement is set when the fire of a beacon-seeded schedule was
+	// settled by announcing its draw (Announce): the plan comes later.
+	Announcement *Announcement
 }
 
 // defaultLockWait bounds lock waits when the claim gives no bound.

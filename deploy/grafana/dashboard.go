@@ -111,14 +111,15 @@ func Dashboard() (dashboard.Dashboard, error) {
 		Unit("percentunit").Decimals(0).Min(0).Max(1).
 		Thresholds(thresholds("green", 0.5, "orange", 0.95, "red")).
 		ColorMode(common.BigValueColorModeBackground))
-	b.WithPanel(headStat("Key tier stable",
-		"Whether the key tier meets its target in each recent period (by default each of the last 4 quarters).",
-		dedup("spotcheck_key_tier_stable"), "key").
+	b.WithPanel(headStat("Stability",
+		"Whether each tier with a stability rule met its target in each recent period (by default the key tier, each of the last 4 quarters): stable; unstable when a period with at least min_batches batches missed it; insufficient when a period had too few batches to judge.",
+		"2 * max without (instance, status) (spotcheck_stability_status{status=\"stable\", tier=~\"$tier\"}) + max without (instance, status) (spotcheck_stability_status{status=\"insufficient\", tier=~\"$tier\"})", "{{tier}}").
 		Mappings([]dashboard.ValueMapping{{ValueMap: &dashboard.ValueMap{
 			Type: dashboard.MappingTypeValueToText,
 			Options: map[string]dashboard.ValueMappingResult{
-				"1": {Text: cog.ToPtr("stable"), Color: cog.ToPtr("green")},
-				"0": {Text: cog.ToPtr("not stable"), Color: cog.ToPtr("red")},
+				"2": {Text: cog.ToPtr("stable"), Color: cog.ToPtr("green")},
+				"1": {Text: cog.ToPtr("insufficient"), Color: cog.ToPtr("blue")},
+				"0": {Text: cog.ToPtr("unstable"), Color: cog.ToPtr("red")},
 			},
 		}}}).
 		ColorMode(common.BigValueColorModeBackground))

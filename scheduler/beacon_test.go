@@ -1,0 +1,306 @@
+package scheduler_test
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"spotcheck/beacon"
+	"spotcheck/config"
+	"spotcheck/publication"
+	"spotcheck/sampling"
+	"spotcheck/scheduler"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// quicknetRounds are real quicknet rounds (beacon/testdata).
+func quicknetRounds(t *testing.T) map[uint64]beacon.Round {
+	t.Helper()
+	b, err := os.ReadFile("../beacon/testdata/quicknet_rounds.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rounds []beacon.Round
+	if err := json.Unmarshal(b, &rounds); err != nil {
+		t.Fatal(err)
+	}
+	m := map[uint64]beacon.Round{}
+	for _, r := range rounds {
+		m[r.Round] = r
+	}
+	return m
+}
+
+// drandRelay serves rounds as a drand relay does; a relay that is down
+// and one that forges round 1000 (with round 1001's signature) stand
+// before it in the configuration.
+func drandRelays(t *testing.T, rounds map[uint64]beacon.Round) []string {
+	t.Helper()
+	serve := func(forge bool) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var n uint64
+			if _, err := fmt.Sscanf(r.URL.Path, "/"+beacon.Quicknet().Hash+"/public/%d", &n); err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			rd, ok := rounds[n]
+			if forge {
+				rd, ok = rounds[1001], n == 1000
+				rd.Round = n
+			}
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(rd)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close()
+	return []string{down.URL, serve(true), serve(false)}
+}
+
+const beaconConfig = `
+timezone: Asia/Shanghai
+industries:
+  - id: textiles
+    name: 纺织服装
+    categories:
+      - {id: garments, name: 服装, tier: general}
+schedules:
+  - name: textiles-drand
+    industry: textiles
+    cron: "0 9 1 * *"
+    batches: 3
+    seed: beacon
+    beacon: {kind: drand, relays: [%s], delay: 1m}
+  - name: textiles-lottery
+    industry: textiles
+    cron: "0 9 1 * *"
+    batches: 3
+    seed: beacon
+    beacon: {kind: text, description: 福彩3D开奖号码, template: "digits:3", after: 1d}
+`
+
+func beaconScheduler(t *testing.T, store *storage.Store, relays []string, clock *fakeClock) (*scheduler.Scheduler, *prometheus.Registry) {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", fmt.Appendf(nil, beaconConfig, strings.Join(relays, ", ")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	sched, err := scheduler.New(cfg, store, reg, storagetest.Logger(t), scheduler.Options{Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sched, reg
+}
+
+// TestBeaconDrand follows a drand-seeded fire: the fire announces, the plan
+// awaits the round (visibly), is drawn once the round is published by the
+// one honest relay, from the frozen frame with the derived seed; and no
+// alternative (another round, a forged one, a frame edit, a second draw)
+// yields a second plan.
+func TestBeaconDrand(t *testing.T) {
+	rounds := quicknetRounds(t)
+	q := beacon.Quicknet()
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := t.Context()
+			store := storagetest.Open(t, backend)
+			seed(t, store)
+			// The fire is made so that round 1000 is the first published a
+			// minute after it.
+			nominal := q.RoundTime(1000).Add(-time.Minute - time.Second)
+			clock := &fakeClock{t: nominal}
+			sched, reg := beaconScheduler(t, store, drandRelays(t, rounds), clock)
+			plan, made, err := sched.Fire(ctx, "textiles-drand", sampling.KindScheduled, nominal, "", false)
+			if err != nil || !made || plan.ID != 0 {
+				t.Fatalf("Fire = plan %d, %v, %v; want an announcement and no plan yet", plan.ID, made, err)
+			}
+			if _, made, err := sched.Fire(ctx, "textiles-drand", sampling.KindScheduled, nominal, "", false); made || err != nil {
+				t.Fatalf("second Fire of the same fire = %v, %v; want the ledger's", made, err)
+			}
+			anns, err := store.Announcements(ctx, storage.AnnouncementFilter{})
+			if err != nil || len(anns) != 1 {
+				t.Fatalf("Announcements = %d, %v; want 1", len(anns), err)
+			}
+			a := anns[0]
+			if a.Published.Beacon.Round != 1000 || a.Published.Sequence != 1 || a.Published.Previous != "" || !a.Awaiting() ||
+				a.Published.FrameSize != 20 || !a.DueAt.Equal(q.RoundTime(1000)) {
+				t.Fatalf("announcement = %+v, want sequence 1 naming round 1000, frame of 20, awaiting", a.Published)
+			}
+			if diffs := publication.VerifyChain([]publication.Announcement{a.Published}, nil); len(diffs) != 0 {
+				t.Errorf("VerifyChain(stored announcement) = %q", diffs)
+			}
+
+			// Before the round: nothing is drawn, and the wait shows.
+			clock.set(q.RoundTime(1000).Add(-time.Second))
+			if err := sched.PollBeacons(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := testutil.ToFloat64(gauge(t, reg, "spotcheck_announcements_awaiting_beacon")); got != 1 {
+				t.Errorf("spotcheck_announcements_awaiting_beacon = %v, want 1", got)
+			}
+			// The registry changes after the announcement: the draw must not see it.
+			if err := store.UpsertUnits(ctx, []sampling.Unit{{CreditCode: "91320500MA0000099X", Enterprise: "新企业", County: "吴江区",
+				Industry: "textiles", Category: "garments", Risk: "D"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Two hours late: overdue against max_wait 1h.
+			clock.set(q.RoundTime(1000).Add(2 * time.Hour))
+			if err := sched.PollBeacons(ctx); err != nil {
+				t.Fatal(err)
+			}
+			anns, _ = store.Announcements(ctx, storage.AnnouncementFilter{})
+			if anns[0].Awaiting() {
+				t.Fatalf("announcement still awaiting after the round was published")
+			}
+			plans, err := store.Plans(ctx, storage.PlanFilter{})
+			if err != nil || len(plans) != 1 {
+				t.Fatalf("Plans = %d, %v; want 1", len(plans), err)
+			}
+			p := plans[0]
+			r := rounds[1000]
+			v := beacon.Value{Kind: beacon.KindDrand, Chain: q.Hash, Round: 1000, Signature: r.Signature, Randomness: r.Randomness}
+			if want := hex.EncodeToString(beacon.DeriveSeed(a.Hash, v)); p.Seed != want || p.FrameDigest != a.Published.FrameDigest || p.FrameSize != 20 {
+				t.Errorf("plan seed %s frame %s of %d, want seed %s frame %s of 20", p.Seed, p.FrameDigest, p.FrameSize, want, a.Published.FrameDigest)
+			}
+			if anns[0].PlanID.Int64 != p.ID || anns[0].Value == nil || anns[0].Value.Signature != r.Signature {
+				t.Errorf("announcement records plan %d value %+v, want plan %d and round 1000", anns[0].PlanID.Int64, anns[0].Value, p.ID)
+			}
+			if got := testutil.ToFloat64(gauge(t, reg, "spotcheck_announcements_awaiting_beacon")); got != 0 {
+				t.Errorf("spotcheck_announcements_awaiting_beacon after the draw = %v, want 0", got)
+			}
+			stored, rec, err := store.PlanRecord(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sampling.Verify(rec, stored); err != nil {
+				t.Errorf("Verify(beacon plan) = %v", err)
+			}
+
+			// Alternatives: none makes a second plan.
+			tried := 0
+			try := func(name string, v beacon.Value) {
+				t.Helper()
+				tried++
+				if p, err := sched.DrawAnnounced(ctx, a.Sequence, v, false); err == nil {
+					t.Errorf("DrawAnnounced(%s) made plan %d", name, p.ID)
+				}
+			}
+			try("the same round again", v)
+			for n, rd := range rounds {
+				if n != 1000 {
+					try(fmt.Sprintf("round %d", n), beacon.Value{Kind: beacon.KindDrand, Chain: q.Hash, Round: n, Signature: rd.Signature, Randomness: rd.Randomness})
+				}
+			}
+			forged := v
+			forged.Signature = rounds[1001].Signature
+			try("round 1000 with 1001's signature", forged)
+			try("a text value", beacon.Value{Kind: beacon.KindText, Text: "517"})
+			if plans, _ := store.Plans(ctx, storage.PlanFilter{}); len(plans) != 1 || tried != 8 {
+				t.Errorf("after %d alternatives: %d plans, want 1", tried, len(plans))
+			}
+			if _, err := sched.DrawAnnounced(ctx, a.Sequence, v, false); !errors.Is(err, storage.ErrDrawn) {
+				t.Errorf("DrawAnnounced(again) = %v, want ErrDrawn", err)
+			}
+			// A dry run with the real beacon shows the plan that was drawn.
+			dry, err := sched.DrawAnnounced(ctx, a.Sequence, v, true)
+			if err != nil || dry.Commitment != p.Commitment {
+				t.Errorf("DrawAnnounced(dry run) = %s, %v; want the drawn plan's commitment %s", dry.Commitment, err, p.Commitment)
+			}
+		})
+	}
+}
+
+func gauge(t *testing.T, reg *prometheus.Registry, name string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.Metric) > 0 {
+			g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name})
+			g.Set(mf.Metric[0].GetGauge().GetValue())
+			return g
+		}
+	}
+	t.Fatalf("metric %s not found", name)
+	return nil
+}
+
+// TestBeaconText follows a text-seeded fire: a value that does not fit the
+// template is refused, the one spelling draws the plan once, and every
+// other spelling of the same result is refused or finds it drawn.
+func TestBeaconText(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := t.Context()
+			store := storagetest.Open(t, backend)
+			seed(t, store)
+			nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+			clock := &fakeClock{t: nominal}
+			sched, _ := beaconScheduler(t, store, []string{"https://relay.invalid"}, clock)
+			// A beacon schedule takes no seed and no dry run.
+			if _, _, err := sched.FireWithSeed(ctx, "textiles-lottery", sampling.KindManual, nominal, "", false, sampling.SeedFromText("517")); !errors.Is(err, scheduler.ErrBeaconSchedule) {
+				t.Errorf("FireWithSeed(beacon schedule, --seed-from) = %v, want ErrBeaconSchedule", err)
+			}
+			if _, _, err := sched.Fire(ctx, "textiles-lottery", sampling.KindScheduled, nominal, "", false); err != nil {
+				t.Fatal(err)
+			}
+			anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{Awaiting: true})
+			if len(anns) != 1 || anns[0].Published.Beacon.Template != "digits:3" || !anns[0].DueAt.Equal(nominal.Add(24*time.Hour)) {
+				t.Fatalf("announcements = %+v, want one text announcement due a day later", anns)
+			}
+			seq := anns[0].Sequence
+			if _, err := sched.DrawAnnounced(ctx, seq, beacon.Value{Kind: beacon.KindText, Text: "5 17"}, false); err == nil || !strings.Contains(err.Error(), "2 groups") {
+				t.Errorf("DrawAnnounced(5 17) = %v, want the template's refusal", err)
+			}
+			if _, err := sched.DrawAnnounced(ctx, seq, beacon.Value{Kind: beacon.KindText, Text: "517"}, false); err != nil {
+				t.Fatalf("DrawAnnounced(517) = %v", err)
+			}
+			tpl, _ := beacon.ParseTemplate("digits:3")
+			for _, sp := range []string{"517", " 517", "５１７", "0517", "51 7", "517.", "五一七", "5l7", "51", "5170"} {
+				norm, err := tpl.Normalize(sp)
+				if err == nil {
+					sp = norm
+				}
+				if _, err := sched.DrawAnnounced(ctx, seq, beacon.Value{Kind: beacon.KindText, Text: sp}, false); err == nil {
+					t.Errorf("DrawAnnounced(%q) made a second plan", sp)
+				}
+			}
+			if plans, _ := store.Plans(ctx, storage.PlanFilter{}); len(plans) != 1 {
+				t.Errorf("%d plans, want 1", len(plans))
+			}
+		})
+	}
+}

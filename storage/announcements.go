@@ -1,0 +1,308 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"spotcheck/beacon"
+	"spotcheck/publication"
+	"spotcheck/sampling"
+)
+
+// ErrDrawn reports an announcement whose plan was drawn already: an
+// announcement has exactly one plan.
+var ErrDrawn = errors.New("the announcement's plan was drawn already")
+
+// AnnounceClaim is one fire of a schedule seeded by a public beacon, to
+// settle by announcing its draw.
+type AnnounceClaim struct {
+	Schedule    string
+	NominalTime time.Time
+	Kind        string // sampling.KindScheduled, KindCatchUp or KindManual
+	RequestedBy string
+	// LockWait and Now are as in Claim.
+	LockWait time.Duration
+	Now      func() time.Time
+	// Make freezes the draw's input and returns the signed announcement of
+	// it, following prev (nil for the first) and made at at. It runs under
+	// the locks: no other announcement is made meanwhile.
+	Make func(ctx context.Context, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error)
+}
+
+// Announcement is an announcement as stored: its place, its fire, when its
+// beacon value is due, and what became of it.
+type Announcement struct {
+	Sequence    int64                    `db:"sequence" json:"sequence"`
+	FireID      int64                    `db:"fire_id" json:"fire_id"`
+	Schedule    string                   `db:"schedule" json:"schedule"`
+	NominalTime time.Time                `db:"nominal_time" json:"nominal_time"`
+	Hash        string                   `db:"hash" json:"hash"`
+	Body        string                   `db:"body" json:"-"`
+	Frozen      string                   `db:"frozen" json:"-"`
+	BeaconKind  string                   `db:"beacon_kind" json:"beacon_kind"`
+	DueAt       time.Time                `db:"due_at" json:"due_at"`
+	ValueJSON   sql.NullString           `db:"beacon_value" json:"-"`
+	PlanID      sql.NullInt64            `db:"plan_id" json:"-"`
+	DrawnAt     sql.NullTime             `db:"drawn_at" json:"-"`
+	Published   publication.Announcement `db:"-" json:"announcement"`
+	Value       *beacon.Value            `db:"-" json:"beacon_value,omitempty"`
+}
+
+// Awaiting reports whether the announcement's plan is not drawn yet.
+func (a *Announcement) Awaiting() bool { return !a.PlanID.Valid }
+
+const announcementColumns = `sequence, fire_id, schedule, nominal_time, hash, body, frozen, beacon_kind, due_at, beacon_value, plan_id, drawn_at`
+
+// decode fills Published and Value from the stored JSON.
+func (a *Announcement) decode() error {
+	if err := json.Unmarshal([]byte(a.Body), &a.Published); err != nil {
+		return fmt.Errorf("announcement %d: %w", a.Sequence, err)
+	}
+	if a.ValueJSON.Valid {
+		a.Value = new(beacon.Value)
+		if err := json.Unmarshal([]byte(a.ValueJSON.String), a.Value); err != nil {
+			return fmt.Errorf("announcement %d beacon value: %w", a.Sequence, err)
+		}
+	}
+	return nil
+}
+
+// Announced is what became of an announcing fire.
+type Announced struct {
+	Fire         Fire
+	Announcement Announcement // when the fire was announced
+	Fresh        bool         // this call wrote the ledger row
+}
+
+// Announce settles a fire of a beacon-seeded schedule in one transaction:
+// the fire is locked as Settle does, then recorded (made, the announcement
+// standing for its plan until the beacon value is known) together with the
+// next announcement of the chain and the frozen draw input. A paused
+// schedule's fire is skipped (a manual one returns ErrPaused). When the
+// ledger already holds the fire, its row is returned with Fresh false.
+func (s *Store) Announce(ctx context.Context, c AnnounceClaim) (Announced, error) {
+	var out Announced
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = announce(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return Announced{}, fmt.Errorf("announce %s fire of %s at %s: %w", c.Kind, c.Schedule, c.NominalTime.UTC().Format(time.RFC3339Nano), err)
+	}
+	return out, nil
+}
+
+func announce(ctx context.Context, tx *sqlx.Tx, c AnnounceClaim) (Announced, error) {
+	if err := setLockWait(ctx, tx, c.LockWait); err != nil {
+		return Announced{}, err
+	}
+	key := fireKey(c.Kind, c.NominalTime)
+	if _, err := lock(ctx, tx, false, "fire", c.Schedule, key); err != nil {
+		return Announced{}, err
+	}
+	var existing Fire
+	err := tx.GetContext(ctx, &existing, tx.Rebind(`SELECT `+fireColumns+` FROM fires WHERE schedule = ? AND fire_key = ?`), c.Schedule, key)
+	if err == nil {
+		out := Announced{Fire: existing}
+		var a Announcement
+		switch err := tx.GetContext(ctx, &a, tx.Rebind(`SELECT `+announcementColumns+` FROM announcements WHERE fire_id = ?`), existing.ID); {
+		case err == nil:
+			if err := a.decode(); err != nil {
+				return Announced{}, err
+			}
+			out.Announcement = a
+		case !errors.Is(err, sql.ErrNoRows):
+			return Announced{}, fmt.Errorf("look up the fire's announcement: %w", err)
+		}
+		return out, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Announced{}, fmt.Errorf("look up the fire: %w", err)
+	}
+	if _, err := lock(ctx, tx, false, "schedule", c.Schedule); err != nil {
+		return Announced{}, err
+	}
+	f := Fire{Schedule: c.Schedule, NominalTime: c.NominalTime, Kind: c.Kind, Status: FireMade, RequestedBy: c.RequestedBy}
+	state, err := scheduleState(ctx, tx, c.Schedule)
+	if err != nil {
+		return Announced{}, err
+	}
+	now, err := ledgerNow(ctx, tx, c.Now)
+	if err != nil {
+		return Announced{}, err
+	}
+	f.RecordedAt = now
+	if state.Paused {
+		if c.Kind == sampling.KindManual {
+			return Announced{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
+		}
+		f.Status, f.Message = FireSkipped, "schedule "+state.describe()
+		if f.ID, err = insertFire(ctx, tx, f); err != nil {
+			return Announced{}, err
+		}
+		return Announced{Fire: f, Fresh: true}, nil
+	}
+	// One chain: announcements are appended one at a time.
+	if _, err := lock(ctx, tx, false, "announcements"); err != nil {
+		return Announced{}, err
+	}
+	var prev *publication.Announcement
+	var last Announcement
+	switch err := tx.GetContext(ctx, &last, `SELECT `+announcementColumns+` FROM announcements ORDER BY sequence DESC LIMIT 1`); {
+	case err == nil:
+		if err := last.decode(); err != nil {
+			return Announced{}, err
+		}
+		prev = &last.Published
+	case !errors.Is(err, sql.ErrNoRows):
+		return Announced{}, fmt.Errorf("look up the last announcement: %w", err)
+	}
+	f.StartedAt = &now
+	pub, frozen, err := c.Make(ctx, prev, now)
+	if err != nil {
+		return Announced{}, err
+	}
+	a := Announcement{Sequence: pub.Sequence, Schedule: c.Schedule, NominalTime: c.NominalTime.UTC(), Hash: pub.Hash(),
+		BeaconKind: pub.Beacon.Kind, Published: pub}
+	switch {
+	case prev == nil && pub.Sequence != 1, prev != nil && (pub.Sequence != prev.Sequence+1 || pub.Previous != last.Hash):
+		return Announced{}, fmt.Errorf("announcement %d does not follow the chain's last (%d)", pub.Sequence, last.Sequence)
+	case pub.Beacon.Kind == beacon.KindDrand:
+		a.DueAt = pub.Beacon.RoundTime.UTC()
+	default:
+		a.DueAt = pub.Beacon.ExpectedAt.UTC()
+	}
+	body, err := json.Marshal(pub)
+	if err != nil {
+		return Announced{}, fmt.Errorf("encode announcement: %w", err)
+	}
+	a.Body = string(body)
+	if a.Frozen, err = storeBlob(ctx, tx, frozen.Record); err != nil {
+		return Announced{}, fmt.Errorf("store the frozen draw input: %w", err)
+	}
+	f.Message = fmt.Sprintf("announcement %d; the plan awaits its beacon (%s)", a.Sequence, describeSource(pub.Beacon))
+	if f.ID, err = insertFire(ctx, tx, f); err != nil {
+		return Announced{}, err
+	}
+	if f.ID == 0 {
+		return Announced{}, errors.New("the fire was recorded by another transaction while locked")
+	}
+	a.FireID = f.ID
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO announcements (sequence, fire_id, schedule, nominal_time, hash, body, frozen, beacon_kind, due_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), a.Sequence, a.FireID, a.Schedule, a.NominalTime, a.Hash, a.Body, a.Frozen, a.BeaconKind, a.DueAt); err != nil {
+		return Announced{}, fmt.Errorf("insert announcement %d: %w", a.Sequence, err)
+	}
+	return Announced{Fire: f, Announcement: a, Fresh: true}, nil
+}
+
+// describeSource names a beacon source for ledger messages.
+func describeSource(src publication.Source) string {
+	if src.Kind == beacon.KindDrand {
+		return fmt.Sprintf("drand %s round %d at %s", src.ChainName, src.Round, stamp(src.RoundTime))
+	}
+	return fmt.Sprintf("text %q in template %q, expected at %s", src.Description, src.Template, stamp(src.ExpectedAt))
+}
+
+// AnnouncementFilter selects announcements.
+type AnnouncementFilter struct {
+	Sequence int64 // only this one
+	UpTo     int64 // only those up to this sequence
+	Awaiting bool  // only those whose plan is not drawn
+	PlanID   int64 // only the one of this plan
+}
+
+// Announcements returns announcements in chain order.
+func (s *Store) Announcements(ctx context.Context, f AnnouncementFilter) ([]Announcement, error) {
+	q := `SELECT ` + announcementColumns + ` FROM announcements WHERE 1 = 1`
+	var args []any
+	if f.Sequence > 0 {
+		q, args = q+` AND sequence = ?`, append(args, f.Sequence)
+	}
+	if f.UpTo > 0 {
+		q, args = q+` AND sequence <= ?`, append(args, f.UpTo)
+	}
+	if f.Awaiting {
+		q += ` AND plan_id IS NULL`
+	}
+	if f.PlanID > 0 {
+		q, args = q+` AND plan_id = ?`, append(args, f.PlanID)
+	}
+	var rows []Announcement
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q+` ORDER BY sequence`), args...); err != nil {
+		return nil, fmt.Errorf("load announcements: %w", err)
+	}
+	for i := range rows {
+		if err := rows[i].decode(); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// FrozenRecord returns the draw input announcement seq froze.
+func (s *Store) FrozenRecord(ctx context.Context, a Announcement) (sampling.Record, error) {
+	var rec sampling.Record
+	if err := s.loadBlob(ctx, a.Frozen, &rec); err != nil {
+		return rec, fmt.Errorf("load the frozen input of announcement %d: %w", a.Sequence, err)
+	}
+	return rec, nil
+}
+
+// DrawAnnounced stores plan, drawn from announcement seq's frozen input
+// with the seed its beacon value v derives, as the announcement's one plan:
+// under the announcement's lock, only when no plan was drawn for it. It
+// returns ErrDrawn (wrapped, with the plan's ID) otherwise. The plan commits
+// with the beacon value and joins the fire's ledger row, or nothing does.
+func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, plan *sampling.Plan, now func() time.Time) error {
+	value, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode beacon value: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := setLockWait(ctx, tx, 0); err != nil {
+			return err
+		}
+		if _, err := lock(ctx, tx, false, "announcement", fmt.Sprint(seq)); err != nil {
+			return err
+		}
+		var a Announcement
+		if err := tx.GetContext(ctx, &a, tx.Rebind(`SELECT `+announcementColumns+` FROM announcements WHERE sequence = ?`), seq); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("announcement %d: %w", seq, ErrNotFound)
+			}
+			return err
+		}
+		if a.PlanID.Valid {
+			return fmt.Errorf("plan %d: %w", a.PlanID.Int64, ErrDrawn)
+		}
+		at, err := ledgerNow(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		if err := insertPlan(ctx, tx, a.FireID, plan); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE announcements SET plan_id = ?, beacon_value = ?, drawn_at = ? WHERE sequence = ? AND plan_id IS NULL`),
+			plan.ID, string(value), at, seq)
+		if err != nil {
+			return fmt.Errorf("record the plan of announcement %d: %w", seq, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("announcement %d: %w", seq, ErrDrawn)
+		}
+		msg := fmt.Sprintf("announcement %d; plan %d drawn at %s with its beacon value", seq, plan.ID, stamp(at))
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET message = ? WHERE id = ?`), msg, a.FireID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("draw the plan of announcement %d: %w", seq, err)
+	}
+	return nil
+}
