@@ -42,7 +42,7 @@ const typeface = "bulletin"
 // Colours of the charts.
 var (
 	colRate   = color.RGBA{0x1f, 0x4e, 0x99, 0xff}
-	colBand   = color.RGBA{0x1f, 0x4e, 0x99, 0x38}
+	colBand   = color.NRGBA{0x1f, 0x4e, 0x99, 0x38}
 	colTarget = color.RGBA{0xc0, 0x39, 0x2b, 0xff}
 	colMet    = color.RGBA{0x4a, 0x7f, 0xc1, 0xff}
 	colBelow  = color.RGBA{0xd9, 0x6c, 0x3b, 0xff}
@@ -165,7 +165,7 @@ func (pt percentTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	var out []plot.Tick
 	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+1e-9; v += step {
-		out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%.0f%%", 100*v)})
+		out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf("%.0f%%", math.Abs(100*v))})
 	}
 	return out
 }
@@ -285,7 +285,7 @@ func (r *Renderer) barChart(rows []GroupRow, label func(GroupRow) string, title 
 	p.NominalY(names...)
 	// Room right of 100% for the figures written after the bars.
 	p.X.Min, p.X.Max = axisFloor(vals...), 1
-	p.X.Max += (p.X.Max - p.X.Min) * 0.22
+	p.X.Max += (p.X.Max - p.X.Min) * 0.3
 	p.X.Tick.Marker = percentTicks{max: 1}
 	p.Add(&plotter.Grid{Vertical: draw.LineStyle{Color: colGrid, Width: vg.Points(0.5)}})
 	count := func(n int) string { return t.T("bar_count", n) }

@@ -19,12 +19,15 @@ func Browsers() []string {
 	return []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 }
 
-// FindChromium returns the path of the first of Browsers on the PATH, or
-// ErrNoChromium.
-func FindChromium() (string, error) {
+// FindChromium returns the path of the first of Browsers found in the
+// directories of path (a PATH list), or ErrNoChromium.
+func FindChromium(path string) (string, error) {
 	for _, name := range Browsers() {
-		if path, err := exec.LookPath(name); err == nil {
-			return path, nil
+		for _, dir := range filepath.SplitList(path) {
+			file := filepath.Join(dir, name)
+			if fi, err := os.Stat(file); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+				return file, nil
+			}
 		}
 	}
 	return "", ErrNoChromium

@@ -55,9 +55,11 @@ func NewRenderer(fontPaths []string) (*Renderer, error) {
 type HTMLOptions struct {
 	// Lang is LangZH (the default) or LangEN.
 	Lang string
-	// RecordURL makes the link of a plan's public draw record; by default
-	// the path of the public API.
-	RecordURL func(planID int64) string
+	// BaseURL is where the service answers, such as
+	// https://spotcheck.example.gov.cn; the links to the public draw
+	// records start with it. Empty gives paths, which a page served by
+	// the service resolves.
+	BaseURL string
 }
 
 // page is what the template shows.
@@ -77,6 +79,7 @@ type page struct {
 	Changes     []string
 	Records     []recordLink
 	PageLabel   [2]string
+	BaseURL     string
 }
 
 // groupTable is the data of the template's groups table.
@@ -150,12 +153,9 @@ func (r *Renderer) HTML(w io.Writer, b *Bulletin, opts HTMLOptions) error {
 		}
 	}
 	pg.Changes = changeLines(b, t)
-	url := opts.RecordURL
-	if url == nil {
-		url = func(id int64) string { return fmt.Sprintf("/api/v1/public/plans/%d", id) }
-	}
+	pg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	for _, id := range b.Records {
-		pg.Records = append(pg.Records, recordLink{ID: id, URL: url(id)})
+		pg.Records = append(pg.Records, recordLink{ID: id, URL: fmt.Sprintf("%s/api/v1/public/plans/%d", pg.BaseURL, id)})
 	}
 	if err := r.page.Execute(w, pg); err != nil {
 		return fmt.Errorf("render bulletin %s: %w", b.Period, err)
@@ -219,7 +219,7 @@ func changeLines(b *Bulletin, t lexicon) []string {
 			key := map[string]string{ChangeCountyUp: "ch_county_up", ChangeCountyDown: "ch_county_down"}[c.Kind]
 			out = append(out, t.T(key, c.County, tier, pct(c.After), pct(c.Before), pct(c.Target)))
 		case ChangeFall:
-			out = append(out, t.T("ch_fall", c.Name, tier, pct(c.Before), pct(c.After), fmt.Sprintf("%.1f", 100*(c.After-c.Before))))
+			out = append(out, t.T("ch_fall", c.Name, tier, pct(c.Before), pct(c.After), fmt.Sprintf("%.1f", 100*(c.Before-c.After))))
 		}
 	}
 	return out

@@ -42,6 +42,7 @@ func TestAuthorization(t *testing.T) {
 				{"GET /metrics", "GET", "/metrics", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/rates", "GET", "/api/v1/rates", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/rates/history", "GET", "/api/v1/rates/history?tier=general&window=30d", "", [5]int{unauth, ok, ok, ok, ok}},
+				{"GET /api/v1/execution", "GET", "/api/v1/execution", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/bulletins/{period}", "GET", "/api/v1/bulletins/2026", "", [5]int{unauth, ok, forbidden, forbidden, ok}},
 				{"GET /api/v1/plans", "GET", "/api/v1/plans", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/plans/{id}", "GET", fmt.Sprintf("/api/v1/plans/%d", plan), "", [5]int{unauth, ok, ok, ok, ok}},

@@ -50,6 +50,7 @@ type fixture struct {
 	store  *storage.Store
 	cfg    *config.Config
 	clock  *clock
+	mon    *monitor.Monitor
 	plan   sampling.Plan
 	tokens map[string]string // by caller: viewer, A, B, admin, feedA
 	tokIDs map[string]string
@@ -127,6 +128,7 @@ func newFixture(t *testing.T, backend string) *fixture {
 		f.tokens[name], f.tokIDs[name] = secret, tok.ID
 	}
 	mon := monitor.New(cfg, store, clk.now, storagetest.Logger(t))
+	f.mon = mon
 	bulletins, err := bulletin.NewRenderer(bulletin.CJKFonts())
 	if err != nil {
 		t.Fatal(err)

@@ -58,6 +58,7 @@ type pageData struct {
 	Errors    map[string]string
 	Form      map[string]string
 	Reasons   []string
+	Names     map[string]string // inspectors' names by id
 }
 
 // fieldData is one input of a form.
@@ -173,7 +174,12 @@ func (pg *pages) session(next func(w http.ResponseWriter, r *http.Request, data 
 		rememberLang(w, r)
 		r = withPrincipal(r, principal{token: t})
 		data := pg.data(r, "title")
-		data.CSRF, data.Inspector = csrf, t.Inspector
+		names, err := pg.d.Store.InspectorNames(r.Context())
+		if err != nil {
+			pg.serverError(w, err)
+			return
+		}
+		data.CSRF, data.Inspector, data.Names = csrf, t.Inspector, names
 		next(w, r, data)
 	})
 }

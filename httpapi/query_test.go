@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -104,5 +105,47 @@ func TestPublicPlansContent(t *testing.T) {
 	}
 	if status != http.StatusOK || json.Unmarshal(body, &rec) != nil || rec.Plan.ID != f.plan.ID || rec.Plan.Seed != f.plan.Seed {
 		t.Fatalf("GET %s = %d, want 200 with the record of plan %d\n%s", record, status, f.plan.ID, body)
+	}
+}
+
+// GET /api/v1/execution: the plan's tasks are open while it is, and lapsed
+// once it closed without their results; bad parameters are named.
+func TestExecution(t *testing.T) {
+	f := newFixture(t, storage.SQLite)
+	ctx := t.Context()
+	get := func() string {
+		t.Helper()
+		if err := f.mon.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		status, body := f.do("viewer", http.MethodGet, "/api/v1/execution?window=365d", "")
+		if status != http.StatusOK {
+			t.Fatalf("GET /api/v1/execution = %d\n%s", status, body)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, body); err != nil {
+			t.Fatal(err)
+		}
+		return compact.String()
+	}
+	if got, want := get(), `{"as_of":"2026-11-20T10:00:00+08:00","execution":[{"schedule":"textiles-monthly","window":"365d","planned":4,"tested":0,"refused":0,"lapsed":0,"open":4,"ratio":null}]}`; strings.TrimSpace(got) != want {
+		t.Errorf("execution while the plan is open = %s, want %s", got, want)
+	}
+	closedAt := time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai)
+	f.clock.set(closedAt)
+	if _, err := f.store.ClosePlans(ctx, monitor.Today(closedAt, f.cfg.Location), closedAt); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := get(), `{"as_of":"2026-12-05T10:00:00+08:00","execution":[{"schedule":"textiles-monthly","window":"365d","planned":4,"tested":0,"refused":0,"lapsed":4,"open":0,"ratio":0}]}`; strings.TrimSpace(got) != want {
+		t.Errorf("execution after the plan closed = %s, want %s", got, want)
+	}
+	for _, tc := range []struct{ path, param string }{
+		{"/api/v1/execution?window=7d", "window"},
+		{"/api/v1/execution?schedule=nope", "schedule"},
+	} {
+		status, body := f.do("viewer", http.MethodGet, tc.path, "")
+		if want := "query parameter " + tc.param; status != http.StatusBadRequest || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d, want 400 naming %q\n%s", tc.path, status, want, body)
+		}
 	}
 }

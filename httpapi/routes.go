@@ -23,6 +23,7 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{ErrorLog: nil}))
 	mux.Handle("GET /api/v1/rates", g.require(handleRates(d), anyRole()...))
 	mux.Handle("GET /api/v1/rates/history", g.require(handleRatesHistory(d), anyRole()...))
+	mux.Handle("GET /api/v1/execution", g.require(handleExecution(d), anyRole()...))
 	mux.Handle("GET /api/v1/bulletins/{period}", g.require(handleBulletin(d, false, "json"), storage.RoleViewer, storage.RoleAdmin))
 	mux.Handle("GET /api/v1/plans", g.require(handlePlans(d), anyRole()...))
 	mux.Handle("GET /api/v1/plans/{id}", g.require(handlePlan(d), anyRole()...))

@@ -71,6 +71,7 @@ func catalogue() map[string][2]string {
 		"state_tested":                  {"已检验", "tested"},
 		"state_closed":                  {"已办结", "closed"},
 		"state_refused":                 {"未抽样", "refused"},
+		"state_lapsed":                  {"未完成", "lapsed"},
 		"state_overdue":                 {"已逾期", "overdue"},
 		"reason_no_such_product":        {"企业无此产品", "the enterprise does not make this product"},
 		"reason_not_for_sale":           {"产品非销售状态（仅出口、定制、样品等）", "products not for sale (export only, custom-made, samples)"},

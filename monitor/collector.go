@@ -27,6 +27,7 @@ type Collector struct {
 	stability                              stabilityDescs
 	names                                  nameDescs
 	pauses                                 pauseDescs
+	execution                              executionDescs
 }
 
 // rateDescs are the families of one grouping of rate rows: by tier alone,
@@ -138,7 +139,7 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 			"Failed batches in the window."+note,
 			cells, nil),
 		tasks: prometheus.NewDesc("spotcheck_tasks",
-			"Tasks by state; overdue tasks are assigned tasks past their due date and are not counted as assigned."+note,
+			"Tasks by state; overdue tasks are assigned or sampled tasks of open plans past their due date and are not counted as assigned; lapsed tasks are those a plan closed without a result."+note,
 			[]string{"state"}, nil),
 		results: prometheus.NewDesc("spotcheck_results_total",
 			"Results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
@@ -149,6 +150,7 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 		refreshedAt: prometheus.NewDesc("spotcheck_snapshot_timestamp_seconds",
 			"When the in-memory snapshot behind these metrics was last refreshed, as Unix time.",
 			nil, nil),
+		execution: newExecutionDescs(note),
 		refreshInterval: prometheus.NewDesc("spotcheck_snapshot_refresh_interval_seconds",
 			"How often the in-memory snapshot is refreshed besides after each write.",
 			nil, nil),
@@ -164,6 +166,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.results, c.failedResults, c.refreshedAt, c.refreshInterval, c.alertWindow, c.excluded, c.minCategory} {
 		ch <- d
 	}
+	c.execution.describe(ch)
 	c.stability.describe(ch)
 	c.names.describe(ch)
 	c.pauses.describe(ch)
@@ -209,6 +212,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for state, n := range snap.Tasks {
 		gauge(ch, c.tasks, float64(n), state)
 	}
+	c.execution.collect(ch, snap.Execution)
 	if !snap.AsOf.IsZero() {
 		gauge(ch, c.refreshedAt, float64(snap.AsOf.UnixMilli())/1000)
 	}

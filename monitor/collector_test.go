@@ -70,7 +70,14 @@ func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *
 		Headline:  grouped[sampling.ByTier],
 		Grouped:   grouped,
 		Stability: stability,
-		Tasks:     map[string]int{"assigned": 12, "tested": 40, "overdue": 3},
+		Tasks:     map[string]int{"assigned": 12, "tested": 40, "overdue": 3, "lapsed": 5},
+		Execution: sampling.ComputeExecution([]sampling.PlanTaskCount{
+			{Schedule: "textiles-monthly", Day: day(40), Status: sampling.TaskClosed, N: 30},
+			{Schedule: "textiles-monthly", Day: day(40), Status: sampling.TaskRefused, N: 2},
+			{Schedule: "textiles-monthly", Day: day(40), Status: sampling.TaskLapsed, N: 5},
+			{Schedule: "textiles-monthly", Day: day(10), Status: sampling.TaskTested, N: 10},
+			{Schedule: "textiles-monthly", Day: day(10), Status: sampling.TaskAssigned, N: 12},
+		}, []string{"textiles-monthly"}, cfg.RateWindows(), today),
 		Pauses: map[string]storage.ScheduleState{
 			"textiles-monthly": {Schedule: "textiles-monthly", Paused: true, Reason: "春节停检", ChangedBy: "cli:alice", ChangedAt: today.AddDate(0, 0, -9)},
 			"agri-monthly":     {Schedule: "agri-monthly", Paused: false, ChangedBy: "cli:bob", ChangedAt: today.AddDate(0, 0, -2)},

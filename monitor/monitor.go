@@ -37,6 +37,9 @@ type Snapshot struct {
 	Grouped map[string][]sampling.RateRow
 	// Tasks counts tasks by state, including overdue.
 	Tasks map[string]int
+	// Execution says how much of each schedule's plans in each window was
+	// carried out.
+	Execution []sampling.ExecutionRow
 	// Pauses holds the pause state of every schedule ever paused, by name.
 	Pauses map[string]storage.ScheduleState
 	// Exported is what the collector exports beyond Headline and Tasks.
@@ -122,6 +125,10 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	executed, err := execution(ctx, m.cfg, m.store, todayUTC)
+	if err != nil {
+		return err
+	}
 	pauses, err := m.store.ScheduleStates(ctx)
 	if err != nil {
 		return err
@@ -143,6 +150,7 @@ func (m *Monitor) refresh(ctx context.Context) error {
 		Stability: stable,
 		Grouped:   grouped,
 		Tasks:     tasks,
+		Execution: executed,
 		Pauses:    pauses,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)

@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,20 +14,24 @@ import (
 //
 //	assigned → sampled → tested → closed
 //	assigned → refused
+//	assigned or sampled → lapsed
 //
 // and may also go from assigned straight to tested, when a lab result is
-// imported for a batch whose sampling was not recorded. TaskOverdue is never
-// stored: it is how an assigned or sampled task past its due date is shown.
+// imported for a batch whose sampling was not recorded. A task lapses when
+// its plan closes without a result for it (its due date passed); nothing
+// more is recorded on it. TaskOverdue is never stored: it is how an
+// assigned or sampled task of an open plan past its due date is shown.
 const (
 	TaskSampled = "sampled"
 	TaskRefused = "refused"
 	TaskClosed  = "closed"
+	TaskLapsed  = "lapsed"
 	TaskOverdue = "overdue"
 )
 
 // TaskStates lists the stored task states in lifecycle order.
 func TaskStates() []string {
-	return []string{TaskAssigned, TaskSampled, TaskTested, TaskClosed, TaskRefused}
+	return []string{TaskAssigned, TaskSampled, TaskTested, TaskClosed, TaskRefused, TaskLapsed}
 }
 
 // transitions maps each state to the states it may move to.
@@ -51,6 +56,10 @@ func CheckTransition(from, to string) error {
 	switch {
 	case from == TaskClosed || from == TaskRefused:
 		return fmt.Errorf("the task is %s: nothing more can be recorded", from)
+	case from == TaskLapsed:
+		return errors.New("the task lapsed (its plan closed without a result for it): nothing more can be recorded")
+	case to == TaskLapsed:
+		return errors.New("a task lapses only when its plan closes")
 	case to == TaskSampled && from != TaskAssigned:
 		return fmt.Errorf("the task is %s: sampling is recorded once, on an assigned task", from)
 	case to == TaskRefused:
@@ -64,7 +73,8 @@ func CheckTransition(from, to string) error {
 }
 
 // Overdue reports whether a task in status with due date due (YYYY-MM-DD)
-// is overdue on today: past its due date without a result.
+// is overdue on today: past its due date without a result. A task of a
+// closed plan is never overdue: it was tested, refused or lapsed.
 func Overdue(status, due string, today time.Time) bool {
 	return (status == TaskAssigned || status == TaskSampled) && due < today.Format(time.DateOnly)
 }

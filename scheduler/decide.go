@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -14,6 +15,11 @@ type Action struct {
 	Nominal time.Time
 	Kind    string // sampling.KindScheduled or sampling.KindCatchUp
 	Make    bool   // make the plan; otherwise record the fire as missed
+	// Policy says, for a fire not made, how late it was settled and what
+	// the catch-up policy made instead; settle adds why it was late.
+	Policy string
+	// Reason is the reason code of a fire not made, set by the scheduler.
+	Reason string
 }
 
 // maxDue bounds how many past fires one decision looks at, so that a long
@@ -66,5 +72,30 @@ func Decide(now time.Time, spec cron.Schedule, after time.Time, policy string, m
 			budget--
 		}
 	}
+	for i, a := range actions {
+		if !a.Make {
+			actions[i].Policy = policyReason(now, a.Nominal, actions[len(actions)-1].Nominal, policy, maxCatchUp, grace)
+		}
+	}
 	return actions, dropped
+}
+
+// policyReason says how late a fire at nominal was settled at now and what
+// the catch-up policy made instead of it; newest is the newest due fire.
+func policyReason(now, nominal, newest time.Time, policy string, maxCatchUp int, grace time.Duration) string {
+	late := now.Sub(nominal).Truncate(time.Second)
+	s := fmt.Sprintf("settled %s after its time", late)
+	if now.Sub(nominal) <= grace {
+		s += fmt.Sprintf(" (within the grace of %s), when a newer fire was due too", grace)
+	} else {
+		s += fmt.Sprintf(" (more than the grace of %s)", grace)
+	}
+	loc := nominal.Location()
+	switch policy {
+	case config.CatchUpLatest:
+		return s + fmt.Sprintf(": catch_up policy latest makes only the newest due fire, at %s", newest.In(loc).Format(time.RFC3339))
+	case config.CatchUpAll:
+		return s + fmt.Sprintf(": catch_up policy all makes only the newest %d due fires (max_catch_up)", maxCatchUp)
+	}
+	return s + ": catch_up policy none makes no late fire, and of fires due together only the newest, when on time"
 }

@@ -164,3 +164,28 @@ func describeIn(actions []Action, loc *time.Location) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// TestDecidePolicyReasons: each fire left out says how late it was settled
+// and what its policy made instead.
+func TestDecidePolicyReasons(t *testing.T) {
+	hourly, err := config.ParseCron("0 * * * *", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 28, 12, 0, 30, 0, time.UTC)
+	after := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		policy string
+		max    int
+		want   string // of the 11:00 fire
+	}{
+		{config.CatchUpNone, 10, "settled 1h0m30s after its time (more than the grace of 1m0s): catch_up policy none makes no late fire, and of fires due together only the newest, when on time"},
+		{config.CatchUpLatest, 10, "settled 1h0m30s after its time (more than the grace of 1m0s): catch_up policy latest makes only the newest due fire, at 2026-11-28T12:00:00Z"},
+		{config.CatchUpAll, 1, "settled 1h0m30s after its time (more than the grace of 1m0s): catch_up policy all makes only the newest 1 due fires (max_catch_up)"},
+	} {
+		actions, _ := Decide(now, hourly, after, tt.policy, tt.max, time.Minute)
+		if len(actions) != 2 || actions[0].Make || actions[0].Policy != tt.want || actions[1].Policy != "" {
+			t.Errorf("Decide(%s) = %+v, want the 11:00 fire left out with %q", tt.policy, actions, tt.want)
+		}
+	}
+}

@@ -143,7 +143,7 @@ func TestFailingFireRetriesUntilItsDeadline(t *testing.T) {
 			t.Errorf("ledger = %s, want %s", got, want)
 		}
 		fires, _ := store.Fires(t.Context(), "textiles-10s", time.Time{})
-		if msg := fires[0].Message; !strings.Contains(msg, "gave up at its deadline 2000-01-01T00:00:10Z after 5 attempts") || !strings.Contains(msg, "eligible inspectors") {
+		if msg := fires[0].Message; !strings.Contains(msg, "gave up at its deadline 2000-01-01T08:00:10+08:00 after 5 attempts") || !strings.Contains(msg, "eligible inspectors") {
 			t.Errorf("failed fire's message = %q, want the deadline, the attempts and the draw's reason", msg)
 		}
 		if made := fires[2]; made.RecordedAt.Sub(made.NominalTime) != 7*time.Second {

@@ -62,6 +62,10 @@ type Scheduler struct {
 	opts    Options
 	metrics *metrics
 	specs   map[string]*config.Cron
+	// id names this replica in the database's record of running
+	// schedulers, which tells a fire missed in an outage from one missed
+	// while replicas ran.
+	id string
 	// slots bounds the plans this replica makes at once: a making holds a
 	// connection for its transaction and reads the registry on another, so
 	// unbounded makings (many schedules firing together) could take every
@@ -102,7 +106,7 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 		start = opts.Now()
 	}
 	s := &Scheduler{cfg: cfg, store: store, logger: logger.With("component", "scheduler"), opts: opts,
-		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots)}
+		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots), id: rand.Text()}
 	for _, sc := range cfg.Schedules {
 		s.specs[sc.Name] = sc.Spec
 		s.metrics.initSchedule(sc.Name, sc.Spec, start)
@@ -215,6 +219,9 @@ func (s *Scheduler) now(ctx context.Context) (time.Time, error) {
 // from start, when replicas first ran it: cron times have whole seconds, so
 // a fire at start is included.
 func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now, start time.Time) error {
+	if err := s.store.SeeReplica(ctx, s.id, now); err != nil {
+		return err
+	}
 	last, err := s.store.LastFires(ctx)
 	if err != nil {
 		return err
@@ -229,9 +236,18 @@ func (s *Scheduler) tick(ctx, makings context.Context, sc *config.Schedule, now,
 		s.logger.Warn("fires too old to record", "schedule", sc.Name, "count", dropped, "after", after)
 		s.metrics.missed.WithLabelValues(sc.Name).Add(float64(dropped))
 	}
+	var spans []sampling.ReplicaSpan
+	if len(actions) > 0 && !actions[0].Make {
+		if spans, err = s.store.ReplicaSpans(ctx, actions[0].Nominal); err != nil {
+			return err
+		}
+	}
 	for _, a := range actions {
 		if ctx.Err() != nil {
 			return ctx.Err() // stopping: no new fires
+		}
+		if !a.Make {
+			a.Reason, a.Policy = missedReason(spans, a)
 		}
 		if err := s.settle(ctx, makings, sc, a, now); err != nil {
 			return err
@@ -288,10 +304,10 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 		return plan, false, err
 	}
 	logger := s.logger.With("schedule", name, "nominal_time", nominal, "kind", kind)
-	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", requestedBy, 0, seed)
+	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", "", requestedBy, 0, seed)
 	if errors.Is(err, errDraw) && ctx.Err() == nil {
 		logger.Error("plan not drawn", "err", err)
-		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), requestedBy, 0, seed)
+		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), sampling.FireReasonDraw, requestedBy, 0, seed)
 		if rerr != nil {
 			return sampling.Plan{}, false, rerr
 		}

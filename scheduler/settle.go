@@ -28,13 +28,11 @@ const (
 func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a Action, now time.Time) error {
 	status, message := storage.FireMade, ""
 	if !a.Make {
-		status = storage.FireMissed
-		message = fmt.Sprintf("not settled within %s of its time (the service was stopped, the database unreachable or plans delayed); catch_up policy %s",
-			s.opts.Grace, sc.CatchUp)
+		status, message = storage.FireMissed, a.Policy
 	}
 	deadline := s.deadline(sc, a.Nominal)
 	for attempt := 1; ; attempt++ {
-		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, "", lockWait(now, deadline), sampling.Seed{})
+		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, a.Reason, "", lockWait(now, deadline), sampling.Seed{})
 		if err == nil {
 			s.observe(makings, sc, res)
 			return nil
@@ -49,7 +47,8 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 		}
 		if !now.Before(deadline) {
 			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, storage.FireFailed,
-				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.UTC().Format(time.RFC3339), attempt, err), "", lockWait(now, deadline), sampling.Seed{})
+				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.In(sc.Location).Format(time.RFC3339), attempt, err),
+				sampling.FireReasonDeadline, "", lockWait(now, deadline), sampling.Seed{})
 			if ferr != nil {
 				return fmt.Errorf("record the failed fire: %w (it failed with: %w)", ferr, err)
 			}
@@ -63,6 +62,17 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 			return ctx.Err()
 		}
 	}
+}
+
+// missedReason returns the reason code and message of a fire the catch-up
+// policy left out: whether any replica was running at its time, then how
+// late it was settled and what the policy made instead.
+func missedReason(spans []sampling.ReplicaSpan, a Action) (string, string) {
+	running, lastSeen, nextStart := sampling.Coverage(spans, a.Nominal)
+	if !running {
+		return sampling.FireReasonDown, sampling.DownReason(lastSeen, nextStart, a.Nominal.Location()) + "; " + a.Policy
+	}
+	return sampling.FireReasonCatchUp, "a replica was running at its time but did not settle it then (the database unreachable, or plans of the schedule slow); " + a.Policy
 }
 
 // deadline is when a failing fire at nominal gives up: the schedule's
@@ -84,8 +94,8 @@ func lockWait(now, deadline time.Time) time.Duration {
 }
 
 // claim settles one fire through the ledger; draws happen under its locks.
-func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
-	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message,
+func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, reason, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
+	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message, Reason: reason,
 		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now, Notices: s.opts.Notices}
 	if hook := s.opts.BeforeCommit; hook != nil {
 		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }

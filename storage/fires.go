@@ -28,7 +28,10 @@ type Fire struct {
 	Kind        string    `db:"kind" json:"kind"`
 	Status      string    `db:"status" json:"status"`
 	Message     string    `db:"message" json:"message,omitempty"`
-	RequestedBy string    `db:"requested_by" json:"requested_by,omitempty"`
+	// Reason is why a fire made no plan, one of sampling.FireReasons;
+	// empty for a made fire and for fires recorded before reasons were.
+	Reason      string `db:"reason" json:"reason,omitempty"`
+	RequestedBy string `db:"requested_by" json:"requested_by,omitempty"`
 	// StartedAt is when the making of the plan began, once its locks were
 	// held; nil for fires that made no plan.
 	StartedAt *time.Time `db:"started_at" json:"started_at,omitempty"`
@@ -37,7 +40,7 @@ type Fire struct {
 	RecordedAt time.Time `db:"recorded_at" json:"recorded_at"`
 }
 
-const fireColumns = `id, schedule, nominal_time, kind, status, message, requested_by, started_at, recorded_at`
+const fireColumns = `id, schedule, nominal_time, kind, status, message, reason, requested_by, started_at, recorded_at`
 
 // fireKey is the ledger's identity of a fire within its schedule. Scheduled
 // and catch-up fires share the nominal time, so a fire is made once whatever
@@ -78,10 +81,10 @@ func insertFire(ctx context.Context, tx *sqlx.Tx, f Fire) (int64, error) {
 	}
 	var id int64
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`
-		INSERT INTO fires (schedule, fire_key, nominal_time, kind, status, message, requested_by, started_at, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, `+nowSQL(tx.DriverName())+`))
+		INSERT INTO fires (schedule, fire_key, nominal_time, kind, status, message, reason, requested_by, started_at, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, `+nowSQL(tx.DriverName())+`))
 		ON CONFLICT (schedule, fire_key) DO NOTHING RETURNING id`),
-		f.Schedule, fireKey(f.Kind, f.NominalTime), f.NominalTime.UTC(), f.Kind, f.Status, f.Message, f.RequestedBy,
+		f.Schedule, fireKey(f.Kind, f.NominalTime), f.NominalTime.UTC(), f.Kind, f.Status, f.Message, f.Reason, f.RequestedBy,
 		started, recorded).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil

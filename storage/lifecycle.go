@@ -398,8 +398,9 @@ const (
 )
 
 // ClosePlans closes the open plans whose tasks are all closed or refused, or
-// whose last due date is before today, and returns their ids. Concurrent
-// callers close each plan once.
+// whose last due date is before today, and returns their ids; the tasks of
+// a closed plan without a result lapse. Concurrent callers close each plan
+// once.
 func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, error) {
 	var due []struct {
 		ID   int64 `db:"id"`
@@ -437,6 +438,15 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 			// A closed plan's tasks no longer change: store the status that
 			// taskStatus derives, so that TaskCounts need not derive it.
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = 'tested' WHERE t.plan_id = ? AND `+madeTested), p.ID); err != nil {
+				return err
+			}
+			// The tasks left without a result lapse: they are no longer
+			// open, nor overdue.
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO task_events (task_id, from_status, to_status, actor, at)
+				SELECT t.id, t.status, 'lapsed', ?, ? FROM tasks t WHERE t.plan_id = ? AND `+untested), actorOf(ctx), now.UTC(), p.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = 'lapsed' WHERE t.plan_id = ? AND `+untested), p.ID); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO plan_closures (plan_id, closed_at, reason) VALUES (?, ?, ?)`),

@@ -23,6 +23,9 @@ func TestMigrateResultKeys(t *testing.T) {
 			if err := s.MigrateTo(ctx, 5); err != nil {
 				t.Fatalf("migrate to 5: %v", err)
 			}
+			if err := s.AddLaterColumns(ctx); err != nil {
+				t.Fatal(err)
+			}
 			ids := openPlan(t, s, 3)
 			if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05"), fail(ids[1], "2026-11-05", "x"), pass(ids[2], "2026-11-06")}, on("2026-11-06")); err != nil {
 				t.Fatal(err)

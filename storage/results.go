@@ -117,7 +117,9 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 }
 
 // TaskCounts counts tasks by state; "overdue" counts assigned and sampled
-// tasks whose due date is before today, and those are not also counted as "assigned".
+// tasks whose due date is before today, and those are not also counted as
+// "assigned". Such tasks belong to open plans: when a plan closes, its tasks
+// without a result lapse.
 //
 // The states are taskStatus's, counted in two passes: the stored statuses
 // of all tasks, then the tasks of open plans that a result has made tested
@@ -137,7 +139,7 @@ func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int
 		GROUP BY 1`), day); err != nil {
 		return nil, fmt.Errorf("count tested tasks: %w", err)
 	}
-	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0}
+	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
 	for _, r := range stored {
 		m[r.State] += r.N
 	}

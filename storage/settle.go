@@ -42,6 +42,7 @@ type Claim struct {
 	// policy may settle it otherwise.
 	Status      string
 	Message     string
+	Reason      string // why a fire not to make made no plan: one of sampling.FireReasons
 	RequestedBy string
 	// Overlap is OverlapBuffer (the default) or OverlapSkip; manual fires
 	// always wait for a making in progress.
@@ -120,14 +121,18 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		return Settled{}, fmt.Errorf("look up the fire: %w", err)
 	}
 
-	f := Fire{Schedule: c.Schedule, NominalTime: c.NominalTime, Kind: c.Kind, Status: c.Status, Message: c.Message, RequestedBy: c.RequestedBy}
+	f := Fire{Schedule: c.Schedule, NominalTime: c.NominalTime, Kind: c.Kind, Status: c.Status, Message: c.Message, Reason: c.Reason, RequestedBy: c.RequestedBy}
 	manual := c.Kind == sampling.KindManual
-	got, err := lock(ctx, tx, !manual && c.Overlap == OverlapSkip, "schedule", c.Schedule)
+	// Only a fire to make can overlap a making: one recorded as missed or
+	// failed waits for the schedule's lock (which pauses take too) however
+	// the overlap policy reads, and keeps its own reason.
+	got, err := lock(ctx, tx, !manual && c.Overlap == OverlapSkip && c.Status == FireMade, "schedule", c.Schedule)
 	if err != nil {
 		return Settled{}, err
 	}
 	if !got {
-		f.Status, f.Message = FireSkipped, "another plan of the schedule was being made; overlap policy skip"
+		f.Status, f.Reason = FireSkipped, sampling.FireReasonOverlap
+		f.Message = "another plan of the schedule was being made when it was settled; overlap policy skip"
 	} else {
 		state, err := scheduleState(ctx, tx, c.Schedule)
 		if err != nil {
@@ -137,7 +142,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		case state.Paused && manual:
 			return Settled{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
 		case state.Paused:
-			f.Status, f.Message = FireSkipped, "schedule "+state.describe()
+			f.Status, f.Message, f.Reason = FireSkipped, "schedule "+state.describe(), sampling.FireReasonPaused
 		case !manual:
 			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != FireFailed); err != nil {
 				return Settled{}, err
@@ -214,7 +219,7 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy string, canM
 	during := fmt.Sprintf("came due while the plan of the %s fire was being made (%s to %s)",
 		stamp(prev.NominalTime), stamp(*prev.StartedAt), stamp(prev.RecordedAt))
 	if policy == OverlapSkip {
-		f.Status, f.Message = FireSkipped, during+"; overlap policy skip"
+		f.Status, f.Message, f.Reason = FireSkipped, during+"; overlap policy skip", sampling.FireReasonOverlap
 		return nil
 	}
 	var first Fire
@@ -223,7 +228,8 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy string, canM
 		ORDER BY nominal_time LIMIT 1`), f.Schedule, prev.ID, prev.StartedAt.UTC(), f.NominalTime.UTC())
 	switch {
 	case err == nil:
-		f.Status, f.Message = FireSkipped, during+fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stamp(first.NominalTime))
+		f.Status, f.Reason = FireSkipped, sampling.FireReasonOverlap
+		f.Message = during + fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stamp(first.NominalTime))
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("look up a buffered fire: %w", err)
 	case canMake:

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -297,6 +298,98 @@ func TestOverlapLive(t *testing.T) {
 	if plans, tasks := countRows(t, b); plans != 1 || tasks != 3 {
 		t.Errorf("%d plans, %d tasks; want the held plan whole: 1, 3", plans, tasks)
 	}
+}
+
+// TestMissedWhileAnotherMakes: on PostgreSQL, a fire that the catch-up
+// policy left out is recorded as missed with its own reason while another
+// replica makes a newer plan of the schedule, even with overlap policy
+// skip: only a fire to make can overlap a making. (Recording it used to
+// try the schedule's lock and call the busy lock an overlap.)
+func TestMissedWhileAnotherMakes(t *testing.T) {
+	stores := replicas(t, storage.Postgres, 2)
+	a, b := stores[0], stores[1]
+	newest := nominal.Add(10 * time.Second)
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		c := claim(sampling.KindCatchUp, newest)
+		c.Overlap = storage.OverlapSkip
+		c.BeforeCommit = func(context.Context) error {
+			close(holding)
+			<-release
+			return nil
+		}
+		_, err := a.Settle(context.Background(), c, maker(t, a, sampling.KindCatchUp, newest))
+		done <- err
+	}()
+	<-holding
+	missed := claim(sampling.KindCatchUp, nominal)
+	missed.Overlap, missed.Status = storage.OverlapSkip, storage.FireMissed
+	missed.Message, missed.Reason = "catch_up policy latest makes only the newest due fire", sampling.FireReasonCatchUp
+	settled := make(chan storage.Settled, 1)
+	go func() {
+		got, err := b.Settle(t.Context(), missed, maker(t, b, sampling.KindCatchUp, nominal))
+		if err != nil {
+			t.Error(err)
+		}
+		settled <- got
+	}()
+	// b settles at once (the old way) or waits for a's lock on the
+	// schedule; a lets its plan commit either way.
+	var got storage.Settled
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case got = <-settled:
+			break wait
+		case <-tick.C:
+			if n, err := a.LockWaiters(t.Context()); err != nil {
+				t.Fatal(err)
+			} else if n > 0 {
+				break wait
+			}
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got.Fire.ID == 0 {
+		got = <-settled
+	}
+	if f := got.Fire; f.Status != storage.FireMissed || f.Reason != sampling.FireReasonCatchUp || f.Message != missed.Message {
+		t.Errorf("Settle(missed fire while another replica makes a plan) = %s %q %q, want missed %q %q",
+			f.Status, f.Reason, f.Message, sampling.FireReasonCatchUp, missed.Message)
+	}
+}
+
+// TestReplicaSpans: each replica's span runs from its first sighting to
+// its last; the spans returned start with the last one seen before since.
+func TestReplicaSpans(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		at := func(sec int) time.Time { return nominal.Add(time.Duration(sec) * time.Second) }
+		for _, see := range []struct {
+			id  string
+			sec int
+		}{{"old", 0}, {"old", 5}, {"a", 10}, {"a", 20}, {"b", 12}, {"b", 25}, {"c", 90}} {
+			if err := s.SeeReplica(t.Context(), see.id, at(see.sec)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spans, err := s.ReplicaSpans(t.Context(), at(30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, sp := range spans {
+			got = append(got, fmt.Sprintf("%v-%v", sp.Started.Sub(nominal).Seconds(), sp.Seen.Sub(nominal).Seconds()))
+		}
+		if want := "12-25 90-90"; strings.Join(got, " ") != want {
+			t.Errorf("ReplicaSpans(since 30s) = %v, want %s", got, want)
+		}
+	})
 }
 
 // TestSettleReplicas: writers on separate connection pools race to settle

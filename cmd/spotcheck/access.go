@@ -39,7 +39,20 @@ func closePlans(ctx context.Context, store *storage.Store, cfg *config.Config, n
 // printDemoTokens makes an admin token and a token of one demo inspector
 // and prints them, so that a new user can try the API and the pages.
 func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sampling.Inspector, base string, e env) error {
-	admin, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleAdmin, Note: "demo", CreatedBy: "demo", TTL: 24 * time.Hour}, e.now())
+	// The tokens of an earlier run stop working: only the ones printed
+	// now are valid.
+	old, err := store.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range old {
+		if t.CreatedBy == storage.DemoActor && t.RevokedAt == nil {
+			if err := store.RevokeToken(ctx, t.ID, e.now()); err != nil {
+				return err
+			}
+		}
+	}
+	admin, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleAdmin, Note: "demo", CreatedBy: storage.DemoActor, TTL: 24 * time.Hour}, e.now())
 	if err != nil {
 		return err
 	}
@@ -48,7 +61,7 @@ func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sam
 		return nil
 	}
 	id := inspectors[0].ID
-	insp, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleInspector, Inspector: id, Note: "demo", CreatedBy: "demo", TTL: 24 * time.Hour}, e.now())
+	insp, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleInspector, Inspector: id, Note: "demo", CreatedBy: storage.DemoActor, TTL: 24 * time.Hour}, e.now())
 	if err != nil {
 		return err
 	}

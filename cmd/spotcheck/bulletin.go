@@ -13,11 +13,12 @@ import (
 )
 
 func cmdBulletin(ctx context.Context, args []string, e env) error {
-	c := newCommand("bulletin", "bulletin PERIOD [--format html|json|pdf] [--public] [--lang zh|en] [--demo]\n\nPERIOD is a year (2026), a quarter (2026Q4) or a month (2026-11) in the configured time zone.", e)
+	c := newCommand("bulletin", "bulletin PERIOD [--format html|json|pdf] [--public] [--lang zh|en] [--base-url URL] [--demo]\n\nPERIOD is a year (2026), a quarter (2026Q4) or a month (2026-11) in the configured time zone.", e)
 	format := c.formatFlag("output format: html (one self-contained page), json or pdf (printed by headless Chromium)", "html", "json", "pdf")
 	public := c.fs.Bool("public", false, "the public version: final results of closed plans only, no open plans")
 	lang := c.fs.String("lang", bulletin.LangZH, "language of the html and pdf forms: zh or en")
 	withDemo := c.fs.Bool("demo", false, "use the configuration of serve --demo")
+	baseURL := c.fs.String("base-url", "", "where the service answers (https://...), for the links to the public draw records")
 	pos, err := c.parse(args, 1, 1)
 	if err != nil {
 		return helpOK(err)
@@ -31,7 +32,7 @@ func cmdBulletin(ctx context.Context, args []string, e env) error {
 	}
 	chromium := ""
 	if *format == "pdf" {
-		if chromium, err = bulletin.FindChromium(); err != nil {
+		if chromium, err = bulletin.FindChromium(e.getenv("PATH")); err != nil {
 			return err
 		}
 	}
@@ -66,7 +67,7 @@ func cmdBulletin(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	var page bytes.Buffer
-	if err := r.HTML(&page, b, bulletin.HTMLOptions{Lang: *lang}); err != nil {
+	if err := r.HTML(&page, b, bulletin.HTMLOptions{Lang: *lang, BaseURL: *baseURL}); err != nil {
 		return err
 	}
 	if *format == "html" {

@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -103,6 +106,9 @@ func bulletinData(t *testing.T, te *testEnv, cfg string) map[string][]int64 {
 	}
 	return tasks
 }
+
+// bulletinOut keeps the PDFs of TestBulletinPDF in a directory, to look at.
+var bulletinOut = flag.String("bulletin-out", "", "write the PDFs of TestBulletinPDF to this directory")
 
 func sumRows(rows []sampling.RateRow) (batches, failed int) {
 	for _, r := range rows {
@@ -324,5 +330,111 @@ func TestBulletin(t *testing.T) {
 				t.Errorf("the internal page should name RD0 (final) and not RD2 (provisional)")
 			}
 		})
+	}
+}
+
+// TestBulletinPDF prints the bulletin of TestBulletin's data through
+// headless Chromium and reads the PDF back with pdftotext: the tiers' rates
+// and targets, the Chinese text and every chart's title and axis must be
+// there as text. Without Chromium the command names the package to install.
+func TestBulletinPDF(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	ctx := t.Context()
+	cfg := filepath.Join("testdata", "bulletin.yaml")
+
+	te.vars = map[string]string{"PATH": t.TempDir()}
+	if _, stderr, code := te.run(ctx, "", "bulletin", "2026", "--format", "pdf", "--config", cfg); code != 1 || !strings.Contains(stderr, "install the Debian package chromium") {
+		t.Errorf("bulletin --format pdf without Chromium: exit %d, want 1 and the package to install\n%s", code, stderr)
+	}
+
+	te.vars = map[string]string{"PATH": os.Getenv("PATH")}
+	for _, tool := range []string{"chromium", "pdftotext"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing; .ci/run installs it", tool)
+			}
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	bulletinData(t, te, cfg)
+	var b bulletin.Bulletin
+	out, stderr, code := te.run(ctx, "", "bulletin", "2026Q4", "--format", "json", "--config", cfg)
+	if code != 0 || json.Unmarshal([]byte(out), &b) != nil {
+		t.Fatalf("bulletin --format json: exit %d: %s", code, stderr)
+	}
+	for _, lang := range bulletin.Langs() {
+		t.Run(lang, func(t *testing.T) {
+			pdf, stderr, code := te.run(ctx, "", "bulletin", "2026Q4", "--format", "pdf", "--lang", lang, "--config", cfg)
+			if code != 0 || !strings.HasPrefix(pdf, "%PDF-") {
+				t.Fatalf("bulletin --format pdf: exit %d, %d bytes: %s", code, len(pdf), stderr)
+			}
+			dir := *bulletinOut
+			if dir == "" {
+				dir = t.TempDir()
+			}
+			file := filepath.Join(dir, "bulletin-"+lang+".pdf")
+			if err := os.WriteFile(file, []byte(pdf), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			text, err := exec.CommandContext(ctx, "pdftotext", "-layout", file, "-").Output()
+			if err != nil {
+				t.Fatalf("pdftotext: %v", err)
+			}
+			got := string(text)
+			want := []string{"2026Q3", "95%"}
+			if lang == bulletin.LangZH {
+				want = append(want, "产品质量监督抽查情况通报", "2026年第4季度", "一般工业产品", "重点产品", "合格率", "临时数据", "纺织服装", "甲醛含量",
+					"图1 一般工业产品月度合格率", "图2 重点产品月度合格率", "图3 主要农资月度合格率", "图4 各行业合格率", "图5 各县区合格率", "2026年1月", "第 1 页，共")
+			} else {
+				want = append(want, "Product quality spot-check bulletin", "Q4 2026", "Provisional",
+					"Figure 1. general products", "Figure 2. key products", "Figure 3. agricultural inputs", "Figure 4. Pass rate by industry", "Figure 5. Pass rate by county", "Jan 2026", "Page 1 of")
+			}
+			for _, h := range b.Tiers {
+				want = append(want, fmt.Sprintf("%.1f%%", 100*h.Target))
+				if h.Period != nil {
+					want = append(want, fmt.Sprintf("%.1f%%", 100*h.Period.Rate), fmt.Sprintf("%.1f%%", 100*h.YTD.Rate))
+				}
+			}
+			for _, w := range want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the PDF's text lacks %q", w)
+				}
+			}
+			if strings.ContainsRune(got, '\uFFFD') {
+				t.Errorf("the PDF's text holds replacement characters: Chinese text was not kept")
+			}
+			if t.Failed() {
+				t.Logf("pdftotext:\n%s", got)
+			}
+		})
+	}
+}
+
+// TestBulletinBadInput checks that each bad argument is named with the
+// reason, and that a period over is not provisional.
+func TestBulletinBadInput(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	ctx := t.Context()
+	te.now = func() time.Time { return time.Date(2026, 11, 20, 10, 0, 0, 0, mustLoc(t)) }
+	for _, tt := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"bulletin"}, "bulletin: got 0 arguments"},
+		{[]string{"bulletin", "2026Q5"}, `bulletin: period "2026Q5": want a year 2026, a quarter 2026Q4 or a month 2026-11`},
+		{[]string{"bulletin", "2026-11", "--lang", "fr"}, `bulletin: --lang "fr": want zh or en`},
+		{[]string{"bulletin", "2026-11", "--format", "xml"}, `--format "xml": want html or json or pdf`},
+		{[]string{"bulletin", "2027"}, "bulletin 2027: the period has not begun (today is 2026-11-20 in Asia/Shanghai)"},
+	} {
+		_, stderr, code := te.run(ctx, "", tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.says) {
+			t.Errorf("%s: exit %d\n%s\nwant 2 saying %s", strings.Join(tt.args, " "), code, stderr, tt.says)
+		}
+	}
+	var b bulletin.Bulletin
+	out, stderr, code := te.run(ctx, "", "bulletin", "2026-10", "--format", "json")
+	if code != 0 || json.Unmarshal([]byte(out), &b) != nil || b.Provisional || b.To != "2026-10-31" || b.Previous != "2026-09" {
+		t.Errorf("bulletin 2026-10 on 2026-11-20: exit %d, provisional %v, to %s, previous %s; want final, to 2026-10-31, after 2026-09\n%s",
+			code, b.Provisional, b.To, b.Previous, stderr)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ Usage:
   spotcheck plans [--schedule S] [--format table|json]
   spotcheck rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json]
   spotcheck rates rebuild [--check]              recompute the rollups from the raw results
+  spotcheck execution [--schedule S] [--window W] [--format table|json]   how much of the plans was carried out
   spotcheck bulletin PERIOD [--format html|json|pdf] [--public] [--lang zh|en]   the quality bulletin of 2026, 2026Q4 or 2026-11
   spotcheck result history|correct|object TASK_ID   a result's versions; correct it; record an objection
   spotcheck audit verify [--expect-head HASH]    check the audit chain and the results against it
@@ -102,6 +104,8 @@ func run(ctx context.Context, args []string, e env) error {
 			return cmdRatesRebuild(ctx, rest[1:], e)
 		}
 		return cmdRates(ctx, rest, e)
+	case "execution":
+		return cmdExecution(ctx, rest, e)
 	case "bulletin":
 		return cmdBulletin(ctx, rest, e)
 	case "token":
@@ -199,9 +203,15 @@ func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
 	return pos, nil
 }
 
-// loadConfig returns the configuration file's, or the defaults without one.
+// loadConfig returns the configuration file's; without one, the demo's
+// when the database is the demo's (so that commands run against a running
+// demo find its schedules), else the defaults.
 func (c *command) loadConfig() (*config.Config, error) {
 	if c.configPath == "" {
+		if c.demoDatabase() {
+			fmt.Fprintln(c.e.stderr, "spotcheck: using the demo's configuration: this database is the one of serve --demo (pass --config FILE for another)")
+			return demo.Config(), nil
+		}
 		return config.Default(), nil
 	}
 	cfg, err := config.Load(c.configPath)
@@ -248,4 +258,23 @@ func (c *command) loadConfigOrDemo(withDemo bool) (*config.Config, error) {
 		return nil, usageError("--demo brings its own configuration; leave out --config (and SPOTCHECK_CONFIG)")
 	}
 	return demo.Config(), nil
+}
+
+// demoDatabase reports whether the database exists and serve --demo has
+// run on it. It never creates a SQLite file.
+func (c *command) demoDatabase() bool {
+	if path, ok := strings.CutPrefix(c.db, "sqlite:"); ok {
+		if _, err := os.Stat(strings.TrimPrefix(path, "//")); err != nil {
+			return false
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := storage.Open(ctx, c.db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return false
+	}
+	defer s.Close()
+	isDemo, err := s.IsDemo(ctx)
+	return err == nil && isDemo
 }

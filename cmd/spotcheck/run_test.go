@@ -28,6 +28,8 @@ type testEnv struct {
 	t   *testing.T
 	db  string
 	now func() time.Time
+	// vars are environment variables the commands see, beyond the log level.
+	vars map[string]string
 }
 
 func newTestEnv(t *testing.T, backend string) *testEnv {
@@ -43,7 +45,7 @@ func (te *testEnv) run(ctx context.Context, stdin string, args ...string) (strin
 			if k == "SPOTCHECK_LOG_LEVEL" {
 				return "warn"
 			}
-			return ""
+			return te.vars[k]
 		},
 		stdin:  strings.NewReader(stdin),
 		stdout: &stdout,

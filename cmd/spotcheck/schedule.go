@@ -231,14 +231,14 @@ func cmdScheduleHistory(ctx context.Context, args []string, e env) error {
 	if len(fires) == 0 {
 		fmt.Fprintf(e.stderr, "no fires of %s in the ledger yet\n", sc.Name)
 	}
-	t := newTable(e.stdout, "NOMINAL TIME", "KIND", "STATUS", "RECORDED AT", "LAG", "BY", "MESSAGE")
+	t := newTable(e.stdout, "NOMINAL TIME", "KIND", "STATUS", "RECORDED AT", "LAG", "BY", "REASON", "MESSAGE")
 	for _, f := range fires {
 		lag := "-"
 		if f.Status == storage.FireMade && f.Kind != sampling.KindManual {
 			lag = f.RecordedAt.Sub(f.NominalTime).Round(time.Millisecond).String()
 		}
 		t.row(f.NominalTime.Format("2006-01-02 15:04:05 MST"), f.Kind, f.Status, f.RecordedAt.Format(time.DateTime), lag,
-			cmp.Or(f.RequestedBy, "-"), cmp.Or(f.Message, "-"))
+			cmp.Or(f.RequestedBy, "-"), cmp.Or(f.Reason, "-"), cmp.Or(f.Message, "-"))
 	}
 	return t.flush()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"spotcheck/bulletin"
+	"spotcheck/config"
 	"spotcheck/demo"
 	"spotcheck/httpapi"
 	"spotcheck/monitor"
@@ -44,9 +45,13 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return usageError("serve: give both --tls-cert and --tls-key, or neither")
 	}
 	logger := newLogger(e, slog.LevelInfo)
-	cfg, err := c.loadConfigOrDemo(*withDemo)
-	if err != nil {
-		return err
+	cfg := config.Default() // serve runs the demo only when asked
+	if *withDemo || c.configPath != "" {
+		var err error
+		cfg, err = c.loadConfigOrDemo(*withDemo)
+		if err != nil {
+			return err
+		}
 	}
 	if len(cfg.Schedules) == 0 {
 		logger.Warn("no schedules configured: no plans will be made; pass --config FILE, or --demo to try the service")
@@ -155,7 +160,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	wg.Go(func() { mon.Run(bg, refreshEvery) })
 	wg.Go(func() { closePlans(bg, store, cfg, e.now, logger) })
 	if *withDemo {
-		sim := demo.NewSimulator(simRecorder{store: store, cfg: cfg.Location, now: e.now, refresh: refresh}, logger, 1, e.now)
+		rec := simRecorder{store: store, cfg: cfg.Location, now: e.now, refresh: refresh, leave: demoInspectors[0].ID, logger: logger}
+		sim := demo.NewSimulator(rec, logger, 1, e.now)
 		wg.Go(func() { sim.Run(bg, 2*time.Second) })
 	}
 	notifier.Start(bg)
@@ -201,23 +207,43 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 }
 
 // simRecorder lets the demo simulator record results like the API does.
+// It leaves the tasks of one inspector (leave, the one whose token the demo
+// prints) to the person trying the inspectors' pages, and closes the tasks
+// it records, so that plans without such tasks close within a minute and
+// their public records can be tried.
 type simRecorder struct {
 	store   *storage.Store
 	cfg     *time.Location
 	now     func() time.Time
 	refresh func(context.Context)
+	leave   string
+	logger  *slog.Logger
 }
 
 func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, error) {
-	return r.store.PendingTasks(ctx, limit)
+	return r.store.PendingTasksExcept(ctx, limit, r.leave)
 }
 
 func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
-	n, err := r.store.RecordResults(storage.WithActor(ctx, "demo-simulator"), results, monitor.Today(r.now(), r.cfg))
+	ctx = storage.WithActor(ctx, "demo-simulator")
+	n, err := r.store.RecordResults(ctx, results, monitor.Today(r.now(), r.cfg))
+	if err != nil {
+		return err
+	}
+	for _, res := range results {
+		if err := r.store.CloseTask(ctx, res.TaskID, r.now()); err != nil {
+			r.logger.Warn("close demo task", "task", res.TaskID, "err", err)
+		}
+	}
+	if ids, err := r.store.ClosePlans(ctx, monitor.Today(r.now(), r.cfg), r.now()); err != nil {
+		r.logger.Warn("close demo plans", "err", err)
+	} else if len(ids) > 0 {
+		r.logger.Info("plans closed; their results are public", "plans", ids)
+	}
 	if n > 0 {
 		r.refresh(ctx)
 	}
-	return err
+	return nil
 }
 
 // helpOK turns a shown --help into success.
