@@ -64,6 +64,12 @@ func TestAuthorization(t *testing.T) {
 				{"GET /api/v1/public/key", "GET", "/api/v1/public/key", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/public/bulletins/{period}", "GET", "/api/v1/public/bulletins/2026", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /public/bulletins/{period}", "GET", "/public/bulletins/2026?lang=en", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /api/v1/public/announcements", "GET", "/api/v1/public/announcements", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /api/v1/public/announcements/{seq}", "GET", "/api/v1/public/announcements/1", "", [5]int{notFound, notFound, notFound, notFound, notFound}},
+				{"GET /public/draws.css", "GET", "/public/draws.css", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public/announcements", "GET", "/public/announcements", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public/announcements/{seq}", "GET", "/public/announcements/1", "", [5]int{notFound, notFound, notFound, notFound, notFound}},
+				{"GET /public/plans/{id}", "GET", fmt.Sprintf("/public/plans/%d", plan), "", [5]int{ok, ok, ok, ok, ok}},
 				// The pages take a session cookie, never a bearer token.
 				{"GET /inspect/style.css", "GET", "/inspect/style.css", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /inspect/login", "GET", "/inspect/login", "", [5]int{ok, ok, ok, ok, ok}},

@@ -50,7 +50,12 @@ func handleRates(d Deps) http.Handler {
 			problem(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final})
+		industry, county := r.URL.Query().Get("industry"), r.URL.Query().Get("county")
+		if industry != "" && d.Config.Industry(industry) == nil {
+			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter industry: %q is not a configured industry", industry))
+			return
+		}
+		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final, Industry: industry, County: county})
 		writeJSON(w, http.StatusOK, resp)
 	})
 }

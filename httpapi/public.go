@@ -56,10 +56,10 @@ func handlePublicPlans(d Deps) http.Handler {
 		}
 		out := make([]publicPlan, 0, len(plans))
 		for _, p := range plans {
-			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}
+			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}
 			if p.Status == sampling.PlanClosed {
 				d.Config.Localize(&p)
-				at := closures[p.ID]
+				at := closures[p.ID].In(d.Config.Location)
 				pp.Industry, pp.IndustryName, pp.NominalTime = p.Industry, industryName(d, p.Industry), &p.NominalTime
 				pp.Algorithm, pp.Seed, pp.FrameDigest = p.Algorithm, p.Seed, p.FrameDigest
 				if !at.IsZero() {
@@ -163,6 +163,9 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 		Algorithm: p.Algorithm, Seed: p.Seed, FrameDigest: p.FrameDigest, Commitment: p.Commitment, FrameSize: p.FrameSize}, tasks, in)
 	if drawRec != nil {
 		rec.WithRecord(*drawRec)
+	}
+	if err := withAnnouncement(ctx, d, &rec); err != nil {
+		return publication.Record{}, nil, err
 	}
 	rec.LabelSeed()
 	key, err := d.Store.SigningKey(ctx, d.Now())

@@ -17,7 +17,7 @@ func taskRoles() []string { return []string{storage.RoleAdmin, storage.RoleInspe
 // addRoutes lists every route of the service. Routes under /api/v1 need a
 // bearer token of the roles named, except /api/v1/public/ and the calendar
 // feed, which takes a feed token in its URL.
-func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
+func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages, dp *drawPages) {
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(d.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{ErrorLog: nil}))
@@ -40,6 +40,12 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages) {
 	mux.Handle("GET /api/v1/public/plans", handlePublicPlans(d))
 	mux.Handle("GET /api/v1/public/plans/{id}", handlePublicPlan(d))
 	mux.Handle("GET /api/v1/public/key", handlePublicKey(d))
+	mux.Handle("GET /api/v1/public/announcements", handlePublicAnnouncements(d))
+	mux.Handle("GET /api/v1/public/announcements/{seq}", handlePublicAnnouncement(d))
+	mux.HandleFunc("GET /public/draws.css", dp.css)
+	mux.HandleFunc("GET /public/announcements", dp.chain)
+	mux.HandleFunc("GET /public/announcements/{seq}", dp.announcement)
+	mux.HandleFunc("GET /public/plans/{id}", dp.plan)
 	mux.Handle("GET /api/v1/public/bulletins/{period}", handleBulletin(d, true, "json"))
 	mux.Handle("GET /public/bulletins/{period}", handleBulletin(d, true, "html"))
 	mux.HandleFunc("GET /inspect/style.css", pg.css)

@@ -39,7 +39,7 @@ func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	g := &guard{store: d.Store, logger: d.Logger.With("component", "auth"), now: d.Now,
 		limiter: newFailureLimiter(d.Now, maxAuthFailures, authFailureWindow)}
-	addRoutes(mux, d, g, newPages(d, g))
+	addRoutes(mux, d, g, newPages(d, g), newDrawPages(d))
 	return logRequests(d.Logger, harden(instrument(d.Registerer, mux)))
 }
 

@@ -37,6 +37,7 @@ type taskView struct {
 
 func viewTask(d Deps, t storage.TaskDetail, today time.Time) taskView {
 	v := taskView{TaskDetail: t, State: sampling.ShownStatus(t.Status, t.Due, today), CategoryName: d.Config.CategoryName(t.Industry, t.Category)}
+	v.NominalTime = t.NominalTime.In(d.Config.Location)
 	if ind := d.Config.Industry(t.Industry); ind != nil {
 		if c := ind.Category(t.Category); c != nil {
 			v.Quantity = quantity{Test: c.Quantity.Test, Backup: c.Quantity.Backup}
@@ -213,6 +214,9 @@ func taskWithEvents(r *http.Request, d Deps, id int64) (taskView, error) {
 	}
 	v := viewTask(d, t, today)
 	v.Events, err = d.Store.TaskEvents(r.Context(), id)
+	for i := range v.Events {
+		v.Events[i].At = v.Events[i].At.In(d.Config.Location)
+	}
 	return v, err
 }
 

@@ -82,3 +82,50 @@ func TestLapsedTasks(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrateLapsed: migration 11 lapses the tasks without a result of
+// plans closed before it, and going down restores them.
+func TestMigrateLapsed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 8)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, "test"); err != nil {
+			t.Fatal(err)
+		}
+		now := nominal.Add(72 * time.Hour)
+		if err := s.RecordSampling(ctx, p.Tasks[0].ID, sampling.Sampling{SampledOn: now.Format(time.DateOnly), BatchNo: "B1", Quantity: 2, Seals: []string{"S1"}}, now, time.UTC); err != nil {
+			t.Fatal(err)
+		}
+		late := nominal.AddDate(0, 0, 31)
+		if _, err := s.ClosePlans(ctx, late, late); err != nil {
+			t.Fatal(err)
+		}
+		counts := func() string {
+			t.Helper()
+			c, err := s.TaskCounts(ctx, late)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := s.TaskDetail(ctx, p.Tasks[0].ID, late)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("overdue %d, lapsed %d, the sampled task %s", c["overdue"], c["lapsed"], d.Status)
+		}
+		for _, step := range []struct {
+			version int64
+			want    string
+		}{
+			{10, "overdue 4, lapsed 0, the sampled task sampled"}, // as stored before migration 11
+			{11, "overdue 0, lapsed 4, the sampled task lapsed"},
+		} {
+			if err := s.MigrateTo(ctx, step.version); err != nil {
+				t.Fatalf("migrate to %d: %v", step.version, err)
+			}
+			if got := counts(); got != step.want {
+				t.Errorf("TaskCounts at version %d = %s, want %s", step.version, got, step.want)
+			}
+		}
+	})
+}

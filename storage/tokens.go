@@ -46,6 +46,17 @@ type Token struct {
 	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at,omitempty"`
 }
 
+// Localize shows the token's times in loc.
+func (t *Token) Localize(loc *time.Location) {
+	t.CreatedAt = t.CreatedAt.In(loc)
+	for _, p := range []**time.Time{&t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt} {
+		if *p != nil {
+			at := (*p).In(loc)
+			*p = &at
+		}
+	}
+}
+
 // Valid reports whether the token may be used at now.
 func (t Token) Valid(now time.Time) bool {
 	return t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))

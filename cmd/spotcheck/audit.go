@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
+
+	"spotcheck/storage"
 )
 
 func cmdAudit(ctx context.Context, args []string, e env) error {
@@ -77,6 +80,10 @@ func cmdAuditLog(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -86,15 +93,29 @@ func cmdAuditLog(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		if entries == nil {
-			return writeJSON(e.stdout, []any{})
+	// at stays as hashed (UTC), so that the chain can be checked from
+	// the output; local is the same time in the configured zone.
+	type shown struct {
+		storage.AuditEntry
+		Local string `json:"at_local"`
+	}
+	out := make([]shown, len(entries))
+	for i, en := range entries {
+		out[i] = shown{AuditEntry: en, Local: en.At}
+		if at, err := time.Parse(time.RFC3339Nano, en.At); err == nil {
+			out[i].Local = at.In(cfg.Location).Format(time.RFC3339Nano)
 		}
-		return writeJSON(e.stdout, entries)
+	}
+	if *format == "json" {
+		return writeJSON(e.stdout, out)
 	}
 	t := newTable(e.stdout, "SEQ", "AT", "ACTOR", "ACTION", "ENTITY", "HASH")
-	for _, en := range entries {
-		t.row(strconv.FormatInt(en.Seq, 10), en.At, en.Actor, en.Action, en.Entity, en.Hash[:16]+"…")
+	for _, en := range out {
+		at := en.Local
+		if parsed, err := time.Parse(time.RFC3339Nano, en.At); err == nil {
+			at = parsed.In(cfg.Location).Format(tableSeconds)
+		}
+		t.row(strconv.FormatInt(en.Seq, 10), at, en.Actor, en.Action, en.Entity, en.Hash[:16]+"…")
 	}
 	if len(entries) == 0 {
 		fmt.Fprintln(e.stderr, "no audit entries")

@@ -249,8 +249,10 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 }
 
 func cmdRates(ctx context.Context, args []string, e env) error {
-	c := newCommand("rates", "rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json] | rates rebuild [--check]", e)
+	c := newCommand("rates", "rates [--window W] [--by tier|industry|category|county] [--industry ID] [--county NAME] [--final] [--format table|json] | rates rebuild [--check]", e)
 	window := c.fs.String("window", "", "only this window (default: all configured windows)")
+	industry := c.fs.String("industry", "", "count only this industry's batches (its id)")
+	county := c.fs.String("county", "", "count only the batches of enterprises in this county")
 	by := c.fs.String("by", "tier", "grouping: tier, industry, category or county")
 	final := c.fs.Bool("final", false, "count final results only, leaving out those still open to objection")
 	format := c.formatFlag("output format: table or json", "table", "json")
@@ -267,6 +269,9 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if *window != "" && !slices.Contains(cfg.Windows, *window) {
 		return usageError("rates: --window %q is not a configured window (%s)", *window, strings.Join(cfg.Windows, ", "))
 	}
+	if *industry != "" && cfg.Industry(*industry) == nil {
+		return usageError("rates: --industry %q is not a configured industry", *industry)
+	}
 	logger := newLogger(e, slog.LevelWarn)
 	store, err := c.openStore(ctx, logger)
 	if err != nil {
@@ -278,7 +283,7 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if err := mon.Refresh(ctx); err != nil {
 		return err
 	}
-	rep := mon.Report(*window, sampling.RateOptions{By: *by, FinalOnly: *final})
+	rep := mon.Report(*window, sampling.RateOptions{By: *by, FinalOnly: *final, Industry: *industry, County: *county})
 	if *format == "json" {
 		return writeJSON(e.stdout, rep)
 	}
@@ -329,12 +334,17 @@ func printRates(e env, rows []sampling.RateRow, stability []sampling.StabilityRo
 		if r.WeightedRate != nil {
 			weighted = pct(*r.WeightedRate)
 		}
+		status := r.Status
+		if len(r.Excluded) > 0 {
+			// The categories below min_category_batches are not in the mean.
+			status += fmt.Sprintf(" (%d left out: %s)", len(r.Excluded), strings.Join(r.Excluded, ", "))
+		}
 		t.row(append(cells, strconv.Itoa(r.Batches), strconv.Itoa(r.Failed), strconv.Itoa(r.Provisional), pct(r.Rate),
-			pct(r.Lower)+" – "+pct(r.Upper), strconv.FormatFloat(r.PBelowTarget, 'f', 3, 64), weighted, pct(r.Target), r.Status)...)
+			pct(r.Lower)+" – "+pct(r.Upper), strconv.FormatFloat(r.PBelowTarget, 'f', 3, 64), weighted, pct(r.Target), status)...)
 	}
 	t.flush()
 	for _, s := range stability {
-		fmt.Fprintf(e.stdout, "\nstability of %s (target %s in %s): %s\n", s.Tier, pct(s.Target), s.Rule, s.Status)
+		fmt.Fprintf(e.stdout, "\nstability of %s (target %s in %s, judged from %d batches): %s\n", s.Tier, pct(s.Target), s.Rule, s.MinBatches, s.Status)
 		t := newTable(e.stdout, "PERIOD", "FROM", "TO", "BATCHES", "FAILED", "RATE", "95% BOUNDS", "P(<TARGET)", "STATUS")
 		for _, p := range s.Periods {
 			t.row(p.Period, p.From, p.To, strconv.Itoa(p.Batches), strconv.Itoa(p.Failed), pct(p.Rate),

@@ -115,3 +115,10 @@ func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) 
 	}
 	return t.flush()
 }
+
+// tableTime is how tables show a moment: in the configured zone, with its
+// offset, so that a reader elsewhere (or a server in UTC) is not misled.
+const (
+	tableTime    = "2006-01-02 15:04 -07:00"
+	tableSeconds = "2006-01-02 15:04:05 -07:00"
+)

@@ -63,6 +63,10 @@ func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -74,6 +78,9 @@ func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	}
 	if err != nil {
 		return err
+	}
+	for i := range hist {
+		hist[i].RecordedAt = hist[i].RecordedAt.In(cfg.Location)
 	}
 	if *format == "json" {
 		return writeJSON(e.stdout, hist)

@@ -42,7 +42,7 @@ Usage:
   spotcheck plan verify ID                       re-derive a plan from stored data (exit 0 match, 1 mismatch)
   spotcheck plan verify --from FILE              verify a saved public record without the database
   spotcheck plans [--schedule S] [--format table|json]
-  spotcheck rates [--window W] [--by tier|industry|category|county] [--final] [--format table|json]
+  spotcheck rates [--window W] [--by tier|industry|category|county] [--industry ID] [--county NAME] [--final] [--format table|json]
   spotcheck rates rebuild [--check]              recompute the rollups from the raw results
   spotcheck execution [--schedule S] [--window W] [--format table|json]   how much of the plans was carried out
   spotcheck bulletin PERIOD [--format html|json|pdf] [--public] [--lang zh|en]   the quality bulletin of 2026, 2026Q4 or 2026-11

@@ -61,6 +61,10 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 		}
 		ttl = d
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -85,7 +89,7 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 	}
 	exp := "never expires"
 	if t.ExpiresAt != nil {
-		exp = "expires " + t.ExpiresAt.In(time.Local).Format("2006-01-02 15:04")
+		exp = "expires " + t.ExpiresAt.In(cfg.Location).Format(tableTime)
 	}
 	fmt.Fprintf(e.stderr, "token %s for %s, %s; it is shown only now\n", t.ID, what, exp)
 	return nil
@@ -97,6 +101,10 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
 	store, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
@@ -105,6 +113,9 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 	tokens, err := store.Tokens(ctx)
 	if err != nil {
 		return err
+	}
+	for i := range tokens {
+		tokens[i].Localize(cfg.Location)
 	}
 	if *format == "json" {
 		if tokens == nil {
@@ -116,7 +127,7 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 		if t == nil {
 			return none
 		}
-		return t.In(time.Local).Format("2006-01-02 15:04")
+		return t.Format(tableTime)
 	}
 	t := newTable(e.stdout, "ID", "ROLE", "INSPECTOR", "FEED", "STATE", "CREATED", "EXPIRES", "LAST USED", "NOTE")
 	for _, tok := range tokens {

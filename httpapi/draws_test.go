@@ -1,0 +1,257 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"spotcheck/beacon"
+	"spotcheck/config"
+	"spotcheck/publication"
+	"spotcheck/sampling"
+	"spotcheck/scheduler"
+	"spotcheck/storage"
+	"spotcheck/storagetest"
+)
+
+const beaconSchedules = `schedules:
+  - name: textiles-lottery
+    industry: textiles
+    cron: "0 9 1 * *"
+    batches: 3
+    inspectors_per_task: 1
+    seed: beacon
+    beacon: {kind: text, description: 福彩3D 第2026335期开奖号码, template: "digits:3", after: 1d}
+`
+
+// drawsFixture serves a store holding two announcements of a text-seeded
+// schedule, the second drawn with its value "517".
+type drawsFixture struct {
+	srv   *httptest.Server
+	store *storage.Store
+	clock *clock
+	plan  sampling.Plan
+}
+
+func newDrawsFixture(t *testing.T) *drawsFixture {
+	t.Helper()
+	cfg, err := config.Parse("test.yaml", []byte(testConfig+beaconSchedules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	store := storagetest.Open(t, "sqlite")
+	var units []sampling.Unit
+	for i := range 8 {
+		units = append(units, sampling.Unit{CreditCode: fmt.Sprintf("91320500MA000000%02d", i), Enterprise: fmt.Sprintf("苏州第%d服装有限公司", i),
+			County: []string{"姑苏区", "吴江区"}[i%2], Industry: "textiles", Category: "garments", Risk: "B"})
+	}
+	if err := store.UpsertUnits(ctx, units); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.UpsertInspectors(ctx, []sampling.Inspector{
+		{ID: "I001", Name: "张伟", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I002", Name: "王芳", County: "吴江区", Industries: []string{"textiles"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
+	clk := &clock{t: first}
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai)
+	for _, at := range []time.Time{first, second} {
+		clk.set(at)
+		if _, made, err := sched.Fire(ctx, "textiles-lottery", sampling.KindScheduled, at, "", false); err != nil || !made {
+			t.Fatalf("Fire(%s) = %v, %v", at, made, err)
+		}
+	}
+	clk.set(second.Add(25 * time.Hour))
+	plan, err := sched.DrawAnnounced(ctx, 2, beacon.Value{Kind: beacon.KindText, Text: "517"}, false)
+	if err != nil {
+		t.Fatalf("DrawAnnounced(2, 517) = %v", err)
+	}
+	srv := httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Gatherer: prometheus.NewRegistry(), Logger: storagetest.Logger(t), Now: clk.now}))
+	t.Cleanup(srv.Close)
+	return &drawsFixture{srv: srv, store: store, clock: clk, plan: plan}
+}
+
+func (f *drawsFixture) get(t *testing.T, path string, want int) []byte {
+	t.Helper()
+	resp, err := http.Get(f.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("GET %s = %d, want %d: %s", path, resp.StatusCode, want, body)
+	}
+	return body
+}
+
+// TestPublicDraws checks the public API of announcements and the record of
+// a beacon plan: it verifies offline from the record alone, with the key
+// served; with announcement 1 withheld it does not.
+func TestPublicDraws(t *testing.T) {
+	f := newDrawsFixture(t)
+	var list struct {
+		Announcements []publicAnnouncement `json:"announcements"`
+		PublicKey     string               `json:"public_key"`
+		Fingerprint   string               `json:"fingerprint"`
+	}
+	if err := json.Unmarshal(f.get(t, "/api/v1/public/announcements", http.StatusOK), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Announcements) != 2 || list.Announcements[0].Status != "overdue" || list.Announcements[1].Status != "drawn" ||
+		list.Announcements[1].Plan != f.plan.ID || list.Announcements[1].PlanStatus != sampling.PlanOpen || list.Announcements[1].Record != "" {
+		t.Fatalf("announcements = %+v, want 1 overdue and 2 drawn as plan %d, open", list.Announcements, f.plan.ID)
+	}
+	key, _ := hex.DecodeString(list.PublicKey)
+	if list.Fingerprint != publication.KeyFingerprint(key) || len(list.Fingerprint) != 79 {
+		t.Errorf("fingerprint %q, want the key's in groups of four", list.Fingerprint)
+	}
+	// Announcement 1 awaits its value, and is overdue after its max_wait
+	// (3 days past due).
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{{time.Date(2026, 11, 4, 9, 0, 0, 0, shanghai), "awaiting_beacon"}, {time.Date(2026, 11, 6, 9, 0, 0, 0, shanghai), "overdue"}} {
+		f.clock.set(tc.at)
+		var one publicAnnouncement
+		json.Unmarshal(f.get(t, "/api/v1/public/announcements/1", http.StatusOK), &one)
+		if one.Status != tc.want {
+			t.Errorf("announcement 1 status at %s = %q, want %q", tc.at, one.Status, tc.want)
+		}
+	}
+	f.get(t, "/api/v1/public/announcements/9", http.StatusNotFound)
+	f.get(t, "/api/v1/public/announcements/x", http.StatusBadRequest)
+
+	// The plan closes; its record verifies offline.
+	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	data := f.get(t, fmt.Sprintf("/api/v1/public/plans/%d", f.plan.ID), http.StatusOK)
+	rec, err := publication.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.SeedOrigin != publication.SeedBeacon || len(rec.Announcements) != 2 || rec.Beacon == nil || rec.Beacon.Text != "517" {
+		t.Fatalf("record seed_origin %q, %d announcements, beacon %+v; want beacon, 2, 517", rec.SeedOrigin, len(rec.Announcements), rec.Beacon)
+	}
+	if diffs := publication.Verify(rec, publication.Options{PublicKey: key, Commitment: f.plan.Commitment}); len(diffs) != 0 {
+		t.Fatalf("Verify(served beacon record) = %q, want none", diffs)
+	}
+	rec.Announcements = rec.Announcements[1:]
+	diffs := publication.Verify(rec, publication.Options{PublicKey: key})
+	if len(diffs) == 0 || !strings.Contains(strings.Join(diffs, "\n"), "must start at sequence 1") {
+		t.Errorf("Verify(record with announcement 1 withheld) = %q, want the gap named", diffs)
+	}
+}
+
+// TestPublicDrawPages renders the public pages in headless Chromium: the
+// chain, an announcement, an open plan and, once closed, the plan with its
+// tasks and the command that verifies it. Screenshots are test artefacts.
+func TestPublicDrawPages(t *testing.T) {
+	exe := chromium(t)
+	f := newDrawsFixture(t)
+	profile, err := os.MkdirTemp("", "spotcheck-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(profile) })
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.NoFirstRun, chromedp.UserDataDir(profile), chromedp.WindowSize(1100, 900))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute) // a hung browser, not a performance goal
+	defer cancelTimeout()
+	shots := t.ArtifactDir()
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var png []byte
+			if err := chromedp.FullScreenshot(&png, 100).Do(ctx); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		})
+	}
+	run := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	var rows []string
+	var h1, fp string
+	run("the chain",
+		chromedp.Navigate(f.srv.URL+"/public/announcements"),
+		chromedp.WaitVisible("#chain", chromedp.ByID),
+		chromedp.Text("h1", &h1),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#chain tbody tr")).map(e => e.dataset.seq + " " + e.innerText.replace(/\s+/g, " "))`, &rows),
+		chromedp.Text("#fingerprint", &fp, chromedp.ByID),
+		shot("1-chain"),
+	)
+	if !strings.HasPrefix(h1, "抽查公告链") || len(rows) != 2 || !strings.HasPrefix(rows[0], "2 ") || !strings.Contains(rows[0], "已抽取") ||
+		!strings.Contains(rows[1], "等待超时") || !strings.Contains(rows[1], "福彩3D") {
+		t.Errorf("chain page: h1 %q rows %q; want announcement 2 drawn first, 1 overdue", h1, rows)
+	}
+	if len(fp) != 79 {
+		t.Errorf("chain page fingerprint %q", fp)
+	}
+	var beaconText, planLink, openNote string
+	run("announcement 2, and its open plan",
+		chromedp.Navigate(f.srv.URL+"/public/announcements/2"),
+		chromedp.WaitVisible("#beacon", chromedp.ByID),
+		chromedp.Text("#beacon", &beaconText, chromedp.ByID),
+		chromedp.Text("#plan-link", &planLink, chromedp.ByID),
+		shot("2-announcement"),
+		chromedp.Click("#plan-link", chromedp.ByID),
+		chromedp.WaitVisible("#open-note", chromedp.ByID),
+		chromedp.Text("#open-note", &openNote, chromedp.ByID),
+		shot("3-open-plan"),
+	)
+	if !strings.Contains(beaconText, "福彩3D") || !strings.Contains(beaconText, "digits:3") || !strings.Contains(planLink, fmt.Sprint(f.plan.ID)) {
+		t.Errorf("announcement page: beacon %q, plan link %q", beaconText, planLink)
+	}
+	if !strings.Contains(openNote, "保密") {
+		t.Errorf("open plan page: %q, want that it stays confidential", openNote)
+	}
+	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	var tasks []string
+	var seedNote, command string
+	run("the closed plan",
+		chromedp.Navigate(fmt.Sprintf("%s/public/plans/%d", f.srv.URL, f.plan.ID)),
+		chromedp.WaitVisible("#tasks", chromedp.ByID),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#tasks tbody tr")).map(e => e.innerText)`, &tasks),
+		chromedp.Text("#seed-note", &seedNote, chromedp.ByID),
+		chromedp.Text("#verify-command", &command, chromedp.ByID),
+		shot("4-closed-plan"),
+	)
+	if len(tasks) != 3 || !strings.Contains(tasks[0], "苏州第") || !strings.Contains(tasks[0], "未检") {
+		t.Errorf("closed plan tasks %q, want 3 enterprises, not inspected", tasks)
+	}
+	if !strings.Contains(seedNote, "公告") || !strings.Contains(command, fmt.Sprintf("spotcheck plan verify --from plan-%d.json --key ", f.plan.ID)) {
+		t.Errorf("closed plan: seed note %q, command %q", seedNote, command)
+	}
+}
