@@ -131,8 +131,8 @@ type Schedule struct {
 	CatchUp              string             `yaml:"catch_up"`
 	MaxCatchUp           int                `yaml:"max_catch_up"`
 	// Overlap is what becomes of a fire that comes due while the previous
-	// plan of the schedule is still being made: OverlapBuffer or OverlapSkip.
-	Overlap string `yaml:"overlap"`
+	// plan of the schedule is still being made.
+	Overlap sampling.OverlapPolicy `yaml:"overlap"`
 	// Deadline bounds the retries of a fire that fails; 0 means until the
 	// next fire. Then the fire is recorded as failed.
 	Deadline Duration `yaml:"deadline"`
@@ -190,13 +190,6 @@ const (
 	CatchUpNone   = "none"
 	CatchUpLatest = "latest"
 	CatchUpAll    = "all"
-)
-
-// Overlap policies for a fire that comes due while the schedule's previous
-// plan is still being made.
-const (
-	OverlapBuffer = "buffer" // the first such fire waits and is made right after; more are skipped
-	OverlapSkip   = "skip"   // such fires are skipped
 )
 
 // DefaultTiers are the targets of the quality programme.

@@ -111,7 +111,7 @@ func checkFull(t *testing.T, c *Config) {
 			CatchUp:              CatchUpLatest,
 			MaxCatchUp:           10,
 			Counties:             []string{"姑苏区", "吴江区"},
-			Overlap:              OverlapBuffer,
+			Overlap:              sampling.OverlapBuffer,
 			Deadline:             Duration(time.Hour),
 			Seed:                 SeedSystem,
 		}, {
@@ -129,7 +129,7 @@ func checkFull(t *testing.T, c *Config) {
 			CatchUp:           CatchUpLatest,
 			MaxCatchUp:        10,
 			FailBoost:         2,
-			Overlap:           OverlapBuffer,
+			Overlap:           sampling.OverlapBuffer,
 			Seed:              SeedSystem,
 		}},
 		Notifications: Notifications{
@@ -692,7 +692,7 @@ func TestScheduleDefaults(t *testing.T) {
 		{"MinPerStratum", s.MinPerStratum, 0},
 		{"MaxTasksPerInspector", s.MaxTasksPerInspector, 0},
 		{"CrossCounty", s.CrossCounty, false},
-		{"Overlap", s.Overlap, OverlapBuffer},
+		{"Overlap", s.Overlap, sampling.OverlapBuffer},
 		{"Deadline", s.Deadline, Duration(0)},
 	}
 	for _, ck := range checks {

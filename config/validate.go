@@ -299,9 +299,9 @@ func (s *Schedule) resolve(p *problems, path []any, loc *time.Location, industri
 		p.add(at("max_catch_up"), "must be positive")
 	}
 	if s.Overlap == "" {
-		s.Overlap = OverlapBuffer
+		s.Overlap = sampling.OverlapBuffer
 	}
-	if s.Overlap != OverlapBuffer && s.Overlap != OverlapSkip {
+	if !s.Overlap.Valid() {
 		p.add(at("overlap"), "unknown policy %q (want buffer or skip)", s.Overlap)
 	}
 	s.resolveBeacon(p, at)

@@ -202,8 +202,8 @@ func TestBadFiles(t *testing.T) {
 			`results.bad.csv:4:1: task_id: "x" is not a positive integer`,
 			`results.bad.csv:5:3: tested_on: "2026-02-30" is not a real date`,
 			`results.bad.csv:6:3: tested_on: "28/11/2026" is not a date like 2026-11-28 or 2026/11/28`,
-			`results.bad.csv:7:5: failed_items: a fail must list the failed items`,
-			`results.bad.csv:8:5: failed_items: a pass has no failed items, got "菌落总数"`,
+			`results.bad.csv:7:5: failed_items: a failed batch must name its failed items`,
+			`results.bad.csv:8:5: failed_items: a passed batch has no failed items`,
 			`results.bad.csv:10:1: task_id: task 9 also on line 9`,
 			`results.bad.csv:12:3: tested_on: must not be empty`,
 			`results.bad.csv:13: 4 fields, want 5 as in the header`,
@@ -265,7 +265,7 @@ func TestInline(t *testing.T) {
 			`results.csv:1:4: column "outcome" repeats column 2`,
 			`results.csv:1:5: unknown column "notes" (accepted: task_id, outcome, tested_on, report_no, failed_items, retest)`}},
 		{"fail without failed_items column", results, "task_id,outcome,tested_on\n7,不合格,2026-11-28\n", []string{
-			`results.csv:2: failed_items: a fail must list the failed items`}},
+			`results.csv:2: failed_items: a failed batch must name its failed items`}},
 		{"quote in header", results, "task_id,\"outcome\n1,pass\n", []string{
 			`results.csv:2:8: extraneous or missing " in quoted-field (in the row starting on line 1)`}},
 		{"invalid utf-8 after BOM", enterprises, "\uFEFFcredit_code,name,county,industry,category\n913205006666666021,\xff\xfe,x,y,z\n", []string{
@@ -306,7 +306,7 @@ func TestRowErrorText(t *testing.T) {
 		want string
 	}{
 		{RowError{"results.csv", 12, 2, "outcome", `"passed" is not pass or fail`}, `results.csv:12:2: outcome: "passed" is not pass or fail`},
-		{RowError{"results.csv", 12, 0, "failed_items", "a fail must list the failed items"}, `results.csv:12: failed_items: a fail must list the failed items`},
+		{RowError{"results.csv", 12, 0, "failed_items", "a failed batch must name its failed items"}, `results.csv:12: failed_items: a failed batch must name its failed items`},
 		{RowError{"results.csv", 7, 0, "", "4 fields, want 5 as in the header"}, `results.csv:7: 4 fields, want 5 as in the header`},
 	}
 	for _, tt := range tests {

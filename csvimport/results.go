@@ -23,7 +23,7 @@ var dateShape = regexp.MustCompile(`^\d{4}(-\d{1,2}-|/\d{1,2}/)\d{1,2}$`)
 // true/false, 1/0 or 是/否, empty for no.
 // Outcome is pass or fail (or 合格, 不合格) and is normalised to
 // sampling.OutcomePass or sampling.OutcomeFail; tested_on is normalised to
-// YYYY-MM-DD. A fail must list its failed items and a pass must not. A task
+// YYYY-MM-DD. A fail must name its failed items and a pass must not (sampling.CheckOutcome). A task
 // appears once.
 func Results(name string, r io.Reader, opts Options) (*Sheet[sampling.Result], error) {
 	tasks := make(map[int64]int) // task id -> line
@@ -36,11 +36,10 @@ func Results(name string, r io.Reader, opts Options) (*Sheet[sampling.Result], e
 			FailedItems: row.cell("failed_items"),
 			Retest:      row.yesNo("retest"),
 		}
-		switch {
-		case res.Outcome == sampling.OutcomeFail && res.FailedItems == "":
-			row.errorf("failed_items", "a fail must list the failed items")
-		case res.Outcome == sampling.OutcomePass && res.FailedItems != "":
-			row.errorf("failed_items", "a pass has no failed items, got %q", res.FailedItems)
+		if res.Outcome != "" { // else the outcome is reported already
+			if e := sampling.CheckOutcome(res.Outcome, res.FailedItems); e != nil {
+				row.errorf(e.Field, "%s", e.Reason)
+			}
 		}
 		if res.TaskID == 0 {
 			return res

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -30,11 +31,11 @@ func principalOf(r *http.Request) principal {
 }
 
 // admin reports whether the principal sees everything.
-func (p principal) admin() bool { return p.token.Role == storage.RoleAdmin }
+func (p principal) admin() bool { return p.token.Role == sampling.RoleAdmin }
 
 // inspector returns the inspector id of an inspector's token, else "".
 func (p principal) inspector() string {
-	if p.token.Role == storage.RoleInspector {
+	if p.token.Role == sampling.RoleInspector {
 		return p.token.Inspector
 	}
 	return ""
@@ -45,7 +46,7 @@ func (p principal) actor() string {
 	if p.token.Inspector != "" {
 		return "token:" + p.token.ID + " (inspector " + p.token.Inspector + ")"
 	}
-	return "token:" + p.token.ID + " (" + p.token.Role + ")"
+	return "token:" + p.token.ID + " (" + string(p.token.Role) + ")"
 }
 
 // withPrincipal returns r carrying p, with p as the actor of what the
@@ -165,7 +166,7 @@ func bearer(r *http.Request) (string, bool) {
 // require lets a request through when it carries a valid bearer token of one
 // of roles: 401 without a valid token, 403 with another role or a feed
 // token, 429 for an address with too many failures.
-func (g *guard) require(next http.Handler, roles ...string) http.Handler {
+func (g *guard) require(next http.Handler, roles ...sampling.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
 		if !ok {
@@ -181,7 +182,11 @@ func (g *guard) require(next http.Handler, roles ...string) http.Handler {
 			return
 		}
 		if !slices.Contains(roles, t.Role) {
-			problem(w, http.StatusForbidden, "a "+t.Role+" token may not "+r.Method+" "+r.URL.Path+" (allowed: "+strings.Join(roles, ", ")+")")
+			allowed := make([]string, len(roles))
+			for i, role := range roles {
+				allowed[i] = string(role)
+			}
+			problem(w, http.StatusForbidden, "a "+string(t.Role)+" token may not "+r.Method+" "+r.URL.Path+" (allowed: "+strings.Join(allowed, ", ")+")")
 			return
 		}
 		next.ServeHTTP(w, withPrincipal(r, principal{token: t}))
@@ -204,8 +209,8 @@ func (g *guard) feed(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		if t.Role != storage.RoleInspector && t.Role != storage.RoleAdmin {
-			problem(w, http.StatusForbidden, "a "+t.Role+" token has no tasks")
+		if t.Role != sampling.RoleInspector && t.Role != sampling.RoleAdmin {
+			problem(w, http.StatusForbidden, "a "+string(t.Role)+" token has no tasks")
 			return
 		}
 		next.ServeHTTP(w, withPrincipal(r, principal{token: t}))

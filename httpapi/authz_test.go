@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storagetest"
 )
@@ -156,7 +157,7 @@ func TestTokens(t *testing.T) {
 	if got, _ := f.do("B", "GET", "/api/v1/tasks", ""); got != http.StatusUnauthorized {
 		t.Errorf("GET /api/v1/tasks with a revoked token = %d, want 401", got)
 	}
-	short, _, err := f.store.CreateToken(t.Context(), storage.NewToken{Role: storage.RoleViewer, TTL: time.Hour}, f.clock.now())
+	short, _, err := f.store.CreateToken(t.Context(), storage.NewToken{Role: sampling.RoleViewer, TTL: time.Hour}, f.clock.now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,28 @@ func TestBadBodies(t *testing.T) {
 					}
 				})
 			}
+			// Query parameters and tokens in URLs: a NUL is refused before
+			// it reaches the database (PostgreSQL would fail on it).
+			for _, tc := range []struct {
+				caller, path string
+				status       int
+				want         string
+			}{
+				{"admin", "/api/v1/plans?schedule=%00", 400, "query parameter schedule: NUL character at byte 0"},
+				{"admin", "/api/v1/plans?schedule=%FF", 400, "query parameter schedule: invalid UTF-8 at byte 0"},
+				{"", "/api/v1/tasks.ics?token=spc_%00%00%00%00%00%00%00%00%00%00%00%00_x", 401, ""},
+			} {
+				status, body := f.do(tc.caller, "GET", tc.path, "")
+				if status != tc.status {
+					t.Errorf("GET %s = %d, want %d\n%s", tc.path, status, tc.status, body)
+					continue
+				}
+				var want []string
+				if tc.want != "" {
+					want = []string{tc.want}
+				}
+				checkProblem(t, tc.path, tc.status, body, want)
+			}
 		})
 	}
 }

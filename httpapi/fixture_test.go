@@ -45,7 +45,7 @@ func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 // tasks are split between inspectors I001 (A) and I002 (B), and tokens of
 // every role.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	store  *storage.Store
 	cfg    *config.Config
@@ -60,7 +60,7 @@ type fixture struct {
 
 var shanghai = time.FixedZone("CST", 8*3600)
 
-func newFixture(t *testing.T, backend string) *fixture {
+func newFixture(t testing.TB, backend string) *fixture {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(testConfig))
 	if err != nil {
@@ -115,11 +115,11 @@ func newFixture(t *testing.T, backend string) *fixture {
 		t.Fatalf("plan tasks %+v: want tasks of both I001 and I002", plan.Tasks)
 	}
 	for name, nt := range map[string]storage.NewToken{
-		"viewer": {Role: storage.RoleViewer},
-		"A":      {Role: storage.RoleInspector, Inspector: "I001"},
-		"B":      {Role: storage.RoleInspector, Inspector: "I002"},
-		"admin":  {Role: storage.RoleAdmin},
-		"feedA":  {Role: storage.RoleInspector, Inspector: "I001", Feed: true},
+		"viewer": {Role: sampling.RoleViewer},
+		"A":      {Role: sampling.RoleInspector, Inspector: "I001"},
+		"B":      {Role: sampling.RoleInspector, Inspector: "I002"},
+		"admin":  {Role: sampling.RoleAdmin},
+		"feedA":  {Role: sampling.RoleInspector, Inspector: "I001", Feed: true},
 	} {
 		secret, tok, err := store.CreateToken(ctx, nt, clk.now())
 		if err != nil {

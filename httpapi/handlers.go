@@ -66,7 +66,12 @@ func handlePlans(d Deps) http.Handler {
 		if !ok {
 			return
 		}
-		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: r.URL.Query().Get("schedule"), Limit: limit})
+		schedule := r.URL.Query().Get("schedule")
+		if e := sampling.CheckText("schedule", schedule); e != nil {
+			problem(w, http.StatusBadRequest, "query parameter "+e.Error())
+			return
+		}
+		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Schedule: schedule, Limit: limit})
 		if err != nil {
 			serverError(w, d, err)
 			return

@@ -125,7 +125,7 @@ func (pg *pages) login(w http.ResponseWriter, r *http.Request) {
 		data.Error = data.L["too_many"]
 		pg.render(w, http.StatusTooManyRequests, "login", data)
 		return
-	case errors.Is(err, storage.ErrBadToken), err == nil && (t.Role != storage.RoleInspector || t.Feed):
+	case errors.Is(err, storage.ErrBadToken), err == nil && (t.Role != sampling.RoleInspector || t.Feed):
 		data.Error = data.L["bad_token"]
 		pg.render(w, http.StatusUnauthorized, "login", data)
 		return

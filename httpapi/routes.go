@@ -7,12 +7,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"spotcheck/storage"
+	"spotcheck/sampling"
 )
 
 // Who may call a route: see docs/access.md.
-func anyRole() []string   { return storage.Roles() }
-func taskRoles() []string { return []string{storage.RoleAdmin, storage.RoleInspector} }
+func anyRole() []sampling.Role   { return sampling.Roles() }
+func taskRoles() []sampling.Role { return []sampling.Role{sampling.RoleAdmin, sampling.RoleInspector} }
 
 // addRoutes lists every route of the service. Routes under /api/v1 need a
 // bearer token of the roles named, except /api/v1/public/ and the calendar
@@ -24,7 +24,7 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages, dp *drawPages) {
 	mux.Handle("GET /api/v1/rates", g.require(handleRates(d), anyRole()...))
 	mux.Handle("GET /api/v1/rates/history", g.require(handleRatesHistory(d), anyRole()...))
 	mux.Handle("GET /api/v1/execution", g.require(handleExecution(d), anyRole()...))
-	mux.Handle("GET /api/v1/bulletins/{period}", g.require(handleBulletin(d, false, "json"), storage.RoleViewer, storage.RoleAdmin))
+	mux.Handle("GET /api/v1/bulletins/{period}", g.require(handleBulletin(d, false, "json"), sampling.RoleViewer, sampling.RoleAdmin))
 	mux.Handle("GET /api/v1/plans", g.require(handlePlans(d), anyRole()...))
 	mux.Handle("GET /api/v1/plans/{id}", g.require(handlePlan(d), anyRole()...))
 	mux.Handle("GET /api/v1/tasks", g.require(handleTasks(d, "json"), taskRoles()...))
@@ -36,7 +36,7 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages, dp *drawPages) {
 	mux.Handle("POST /api/v1/tasks/{id}/result", g.require(handleRecordResult(d), taskRoles()...))
 	mux.Handle("POST /api/v1/tasks/{id}/close", g.require(handleTransition(d, doClose), taskRoles()...))
 	mux.Handle("POST /api/v1/results", g.require(handleImportResults(d), taskRoles()...))
-	mux.Handle("POST /api/v1/plans/close", g.require(handleClosePlans(d), storage.RoleAdmin))
+	mux.Handle("POST /api/v1/plans/close", g.require(handleClosePlans(d), sampling.RoleAdmin))
 	mux.Handle("GET /api/v1/public/plans", handlePublicPlans(d))
 	mux.Handle("GET /api/v1/public/plans/{id}", handlePublicPlan(d))
 	mux.Handle("GET /api/v1/public/key", handlePublicKey(d))

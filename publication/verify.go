@@ -186,13 +186,9 @@ func compareTasks(got []Task, want []sampling.Task) []string {
 // checkOutcome reports what is inconsistent in a task's outcome fields.
 func checkOutcome(t Task) string {
 	switch t.Outcome {
-	case OutcomePass:
-		if t.FailedItems != "" {
-			return "a passed batch lists failed items"
-		}
-	case OutcomeFail:
-		if strings.TrimSpace(t.FailedItems) == "" {
-			return "a failed batch names no failed items"
+	case OutcomePass, OutcomeFail:
+		if e := sampling.CheckOutcome(t.Outcome, t.FailedItems); e != nil {
+			return e.Reason
 		}
 	case OutcomeRefused:
 		if t.RefusalReason == "" {

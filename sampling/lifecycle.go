@@ -47,6 +47,41 @@ func transitions(from string) []string {
 	return nil
 }
 
+// TaskStatesTo lists, in lifecycle order, the states from which a task may
+// move to state to.
+func TaskStatesTo(to string) []string {
+	var from []string
+	for _, st := range TaskStates() {
+		if slices.Contains(transitions(st), to) {
+			from = append(from, st)
+		}
+	}
+	return from
+}
+
+// TaskStatesDone lists, in lifecycle order, the states a task never
+// leaves: a plan whose tasks are all in them is done.
+func TaskStatesDone() []string {
+	var done []string
+	for _, st := range TaskStates() {
+		if len(transitions(st)) == 0 {
+			done = append(done, st)
+		}
+	}
+	return done
+}
+
+// StatusWithResult is the status of a task stored in status when it has a
+// result or not. A result moves a task to tested, but the move is not
+// stored: recording results leaves the tasks alone, which keeps a large
+// import from rewriting a million task rows.
+func StatusWithResult(status string, hasResult bool) string {
+	if hasResult && slices.Contains(TaskStatesTo(TaskTested), status) {
+		return TaskTested
+	}
+	return status
+}
+
 // CheckTransition reports why a task in state from may not move to state
 // to, or nil when it may.
 func CheckTransition(from, to string) error {
@@ -73,10 +108,10 @@ func CheckTransition(from, to string) error {
 }
 
 // Overdue reports whether a task in status with due date due (YYYY-MM-DD)
-// is overdue on today: past its due date without a result. A task of a
-// closed plan is never overdue: it was tested, refused or lapsed.
+// is overdue on today: past its due date and still awaiting its result. A
+// task of a closed plan is never overdue: it was tested, refused or lapsed.
 func Overdue(status, due string, today time.Time) bool {
-	return (status == TaskAssigned || status == TaskSampled) && due < today.Format(time.DateOnly)
+	return slices.Contains(TaskStatesTo(TaskTested), status) && due < today.Format(time.DateOnly)
 }
 
 // ShownStatus is the status to show for a task: TaskOverdue for an overdue

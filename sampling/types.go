@@ -9,12 +9,6 @@ const (
 	TierAgriInput = "agri_input"
 )
 
-// Outcomes of a tested batch.
-const (
-	OutcomePass = "pass"
-	OutcomeFail = "fail"
-)
-
 // Plan kinds: how a fire came about.
 const (
 	KindScheduled = "scheduled"
@@ -101,18 +95,6 @@ const (
 	PlanOpen   = "open"
 	PlanClosed = "closed"
 )
-
-// Result is the outcome of a task's batch.
-type Result struct {
-	TaskID      int64  `json:"task_id"`
-	Outcome     string `json:"outcome"`
-	TestedOn    string `json:"tested_on"` // YYYY-MM-DD
-	ReportNo    string `json:"report_no,omitempty"`
-	FailedItems string `json:"failed_items,omitempty"`
-	// Retest marks the result of a re-inspection on the enterprise's
-	// objection: it supersedes the task's first result.
-	Retest bool `json:"retest,omitempty"`
-}
 
 // Rollup counts tested and failed batches of one day, tier, industry,
 // category and county, with provisional and final results apart.

@@ -86,7 +86,7 @@ func TestFireFailsOnConstraint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(fires) != 1 || fires[0].Status != storage.FireFailed {
+			if len(fires) != 1 || fires[0].Status != sampling.FireFailed {
 				t.Fatalf("ledger = %+v, want one failed fire", fires)
 			}
 			for _, want := range []string{"stratum 吴江区/garments", "task 91320500MA", "2 eligible inspectors, inspectors_per_task needs 3"} {

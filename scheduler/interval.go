@@ -6,7 +6,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"spotcheck/sampling"
-	"spotcheck/storage"
 )
 
 // intervalHorizon and maxIntervalFires bound the fires looked at to find a
@@ -51,8 +50,12 @@ func (m *metrics) initSchedule(name string, spec cron.Schedule, now time.Time) {
 		m.interval.WithLabelValues(name).Set(d.Seconds())
 	}
 	m.missed.WithLabelValues(name)
+	results := []string{resultDuplicate, resultError}
+	for _, st := range sampling.FireStatuses() {
+		results = append(results, string(st))
+	}
 	for _, kind := range []string{sampling.KindScheduled, sampling.KindCatchUp, sampling.KindManual} {
-		for _, result := range []string{storage.FireMade, "duplicate", storage.FireMissed, storage.FireFailed, storage.FireSkipped, "error"} {
+		for _, result := range results {
 			m.runs.WithLabelValues(name, kind, result)
 		}
 	}

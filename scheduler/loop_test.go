@@ -26,7 +26,7 @@ func ledger(t *testing.T, store *storage.Store) string {
 	}
 	var parts []string
 	for _, f := range fires {
-		parts = append(parts, f.NominalTime.UTC().Format("04:05")+" "+f.Status)
+		parts = append(parts, f.NominalTime.UTC().Format("04:05")+" "+string(f.Status))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -252,7 +252,7 @@ func TestManualFire(t *testing.T) {
 		fires, _ := store.Fires(t.Context(), "textiles-10s", time.Time{})
 		kinds := map[string]string{}
 		for _, f := range fires {
-			kinds[f.Kind] = f.Status + " " + f.RequestedBy
+			kinds[f.Kind] = string(f.Status) + " " + f.RequestedBy
 		}
 		if len(fires) != 2 || kinds[sampling.KindManual] != "made cli:ops" || kinds[sampling.KindScheduled] != "made " {
 			t.Errorf("ledger = %+v, want the scheduled and the manual fire made, the manual one by cli:ops", fires)

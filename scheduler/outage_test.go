@@ -97,8 +97,8 @@ func TestOutageReasons(t *testing.T) {
 				}
 				var got []string
 				for _, f := range fires {
-					line := f.NominalTime.UTC().Format("04:05") + " " + f.Kind + " " + f.Status
-					if f.Status != storage.FireMade {
+					line := f.NominalTime.UTC().Format("04:05") + " " + f.Kind + " " + string(f.Status)
+					if f.Status != sampling.FireMade {
 						line += " " + f.Reason + ": " + f.Message
 					}
 					got = append(got, line)

@@ -304,10 +304,10 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 		return plan, false, err
 	}
 	logger := s.logger.With("schedule", name, "nominal_time", nominal, "kind", kind)
-	res, err := s.claim(ctx, sc, kind, nominal, storage.FireMade, "", "", requestedBy, 0, seed)
+	res, err := s.claim(ctx, sc, kind, nominal, sampling.FireMade, "", "", requestedBy, 0, seed)
 	if errors.Is(err, errDraw) && ctx.Err() == nil {
 		logger.Error("plan not drawn", "err", err)
-		res, rerr := s.claim(ctx, sc, kind, nominal, storage.FireFailed, err.Error(), sampling.FireReasonDraw, requestedBy, 0, seed)
+		res, rerr := s.claim(ctx, sc, kind, nominal, sampling.FireFailed, err.Error(), sampling.FireReasonDraw, requestedBy, 0, seed)
 		if rerr != nil {
 			return sampling.Plan{}, false, rerr
 		}
@@ -319,7 +319,7 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 		return sampling.Plan{}, false, err
 	}
 	s.observe(ctx, sc, res)
-	if res.Fresh && res.Fire.Status != storage.FireMade {
+	if res.Fresh && res.Fire.Status != sampling.FireMade {
 		return sampling.Plan{}, false, fmt.Errorf("fire of %s at %s recorded as %s: %s", name, nominal.Format(time.RFC3339), res.Fire.Status, res.Fire.Message)
 	}
 	return res.Plan, res.Fresh, nil

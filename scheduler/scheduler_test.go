@@ -94,7 +94,7 @@ func TestLoopMakesEachFireOnce(t *testing.T) {
 			t.Fatalf("ledger has %d fires after 95s of a 10s schedule, want %d", len(fires), want)
 		}
 		for i, f := range fires {
-			if f.Status != storage.FireMade || f.Kind != sampling.KindScheduled || f.NominalTime.Second()%10 != 0 {
+			if f.Status != sampling.FireMade || f.Kind != sampling.KindScheduled || f.NominalTime.Second()%10 != 0 {
 				t.Errorf("fire %d = %+v, want a scheduled fire made on a 10s boundary", i, f)
 			}
 		}
@@ -128,7 +128,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 				now := time.Now()
 				last := now.Add(-time.Hour).Truncate(10 * time.Second)
 				if _, err := store.RecordFire(t.Context(), storage.Fire{Schedule: "textiles-10s", NominalTime: last,
-					Kind: sampling.KindScheduled, Status: storage.FireMade}); err != nil {
+					Kind: sampling.KindScheduled, Status: sampling.FireMade}); err != nil {
 					t.Fatal(err)
 				}
 				// With a grace of 2s, the fire 5s ago is late too.
@@ -146,12 +146,12 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 				made, missed := 0, 0
 				for _, f := range fires {
 					switch f.Status {
-					case storage.FireMade:
+					case sampling.FireMade:
 						made++
 						if f.Kind != sampling.KindCatchUp {
 							t.Errorf("made fire %v has kind %s, want catch_up", f.NominalTime, f.Kind)
 						}
-					case storage.FireMissed:
+					case sampling.FireMissed:
 						missed++
 					}
 				}
@@ -233,7 +233,7 @@ func TestDrawFailureIsRecorded(t *testing.T) {
 		t.Fatalf("Fire = %v, %v; want a *DrawError", ok, err)
 	}
 	fires, _ := store.Fires(t.Context(), "", time.Time{})
-	if len(fires) != 1 || fires[0].Status != storage.FireFailed || fires[0].Message == "" {
+	if len(fires) != 1 || fires[0].Status != sampling.FireFailed || fires[0].Message == "" {
 		t.Errorf("ledger = %+v, want one failed fire with a message", fires)
 	}
 }

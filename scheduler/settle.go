@@ -26,9 +26,9 @@ const (
 // returns the error instead: the loop retries, and decides afresh once the
 // database is back, so that the catch-up policy applies to what was missed.
 func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a Action, now time.Time) error {
-	status, message := storage.FireMade, ""
+	status, message := sampling.FireMade, ""
 	if !a.Make {
-		status, message = storage.FireMissed, a.Policy
+		status, message = sampling.FireMissed, a.Policy
 	}
 	deadline := s.deadline(sc, a.Nominal)
 	for attempt := 1; ; attempt++ {
@@ -46,7 +46,7 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 			return err
 		}
 		if !now.Before(deadline) {
-			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, storage.FireFailed,
+			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, sampling.FireFailed,
 				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.In(sc.Location).Format(time.RFC3339), attempt, err),
 				sampling.FireReasonDeadline, "", lockWait(now, deadline), sampling.Seed{})
 			if ferr != nil {
@@ -94,7 +94,7 @@ func lockWait(now, deadline time.Time) time.Duration {
 }
 
 // claim settles one fire through the ledger; draws happen under its locks.
-func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status, message, reason, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
+func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status sampling.FireStatus, message, reason, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
 	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message, Reason: reason,
 		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now, Notices: s.opts.Notices}
 	if hook := s.opts.BeforeCommit; hook != nil {
@@ -106,7 +106,7 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string,
 	case <-ctx.Done():
 		return storage.Settled{}, ctx.Err()
 	}
-	if sc.Seed == config.SeedBeacon && status == storage.FireMade {
+	if sc.Seed == config.SeedBeacon && status == sampling.FireMade {
 		return s.announce(ctx, sc, kind, nominal, requestedBy, wait)
 	}
 	ind := s.cfg.Industry(sc.Industry)
@@ -124,9 +124,9 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 		logger.Debug("fire already settled", "status", f.Status)
 		return
 	}
-	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, f.Status).Inc()
+	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, string(f.Status)).Inc()
 	switch f.Status {
-	case storage.FireMade:
+	case sampling.FireMade:
 		if a := res.Announcement; a != nil {
 			logger.Info("draw announced", "announcement", a.Sequence, "hash", a.Hash, "frame_size", a.Published.FrameSize,
 				"beacon_due", a.DueAt)
@@ -145,12 +145,12 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 		if s.opts.OnPlan != nil {
 			s.opts.OnPlan(ctx, res.Plan)
 		}
-	case storage.FireMissed:
+	case sampling.FireMissed:
 		s.metrics.missed.WithLabelValues(sc.Name).Inc()
 		logger.Warn("fire missed", "reason", f.Message)
-	case storage.FireSkipped:
+	case sampling.FireSkipped:
 		logger.Warn("fire skipped", "reason", f.Message)
-	case storage.FireFailed:
+	case sampling.FireFailed:
 		logger.Error("fire failed", "reason", f.Message)
 	}
 }

@@ -141,7 +141,7 @@ func TestSessions(t *testing.T) {
 		ctx := context.Background()
 		seedRegistry(t, s, 2)
 		now := nominal
-		secret, tok, err := s.CreateToken(ctx, storage.NewToken{Role: storage.RoleInspector, Inspector: "I001"}, now)
+		secret, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleInspector, Inspector: "I001"}, now)
 		if err != nil {
 			t.Fatal(err)
 		}

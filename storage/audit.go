@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"spotcheck/sampling"
 )
 
 // genesis is the prev_hash of the first audit entry.
@@ -233,7 +235,7 @@ func (s *Store) VerifyAudit(ctx context.Context, expectHead string) (*AuditRepor
 		delete(digests, cur)
 	}
 	for vrows.Next() {
-		var v ResultVersion
+		var v sampling.ResultVersion
 		if err := vrows.StructScan(&v); err != nil {
 			return nil, fmt.Errorf("read results: %w", err)
 		}
@@ -270,7 +272,7 @@ func newDigester() *digester { return &digester{h: sha256.New()} }
 
 // add hashes one version, encoded as writeField would, in one write:
 // imports feed it a million versions.
-func (d *digester) add(v *ResultVersion) {
+func (d *digester) add(v *sampling.ResultVersion) {
 	d.n++
 	b := d.buf[:0]
 	for _, n := range [2]int64{v.TaskID, int64(v.Version)} {
@@ -278,7 +280,7 @@ func (d *digester) add(v *ResultVersion) {
 		b = binary.AppendUvarint(b, uint64(len(d.num)))
 		b = append(b, d.num...)
 	}
-	for _, f := range [...]string{v.Kind, v.Outcome, v.TestedOn, v.ReportNo, v.FailedItems, v.CountedOn, v.RecordedBy, v.Reason} {
+	for _, f := range [...]string{string(v.Kind), v.Outcome, v.TestedOn, v.ReportNo, v.FailedItems, v.CountedOn, v.RecordedBy, v.Reason} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}

@@ -42,7 +42,7 @@ func TestFireKeyNormalisedToUTC(t *testing.T) {
 		seedRegistry(t, s, 20)
 		inShanghai := nominal.In(shanghai) // 09:00 in Shanghai, 01:00 UTC
 		first, err := s.Settle(t.Context(), claim(sampling.KindScheduled, inShanghai), maker(t, s, sampling.KindScheduled, inShanghai))
-		if err != nil || !first.Fresh || first.Fire.Status != storage.FireMade {
+		if err != nil || !first.Fresh || first.Fire.Status != sampling.FireMade {
 			t.Fatalf("Settle(09:00 Shanghai) = %+v, %v; want a fresh made fire", first.Fire, err)
 		}
 		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(context.Context) (sampling.Plan, error) {
@@ -53,7 +53,7 @@ func TestFireKeyNormalisedToUTC(t *testing.T) {
 			t.Errorf("Settle(01:00 UTC) = %+v, %v; want the ledger's row %d, not fresh", again.Fire, err, first.Fire.ID)
 		}
 		inLA := nominal.In(mustZone("America/Los_Angeles"))
-		if fresh, err := s.RecordFire(t.Context(), storage.Fire{Schedule: schedule, NominalTime: inLA, Kind: sampling.KindScheduled, Status: storage.FireMissed}); err != nil || fresh {
+		if fresh, err := s.RecordFire(t.Context(), storage.Fire{Schedule: schedule, NominalTime: inLA, Kind: sampling.KindScheduled, Status: sampling.FireMissed}); err != nil || fresh {
 			t.Errorf("RecordFire(the same instant in Los Angeles) = %v, %v; want false (already in the ledger)", fresh, err)
 		}
 		if plans, tasks := countRows(t, s); plans != 1 || tasks != 3 {
@@ -64,10 +64,10 @@ func TestFireKeyNormalisedToUTC(t *testing.T) {
 		}
 		// The first path to record an instant wins, in whatever zone.
 		later := nominal.Add(time.Hour)
-		if fresh, err := s.RecordFire(t.Context(), storage.Fire{Schedule: schedule, NominalTime: later.In(shanghai), Kind: sampling.KindCatchUp, Status: storage.FireMissed}); err != nil || !fresh {
+		if fresh, err := s.RecordFire(t.Context(), storage.Fire{Schedule: schedule, NominalTime: later.In(shanghai), Kind: sampling.KindCatchUp, Status: sampling.FireMissed}); err != nil || !fresh {
 			t.Fatalf("RecordFire(10:00 Shanghai) = %v, %v; want true", fresh, err)
 		}
-		if fresh, err := s.RecordFire(t.Context(), storage.Fire{Schedule: schedule, NominalTime: later, Kind: sampling.KindScheduled, Status: storage.FireMissed}); err != nil || fresh {
+		if fresh, err := s.RecordFire(t.Context(), storage.Fire{Schedule: schedule, NominalTime: later, Kind: sampling.KindScheduled, Status: sampling.FireMissed}); err != nil || fresh {
 			t.Errorf("RecordFire(02:00 UTC, the same instant) = %v, %v; want false", fresh, err)
 		}
 		// A manual fire at the made instant is a fire of its own.
@@ -149,7 +149,7 @@ func TestObjectionPeriodLastDay(t *testing.T) {
 // 5 November can be objected to on the 6th and is final on the 7th.
 func TestObjectionPeriodOfOneDay(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
-		s.SetResultPolicy(storage.ResultPolicy{ObjectionDays: map[string]int{"textiles": 1}, DefaultObjectionDays: 15})
+		s.SetResultPolicy(storage.ResultPolicy{Objection: sampling.ObjectionPolicy{Days: map[string]int{"textiles": 1}, DefaultDays: 15}})
 		ctx := t.Context()
 		ids := openPlan(t, s, 1)
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05")}, on("2026-11-05")); err != nil {
@@ -190,7 +190,7 @@ func TestRetestSameDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(hist) != 2 || hist[1].Kind != storage.KindRetest || hist[1].TestedOn != "2026-11-05" || hist[1].CountedOn != "2026-11-05" || hist[0].State != storage.StateSuperseded {
+		if len(hist) != 2 || hist[1].Kind != sampling.ResultRetest || hist[1].TestedOn != "2026-11-05" || hist[1].CountedOn != "2026-11-05" || hist[0].State != sampling.ResultSuperseded {
 			t.Errorf("ResultHistory = %+v, want the fail superseded by a same-day retest counted on 2026-11-05", hist)
 		}
 		checkCounts(t, s, [2]int{1, 1}, [2]int{1, 0})
@@ -205,17 +205,17 @@ func TestRetestSameDay(t *testing.T) {
 func TestOverlapSkipPlanFinishesExactlyAtNextFire(t *testing.T) {
 	next := nominal.Add(2 * time.Second)
 	tests := []struct {
-		policy   string
+		policy   sampling.OverlapPolicy
 		finished time.Time // when the 01:00:00 plan was recorded
 		want     string
 	}{
-		{storage.OverlapSkip, next, "01:00:00 made, 01:00:02 made"},
-		{storage.OverlapSkip, next.Add(time.Millisecond), "01:00:00 made, 01:00:02 skipped"},
-		{storage.OverlapSkip, next.Add(-time.Millisecond), "01:00:00 made, 01:00:02 made"},
-		{storage.OverlapBuffer, next, "01:00:00 made, 01:00:02 made"},
+		{sampling.OverlapSkip, next, "01:00:00 made, 01:00:02 made"},
+		{sampling.OverlapSkip, next.Add(time.Millisecond), "01:00:00 made, 01:00:02 skipped"},
+		{sampling.OverlapSkip, next.Add(-time.Millisecond), "01:00:00 made, 01:00:02 made"},
+		{sampling.OverlapBuffer, next, "01:00:00 made, 01:00:02 made"},
 	}
 	for _, tt := range tests {
-		name := tt.policy + " finished at " + tt.finished.Format("15:04:05.000")
+		name := string(tt.policy) + " finished at " + tt.finished.Format("15:04:05.000")
 		t.Run(name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, s *storage.Store) {
 				seedRegistry(t, s, 20)
@@ -252,12 +252,12 @@ func TestOverlapMakingStartedAtNextFire(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := claim(sampling.KindScheduled, next)
-		c.Overlap, c.Now = storage.OverlapSkip, clockAt(next.Add(4*time.Second))
+		c.Overlap, c.Now = sampling.OverlapSkip, clockAt(next.Add(4*time.Second))
 		got, err := s.Settle(t.Context(), c, maker(t, s, sampling.KindScheduled, next))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Fire.Status != storage.FireSkipped || !strings.Contains(got.Fire.Message, "came due while the plan of the 2026-11-01T01:00:02.000Z fire was being made (2026-11-01T01:00:02.000Z to 2026-11-01T01:00:05.000Z)") {
+		if got.Fire.Status != sampling.FireSkipped || !strings.Contains(got.Fire.Message, "came due while the plan of the 2026-11-01T01:00:02.000Z fire was being made (2026-11-01T01:00:02.000Z to 2026-11-01T01:00:05.000Z)") {
 			t.Errorf("fire due when a making began = %s %q, want skipped naming the making", got.Fire.Status, got.Fire.Message)
 		}
 	})

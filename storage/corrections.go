@@ -16,49 +16,33 @@ import (
 // required and goes into the audit log. A correction is checked like a
 // result, except that the task's plan may be closed. It returns the new
 // version.
-func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, today time.Time) (ResultVersion, error) {
-	var next ResultVersion
+func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, today time.Time) (sampling.ResultVersion, error) {
+	var next sampling.ResultVersion
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.lockResults(ctx, tx); err != nil {
 			return err
 		}
-		bad := func(field, format string, args ...any) error {
-			return &RejectedError{Problems: []Problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
-		}
-		if p := checkResult(r, today); p.Field != "" {
-			return &RejectedError{Problems: []Problem{p}}
-		}
-		if reason == "" {
-			return bad("reason", "a correction must give its reason")
+		if errs := r.Check(today); len(errs) > 0 {
+			return rejected(errs...)
 		}
 		vs, err := versionsOf(ctx, tx, r.TaskID)
 		if err != nil {
 			return err
 		}
-		old := effective(vs)
-		if old == nil {
-			return bad("task_id", "task %d has no result to correct", r.TaskID)
+		var rerr *sampling.ResultError
+		next, rerr = vs.Correct(r, reason)
+		if rerr != nil {
+			return &RejectedError{Problems: []Problem{problemOf(0, rerr)}}
 		}
-		r.Retest = old.Kind == KindRetest
-		if old.sameContent(r) {
-			return bad("task_id", "task %d's result already reads so; nothing to correct", r.TaskID)
-		}
+		next.RecordedBy = actorOf(ctx)
+		old := vs.Effective()
 		var nominal time.Time
 		if err := tx.GetContext(ctx, &nominal, tx.Rebind(`SELECT p.nominal_time FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`), r.TaskID); err != nil {
 			return fmt.Errorf("load plan of task %d: %w", r.TaskID, err)
 		}
 		if planDay := nominal.In(today.Location()).Format(time.DateOnly); r.TestedOn < planDay {
-			return bad("tested_on", "%s is before the task's plan was made (%s)", r.TestedOn, planDay)
+			return rejected(sampling.FieldError{Field: "tested_on", Reason: fmt.Sprintf("%s is before the task's plan was made (%s)", r.TestedOn, planDay)})
 		}
-		// A retest counts on the day of the batch's first test; a corrected
-		// first result on its corrected test date.
-		counted := r.TestedOn
-		if retested(vs) {
-			counted = old.CountedOn
-		}
-		next = ResultVersion{TaskID: r.TaskID, Version: vs[len(vs)-1].Version + 1, Kind: KindCorrection, Outcome: r.Outcome,
-			TestedOn: r.TestedOn, ReportNo: r.ReportNo, FailedItems: r.FailedItems, CountedOn: counted, State: old.State,
-			ObjectionUntil: old.ObjectionUntil, ObjectedOn: old.ObjectedOn, Reason: reason, RecordedBy: actorOf(ctx)}
 		dg := newDigester()
 		dg.add(&next)
 		seq, err := s.appendAudit(ctx, tx, ActionCorrect, fmt.Sprintf("task/%d", r.TaskID), old,
@@ -74,7 +58,7 @@ func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason str
 		return deltas.apply(ctx, tx)
 	})
 	if err != nil {
-		return ResultVersion{}, fmt.Errorf("correct result of task %d: %w", r.TaskID, err)
+		return sampling.ResultVersion{}, fmt.Errorf("correct result of task %d: %w", r.TaskID, err)
 	}
 	return next, nil
 }
@@ -82,20 +66,12 @@ func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason str
 // correctionAfter is the "after" of a result.correct audit entry.
 type correctionAfter struct {
 	auditDigest
-	Result ResultVersion `json:"result"`
+	Result sampling.ResultVersion `json:"result"`
 }
 
-func retested(vs []ResultVersion) bool {
-	for _, v := range vs {
-		if v.Kind == KindRetest {
-			return true
-		}
-	}
-	return false
-}
-
-func versionsOf(ctx context.Context, tx *sqlx.Tx, taskID int64) ([]ResultVersion, error) {
-	var vs []ResultVersion
+// versionsOf loads the task's result history.
+func versionsOf(ctx context.Context, tx *sqlx.Tx, taskID int64) (sampling.ResultHistory, error) {
+	var vs sampling.ResultHistory
 	if err := tx.SelectContext(ctx, &vs, tx.Rebind(`SELECT `+versionColumns+` FROM results WHERE task_id = ? ORDER BY version`), taskID); err != nil {
 		return nil, fmt.Errorf("load results of task %d: %w", taskID, err)
 	}
@@ -125,41 +101,15 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string,
 		if err := s.lockResults(ctx, tx); err != nil {
 			return err
 		}
-		bad := func(field, format string, args ...any) error {
-			return &RejectedError{Problems: []Problem{{Field: field, Reason: fmt.Sprintf(format, args...)}}}
-		}
 		vs, err := versionsOf(ctx, tx, taskID)
 		if err != nil {
 			return err
 		}
-		cur := effective(vs)
-		switch {
-		case cur == nil:
-			return bad("task_id", "task %d has no result", taskID)
-		case cur.State != StateProvisional:
-			return &RejectedError{Problems: []Problem{{Field: "task_id", Conflict: true,
-				Reason: fmt.Sprintf("task %d's result is %s; only a provisional result can be objected to", taskID, cur.State)}}}
-		case lodgedOn == "" && cur.ObjectedOn == "":
-			return bad("task_id", "task %d's result has no objection to withdraw", taskID)
-		case lodgedOn != "" && cur.ObjectedOn != "":
-			return &RejectedError{Problems: []Problem{{Field: "task_id", Conflict: true,
-				Reason: fmt.Sprintf("task %d's result was already objected to on %s", taskID, cur.ObjectedOn)}}}
+		cur, after, rerr := vs.Object(taskID, lodgedOn, today)
+		if rerr != nil {
+			return &RejectedError{Problems: []Problem{problemOf(0, rerr)}}
 		}
-		if lodgedOn != "" {
-			if p := checkDay(lodgedOn, today.Format(time.DateOnly)); p.Field != "" {
-				p.Field = "lodged_on"
-				return &RejectedError{Problems: []Problem{p}}
-			}
-			switch {
-			case lodgedOn > cur.ObjectionUntil:
-				return bad("lodged_on", "%s is after the objection period, which ended on %s", lodgedOn, cur.ObjectionUntil)
-			case lodgedOn < cur.TestedOn:
-				return bad("lodged_on", "%s is before the test (%s)", lodgedOn, cur.TestedOn)
-			}
-		}
-		after := *cur
-		after.ObjectedOn = lodgedOn
-		if _, err := s.appendAudit(ctx, tx, action, fmt.Sprintf("task/%d", taskID), cur, &after); err != nil {
+		if _, err := s.appendAudit(ctx, tx, action, fmt.Sprintf("task/%d", taskID), &cur, &after); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET objected_on = ? WHERE task_id = ? AND version = ?`), lodgedOn, taskID, cur.Version)
@@ -171,9 +121,13 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string,
 	return nil
 }
 
-// finalizable selects provisional results whose objection period ended
-// before today without an objection, from the finalize mark on.
-const finalizable = `r.id >= (SELECT from_id FROM finalize_mark) AND r.state = 'provisional' AND r.objection_until < ? AND r.objected_on = ''`
+// finalizable selects the results r from the finalize mark on that become
+// final on a day (the argument): sampling.ResultVersion.Finalizable written
+// out, as its test checks.
+var (
+	finalizableVersion = `r.state = ` + sqlString(string(sampling.ResultProvisional)) + ` AND r.objection_until < ? AND r.objected_on = ''`
+	finalizable        = `r.id >= (SELECT from_id FROM finalize_mark) AND ` + finalizableVersion
+)
 
 // FinalizeResults makes final every provisional result whose objection
 // period ended before today and that has no pending objection, moving its
@@ -213,16 +167,16 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 			return err
 		}
 		from := `FROM results r JOIN tasks t ON t.id = r.task_id WHERE ` + finalizable
-		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", "'final'", "r.outcome", "", from), day); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", sqlString(string(sampling.ResultFinal)), "r.outcome", "", from), day); err != nil {
 			return fmt.Errorf("add final rollups: %w", err)
 		}
-		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", "'provisional'", "r.outcome", "-", from), day); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", sqlString(string(sampling.ResultProvisional)), "r.outcome", "-", from), day); err != nil {
 			return fmt.Errorf("remove provisional rollups: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE state = 'provisional' AND tested = 0`); err != nil {
 			return fmt.Errorf("drop empty rollups: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = 'final' WHERE id IN (SELECT r.id FROM results r WHERE `+finalizable+`)`), day); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = ? WHERE id IN (SELECT r.id FROM results r WHERE `+finalizable+`)`), sampling.ResultFinal, day); err != nil {
 			return err
 		}
 		// The mark moves to the first result still provisional, or past

@@ -1,6 +1,11 @@
 package storage
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"spotcheck/sampling"
+)
 
 // MigrateTo migrates the database up or down to version, for tests of the
 // migrations with data.
@@ -19,6 +24,28 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 		_, err = p.UpTo(ctx, version)
 	}
 	return err
+}
+
+// TaskStateSQL evaluates the SQL of the task states for a task stored in
+// status, with a result or without: the status shown, whether it awaits
+// its result without one, and whether it is done.
+func (s *Store) TaskStateSQL(ctx context.Context, status string, withResult bool) (shown string, untestedNow, done bool, err error) {
+	result := "FALSE"
+	if withResult {
+		result = "TRUE"
+	}
+	expr := func(e string) string { return strings.ReplaceAll(e, hasResult, result) }
+	q := `SELECT ` + expr(taskStatus) + `, ` + expr(untested) + `, ` + taskDone + ` FROM (SELECT ` + sqlString(status) + ` AS status) t`
+	err = s.db.QueryRowxContext(ctx, q).Scan(&shown, &untestedNow, &done)
+	return shown, untestedNow, done, err
+}
+
+// FinalizableSQL evaluates the SQL of finalizable for version v on day.
+func (s *Store) FinalizableSQL(ctx context.Context, v sampling.ResultVersion, day string) (bool, error) {
+	var ok bool
+	err := s.db.QueryRowxContext(ctx, s.db.Rebind(`SELECT `+finalizableVersion+` FROM (SELECT CAST(? AS TEXT) AS state, CAST(? AS TEXT) AS objection_until, CAST(? AS TEXT) AS objected_on) r`),
+		day, string(v.State), v.ObjectionUntil, v.ObjectedOn).Scan(&ok)
+	return ok, err
 }
 
 // AddLaterColumns adds to a database migrated to an old version the columns

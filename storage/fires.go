@@ -12,22 +12,14 @@ import (
 	"spotcheck/sampling"
 )
 
-// Fire statuses in the ledger.
-const (
-	FireMade    = "made"
-	FireMissed  = "missed"
-	FireFailed  = "failed"
-	FireSkipped = "skipped"
-)
-
 // Fire is one row of the fire ledger: what became of one fire of a schedule.
 type Fire struct {
-	ID          int64     `db:"id" json:"id"`
-	Schedule    string    `db:"schedule" json:"schedule"`
-	NominalTime time.Time `db:"nominal_time" json:"nominal_time"`
-	Kind        string    `db:"kind" json:"kind"`
-	Status      string    `db:"status" json:"status"`
-	Message     string    `db:"message" json:"message,omitempty"`
+	ID          int64               `db:"id" json:"id"`
+	Schedule    string              `db:"schedule" json:"schedule"`
+	NominalTime time.Time           `db:"nominal_time" json:"nominal_time"`
+	Kind        string              `db:"kind" json:"kind"`
+	Status      sampling.FireStatus `db:"status" json:"status"`
+	Message     string              `db:"message" json:"message,omitempty"`
 	// Reason is why a fire made no plan, one of sampling.FireReasons;
 	// empty for a made fire and for fires recorded before reasons were.
 	Reason      string `db:"reason" json:"reason,omitempty"`

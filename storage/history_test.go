@@ -160,8 +160,8 @@ func TestRetest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(hist) != 2 || hist[0].State != storage.StateSuperseded || hist[0].Outcome != "fail" ||
-			hist[1].Kind != storage.KindRetest || hist[1].State != storage.StateFinal || hist[1].RecordedBy != "inspector:I001" {
+		if len(hist) != 2 || hist[0].State != sampling.ResultSuperseded || hist[0].Outcome != "fail" ||
+			hist[1].Kind != sampling.ResultRetest || hist[1].State != sampling.ResultFinal || hist[1].RecordedBy != "inspector:I001" {
 			t.Errorf("ResultHistory = %+v, want the superseded fail then the final retest", hist)
 		}
 		// A batch is retested once.
@@ -203,7 +203,7 @@ func problemList(rej *storage.RejectedError) []string {
 
 func TestObjectionPeriodPerIndustry(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
-		s.SetResultPolicy(storage.ResultPolicy{ObjectionDays: map[string]int{"textiles": 5}, DefaultObjectionDays: 15})
+		s.SetResultPolicy(storage.ResultPolicy{Objection: sampling.ObjectionPolicy{Days: map[string]int{"textiles": 5}, DefaultDays: 15}})
 		ids := openPlan(t, s, 3)
 		ctx := t.Context()
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05"), fail(ids[1], "2026-11-05", "x"), pass(ids[2], "2026-11-05")}, on("2026-11-06")); err != nil {
@@ -289,7 +289,7 @@ func TestCorrectResult(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CorrectResult = %v", err)
 		}
-		if v.Version != 2 || v.Kind != storage.KindCorrection || v.State != storage.StateProvisional || v.CountedOn != "2026-11-04" || v.RecordedBy != "cli:admin" {
+		if v.Version != 2 || v.Kind != sampling.ResultCorrection || v.State != sampling.ResultProvisional || v.CountedOn != "2026-11-04" || v.RecordedBy != "cli:admin" {
 			t.Errorf("CorrectResult = %+v", v)
 		}
 		checkCounts(t, s, [2]int{2, 0}, [2]int{})

@@ -64,23 +64,43 @@ type TaskFilter struct {
 	Limit     int      // at most this many; 0 means 10,000
 }
 
-// taskStatus is the status of tasks t in SQL. A task's move to tested is
-// not written to tasks: an assigned or sampled task with a result is tested.
-// Recording results then leaves the tasks table alone, which keeps a large
-// import from rewriting a million task rows; TaskEvents shows the move from
-// the result. (Tasks tested before this rule keep 'tested' stored.)
-const taskStatus = `CASE WHEN ` + madeTested + ` THEN 'tested' ELSE t.status END`
-
-// hasResult is true for tasks t with a result; madeTested for the tasks t
-// that a result has made tested though tested is not stored, and untested
-// for the assigned and sampled tasks without a result.
-const (
-	hasResult  = `EXISTS (SELECT 1 FROM results tr WHERE tr.task_id = t.id)`
-	madeTested = `t.status IN ('assigned', 'sampled') AND ` + hasResult
-	untested   = `t.status IN ('assigned', 'sampled') AND NOT ` + hasResult
+// The task states in SQL are sampling's state machine written out, over
+// tasks t: tests check them against sampling.StatusWithResult and
+// sampling.TaskStatesDone.
+var (
+	// taskStatus is the status of tasks t, sampling.StatusWithResult: a
+	// task's move to tested is not written to tasks, and TaskEvents shows
+	// it from the result. (Tasks tested before this rule keep 'tested'
+	// stored.)
+	taskStatus = `CASE WHEN ` + madeTested + ` THEN ` + sqlString(sampling.TaskTested) + ` ELSE t.status END`
+	// awaiting is true for tasks t that await their result: those a
+	// result moves to tested.
+	awaiting = `t.status IN (` + sqlStrings(sampling.TaskStatesTo(sampling.TaskTested)) + `)`
+	// madeTested is true for the tasks t that a result has made tested
+	// though tested is not stored, untested for the tasks awaiting a
+	// result without one.
+	madeTested = awaiting + ` AND ` + hasResult
+	untested   = awaiting + ` AND NOT ` + hasResult
+	// taskDone is true for tasks t that are done: they never change.
+	taskDone = `t.status IN (` + sqlStrings(sampling.TaskStatesDone()) + `)`
 )
 
-const taskDetailQuery = `
+// hasResult is true for tasks t with a result.
+const hasResult = `EXISTS (SELECT 1 FROM results tr WHERE tr.task_id = t.id)`
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// sqlStrings is ss as a list of SQL string literals.
+func sqlStrings(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = sqlString(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+var taskDetailQuery = `
 	SELECT t.id, t.plan_id, p.status AS plan_status, p.nominal_time, t.industry, t.credit_code, t.enterprise,
 		t.county, t.category, t.tier, t.inclusion_probability, t.due, ` + taskStatus + ` AS status,
 		s.sampled_on, s.batch_no, s.quantity, s.seals, f.reason, f.note,
@@ -408,10 +428,10 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 	}
 	day := today.Format(time.DateOnly)
 	if err := s.db.SelectContext(ctx, &due, s.db.Rebind(`
-		SELECT p.id, NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND t.status NOT IN ('closed', 'refused')) AS done
+		SELECT p.id, NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND NOT `+taskDone+`) AS done
 		FROM plans p
 		WHERE p.status = 'open' AND (
-			NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND t.status NOT IN ('closed', 'refused'))
+			NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND NOT `+taskDone+`)
 			OR (SELECT max(due) FROM tasks t WHERE t.plan_id = p.id) < ?)
 		ORDER BY p.id`), day); err != nil {
 		return nil, fmt.Errorf("find plans to close: %w", err)
@@ -437,16 +457,16 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 			}
 			// A closed plan's tasks no longer change: store the status that
 			// taskStatus derives, so that TaskCounts need not derive it.
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = 'tested' WHERE t.plan_id = ? AND `+madeTested), p.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = ? WHERE t.plan_id = ? AND `+madeTested), sampling.TaskTested, p.ID); err != nil {
 				return err
 			}
 			// The tasks left without a result lapse: they are no longer
 			// open, nor overdue.
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO task_events (task_id, from_status, to_status, actor, at)
-				SELECT t.id, t.status, 'lapsed', ?, ? FROM tasks t WHERE t.plan_id = ? AND `+untested), actorOf(ctx), now.UTC(), p.ID); err != nil {
+				SELECT t.id, t.status, `+sqlString(sampling.TaskLapsed)+`, ?, ? FROM tasks t WHERE t.plan_id = ? AND `+untested), actorOf(ctx), now.UTC(), p.ID); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = 'lapsed' WHERE t.plan_id = ? AND `+untested), p.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks AS t SET status = ? WHERE t.plan_id = ? AND `+untested), sampling.TaskLapsed, p.ID); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO plan_closures (plan_id, closed_at, reason) VALUES (?, ?, ?)`),

@@ -45,7 +45,7 @@ func TestMigrateResultKeys(t *testing.T) {
 				t.Fatalf("RecordResults(retest after the migration) = %d, %v", n, err)
 			}
 			hist, err := s.ResultHistory(ctx, ids[1])
-			if err != nil || len(hist) != 2 || hist[0].State != storage.StateSuperseded || hist[1].State != storage.StateFinal {
+			if err != nil || len(hist) != 2 || hist[0].State != sampling.ResultSuperseded || hist[1].State != sampling.ResultFinal {
 				t.Errorf("ResultHistory = %+v, %v; want the first superseded by a final retest", hist, err)
 			}
 			d, err := s.TaskDetail(ctx, ids[0], on("2026-12-30"))

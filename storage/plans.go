@@ -20,7 +20,7 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 	created := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		fireID, err := insertFire(ctx, tx, Fire{Schedule: plan.Schedule, NominalTime: plan.NominalTime,
-			Kind: plan.Kind, Status: FireMade, RequestedBy: requestedBy})
+			Kind: plan.Kind, Status: sampling.FireMade, RequestedBy: requestedBy})
 		if err != nil || fireID == 0 {
 			return err
 		}

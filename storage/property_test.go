@@ -20,7 +20,7 @@ func TestRollupsEqualRebuild(t *testing.T) {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, s *storage.Store) {
 				rng := rand.New(rand.NewPCG(seed, 0x5eed))
-				s.SetResultPolicy(storage.ResultPolicy{ObjectionDays: map[string]int{"textiles": 1 + rng.IntN(10)}})
+				s.SetResultPolicy(storage.ResultPolicy{Objection: sampling.ObjectionPolicy{Days: map[string]int{"textiles": 1 + rng.IntN(10)}}})
 				ids := openPlan(t, s, 24)
 				ctx := storage.WithActor(t.Context(), "property")
 				today := on("2026-11-02")

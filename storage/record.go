@@ -178,13 +178,13 @@ func (s *Store) checkPlans(ctx context.Context, tx *sqlx.Tx) ([]planCheck, error
 // too: the rows are checked one by one only when their counts show an
 // unknown task, a closed plan or a test before its plan.
 func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, keys []string, idx []int, loc *time.Location) (
-	problems []Problem, firsts []int, retests []int, versions map[int64][]ResultVersion, err error) {
-	var stored []ResultVersion
+	problems []Problem, firsts []int, retests []int, versions map[int64]sampling.ResultHistory, err error) {
+	var stored []sampling.ResultVersion
 	if err := tx.SelectContext(ctx, &stored, `SELECT `+versionColumns+` FROM results
 		WHERE task_id IN (SELECT task_id FROM result_stage) ORDER BY task_id, version`); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("load stored results: %w", err)
 	}
-	versions = map[int64][]ResultVersion{}
+	versions = map[int64]sampling.ResultHistory{}
 	for _, v := range stored {
 		versions[v.TaskID] = append(versions[v.TaskID], v)
 	}
@@ -248,9 +248,6 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 	bad := func(i int, field, format string, args ...any) {
 		problems = append(problems, Problem{Index: i, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	conflict := func(i int, field, format string, args ...any) {
-		problems = append(problems, Problem{Index: i, Field: field, Conflict: true, Reason: fmt.Sprintf(format, args...)})
-	}
 	for _, i := range idx {
 		r := results[i]
 		if p, ok := planOf[r.TaskID]; ok && p.Unknown {
@@ -258,7 +255,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 			continue
 		}
 		vs := versions[r.TaskID]
-		if slices.ContainsFunc(vs, func(v ResultVersion) bool { return v.sameContent(r) }) {
+		if vs.Holds(r) {
 			continue // already stored: a retry
 		}
 		if k, ok := keyOf[r.TaskID]; ok {
@@ -273,44 +270,20 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 			}
 			continue
 		}
-		if !r.Retest {
-			if eff := effective(vs); eff != nil {
-				conflict(i, "task_id", "task %d already has a different result (%s on %s); a re-inspection on objection is recorded as a retest, a mistake is fixed with spotcheck result correct",
-					r.TaskID, eff.Outcome, eff.TestedOn)
-				continue
-			}
-			if refused[r.TaskID] {
-				bad(i, "task_id", "task %d: %v", r.TaskID, sampling.CheckTransition(sampling.TaskRefused, sampling.TaskTested))
-				continue
-			}
-			firsts = append(firsts, i)
-			continue
-		}
-		eff := effective(vs)
-		switch {
-		case eff == nil:
-			bad(i, "retest", "task %d has no result to retest", r.TaskID)
-		case retested(vs):
-			conflict(i, "retest", "task %d was already retested (%s on %s); a batch is retested once", r.TaskID, eff.Outcome, eff.TestedOn)
-		case eff.State == StateFinal:
-			conflict(i, "retest", "the objection period of task %d's result ended on %s; it is final", r.TaskID, eff.ObjectionUntil)
-		case r.TestedOn < eff.TestedOn:
-			bad(i, "tested_on", "the retest on %s is before the result it retests (%s)", r.TestedOn, eff.TestedOn)
-		default:
+		if _, rerr := vs.Accept(r, refused[r.TaskID]); rerr != nil {
+			problems = append(problems, problemOf(i, rerr))
+		} else if r.Retest {
 			retests = append(retests, i)
+		} else {
+			firsts = append(firsts, i)
 		}
 	}
 	return problems, firsts, retests, versions, nil
 }
 
-// effective returns the version that counts: the one not superseded.
-func effective(vs []ResultVersion) *ResultVersion {
-	for i := len(vs) - 1; i >= 0; i-- {
-		if vs[i].State != StateSuperseded {
-			return &vs[i]
-		}
-	}
-	return nil
+// problemOf is e as the problem of the batch's result i.
+func problemOf(i int, e *sampling.ResultError) Problem {
+	return Problem{Index: i, Field: e.Field, Reason: e.Reason, Conflict: e.Conflict}
 }
 
 // recordResults stores results, keyed when keys is not nil, in one
@@ -319,7 +292,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 	loc := today.Location()
 	var problems []Problem
 	seen := make(map[int64]int, len(results))
-	dayChecked := map[string]Problem{}
+	dayChecked := map[string]*sampling.FieldError{}
 	todayStr := today.Format(time.DateOnly)
 	staged := make([]int, 0, len(results))
 	for i, r := range results {
@@ -331,17 +304,19 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			continue
 		}
 		seen[r.TaskID] = i
-		p := checkFields(r)
-		if p.Field == "" {
-			var ok bool
-			if p, ok = dayChecked[r.TestedOn]; !ok { // a batch has few distinct test days
-				p = checkDay(r.TestedOn, todayStr)
-				dayChecked[r.TestedOn] = p
-			}
+		errs := r.CheckFields()
+		day, ok := dayChecked[r.TestedOn]
+		if !ok { // a batch has few distinct test days
+			day = sampling.CheckTestDay("tested_on", r.TestedOn, todayStr)
+			dayChecked[r.TestedOn] = day
 		}
-		if p.Field != "" {
-			p.Index = i
-			problems = append(problems, p)
+		if day != nil {
+			errs = append(errs, *day)
+		}
+		if len(errs) > 0 {
+			for _, e := range errs {
+				problems = append(problems, Problem{Index: i, Field: e.Field, Reason: e.Reason})
+			}
 			continue
 		}
 		staged = append(staged, i)
@@ -349,7 +324,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 	stored := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var firsts, retests []int
-		var versions map[int64][]ResultVersion
+		var versions map[int64]sampling.ResultHistory
 		if len(staged) > 0 {
 			if err := s.lockResults(ctx, tx); err != nil {
 				return err
@@ -399,16 +374,19 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 // entry. Tasks are not touched: a task with a result is tested (see
 // taskStatus), so a million results do not rewrite a million task rows.
 func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, firsts, retests []int,
-	versions map[int64][]ResultVersion, today time.Time) error {
+	versions map[int64]sampling.ResultHistory, today time.Time) error {
 	actor := actorOf(ctx)
-	var retested, superseded []ResultVersion
+	var retested, superseded []sampling.ResultVersion
 	for _, i := range retests {
 		r := results[i]
 		vs := versions[r.TaskID]
-		eff := effective(vs)
-		superseded = append(superseded, *eff)
-		retested = append(retested, ResultVersion{TaskID: r.TaskID, Version: vs[len(vs)-1].Version + 1, Kind: KindRetest, Outcome: r.Outcome,
-			TestedOn: r.TestedOn, ReportNo: r.ReportNo, FailedItems: r.FailedItems, CountedOn: eff.CountedOn, State: StateFinal, RecordedBy: actor})
+		next, rerr := vs.Accept(r, false)
+		if rerr != nil { // validateStage accepted it
+			return fmt.Errorf("retest of task %d: %w", r.TaskID, rerr)
+		}
+		next.RecordedBy = actor
+		superseded = append(superseded, *vs.Effective())
+		retested = append(retested, next)
 	}
 	// The digest takes the new versions in task order: the first results
 	// (version 1, a million in a large import, so not copied into versions)
@@ -418,19 +396,18 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 		firsts = slices.Clone(firsts)
 		slices.SortFunc(firsts, byTask)
 	}
-	slices.SortFunc(retested, func(a, b ResultVersion) int { return cmp.Compare(a.TaskID, b.TaskID) })
+	slices.SortFunc(retested, func(a, b sampling.ResultVersion) int { return cmp.Compare(a.TaskID, b.TaskID) })
 	n := len(firsts) + len(retested)
-	var listed []ResultVersion
+	var listed []sampling.ResultVersion
 	dg := newDigester()
-	var v ResultVersion
+	var v sampling.ResultVersion
 	for fi, ri := 0, 0; fi+ri < n; {
 		if ri < len(retested) && (fi == len(firsts) || retested[ri].TaskID < results[firsts[fi]].TaskID) {
 			v = retested[ri]
 			ri++
 		} else {
-			r := results[firsts[fi]]
-			v = ResultVersion{TaskID: r.TaskID, Version: 1, Kind: KindFirst, Outcome: r.Outcome, TestedOn: r.TestedOn,
-				ReportNo: r.ReportNo, FailedItems: r.FailedItems, CountedOn: r.TestedOn, State: StateProvisional, RecordedBy: actor}
+			v = sampling.FirstVersion(results[firsts[fi]])
+			v.RecordedBy = actor
 			fi++
 		}
 		dg.add(&v)
@@ -442,9 +419,9 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 	if n == 1 {
 		entity = fmt.Sprintf("task/%d", v.TaskID)
 	}
-	after := recordAfter{auditDigest: dg.record(), ObjectionUntil: s.objectionUntil("", today), ByIndustry: map[string]string{}, Results: listed}
-	for ind := range s.policy.ObjectionDays {
-		after.ByIndustry[ind] = s.objectionUntil(ind, today)
+	after := recordAfter{auditDigest: dg.record(), ObjectionUntil: s.policy.Objection.Until("", today), ByIndustry: map[string]string{}, Results: listed}
+	for ind := range s.policy.Objection.Days {
+		after.ByIndustry[ind] = s.policy.Objection.Until(ind, today)
 	}
 	var before any
 	if len(superseded) > 0 {
@@ -461,12 +438,12 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 		deadline, args := s.objectionCase(today)
 		args = append(args, actor, seq)
 		from := `FROM result_stage s`
-		if len(s.policy.ObjectionDays) > 0 { // the deadline depends on the task's industry
+		if len(s.policy.Objection.Days) > 0 { // the deadline depends on the task's industry
 			from += ` JOIN tasks t ON t.id = s.task_id`
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO results (task_id, version, kind, outcome, tested_on, report_no, failed_items,
 			counted_on, idempotency_key, state, objection_until, recorded_by, audit_seq)
-			SELECT s.task_id, 1, 'first', s.outcome, s.tested_on, s.report_no, s.failed_items, s.tested_on, s.idem_key, 'provisional', `+deadline+`, ?, ?
+			SELECT s.task_id, 1, `+sqlString(string(sampling.ResultFirst))+`, s.outcome, s.tested_on, s.report_no, s.failed_items, s.tested_on, s.idem_key, `+sqlString(string(sampling.ResultProvisional))+`, `+deadline+`, ?, ?
 			`+from), args...); err != nil {
 			return fmt.Errorf("insert results: %w", err)
 		}
@@ -477,7 +454,7 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 	}
 	deltas := rollupDeltas{}
 	for _, v := range retested {
-		eff := effective(versions[v.TaskID])
+		eff := versions[v.TaskID].Effective()
 		if err := s.supersede(ctx, tx, eff, &v, seq, deltas); err != nil {
 			return err
 		}
@@ -492,37 +469,37 @@ const maxAuditRows = 20
 // recordAfter is the "after" of a results.record audit entry.
 type recordAfter struct {
 	auditDigest
-	ObjectionUntil string            `json:"objection_until"`
-	ByIndustry     map[string]string `json:"objection_until_by_industry,omitempty"`
-	Results        []ResultVersion   `json:"results,omitempty"`
+	ObjectionUntil string                   `json:"objection_until"`
+	ByIndustry     map[string]string        `json:"objection_until_by_industry,omitempty"`
+	Results        []sampling.ResultVersion `json:"results,omitempty"`
 }
 
 // objectionCase returns a SQL expression over tasks t giving the last day
 // to object to a result recorded today, with its arguments.
 func (s *Store) objectionCase(today time.Time) (string, []any) {
-	if len(s.policy.ObjectionDays) == 0 {
-		return "?", []any{s.objectionUntil("", today)}
+	if len(s.policy.Objection.Days) == 0 {
+		return "?", []any{s.policy.Objection.Until("", today)}
 	}
 	var b strings.Builder
 	var args []any
 	b.WriteString("CASE t.industry")
-	for _, ind := range slices.Sorted(maps.Keys(s.policy.ObjectionDays)) {
+	for _, ind := range slices.Sorted(maps.Keys(s.policy.Objection.Days)) {
 		b.WriteString(" WHEN ? THEN ?")
-		args = append(args, ind, s.objectionUntil(ind, today))
+		args = append(args, ind, s.policy.Objection.Until(ind, today))
 	}
 	b.WriteString(" ELSE ? END")
-	return b.String(), append(args, s.objectionUntil("", today))
+	return b.String(), append(args, s.policy.Objection.Until("", today))
 }
 
 // supersede replaces old by the new version next (a retest or a
 // correction): old is marked superseded, next inserted, and the rollups
 // move the batch from old's counts to next's.
-func (s *Store) supersede(ctx context.Context, tx *sqlx.Tx, old, next *ResultVersion, seq int64, deltas rollupDeltas) error {
+func (s *Store) supersede(ctx context.Context, tx *sqlx.Tx, old, next *sampling.ResultVersion, seq int64, deltas rollupDeltas) error {
 	var cell taskCell
 	if err := tx.GetContext(ctx, &cell, tx.Rebind(`SELECT tier, industry, category, county, inclusion_probability FROM tasks WHERE id = ?`), old.TaskID); err != nil {
 		return fmt.Errorf("load task %d: %w", old.TaskID, err)
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = ? WHERE task_id = ? AND version = ?`), StateSuperseded, old.TaskID, old.Version); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = ? WHERE task_id = ? AND version = ?`), sampling.ResultSuperseded, old.TaskID, old.Version); err != nil {
 		return fmt.Errorf("supersede result of task %d: %w", old.TaskID, err)
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO results (task_id, version, kind, outcome, tested_on, report_no, failed_items,

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"spotcheck/i18n"
 	"spotcheck/sampling"
 )
 
@@ -23,11 +22,6 @@ type Problem struct {
 	Args []any
 }
 
-// problem makes a Problem of field whose reason is the catalogue's text of
-// key, in English.
-func problem(field, key string, args ...any) Problem {
-	return Problem{Field: field, Reason: i18n.Format(i18n.EN, key, args...), Key: key, Args: args}
-}
 
 // RejectedError reports a batch of results that was not stored, with every
 // problem found.
@@ -72,42 +66,13 @@ func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotency
 	return s.recordResults(ctx, []sampling.Result{r}, []string{idempotencyKey}, today)
 }
 
-// checkResult validates a result on its own; a zero Problem means valid.
-func checkResult(r sampling.Result, today time.Time) Problem {
-	if p := checkFields(r); p.Field != "" {
-		return p
+// rejected is a *RejectedError of the field errors of one result.
+func rejected(errs ...sampling.FieldError) *RejectedError {
+	ps := make([]Problem, len(errs))
+	for i, e := range errs {
+		ps[i] = Problem{Field: e.Field, Reason: e.Reason, Key: e.Key, Args: e.Args}
 	}
-	return checkDay(r.TestedOn, today.Format(time.DateOnly))
-}
-
-// checkFields is checkResult without the test date.
-func checkFields(r sampling.Result) Problem {
-	switch {
-	case r.TaskID <= 0:
-		return problem("task_id", "err_task_id")
-	case r.Outcome != sampling.OutcomePass && r.Outcome != sampling.OutcomeFail:
-		return problem("outcome", "err_outcome", r.Outcome)
-	case r.Outcome == sampling.OutcomeFail && strings.TrimSpace(r.FailedItems) == "":
-		return problem("failed_items", "err_failed_items_missing")
-	case r.Outcome == sampling.OutcomePass && strings.TrimSpace(r.FailedItems) != "":
-		return problem("failed_items", "err_failed_items_pass")
-	}
-	if errs := sampling.CheckTexts("report_no", r.ReportNo, "failed_items", r.FailedItems); len(errs) > 0 {
-		return Problem{Field: errs[0].Field, Reason: errs[0].Reason, Key: errs[0].Key, Args: errs[0].Args}
-	}
-	return Problem{}
-}
-
-// checkDay checks a test date against today (YYYY-MM-DD).
-func checkDay(day, today string) Problem {
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return problem("tested_on", "err_not_date", day)
-	}
-	// A parsed YYYY-MM-DD compares as a string.
-	if day > today {
-		return problem("tested_on", "err_future", day, today)
-	}
-	return Problem{}
+	return &RejectedError{Problems: ps}
 }
 
 // Rollups returns the daily rollups from since (a date) on.
@@ -125,7 +90,7 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 // of all tasks, then the tasks of open plans that a result has made tested
 // (a plan stores its tasks' statuses when it closes, see ClosePlans).
 func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
-	state := `CASE WHEN t.status IN ('assigned', 'sampled') AND t.due < ? THEN 'overdue' ELSE t.status END`
+	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
 	var stored, tested []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`

@@ -14,7 +14,10 @@ import (
 
 // rollupKey is one rollup row: a day, the task's cell and provisional or
 // final.
-type rollupKey struct{ day, tier, industry, category, county, state string }
+type rollupKey struct {
+	day, tier, industry, category, county string
+	state                                 sampling.ResultState
+}
 
 type rollupDelta struct {
 	tested, failed   int
@@ -34,8 +37,8 @@ type taskCell struct {
 type rollupDeltas map[rollupKey]*rollupDelta
 
 // add counts (sign 1) or uncounts (sign -1) one batch.
-func (d rollupDeltas) add(day string, c taskCell, state, outcome string, sign int) {
-	if state == StateSuperseded {
+func (d rollupDeltas) add(day string, c taskCell, state sampling.ResultState, outcome string, sign int) {
+	if state == sampling.ResultSuperseded {
 		return
 	}
 	k := rollupKey{day, c.Tier, c.Industry, c.Category, c.County, state}
@@ -210,7 +213,8 @@ func loadRollups(ctx context.Context, q queryer, query string, args ...any) ([]s
 	var out []sampling.Rollup
 	for rows.Next() {
 		var r sampling.Rollup
-		var day, state string
+		var day string
+		var state sampling.ResultState
 		if err := rows.Scan(&day, &r.Tier, &r.Industry, &r.Category, &r.County, &state, &r.Tested, &r.Failed, &r.WTested, &r.WFailed); err != nil {
 			return nil, fmt.Errorf("load rollups: %w", err)
 		}
@@ -221,7 +225,7 @@ func loadRollups(ctx context.Context, q queryer, query string, args ...any) ([]s
 			}
 			days[day] = d
 		}
-		r.Day, r.Final = d, state == StateFinal
+		r.Day, r.Final = d, state == sampling.ResultFinal
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -14,16 +14,6 @@ import (
 	"spotcheck/sampling"
 )
 
-// Overlap policies: what becomes of a fire that comes due while another plan
-// of its schedule is being made.
-const (
-	// OverlapBuffer: the first such fire waits and is made right after;
-	// any more are skipped.
-	OverlapBuffer = "buffer"
-	// OverlapSkip: such fires are skipped.
-	OverlapSkip = "skip"
-)
-
 // ErrPaused reports a manual fire of a paused schedule.
 var ErrPaused = errors.New("schedule is paused")
 
@@ -37,16 +27,17 @@ type Claim struct {
 	Schedule    string
 	NominalTime time.Time
 	Kind        string // sampling.KindScheduled, KindCatchUp or KindManual
-	// Status is FireMade to draw and commit a plan, or FireMissed or
-	// FireFailed to record the fire with Message. Pause and the overlap
-	// policy may settle it otherwise.
-	Status      string
+	// Status is sampling.FireMade to draw and commit a plan, or
+	// sampling.FireMissed or sampling.FireFailed to record the fire with
+	// Message. Pause and the overlap policy may settle it otherwise.
+	Status      sampling.FireStatus
 	Message     string
 	Reason      string // why a fire not to make made no plan: one of sampling.FireReasons
 	RequestedBy string
-	// Overlap is OverlapBuffer (the default) or OverlapSkip; manual fires
-	// always wait for a making in progress.
-	Overlap string
+	// Overlap is sampling.OverlapBuffer (the default) or
+	// sampling.OverlapSkip; manual fires always wait for a making in
+	// progress.
+	Overlap sampling.OverlapPolicy
 	// LockWait bounds each wait for a lock held by another making; 30s
 	// when zero. PostgreSQL only: on SQLite the transaction holds the
 	// database's write lock and waits up to its busy timeout.
@@ -126,12 +117,12 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 	// Only a fire to make can overlap a making: one recorded as missed or
 	// failed waits for the schedule's lock (which pauses take too) however
 	// the overlap policy reads, and keeps its own reason.
-	got, err := lock(ctx, tx, !manual && c.Overlap == OverlapSkip && c.Status == FireMade, "schedule", c.Schedule)
+	got, err := lock(ctx, tx, !manual && c.Overlap == sampling.OverlapSkip && c.Status == sampling.FireMade, "schedule", c.Schedule)
 	if err != nil {
 		return Settled{}, err
 	}
 	if !got {
-		f.Status, f.Reason = FireSkipped, sampling.FireReasonOverlap
+		f.Status, f.Reason = sampling.FireSkipped, sampling.FireReasonOverlap
 		f.Message = "another plan of the schedule was being made when it was settled; overlap policy skip"
 	} else {
 		state, err := scheduleState(ctx, tx, c.Schedule)
@@ -142,9 +133,9 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		case state.Paused && manual:
 			return Settled{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
 		case state.Paused:
-			f.Status, f.Message, f.Reason = FireSkipped, "schedule "+state.describe(), sampling.FireReasonPaused
+			f.Status, f.Message, f.Reason = sampling.FireSkipped, "schedule "+state.describe(), sampling.FireReasonPaused
 		case !manual:
-			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != FireFailed); err != nil {
+			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != sampling.FireFailed); err != nil {
 				return Settled{}, err
 			}
 		}
@@ -155,7 +146,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		return Settled{}, err
 	}
 	f.RecordedAt = now
-	if f.Status != FireMade {
+	if f.Status != sampling.FireMade {
 		if f.ID, err = insertFire(ctx, tx, f); err != nil {
 			return Settled{}, err
 		}
@@ -202,7 +193,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 // by f's nominal time was still unfinished then. With buffer the first fire
 // that came due during that making is made (when it can be drawn), the rest
 // are skipped; with skip all are skipped.
-func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy string, canMake bool) error {
+func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.OverlapPolicy, canMake bool) error {
 	var prev Fire
 	err := tx.GetContext(ctx, &prev, tx.Rebind(`SELECT `+fireColumns+` FROM fires
 		WHERE schedule = ? AND status = 'made' AND started_at IS NOT NULL AND started_at <= ?
@@ -218,8 +209,8 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy string, canM
 	}
 	during := fmt.Sprintf("came due while the plan of the %s fire was being made (%s to %s)",
 		stamp(prev.NominalTime), stamp(*prev.StartedAt), stamp(prev.RecordedAt))
-	if policy == OverlapSkip {
-		f.Status, f.Message, f.Reason = FireSkipped, during+"; overlap policy skip", sampling.FireReasonOverlap
+	if policy == sampling.OverlapSkip {
+		f.Status, f.Message, f.Reason = sampling.FireSkipped, during+"; overlap policy skip", sampling.FireReasonOverlap
 		return nil
 	}
 	var first Fire
@@ -228,12 +219,12 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy string, canM
 		ORDER BY nominal_time LIMIT 1`), f.Schedule, prev.ID, prev.StartedAt.UTC(), f.NominalTime.UTC())
 	switch {
 	case err == nil:
-		f.Status, f.Reason = FireSkipped, sampling.FireReasonOverlap
+		f.Status, f.Reason = sampling.FireSkipped, sampling.FireReasonOverlap
 		f.Message = during + fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stamp(first.NominalTime))
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("look up a buffered fire: %w", err)
 	case canMake:
-		f.Status, f.Message = FireMade, during+"; made after it (overlap policy buffer)"
+		f.Status, f.Message = sampling.FireMade, during+"; made after it (overlap policy buffer)"
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ func openPools(t *testing.T, url string, n int, seed bool) []*storage.Store {
 }
 
 func claim(kind string, at time.Time) storage.Claim {
-	return storage.Claim{Schedule: schedule, NominalTime: at, Kind: kind, Status: storage.FireMade}
+	return storage.Claim{Schedule: schedule, NominalTime: at, Kind: kind, Status: sampling.FireMade}
 }
 
 // ledger renders a schedule's fires as "status kind", oldest first.
@@ -79,7 +79,7 @@ func ledger(t *testing.T, s *storage.Store) string {
 	}
 	var parts []string
 	for _, f := range fires {
-		parts = append(parts, f.NominalTime.UTC().Format("15:04:05")+" "+f.Status)
+		parts = append(parts, f.NominalTime.UTC().Format("15:04:05")+" "+string(f.Status))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -104,7 +104,7 @@ func TestSettleMakesOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !got.Fresh || got.Fire.Status != storage.FireMade || got.Plan.ID == 0 || len(got.Plan.Tasks) != 3 || got.Fire.StartedAt == nil {
+		if !got.Fresh || got.Fire.Status != sampling.FireMade || got.Plan.ID == 0 || len(got.Plan.Tasks) != 3 || got.Fire.StartedAt == nil {
 			t.Fatalf("Settle(new fire) = %+v, want a fresh made fire with a plan of 3 tasks and a start time", got)
 		}
 		if got.Fire.RecordedAt.Before(*got.Fire.StartedAt) {
@@ -153,9 +153,9 @@ func TestSettleRollsBack(t *testing.T) {
 func TestSettleRecordsUnmadeFires(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		c := claim(sampling.KindCatchUp, nominal)
-		c.Status, c.Message = storage.FireMissed, "service down"
+		c.Status, c.Message = sampling.FireMissed, "service down"
 		got, err := s.Settle(t.Context(), c, nil)
-		if err != nil || !got.Fresh || got.Fire.Status != storage.FireMissed || got.Fire.Message != "service down" || got.Fire.StartedAt != nil {
+		if err != nil || !got.Fresh || got.Fire.Status != sampling.FireMissed || got.Fire.Message != "service down" || got.Fire.StartedAt != nil {
 			t.Errorf("Settle(missed) = %+v, %v; want a fresh missed row with its message and no start", got, err)
 		}
 	})
@@ -177,7 +177,7 @@ func TestPause(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Fire.Status != storage.FireSkipped || !strings.Contains(got.Fire.Message, "paused by cli:ops") || !strings.Contains(got.Fire.Message, "holiday") {
+		if got.Fire.Status != sampling.FireSkipped || !strings.Contains(got.Fire.Message, "paused by cli:ops") || !strings.Contains(got.Fire.Message, "holiday") {
 			t.Errorf("Settle(fire of a paused schedule) = %+v, want skipped naming who and why", got.Fire)
 		}
 		if _, err := s.Settle(t.Context(), claim(sampling.KindManual, nominal), maker(t, s, sampling.KindManual, nominal)); !errors.Is(err, storage.ErrPaused) {
@@ -191,7 +191,7 @@ func TestPause(t *testing.T) {
 			t.Fatalf("SetPaused(false) = %+v, %v; want active", after, err)
 		}
 		next := nominal.Add(time.Hour)
-		if got, err = s.Settle(t.Context(), claim(sampling.KindScheduled, next), maker(t, s, sampling.KindScheduled, next)); err != nil || got.Fire.Status != storage.FireMade {
+		if got, err = s.Settle(t.Context(), claim(sampling.KindScheduled, next), maker(t, s, sampling.KindScheduled, next)); err != nil || got.Fire.Status != sampling.FireMade {
 			t.Errorf("Settle after resume = %+v, %v; want made", got.Fire, err)
 		}
 	})
@@ -202,15 +202,15 @@ func TestPause(t *testing.T) {
 func TestOverlapByLedger(t *testing.T) {
 	at := func(sec float64) time.Time { return nominal.Add(time.Duration(sec * float64(time.Second))) }
 	tests := []struct {
-		policy string
+		policy sampling.OverlapPolicy
 		want   string
 	}{
 		// The 01:00:00 plan takes 5s: 01:00:02 and 01:00:04 came due meanwhile.
-		{storage.OverlapBuffer, "01:00:00 made, 01:00:02 made, 01:00:04 skipped, 01:00:06 made"},
-		{storage.OverlapSkip, "01:00:00 made, 01:00:02 skipped, 01:00:04 skipped, 01:00:06 made"},
+		{sampling.OverlapBuffer, "01:00:00 made, 01:00:02 made, 01:00:04 skipped, 01:00:06 made"},
+		{sampling.OverlapSkip, "01:00:00 made, 01:00:02 skipped, 01:00:04 skipped, 01:00:06 made"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.policy, func(t *testing.T) {
+		t.Run(string(tt.policy), func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, s *storage.Store) {
 				seedRegistry(t, s, 20)
 				settleAt := func(nominal time.Time, clock ...time.Time) storage.Fire {
@@ -273,12 +273,12 @@ func TestOverlapLive(t *testing.T) {
 		t.Errorf("Settle(buffer) while another plan is being made = %v, want ErrBusy after the lock wait", err)
 	}
 	skip := claim(sampling.KindScheduled, next)
-	skip.Overlap = storage.OverlapSkip
+	skip.Overlap = sampling.OverlapSkip
 	got, err := b.Settle(t.Context(), skip, func(context.Context) (sampling.Plan, error) {
 		t.Error("draw called for a fire that overlaps a making")
 		return sampling.Plan{}, nil
 	})
-	if err != nil || got.Fire.Status != storage.FireSkipped || !strings.Contains(got.Fire.Message, "overlap policy skip") {
+	if err != nil || got.Fire.Status != sampling.FireSkipped || !strings.Contains(got.Fire.Message, "overlap policy skip") {
 		t.Errorf("Settle(skip) while another plan is being made = %+v, %v; want skipped", got.Fire, err)
 	}
 	// Pausing waits for the making too.
@@ -313,7 +313,7 @@ func TestMissedWhileAnotherMakes(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		c := claim(sampling.KindCatchUp, newest)
-		c.Overlap = storage.OverlapSkip
+		c.Overlap = sampling.OverlapSkip
 		c.BeforeCommit = func(context.Context) error {
 			close(holding)
 			<-release
@@ -324,7 +324,7 @@ func TestMissedWhileAnotherMakes(t *testing.T) {
 	}()
 	<-holding
 	missed := claim(sampling.KindCatchUp, nominal)
-	missed.Overlap, missed.Status = storage.OverlapSkip, storage.FireMissed
+	missed.Overlap, missed.Status = sampling.OverlapSkip, sampling.FireMissed
 	missed.Message, missed.Reason = "catch_up policy latest makes only the newest due fire", sampling.FireReasonCatchUp
 	settled := make(chan storage.Settled, 1)
 	go func() {
@@ -359,7 +359,7 @@ wait:
 	if got.Fire.ID == 0 {
 		got = <-settled
 	}
-	if f := got.Fire; f.Status != storage.FireMissed || f.Reason != sampling.FireReasonCatchUp || f.Message != missed.Message {
+	if f := got.Fire; f.Status != sampling.FireMissed || f.Reason != sampling.FireReasonCatchUp || f.Message != missed.Message {
 		t.Errorf("Settle(missed fire while another replica makes a plan) = %s %q %q, want missed %q %q",
 			f.Status, f.Reason, f.Message, sampling.FireReasonCatchUp, missed.Message)
 	}

@@ -169,7 +169,7 @@ func TestCommitPlanExactlyOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(fires) != 2 || fires[0].Status != storage.FireMade {
+		if len(fires) != 2 || fires[0].Status != sampling.FireMade {
 			t.Errorf("Fires() = %+v, want 2 made fires", fires)
 		}
 	})

@@ -18,32 +18,22 @@ import (
 	"spotcheck/sampling"
 )
 
-// Roles a token may have.
-const (
-	RoleAdmin     = "admin"
-	RoleInspector = "inspector"
-	RoleViewer    = "viewer"
-)
-
-// Roles lists the roles.
-func Roles() []string { return []string{RoleAdmin, RoleInspector, RoleViewer} }
-
 // tokenPrefix starts every token, so that a leaked one is recognisable to
 // secret scanners and people alike.
 const tokenPrefix = "spc_"
 
 // Token is a stored bearer token, without its secret.
 type Token struct {
-	ID         string     `db:"id" json:"id"`
-	Role       string     `db:"role" json:"role"`
-	Inspector  string     `db:"inspector_id" json:"inspector,omitempty"`
-	Feed       bool       `db:"feed" json:"feed"`
-	Note       string     `db:"note" json:"note,omitempty"`
-	CreatedBy  string     `db:"created_by" json:"created_by,omitempty"`
-	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
-	ExpiresAt  *time.Time `db:"expires_at" json:"expires_at,omitempty"`
-	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at,omitempty"`
+	ID         string        `db:"id" json:"id"`
+	Role       sampling.Role `db:"role" json:"role"`
+	Inspector  string        `db:"inspector_id" json:"inspector,omitempty"`
+	Feed       bool          `db:"feed" json:"feed"`
+	Note       string        `db:"note" json:"note,omitempty"`
+	CreatedBy  string        `db:"created_by" json:"created_by,omitempty"`
+	CreatedAt  time.Time     `db:"created_at" json:"created_at"`
+	ExpiresAt  *time.Time    `db:"expires_at" json:"expires_at,omitempty"`
+	RevokedAt  *time.Time    `db:"revoked_at" json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time    `db:"last_used_at" json:"last_used_at,omitempty"`
 }
 
 // Localize shows the token's times in loc.
@@ -64,8 +54,8 @@ func (t Token) Valid(now time.Time) bool {
 
 // NewToken describes a token to create.
 type NewToken struct {
-	Role      string
-	Inspector string        // required for, and only for, RoleInspector
+	Role      sampling.Role
+	Inspector string        // required for, and only for, sampling.RoleInspector
 	Feed      bool          // a read-only calendar feed token (inspectors only)
 	Note      string        // what the token is for
 	CreatedBy string        // who made it
@@ -84,11 +74,11 @@ func (s *Store) CreateToken(ctx context.Context, nt NewToken, now time.Time) (st
 		problems = append(problems, sampling.FieldError{Field: field, Reason: reason})
 	}
 	switch nt.Role {
-	case RoleInspector:
+	case sampling.RoleInspector:
 		if nt.Inspector == "" {
 			bad("inspector", "an inspector token needs the inspector's id")
 		}
-	case RoleAdmin, RoleViewer:
+	case sampling.RoleAdmin, sampling.RoleViewer:
 		if nt.Inspector != "" {
 			bad("inspector", fmt.Sprintf("a %s token belongs to no inspector", nt.Role))
 		}
@@ -172,6 +162,9 @@ func (s *Store) Authenticate(ctx context.Context, token string, now time.Time) (
 	id, secret, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), "_")
 	if !strings.HasPrefix(token, tokenPrefix) || !ok || len(id) != 12 || secret == "" {
 		return Token{}, ErrBadToken
+	}
+	if _, err := hex.DecodeString(id); err != nil {
+		return Token{}, ErrBadToken // not an id: never sent to the database
 	}
 	var row struct {
 		Token

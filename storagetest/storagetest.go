@@ -88,9 +88,11 @@ func Open(t testing.TB, backend string) *storage.Store {
 	return s
 }
 
-// Logger returns a logger that discards, or writes to the test log with -v.
+// Logger returns a logger that discards, or writes to the test log with -v
+// (but not a fuzz test's).
 func Logger(t testing.TB) *slog.Logger {
-	if testing.Verbose() {
+	// A fuzz target may not log through its *testing.F.
+	if _, fuzz := t.(*testing.F); testing.Verbose() && !fuzz {
 		return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -52,7 +52,7 @@ func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sam
 			}
 		}
 	}
-	admin, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleAdmin, Note: "demo", CreatedBy: storage.DemoActor, TTL: 24 * time.Hour}, e.now())
+	admin, _, err := store.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin, Note: "demo", CreatedBy: storage.DemoActor, TTL: 24 * time.Hour}, e.now())
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sam
 		return nil
 	}
 	id := inspectors[0].ID
-	insp, _, err := store.CreateToken(ctx, storage.NewToken{Role: storage.RoleInspector, Inspector: id, Note: "demo", CreatedBy: storage.DemoActor, TTL: 24 * time.Hour}, e.now())
+	insp, _, err := store.CreateToken(ctx, storage.NewToken{Role: sampling.RoleInspector, Inspector: id, Note: "demo", CreatedBy: storage.DemoActor, TTL: 24 * time.Hour}, e.now())
 	if err != nil {
 		return err
 	}

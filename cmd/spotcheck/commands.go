@@ -56,14 +56,19 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		return usageError("import %s: industries and categories are checked against the configuration, which has none: pass --config FILE (or set SPOTCHECK_CONFIG)", kind)
 	}
 	var r io.Reader = e.stdin
+	size := int64(-1)
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
 			return badInput(fmt.Errorf("import %s: %w", kind, err))
 		}
 		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
 		r = f
 	}
+	r, doneReading := readProgress(e, r, size, "reading "+kind)
 	opts := csvimport.Options{Encoding: *encoding, Industries: industryCategories(cfg)}
 	// Parse and check the whole file before touching the database.
 	var store func(*storage.Store) (string, error)
@@ -103,12 +108,15 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return fmt.Sprintf("imported %d results from %s (%d already recorded)", n, sheet.Name, len(sheet.Rows)-n), err
 		}
 	}
+	doneReading()
 	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	doneStoring := spin(e, "storing "+kind)
 	msg, err := store(s)
+	doneStoring()
 	if err != nil {
 		return err
 	}
@@ -163,7 +171,9 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return badInput(err)
 	}
+	done := spin(e, "drawing a plan of "+pos[0])
 	plan, made, err := sched.FireWithSeed(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliActor(e), *dryRun, seed)
+	done()
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -231,6 +232,24 @@ func TestDemoFirstHour(t *testing.T) {
 			}
 			t.Logf("%s%s", out, stderr)
 		})
+	}
+
+	// The README's metric table names every family the demo exports.
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prefixes []string
+	for _, m := range regexp.MustCompile("`(spotcheck_[a-z_]+)_\\*`").FindAllStringSubmatch(string(readme), -1) {
+		prefixes = append(prefixes, m[1]+"_")
+	}
+	for name := range scrape(t, d.base) {
+		if !strings.HasPrefix(name, "spotcheck_") || strings.Contains(string(readme), "`"+name+"`") {
+			continue
+		}
+		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			t.Errorf("README's metric table lacks %s", name)
+		}
 	}
 
 	// The demo inspector records a result in the browser; the page names

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,26 @@ func TestTableDisplayWidth(t *testing.T) {
 		"吴江区   ä-Ω                   —\n"
 	if got := b.String(); got != want {
 		t.Errorf("table =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestProgress checks that an import shows its progress on a terminal and
+// prints nothing but its result when stderr is not one.
+func TestProgress(t *testing.T) {
+	cfg := filepath.Join("testdata", "spotcheck.yaml")
+	for _, terminal := range []bool{false, true} {
+		db := "sqlite:" + filepath.Join(t.TempDir(), "spotcheck.db")
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), []string{"import", "enterprises", filepath.Join("testdata", "enterprises.csv"), "--config", cfg, "--db", db}, env{
+			getenv: func(string) string { return "" }, stdin: strings.NewReader(""),
+			stdout: &stdout, stderr: &stderr, now: time.Now, terminal: terminal,
+		})
+		if err != nil || !strings.HasPrefix(stdout.String(), "imported ") {
+			t.Fatalf("import (terminal %v) = %v, stdout %q", terminal, err, stdout.String())
+		}
+		shown := strings.Contains(stderr.String(), "reading enterprises") && strings.Contains(stderr.String(), "storing enterprises")
+		if terminal != shown || (!terminal && stderr.Len() != 0) {
+			t.Errorf("import (terminal %v) wrote to stderr %q; want progress only on a terminal", terminal, stderr.String())
+		}
 	}
 }

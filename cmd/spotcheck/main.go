@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"golang.org/x/term"
 )
 
 func main() {
@@ -21,6 +23,8 @@ func main() {
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		now:    time.Now,
+		// Progress bars only for a person watching.
+		terminal: term.IsTerminal(int(os.Stderr.Fd())),
 	})
 	stop()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"spotcheck/config"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -13,9 +14,11 @@ import (
 // the clock of audit entries.
 func applyPolicy(s *storage.Store, cfg *config.Config, now func() time.Time) {
 	s.SetResultPolicy(storage.ResultPolicy{
-		ObjectionDays:        cfg.ObjectionDays(),
-		DefaultObjectionDays: int(time.Duration(config.DefaultObjectionPeriod) / (24 * time.Hour)),
-		Now:                  now,
+		Objection: sampling.ObjectionPolicy{
+			Days:        cfg.ObjectionDays(),
+			DefaultDays: int(time.Duration(config.DefaultObjectionPeriod) / (24 * time.Hour)),
+		},
+		Now: now,
 	})
 }
 

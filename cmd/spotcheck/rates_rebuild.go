@@ -19,7 +19,9 @@ func cmdRatesRebuild(ctx context.Context, args []string, e env) error {
 	}
 	defer store.Close()
 	if *check {
+		done := spin(e, "comparing the rollups with a rebuild")
 		rep, err := store.CheckRollups(ctx)
+		done()
 		if err != nil {
 			return err
 		}
@@ -29,7 +31,9 @@ func cmdRatesRebuild(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "rollups: %d rows, all equal to a rebuild from the raw results\n", rep.Rows)
 		return nil
 	}
+	done := spin(e, "rebuilding the rollups from the raw results")
 	rep, err := store.RebuildRollups(ctx)
+	done()
 	if err != nil {
 		return err
 	}

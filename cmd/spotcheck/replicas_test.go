@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storagetest"
 )
@@ -71,7 +72,7 @@ func waitMade(t *testing.T, store *storage.Store, at time.Time) {
 			return false
 		}
 		for _, f := range fires {
-			if f.Status == storage.FireMade {
+			if f.Status == sampling.FireMade {
 				return true
 			}
 		}
@@ -109,7 +110,7 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 		}
 	}
 	byTime := map[time.Time]storage.Fire{}
-	made, counts := 0, map[string]int{}
+	made, counts := 0, map[sampling.FireStatus]int{}
 	for i, f := range fires {
 		at := f.NominalTime.UTC()
 		byTime[at] = f
@@ -120,12 +121,12 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 			}
 		}
 		switch f.Status {
-		case storage.FireMade:
+		case sampling.FireMade:
 			made++
 			if plansAt[at] != 1 {
 				t.Errorf("fire %v is made with %d plans, want exactly 1", at, plansAt[at])
 			}
-		case storage.FireMissed, storage.FireSkipped, storage.FireFailed:
+		case sampling.FireMissed, sampling.FireSkipped, sampling.FireFailed:
 			if plansAt[at] != 0 || f.Message == "" {
 				t.Errorf("fire %v is %s with %d plans and message %q, want no plan and a reason", at, f.Status, plansAt[at], f.Message)
 			}
@@ -251,9 +252,9 @@ func TestDatabaseOutage(t *testing.T) {
 		f := ledger[at]
 		outage = append(outage, fmt.Sprintf("%s %s", at.Format("15:04:05"), f.Status))
 		switch {
-		case f.Status == storage.FireMade:
+		case f.Status == sampling.FireMade:
 			made++
-		case f.Status != storage.FireMissed || !strings.Contains(f.Message, "catch_up policy latest"):
+		case f.Status != sampling.FireMissed || !strings.Contains(f.Message, "catch_up policy latest"):
 			t.Errorf("fire %v during the outage is %s (%q), want missed under catch_up latest", at, f.Status, f.Message)
 		}
 	}
@@ -297,7 +298,7 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 			kept := false
 			for _, f := range fires {
-				kept = kept || f.NominalTime.Equal(held) && f.Status == storage.FireMade
+				kept = kept || f.NominalTime.Equal(held) && f.Status == sampling.FireMade
 			}
 			if kept != tt.kept {
 				t.Errorf("after SIGTERM the held plan of %v is kept: %v, want %v\nledger: %+v", held, kept, tt.kept, fires)

@@ -87,7 +87,7 @@ func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	}
 	t := newTable(e.stdout, "VERSION", "KIND", "OUTCOME", "TESTED", "COUNTS ON", "STATE", "OBJECTION UNTIL", "OBJECTED", "BY", "REASON")
 	for _, v := range hist {
-		t.row(strconv.Itoa(v.Version), v.Kind, v.Outcome, v.TestedOn, v.CountedOn, v.State, dash(v.ObjectionUntil), dash(v.ObjectedOn), v.RecordedBy, dash(v.Reason))
+		t.row(strconv.Itoa(v.Version), string(v.Kind), v.Outcome, v.TestedOn, v.CountedOn, string(v.State), dash(v.ObjectionUntil), dash(v.ObjectedOn), v.RecordedBy, dash(v.Reason))
 	}
 	return t.flush()
 }

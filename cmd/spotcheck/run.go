@@ -25,6 +25,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	now    func() time.Time
+	// terminal reports that stderr is a terminal: long work shows its
+	// progress there (progress.go).
+	terminal bool
 }
 
 const usage = `spotcheck draws randomized spot-check plans, records results and exports pass rates.

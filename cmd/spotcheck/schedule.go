@@ -23,7 +23,7 @@ type scheduleView struct {
 	Cron      string                 `json:"cron"`
 	Timezone  string                 `json:"timezone"`
 	CatchUp   string                 `json:"catch_up"`
-	Overlap   string                 `json:"overlap"`
+	Overlap   sampling.OverlapPolicy `json:"overlap"`
 	NextFires []time.Time            `json:"next_fires"`
 	LastFire  *storage.Fire          `json:"last_fire"`
 	Recent    map[string]int         `json:"last_7_days"` // fires by status
@@ -106,9 +106,9 @@ func cmdSchedules(ctx context.Context, args []string, e env) error {
 // describeCounts renders fire counts as "12 made, 1 missed".
 func describeCounts(n map[string]int) string {
 	var parts []string
-	for _, status := range []string{storage.FireMade, storage.FireMissed, storage.FireFailed, storage.FireSkipped} {
-		if n[status] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[status], status))
+	for _, status := range sampling.FireStatuses() {
+		if n := n[string(status)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, status))
 		}
 	}
 	if len(parts) == 0 {
@@ -234,10 +234,10 @@ func cmdScheduleHistory(ctx context.Context, args []string, e env) error {
 	t := newTable(e.stdout, "NOMINAL TIME", "KIND", "STATUS", "RECORDED AT", "LAG", "BY", "REASON", "MESSAGE")
 	for _, f := range fires {
 		lag := "-"
-		if f.Status == storage.FireMade && f.Kind != sampling.KindManual {
+		if f.Status == sampling.FireMade && f.Kind != sampling.KindManual {
 			lag = f.RecordedAt.Sub(f.NominalTime).Round(time.Millisecond).String()
 		}
-		t.row(f.NominalTime.Format("2006-01-02 15:04:05 MST"), f.Kind, f.Status, f.RecordedAt.Format(time.DateTime), lag,
+		t.row(f.NominalTime.Format("2006-01-02 15:04:05 MST"), f.Kind, string(f.Status), f.RecordedAt.Format(time.DateTime), lag,
 			cmp.Or(f.RequestedBy, "-"), cmp.Or(f.Reason, "-"), cmp.Or(f.Message, "-"))
 	}
 	return t.flush()

@@ -80,7 +80,7 @@ func TestSchedulePauseResume(t *testing.T) {
 			if err := json.Unmarshal([]byte(mustRun("schedule", "history", "textiles-monthly", "--format", "json")), &fires); err != nil {
 				t.Fatal(err)
 			}
-			if len(fires) != 1 || fires[0].Kind != sampling.KindManual || fires[0].Status != storage.FireMade || fires[0].RequestedBy != "cli" ||
+			if len(fires) != 1 || fires[0].Kind != sampling.KindManual || fires[0].Status != sampling.FireMade || fires[0].RequestedBy != "cli" ||
 				fires[0].RecordedAt.IsZero() || !strings.HasSuffix(fires[0].NominalTime.Format(time.RFC3339), "+08:00") {
 				t.Errorf("schedule history --format json = %+v, want one manual fire made by cli, with the database's time, in Asia/Shanghai", fires)
 			}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"spotcheck/config"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -70,7 +71,7 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
-	secret, t, err := store.CreateToken(ctx, storage.NewToken{Role: *role, Inspector: *inspector, Feed: *feed, Note: *note,
+	secret, t, err := store.CreateToken(ctx, storage.NewToken{Role: sampling.Role(*role), Inspector: *inspector, Feed: *feed, Note: *note,
 		CreatedBy: cliActor(e), TTL: ttl}, e.now())
 	var invalid *storage.FieldsError
 	if errors.Is(err, storage.ErrNotFound) || errors.As(err, &invalid) {
@@ -80,7 +81,7 @@ func cmdTokenCreate(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, secret)
-	what := t.Role
+	what := string(t.Role)
 	if t.Inspector != "" {
 		what += " " + t.Inspector
 	}
@@ -142,7 +143,7 @@ func cmdTokenList(ctx context.Context, args []string, e env) error {
 		if tok.Feed {
 			feed = "yes"
 		}
-		t.row(tok.ID, tok.Role, tok.Inspector, feed, state, when(&tok.CreatedAt, ""), when(tok.ExpiresAt, "never"), when(tok.LastUsedAt, "-"), tok.Note)
+		t.row(tok.ID, string(tok.Role), tok.Inspector, feed, state, when(&tok.CreatedAt, ""), when(tok.ExpiresAt, "never"), when(tok.LastUsedAt, "-"), tok.Note)
 	}
 	return t.flush()
 }
