@@ -26,7 +26,7 @@ const TrendMonths = 12
 type Source interface {
 	Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup, error)
 	FailedBatches(ctx context.Context, from, to time.Time) ([]storage.FailedBatch, error)
-	TaskTallies(ctx context.Context, from, until time.Time) ([]storage.TaskTally, error)
+	PlanTaskCounts(ctx context.Context, since time.Time, loc *time.Location) ([]sampling.PlanTaskCount, error)
 	ClosedPlanIDs(ctx context.Context, from, until time.Time) ([]int64, error)
 }
 
@@ -111,17 +111,13 @@ type GroupRow struct {
 }
 
 // Execution is how much of one schedule's plans for the period was carried
-// out: tasks planned, tested, refused by the enterprise, lapsed (the plan
-// closed without a result) and still pending in open plans.
+// out, the row `execution` gives for a window of the period's days: tasks
+// planned, tested, refused by the enterprise, lapsed (the plan closed
+// without a result) and open.
 type Execution struct {
-	Schedule     string `json:"schedule"`
+	sampling.ExecutionRow
 	Industry     string `json:"industry"`
 	IndustryName string `json:"industry_name"`
-	Planned      int    `json:"planned"`
-	Tested       int    `json:"tested"`
-	Refused      int    `json:"refused"`
-	Lapsed       int    `json:"lapsed"`
-	Pending      int    `json:"pending"`
 }
 
 // Failure is one non-conforming product.
@@ -229,7 +225,7 @@ func Build(ctx context.Context, src Source, cfg *config.Config, req Request) (*B
 	}
 
 	from, until := p.Bounds(cfg.Location)
-	if err := b.addExecution(ctx, src, cfg, from, until); err != nil {
+	if err := b.addExecution(ctx, src, cfg, p); err != nil {
 		return nil, fmt.Errorf("bulletin %s: %w", p.Name, err)
 	}
 	if err := b.addFailures(ctx, src, cfg, p.From, end); err != nil {
@@ -281,38 +277,26 @@ func industryName(cfg *config.Config, id string) string {
 }
 
 // addExecution counts the tasks of the plans made for fires in the period,
-// per schedule; the public version counts closed plans only.
-func (b *Bulletin) addExecution(ctx context.Context, src Source, cfg *config.Config, from, until time.Time) error {
-	tallies, err := src.TaskTallies(ctx, from, until)
+// per schedule, as `execution` does; the public version counts closed
+// plans only.
+func (b *Bulletin) addExecution(ctx context.Context, src Source, cfg *config.Config, p Period) error {
+	// A day early: a plan's nominal date is in the service's zone, its
+	// time is stored in UTC.
+	counts, err := src.PlanTaskCounts(ctx, p.From.AddDate(0, 0, -1), cfg.Location)
 	if err != nil {
 		return err
 	}
+	if b.Public {
+		counts = slices.DeleteFunc(counts, func(c sampling.PlanTaskCount) bool { return c.PlanOpen })
+	}
 	b.Execution = []Execution{}
-	for _, t := range tallies {
-		open := t.PlanStatus == sampling.PlanOpen
-		if b.Public && open {
-			continue
+	for _, r := range sampling.ComputeExecution(counts, nil, []sampling.Window{p.Window(p.To)}, p.To) {
+		e := Execution{ExecutionRow: r}
+		if sc := cfg.Schedule(r.Schedule); sc != nil {
+			e.Industry, e.IndustryName = sc.Industry, industryName(cfg, sc.Industry)
 		}
-		i := slices.IndexFunc(b.Execution, func(e Execution) bool { return e.Schedule == t.Schedule })
-		if i < 0 {
-			industry := ""
-			if sc := cfg.Schedule(t.Schedule); sc != nil {
-				industry = sc.Industry
-			}
-			b.Execution = append(b.Execution, Execution{Schedule: t.Schedule, Industry: industry, IndustryName: industryName(cfg, industry)})
-			i = len(b.Execution) - 1
-		}
-		e := &b.Execution[i]
-		e.Planned += t.Tasks
-		switch {
-		case t.Status == sampling.TaskTested || t.Status == sampling.TaskClosed:
-			e.Tested += t.Tasks
-		case t.Status == sampling.TaskRefused:
-			e.Refused += t.Tasks
-		case open:
-			e.Pending += t.Tasks
-		default:
-			e.Lapsed += t.Tasks
+		if r.Planned > 0 {
+			b.Execution = append(b.Execution, e)
 		}
 	}
 	return nil

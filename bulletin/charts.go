@@ -50,19 +50,17 @@ var (
 )
 
 // loadFonts returns a font cache whose default face can measure Chinese
-// text: the first of paths found, or the Liberation fonts (which cannot,
-// so labels may be placed less well) when none is.
+// text: the first of paths that reads and parses, or the Liberation fonts
+// (which cannot, so labels may be placed less well) when none does.
 func loadFonts(paths []string) (*font.Cache, string, error) {
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			continue
 		}
-		face, name, err := pickFace(data)
-		if err != nil {
-			return nil, "", fmt.Errorf("font %s: %w", path, err)
+		if face, name, err := pickFace(data); err == nil {
+			return font.NewCache(font.Collection{{Font: font.Font{Typeface: typeface}, Face: face}}), name, nil
 		}
-		return font.NewCache(font.Collection{{Font: font.Font{Typeface: typeface}, Face: face}}), name, nil
 	}
 	lib := liberation.Collection()
 	for _, f := range lib {
@@ -105,7 +103,8 @@ func pickFace(data []byte) (*opentype.Font, string, error) {
 	return first, firstName, nil
 }
 
-// chartStyle sets every text of p to the renderer's fonts.
+// newPlot returns a plot titled title whose texts all use the renderer's
+// fonts.
 func (r *Renderer) newPlot(title string) *plot.Plot {
 	p := plot.New()
 	h := text.Plain{Fonts: r.fonts}
@@ -257,7 +256,7 @@ func (r *Renderer) trendChart(s TrendSeries, title string, t lexicon) (template.
 // month and on each January.
 func monthLabel(month string, first bool, t lexicon) string {
 	year, mo := month[:4], strings.TrimPrefix(month[5:], "0")
-	if t["title"] == words(LangEN)["title"] {
+	if t["lang"] == LangEN {
 		names := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 		var n int
 		fmt.Sscan(mo, &n)

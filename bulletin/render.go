@@ -38,12 +38,6 @@ func NewRenderer(fontPaths []string) (*Renderer, error) {
 		"dict2": func(p page, rows []GroupRow, col string) groupTable {
 			return groupTable{P: p, Rows: rows, Col: col}
 		},
-		"ratio": func(a, b int) string {
-			if b == 0 {
-				return "–"
-			}
-			return pct(float64(a) / float64(b))
-		},
 	}).Parse(pageSource)
 	if err != nil {
 		return nil, fmt.Errorf("bulletin template: %w", err)
@@ -60,6 +54,9 @@ type HTMLOptions struct {
 	// records start with it. Empty gives paths, which a page served by
 	// the service resolves.
 	BaseURL string
+	// LangLinks adds links to the page in each language (hidden in
+	// print), for a page served by the service.
+	LangLinks bool
 }
 
 // page is what the template shows.
@@ -80,6 +77,7 @@ type page struct {
 	Records     []recordLink
 	PageLabel   [2]string
 	BaseURL     string
+	LangLinks   bool
 }
 
 // groupTable is the data of the template's groups table.
@@ -153,9 +151,9 @@ func (r *Renderer) HTML(w io.Writer, b *Bulletin, opts HTMLOptions) error {
 		}
 	}
 	pg.Changes = changeLines(b, t)
-	pg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	pg.BaseURL, pg.LangLinks = strings.TrimSuffix(opts.BaseURL, "/"), opts.LangLinks
 	for _, id := range b.Records {
-		pg.Records = append(pg.Records, recordLink{ID: id, URL: fmt.Sprintf("%s/api/v1/public/plans/%d", pg.BaseURL, id)})
+		pg.Records = append(pg.Records, recordLink{ID: id, URL: fmt.Sprintf("%s/public/plans/%d", pg.BaseURL, id)})
 	}
 	if err := r.page.Execute(w, pg); err != nil {
 		return fmt.Errorf("render bulletin %s: %w", b.Period, err)
@@ -177,7 +175,7 @@ func periodLabel(b *Bulletin, t lexicon) string {
 	case KindQuarter:
 		return t.T("period_quarter", year, b.Period[5:])
 	case KindMonth:
-		if t["title"] == words(LangEN)["title"] {
+		if t["lang"] == LangEN {
 			return monthLabel(b.Period, true, t)
 		}
 		return t.T("period_month", year, strings.TrimPrefix(b.Period[5:], "0"))

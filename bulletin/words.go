@@ -21,6 +21,7 @@ func Langs() []string { return []string{LangZH, LangEN} }
 func words(lang string) map[string]string {
 	if lang == LangEN {
 		return map[string]string{
+			"lang":                LangEN,
 			"title":               "Product quality spot-check bulletin",
 			"title_public":        "Product quality spot-check bulletin (public version)",
 			"period_year":         "%s",
@@ -58,6 +59,7 @@ func words(lang string) map[string]string {
 			"executed":            "Carried out",
 			"no_execution":        "No plans were made for fires in this period.",
 			"exec_public":         "Closed plans only: open plans are confidential until the inspection is done.",
+			"exec_note":           "Carried out = tested ÷ (tested + refused + lapsed); open tasks are not counted in it.",
 			"no":                  "No.",
 			"enterprise":          "Enterprise",
 			"category":            "Product",
@@ -74,7 +76,7 @@ func words(lang string) map[string]string {
 			"ch_county_down":      "%s fell below the target for %s: %s, from %s (target %s).",
 			"ch_fall":             "Large fall: %s, %s, from %s to %s (down %s points).",
 			"m_draw":              "Enterprises and inspectors were drawn at random (\"double random, one public\"). Each plan stores its seed, the digest of the frame it was drawn from and the algorithm; anyone can re-run the draw from its public record.",
-			"m_records":           "Public draw records of this period's closed plans, each at %s/api/v1/public/plans/ID; spotcheck plan verify --from FILE checks a saved record:",
+			"m_records":           "Public draw records of this period's closed plans, each at %[1]s/public/plans/ID (as JSON at %[1]s/api/v1/public/plans/ID, which spotcheck plan verify --from FILE checks):",
 			"m_no_records":        "No plan of this period is closed yet; their records are published when they close.",
 			"m_bounds":            "The 95%% bounds show how far the true pass rate may lie from the observed one given the number of batches. A tier is \"met\" when its rate reaches the target with at least %d batches, \"missed\" when even the upper bound is below the target, and \"at risk\" otherwise (docs/rates.md).",
 			"m_same":              "Figures are those of the rate statistics (rates) for the same days; a failed batch counts on the day it was first tested. A result is final once its objection period has passed or a retest decided it; only final failures are named.",
@@ -87,6 +89,9 @@ func words(lang string) map[string]string {
 			"legend_target":       "target",
 			"legend_below":        "below target",
 			"legend_target_line":  "target line",
+			"batches_s":           "Batches",
+			"failed_s":            "Failed",
+			"bounds_s":            "95% bounds",
 			"bar_count":           "(n=%d)",
 			"no_data":             "No batches in this period.",
 			"page":                "Page",
@@ -103,6 +108,7 @@ func words(lang string) map[string]string {
 		}
 	}
 	return map[string]string{
+		"lang":                LangZH,
 		"title":               "产品质量监督抽查情况通报",
 		"title_public":        "产品质量监督抽查情况通报（公开版）",
 		"period_year":         "%s年",
@@ -140,6 +146,7 @@ func words(lang string) map[string]string {
 		"executed":            "完成率",
 		"no_execution":        "本期没有生成抽查计划。",
 		"exec_public":         "仅含已结束的计划：未结束的计划在抽查完成前保密。",
+		"exec_note":           "完成率 = 已检验 ÷（已检验 + 拒检 + 未完成）；进行中的任务不计入。",
 		"no":                  "序号",
 		"enterprise":          "企业名称",
 		"category":            "产品类别",
@@ -156,7 +163,7 @@ func words(lang string) map[string]string {
 		"ch_county_down":      "%s%s合格率%s，由%s降至目标（%s）以下。",
 		"ch_fall":             "降幅较大：%s（%s）由%s降至%s，下降%s个百分点。",
 		"m_draw":              "本期抽查按“双随机、一公开”进行：随机抽取被检企业，随机选派检查人员。每份计划保存随机种子、抽样框摘要和算法版本，任何人都可以依据公开记录重新抽取、核对结果。",
-		"m_records":           "本期已结束计划的公开抽取记录如下，每份位于 %s/api/v1/public/plans/计划编号，保存后可用 spotcheck plan verify --from 文件 核对：",
+		"m_records":           "本期已结束计划的公开抽取记录如下，每份位于 %[1]s/public/plans/计划编号（JSON 格式位于 %[1]s/api/v1/public/plans/计划编号，保存后可用 spotcheck plan verify --from 文件 核对）：",
 		"m_no_records":        "本期计划均未结束；计划结束后公布其抽取记录。",
 		"m_bounds":            "95%%置信区间表示在已抽检批次数下真实合格率可能的范围。合格率达到目标且抽检不少于%d批次为“达标”；置信上限仍低于目标为“未达标”；其余为“待观察”（见 docs/rates.md）。",
 		"m_same":              "本通报数据与同一时段的合格率统计（rates）一致；不合格批次计入首次检验之日。检验结果在异议期满或复检判定后为最终结果；仅公布最终不合格结果的企业名称。",
@@ -169,6 +176,9 @@ func words(lang string) map[string]string {
 		"legend_target":       "目标",
 		"legend_below":        "低于目标",
 		"legend_target_line":  "目标线",
+		"batches_s":           "批次",
+		"failed_s":            "不合格",
+		"bounds_s":            "95%区间",
 		"bar_count":           "（%d批）",
 		"no_data":             "本期没有抽检批次。",
 		"page":                "第",

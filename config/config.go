@@ -37,7 +37,11 @@ type Config struct {
 	MinCategoryBatches int `yaml:"min_category_batches"`
 	// MaxPause is how long a schedule may stay paused before an alert
 	// warns of it; default 7d.
-	MaxPause   Duration   `yaml:"max_pause"`
+	MaxPause Duration `yaml:"max_pause"`
+	// Counties, when given, are the counties of the registry: every
+	// enterprise's and inspector's county and every schedule's counties
+	// must be one of them.
+	Counties   []string   `yaml:"counties"`
 	Industries []Industry `yaml:"industries"`
 	Schedules  []Schedule `yaml:"schedules"`
 	// Notifications send the tasks of new plans to webhooks.

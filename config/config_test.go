@@ -353,6 +353,11 @@ var badFiles = map[string][]string{
 		`zones.bad.yaml:12: schedules[5].cron: cron spec "0 0 9 30 2 *" never fires: no date matches it in five years (such as 30 February or 31 April)`,
 		`zones.bad.yaml:13: schedules[6].cron: cron spec "0 9 31 4 *" never fires`,
 	},
+	"counties.bad.yaml": {
+		`counties.bad.yaml:1: counties[1]: duplicate county "姑苏区"`,
+		`counties.bad.yaml:1: counties[2]: NUL character at byte 1`,
+		`counties.bad.yaml:7: schedules[0].counties[1]: "虎丘" is not a county of the configuration (known: 姑苏区`,
+	},
 	"empty-timezone.bad.yaml": {
 		`empty-timezone.bad.yaml:1: timezone: time zone is empty: give an IANA name such as Asia/Shanghai`,
 	},

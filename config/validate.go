@@ -156,6 +156,16 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 
 	c.Notifications.resolve(p)
 
+	for i, county := range c.Counties {
+		if e := sampling.CheckText("county", county); e != nil {
+			p.add([]any{"counties", i}, "%s", e.Reason)
+		} else if strings.TrimSpace(county) == "" {
+			p.add([]any{"counties", i}, "county must not be empty")
+		} else if slices.Contains(c.Counties[:i], county) {
+			p.add([]any{"counties", i}, "duplicate county %q", county)
+		}
+	}
+
 	names := map[string]bool{}
 	for i := range c.Schedules {
 		c.Schedules[i].resolve(p, []any{"schedules", i}, loc, industries)
@@ -164,6 +174,11 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 			p.add([]any{"schedules", i, "name"}, "duplicate schedule name %q", s.Name)
 		}
 		names[s.Name] = true
+		for j, county := range s.Counties {
+			if len(c.Counties) > 0 && !slices.Contains(c.Counties, county) {
+				p.add([]any{"schedules", i, "counties", j}, "%q is not a county of the configuration (known: %s)", county, strings.Join(c.Counties, ", "))
+			}
+		}
 	}
 	return errors.Join(p.errs...)
 }

@@ -6,6 +6,7 @@ package csvimport
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,16 @@ type Options struct {
 	// Industries, when not nil, lists the configured industries with their
 	// categories; an enterprise row naming another is an error.
 	Industries map[string][]string
+	// Counties, when not nil, lists the configured counties; an enterprise
+	// or inspector row in another is an error.
+	Counties []string
+}
+
+// checkCounty reports a county that the configuration does not list.
+func (r *row) checkCounty(column, county string, counties []string) {
+	if counties != nil && county != "" && !r.badCell[column] && !slices.Contains(counties, county) {
+		r.errorf(column, "%q is not a county of the configuration (known: %s)", county, strings.Join(counties, ", "))
+	}
 }
 
 // Sheet holds parsed rows with where each came from.

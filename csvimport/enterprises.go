@@ -34,6 +34,7 @@ func Enterprises(name string, r io.Reader, opts Options) (*Sheet[sampling.Unit],
 			Category:   row.required("category"),
 			Risk:       row.risk("risk"),
 		}
+		row.checkCounty("county", u.County, opts.Counties)
 		if opts.Industries != nil && u.Industry != "" && !row.badCell["industry"] {
 			cats, ok := opts.Industries[u.Industry]
 			switch {

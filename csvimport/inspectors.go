@@ -30,6 +30,7 @@ func Inspectors(name string, r io.Reader, opts Options) (*Sheet[sampling.Inspect
 		if e := sampling.CheckID("id", in.ID); in.ID != "" && e != nil {
 			row.errorf("id", "%s", e.Reason)
 		}
+		row.checkCounty("county", in.County, opts.Counties)
 		if len(in.Industries) == 0 {
 			row.errorf("industries", "must list at least one industry")
 		}

@@ -66,6 +66,8 @@ func TestBadBodies(t *testing.T) {
 					[]string{"failed_items: control character U+001B at byte 2"}},
 				{"long report_no", result, `{"outcome":"pass","tested_on":"2026-11-20","report_no":"` + strings.Repeat("报", 101) + `"}`, 422,
 					[]string{"report_no: 101 characters, at most 100"}},
+				{"every field bad", result, `{"outcome":"maybe","tested_on":"yesterday"}`, 422,
+					[]string{`outcome: "maybe" is not pass or fail`, `tested_on: "yesterday" is not a date YYYY-MM-DD`}},
 				{"unknown field", result, `{"outcome":"pass","tested_on":"2026-11-20","lab":"x"}`, 400,
 					[]string{`request body: unknown field "lab"`}},
 				{"wrong type", result, `{"outcome":"pass","tested_on":20261120}`, 400,

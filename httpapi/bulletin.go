@@ -65,7 +65,7 @@ func handleBulletin(d Deps, public bool, def string) http.Handler {
 			return
 		}
 		var page bytes.Buffer
-		if err := d.Bulletins.HTML(&page, b, bulletin.HTMLOptions{Lang: lang}); err != nil {
+		if err := d.Bulletins.HTML(&page, b, bulletin.HTMLOptions{Lang: lang, LangLinks: true}); err != nil {
 			serverError(w, d, err)
 			return
 		}

@@ -43,7 +43,7 @@ func TestBulletinRoutes(t *testing.T) {
 				t.Errorf("GET /public/bulletins/2026Q4 = %d, %s, CSP %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
 			}
 			_, page := f.do("", "GET", "/public/bulletins/2026Q4", "")
-			for _, want := range []string{"产品质量监督抽查情况通报（公开版）", "2026年第4季度", `<svg class="chart"`, "图1 一般工业产品月度合格率"} {
+			for _, want := range []string{"产品质量监督抽查情况通报（公开版）", "2026年第4季度", `<svg class="chart"`, "图1 一般工业产品月度合格率", `<a href="?lang=en" lang="en">English</a>`} {
 				if !strings.Contains(string(page), want) {
 					t.Errorf("the public page lacks %q", want)
 				}
@@ -62,7 +62,7 @@ func TestBulletinRoutes(t *testing.T) {
 			_, body = f.do("admin", "GET", "/api/v1/bulletins/2026Q4?public=true", "")
 			decode(t, body, &asPublic)
 			tasks := len(f.plan.Tasks)
-			if len(internal.Execution) != 1 || internal.Execution[0].Planned != tasks || internal.Execution[0].Pending != tasks || internal.Public {
+			if len(internal.Execution) != 1 || internal.Execution[0].Planned != tasks || internal.Execution[0].Open != tasks || internal.Public {
 				t.Errorf("internal execution %+v, want %d tasks pending", internal.Execution, tasks)
 			}
 			if len(public.Execution) != 0 || !public.Public || !asPublic.Public || len(asPublic.Execution) != 0 {

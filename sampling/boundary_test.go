@@ -413,3 +413,66 @@ func TestRoundSnapsNearIntegerShares(t *testing.T) {
 		t.Errorf("round(2.9999999999, 1.0000000001) = %d (%v), %d (%v); want 3 (3), 1 (1)", strata[0].Tasks, strata[0].Share, strata[1].Tasks, strata[1].Share)
 	}
 }
+
+// TestAssignManyChunks: the ranking runs in chunks of 64 tasks; with 130
+// tasks (three chunks, the last of two) and no cap, each task gets the same
+// two distinct inspectors as it would alone.
+func TestAssignManyChunks(t *testing.T) {
+	d := testDesign()
+	pool := []Inspector{
+		{ID: "I1", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I2", County: "吴江区", Industries: []string{"textiles"}},
+		{ID: "I3", County: "吴中区", Industries: []string{"textiles"}},
+	}
+	var tasks []Task
+	for i := range 130 {
+		tasks = append(tasks, Task{CreditCode: testCode(t, i), Category: "garments", County: "姑苏区", Stratum: "姑苏区/garments"})
+	}
+	if err := assignInspectors(&d, testSeed("chunks").Bytes, tasks, pool); err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range tasks {
+		alone := []Task{{CreditCode: task.CreditCode, Category: task.Category, County: task.County, Stratum: task.Stratum}}
+		if err := assignInspectors(&d, testSeed("chunks").Bytes, alone, pool); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(task.Inspectors, alone[0].Inspectors) || len(task.Inspectors) != 2 || task.Inspectors[0] == task.Inspectors[1] {
+			t.Errorf("task %d of 130: inspectors %v, alone %v; want the same two distinct inspectors", i, task.Inspectors, alone[0].Inspectors)
+		}
+	}
+}
+
+// TestRankTieBreak: units of equal Pareto rank are ordered by frame index,
+// so that the sample never depends on the order units were offered in.
+func TestRankTieBreak(t *testing.T) {
+	for _, tt := range []struct {
+		a, b ranked
+		want bool
+	}{
+		{ranked{1, 0.5}, ranked{2, 0.5}, true},  // equal ranks: the lower index first
+		{ranked{2, 0.5}, ranked{1, 0.5}, false}, // and not the other way
+		{ranked{1, 0.5}, ranked{1, 0.5}, false}, // a unit is not less than itself
+		{ranked{2, 0.25}, ranked{1, 0.5}, true}, // a lower rank wins over the index
+		{ranked{1, 0.5}, ranked{2, 0.25}, false},
+	} {
+		if got := tt.a.less(tt.b); got != tt.want {
+			t.Errorf("%v.less(%v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+	// Ten units of one rank, offered in two orders: the three lowest
+	// indices are kept either way.
+	for _, order := range [][]int{{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}, {4, 0, 9, 2, 7, 1, 8, 3, 6, 5}} {
+		l := lowest{k: 3}
+		for _, i := range order {
+			l.offer(ranked{i, 0.5})
+		}
+		var kept []int
+		for _, r := range l.items {
+			kept = append(kept, r.i)
+		}
+		slices.Sort(kept)
+		if !slices.Equal(kept, []int{0, 1, 2}) {
+			t.Errorf("offered in order %v: kept %v, want [0 1 2]", order, kept)
+		}
+	}
+}

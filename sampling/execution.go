@@ -42,6 +42,9 @@ type PlanTaskCount struct {
 	Day    time.Time
 	Status string
 	N      int
+	// PlanOpen is set while the plan is open: the public bulletin leaves
+	// such plans out.
+	PlanOpen bool
 }
 
 // ExecutionRow is how much of the plans of one schedule whose nominal dates

@@ -109,8 +109,11 @@ func TestPauseAndResume(t *testing.T) {
 			t.Errorf("spotcheck_schedule_paused after resume = %v, want 0", got)
 		}
 		fires, _ := store.Fires(t.Context(), "textiles-10s", time.Time{})
-		if msg := fires[2].Message; !strings.Contains(msg, "paused by cli:ops") || !strings.Contains(msg, "registry audit") {
-			t.Errorf("skipped fire's message = %q, want who paused and why", msg)
+		if msg := fires[2].Message; !strings.Contains(msg, "paused by cli:ops") || !strings.Contains(msg, "registry audit") || !strings.Contains(msg, "+08:00:") {
+			t.Errorf("skipped fire's message = %q, want who paused, when (in the schedule's zone, Asia/Shanghai) and why", msg)
+		}
+		if r := fires[2].Reason; r != sampling.FireReasonPaused {
+			t.Errorf("skipped fire's reason = %q, want %q", r, sampling.FireReasonPaused)
 		}
 	})
 }

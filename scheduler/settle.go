@@ -96,7 +96,7 @@ func lockWait(now, deadline time.Time) time.Duration {
 // claim settles one fire through the ledger; draws happen under its locks.
 func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status sampling.FireStatus, message, reason, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
 	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message, Reason: reason,
-		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now, Notices: s.opts.Notices}
+		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now, Zone: sc.Location, Notices: s.opts.Notices}
 	if hook := s.opts.BeforeCommit; hook != nil {
 		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }
 	}

@@ -141,9 +141,9 @@ func announce(ctx context.Context, tx *sqlx.Tx, c AnnounceClaim) (Announced, err
 	f.RecordedAt = now
 	if state.Paused {
 		if c.Kind == sampling.KindManual {
-			return Announced{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
+			return Announced{}, fmt.Errorf("%w: %s", ErrPaused, state.describe(nil))
 		}
-		f.Status, f.Message = sampling.FireSkipped, "schedule "+state.describe()
+		f.Status, f.Message, f.Reason = sampling.FireSkipped, "schedule "+state.describe(nil), sampling.FireReasonPaused
 		if f.ID, err = insertFire(ctx, tx, f); err != nil {
 			return Announced{}, err
 		}

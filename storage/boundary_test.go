@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -290,6 +291,47 @@ func TestTaskDueDateLastDay(t *testing.T) {
 			if err != nil || len(over) != tt.overdue {
 				t.Errorf("TaskDetails(overdue, %s) = %d tasks, %v; want %d", tt.name, len(over), err, tt.overdue)
 			}
+		}
+	})
+}
+
+// TestCorrectionOnThePlanDay: a correction may date the test on the day
+// the task's plan was made, in the configured zone (the plan of 01:00 UTC
+// on 1 November was made on 1 November in Shanghai), not the day before.
+func TestCorrectionOnThePlanDay(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		ids := openPlan(t, s, 1)
+		if _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[0], "2026-11-05", "x")}, on("2026-11-06")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.CorrectResult(ctx, pass(ids[0], "2026-10-31"), "typo", on("2026-11-06"))
+		if got := problemList(rejected(t, err)); !slices.Equal(got, []string{"1 tested_on"}) || !strings.Contains(err.Error(), "2026-10-31 is before the task's plan was made (2026-11-01)") {
+			t.Errorf("CorrectResult(tested the day before the plan) = %v (%v), want tested_on before the plan", got, err)
+		}
+		v, err := s.CorrectResult(ctx, pass(ids[0], "2026-11-01"), "typo", on("2026-11-06"))
+		if err != nil || v.TestedOn != "2026-11-01" || v.CountedOn != "2026-11-01" {
+			t.Errorf("CorrectResult(tested on the plan's day) = %+v, %v; want taken, counted on 2026-11-01", v, err)
+		}
+	})
+}
+
+// TestObjectionActionsNamed: an objection and its withdrawal are told
+// apart in what they report: a refusal names the action tried.
+func TestObjectionActionsNamed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		ids := openPlan(t, s, 1)
+		if _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[0], "2026-11-05", "x")}, on("2026-11-05")); err != nil {
+			t.Fatal(err)
+		}
+		err := s.WithdrawObjection(ctx, ids[0], on("2026-11-06"))
+		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("%s for task %d: ", storage.ActionWithdraw, ids[0])) {
+			t.Errorf("WithdrawObjection(none lodged) = %v, want it to name %s", err, storage.ActionWithdraw)
+		}
+		err = s.RecordObjection(ctx, ids[0], "2026-11-07", on("2026-11-06"))
+		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("%s for task %d: ", storage.ActionObject, ids[0])) {
+			t.Errorf("RecordObjection(in the future) = %v, want it to name %s", err, storage.ActionObject)
 		}
 	})
 }

@@ -46,30 +46,6 @@ func (s *Store) FailedBatches(ctx context.Context, from, to time.Time) ([]Failed
 	return out, nil
 }
 
-// TaskTally counts the tasks of one schedule's plans in one plan state and
-// one task status (as a task list shows it, before any overdue).
-type TaskTally struct {
-	Schedule   string `db:"schedule"`
-	PlanStatus string `db:"plan_status"`
-	Status     string `db:"status"`
-	Tasks      int    `db:"n"`
-}
-
-// TaskTallies counts the tasks of the plans whose nominal time lies in
-// [from, until), per schedule, plan state and task status.
-func (s *Store) TaskTallies(ctx context.Context, from, until time.Time) ([]TaskTally, error) {
-	var out []TaskTally
-	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`
-		SELECT p.schedule AS schedule, p.status AS plan_status, `+taskStatus+` AS status, count(*) AS n
-		FROM tasks t JOIN plans p ON p.id = t.plan_id
-		WHERE p.nominal_time >= ? AND p.nominal_time < ?
-		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`), from.UTC(), until.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("count tasks of plans: %w", err)
-	}
-	return out, nil
-}
-
 // ClosedPlanIDs lists the closed plans whose nominal time lies in
 // [from, until), oldest first: the plans whose public records exist.
 func (s *Store) ClosedPlanIDs(ctx context.Context, from, until time.Time) ([]int64, error) {

@@ -22,7 +22,6 @@ type Problem struct {
 	Args []any
 }
 
-
 // RejectedError reports a batch of results that was not stored, with every
 // problem found.
 type RejectedError struct {
@@ -70,7 +69,7 @@ func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotency
 func rejected(errs ...sampling.FieldError) *RejectedError {
 	ps := make([]Problem, len(errs))
 	for i, e := range errs {
-		ps[i] = Problem{Field: e.Field, Reason: e.Reason, Key: e.Key, Args: e.Args}
+		ps[i] = fieldProblem(0, e)
 	}
 	return &RejectedError{Problems: ps}
 }

@@ -20,9 +20,10 @@ type ScheduleState struct {
 	ChangedAt time.Time `db:"changed_at" json:"changed_at,omitzero"` // zero when never paused
 }
 
-// describe says who paused the schedule, when and why.
-func (st ScheduleState) describe() string {
-	return fmt.Sprintf("paused by %s at %s: %s", st.ChangedBy, stamp(st.ChangedAt), st.Reason)
+// describe says who paused the schedule, when (in loc; UTC when nil) and
+// why.
+func (st ScheduleState) describe(loc *time.Location) string {
+	return fmt.Sprintf("paused by %s at %s: %s", st.ChangedBy, stampIn(st.ChangedAt, loc), st.Reason)
 }
 
 // scheduleState returns the state of schedule; active when it has no row.

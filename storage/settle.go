@@ -48,6 +48,9 @@ type Claim struct {
 	// tasks have their ids) at now; they are written in the plan's
 	// transaction, so that a plan is never stored without them.
 	Notices func(p sampling.Plan, now time.Time) []NewNotice
+	// Zone is where the ledger's messages show times (the schedule's);
+	// UTC when nil.
+	Zone *time.Location
 	// BeforeCommit, when set, runs inside the transaction after the plan
 	// is written and before it commits. It is a test hook: returning an
 	// error rolls the plan back.
@@ -131,11 +134,11 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		}
 		switch {
 		case state.Paused && manual:
-			return Settled{}, fmt.Errorf("%w: %s", ErrPaused, state.describe())
+			return Settled{}, fmt.Errorf("%w: %s", ErrPaused, state.describe(c.Zone))
 		case state.Paused:
-			f.Status, f.Message, f.Reason = sampling.FireSkipped, "schedule "+state.describe(), sampling.FireReasonPaused
+			f.Status, f.Message, f.Reason = sampling.FireSkipped, "schedule "+state.describe(c.Zone), sampling.FireReasonPaused
 		case !manual:
-			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != sampling.FireFailed); err != nil {
+			if err := applyOverlap(ctx, tx, &f, c.Overlap, draw != nil && f.Status != sampling.FireFailed, c.Zone); err != nil {
 				return Settled{}, err
 			}
 		}
@@ -193,7 +196,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 // by f's nominal time was still unfinished then. With buffer the first fire
 // that came due during that making is made (when it can be drawn), the rest
 // are skipped; with skip all are skipped.
-func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.OverlapPolicy, canMake bool) error {
+func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.OverlapPolicy, canMake bool, loc *time.Location) error {
 	var prev Fire
 	err := tx.GetContext(ctx, &prev, tx.Rebind(`SELECT `+fireColumns+` FROM fires
 		WHERE schedule = ? AND status = 'made' AND started_at IS NOT NULL AND started_at <= ?
@@ -208,7 +211,7 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.Ove
 		return nil
 	}
 	during := fmt.Sprintf("came due while the plan of the %s fire was being made (%s to %s)",
-		stamp(prev.NominalTime), stamp(*prev.StartedAt), stamp(prev.RecordedAt))
+		stampIn(prev.NominalTime, loc), stampIn(*prev.StartedAt, loc), stampIn(prev.RecordedAt, loc))
 	if policy == sampling.OverlapSkip {
 		f.Status, f.Message, f.Reason = sampling.FireSkipped, during+"; overlap policy skip", sampling.FireReasonOverlap
 		return nil
@@ -220,7 +223,7 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.Ove
 	switch {
 	case err == nil:
 		f.Status, f.Reason = sampling.FireSkipped, sampling.FireReasonOverlap
-		f.Message = during + fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stamp(first.NominalTime))
+		f.Message = during + fmt.Sprintf("; the %s fire was buffered already (overlap policy buffer holds one)", stampIn(first.NominalTime, loc))
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("look up a buffered fire: %w", err)
 	case canMake:
@@ -231,6 +234,15 @@ func applyOverlap(ctx context.Context, tx *sqlx.Tx, f *Fire, policy sampling.Ove
 
 // stamp formats t for ledger messages.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// stampIn formats t for ledger messages in loc, with its offset; in UTC
+// when loc is nil.
+func stampIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		return stamp(t)
+	}
+	return t.In(loc).Format("2006-01-02T15:04:05.000Z07:00")
+}
 
 // ledgerNow is the time to record: now's, or the database's when now is nil.
 func ledgerNow(ctx context.Context, tx *sqlx.Tx, now func() time.Time) (time.Time, error) {

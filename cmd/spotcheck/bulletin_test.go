@@ -110,6 +110,11 @@ func bulletinData(t *testing.T, te *testEnv, cfg string) map[string][]int64 {
 // bulletinOut keeps the PDFs of TestBulletinPDF in a directory, to look at.
 var bulletinOut = flag.String("bulletin-out", "", "write the PDFs of TestBulletinPDF to this directory")
 
+func renamedExec(r sampling.ExecutionRow, window string) sampling.ExecutionRow {
+	r.Window = window
+	return r
+}
+
 func sumRows(rows []sampling.RateRow) (batches, failed int) {
 	for _, r := range rows {
 		batches += r.Batches
@@ -246,7 +251,7 @@ func TestBulletin(t *testing.T) {
 			getJSON(&plans, "plans", "--limit", "1000")
 			from, until := time.Date(2026, 10, 1, 0, 0, 0, 0, loc), time.Date(2027, 1, 1, 0, 0, 0, 0, loc)
 			count := func(publicOnly bool) bulletin.Execution {
-				e := bulletin.Execution{Schedule: "textiles-monthly", Industry: "textiles", IndustryName: "纺织服装"}
+				e := bulletin.Execution{ExecutionRow: sampling.ExecutionRow{Schedule: "textiles-monthly", Window: "2026Q4"}, Industry: "textiles", IndustryName: "纺织服装"}
 				for _, p := range plans {
 					if p.NominalTime.Before(from) || !p.NominalTime.Before(until) || (publicOnly && p.Status != sampling.PlanClosed) {
 						continue
@@ -258,25 +263,34 @@ func TestBulletin(t *testing.T) {
 							e.Tested++
 						case task.Status == sampling.TaskRefused:
 							e.Refused++
-						case p.Status == sampling.PlanClosed:
+						case task.Status == sampling.TaskLapsed:
 							e.Lapsed++
 						default:
-							e.Pending++
+							e.Open++
 						}
 					}
 				}
+				ratio := float64(e.Tested) / float64(e.Tested+e.Refused+e.Lapsed)
+				e.Ratio = &ratio
 				return e
 			}
-			wantInternal := bulletin.Execution{Schedule: "textiles-monthly", Industry: "textiles", IndustryName: "纺织服装", Planned: 12, Tested: 9, Refused: 1, Lapsed: 1, Pending: 1}
-			if got := count(false); got != wantInternal {
-				t.Errorf("plans counted: %+v, want %+v", got, wantInternal)
+			wantInternal := count(false)
+			wantInternal.Ratio = nil
+			if want := (bulletin.Execution{ExecutionRow: sampling.ExecutionRow{Schedule: "textiles-monthly", Window: "2026Q4", Planned: 12, Tested: 9, Refused: 1, Lapsed: 1, Open: 1},
+				Industry: "textiles", IndustryName: "纺织服装"}); !reflect.DeepEqual(wantInternal, want) {
+				t.Errorf("plans counted: %+v, want %+v", wantInternal, want)
 			}
 			if !reflect.DeepEqual(internal.Execution, []bulletin.Execution{count(false)}) {
 				t.Errorf("execution %+v, want that of plans: %+v", internal.Execution, count(false))
 			}
-			wantPublic := bulletin.Execution{Schedule: "textiles-monthly", Industry: "textiles", IndustryName: "纺织服装", Planned: 8, Tested: 6, Refused: 1, Lapsed: 1}
-			if !reflect.DeepEqual(public.Execution, []bulletin.Execution{count(true)}) || count(true) != wantPublic {
-				t.Errorf("public execution %+v, want closed plans only: %+v", public.Execution, wantPublic)
+			if pub := count(true); !reflect.DeepEqual(public.Execution, []bulletin.Execution{pub}) || pub.Planned != 8 || pub.Open != 0 || pub.Lapsed != 1 {
+				t.Errorf("public execution %+v, want closed plans only: %+v", public.Execution, pub)
+			}
+			// And against `execution` on the quarter's last day, with a 92d window.
+			var exec []sampling.ExecutionRow
+			getJSON(&exec, "execution", "--window", "92d")
+			if len(exec) != 1 || !reflect.DeepEqual(renamedExec(exec[0], "2026Q4"), internal.Execution[0].ExecutionRow) {
+				t.Errorf("execution --window 92d: %+v, want the bulletin's %+v", exec, internal.Execution[0].ExecutionRow)
 			}
 
 			// Failures: final ones named; provisional ones counted only.

@@ -69,7 +69,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		r = f
 	}
 	r, doneReading := readProgress(e, r, size, "reading "+kind)
-	opts := csvimport.Options{Encoding: *encoding, Industries: industryCategories(cfg)}
+	opts := csvimport.Options{Encoding: *encoding, Industries: industryCategories(cfg), Counties: cfg.Counties}
 	// Parse and check the whole file before touching the database.
 	var store func(*storage.Store) (string, error)
 	switch kind {

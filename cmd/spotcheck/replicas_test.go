@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,8 +128,8 @@ func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire 
 				t.Errorf("fire %v is made with %d plans, want exactly 1", at, plansAt[at])
 			}
 		case sampling.FireMissed, sampling.FireSkipped, sampling.FireFailed:
-			if plansAt[at] != 0 || f.Message == "" {
-				t.Errorf("fire %v is %s with %d plans and message %q, want no plan and a reason", at, f.Status, plansAt[at], f.Message)
+			if plansAt[at] != 0 || f.Message == "" || !slices.Contains(sampling.FireReasons(), f.Reason) {
+				t.Errorf("fire %v is %s with %d plans, reason %q and message %q, want no plan and a reason", at, f.Status, plansAt[at], f.Reason, f.Message)
 			}
 		default:
 			t.Errorf("fire %v has status %q", at, f.Status)

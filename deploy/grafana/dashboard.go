@@ -282,6 +282,33 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 		}}).
 		Footer(noFooter()).
 		Unit("s"))
+	executed := func(outcome, refID string) *prometheus.DataqueryBuilder {
+		return instant(ofIndustry(`max without (instance, outcome) (spotcheck_plan_tasks{window="$window", outcome="`+outcome+`"})`), refID)
+	}
+	b.WithPanel(table.NewPanelBuilder().
+		Title(tx.execTitle).
+		Description(tx.execHelp).
+		Datasource(datasource).Height(8).Span(12).
+		WithTarget(executed("planned", "A")).
+		WithTarget(executed("tested", "B")).
+		WithTarget(executed("refused", "C")).
+		WithTarget(executed("lapsed", "D")).
+		WithTarget(executed("open", "E")).
+		WithTarget(instant(ofIndustry(dedup(`spotcheck_plan_execution_ratio{window="$window"}`)), "F")).
+		WithTransformation(dashboard.DataTransformerConfig{Id: "merge", Options: map[string]any{}}).
+		WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
+			"excludeByName": map[string]bool{"Time": true, "job": true, "window": true},
+			"renameByName": map[string]string{
+				"schedule": tx.colSchedule, "Value #A": tx.colPlanned, "Value #B": tx.colTested, "Value #C": tx.colRefused,
+				"Value #D": tx.colLapsed, "Value #E": tx.colOpen, "Value #F": tx.colExecuted,
+			},
+		}}).
+		Footer(noFooter()).
+		Unit("short").
+		OverrideByName(tx.colExecuted, []dashboard.DynamicConfigValue{
+			{Id: "unit", Value: "percentunit"},
+			{Id: "decimals", Value: 1},
+		}))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.firesTitle).
 		Description(tx.firesHelp).

@@ -29,6 +29,8 @@ type texts struct {
 	batchesTitle, batchesHelp, tasksTitle, tasksHelp, tasksOver  string
 	schedTitle, schedHelp, colSchedule, colSince, colInterval    string
 	colLag, colPaused, colPausedBy, colReason                    string
+	execTitle, execHelp, colPlanned, colTested, colRefused       string
+	colLapsed, colOpen, colExecuted                              string
 	firesTitle, firesHelp, missedFires, failedFires              string
 	durationTitle, plansTitle, upTitle, ageTitle, ageHelp        string
 	httpTitle, latencyTitle                                      string
@@ -67,11 +69,14 @@ func textsOf(lang Language) texts {
 			batchesTitle:  "Batches tested in $window by industry",
 			batchesHelp:   "Tested and failed batches in the window, for the chosen tier, industry and county.",
 			tasksTitle:    "Tasks by state",
-			tasksHelp:     "Assigned tasks not yet due, tested tasks, and overdue tasks: assigned and past their due date without a result. Counted for the whole service.",
+			tasksHelp:     "Tasks by state: assigned and not yet due, tested, overdue (past the due date without a result, in an open plan), lapsed (the plan closed without a result for it), refused. Counted for the whole service.",
 			tasksOver:     "Tasks over time",
 			schedTitle:    "Schedules",
 			schedHelp:     "Per schedule of the chosen industry: time since its last plan, its interval, how far past its next nominal fire it is (lag; 0 when on time), and who paused it and why. The SpotcheckPlansNotMade alert fires past twice the interval, unless the schedule is paused.",
 			colSchedule:   "Schedule", colSince: "Since last plan", colInterval: "Interval", colLag: "Lag", colPaused: "Paused for", colPausedBy: "Paused by", colReason: "Reason",
+			execTitle:  "Plan execution in $window",
+			execHelp:   "Per schedule of the chosen industry, the tasks of its plans made in the window: planned, tested, refused (the enterprise was not sampled), lapsed (the plan closed without a result) and open (the plan is still open); executed is tested ÷ (tested + refused + lapsed), the share of the plan carried out among tasks whose outcome is known.",
+			colPlanned: "Planned", colTested: "Tested", colRefused: "Refused", colLapsed: "Lapsed", colOpen: "Open", colExecuted: "Executed",
 			firesTitle:  "Fires missed and failed in the last hour",
 			firesHelp:   "For the schedules of the chosen industry.",
 			missedFires: "missed", failedFires: "failed",
@@ -115,11 +120,14 @@ func textsOf(lang Language) texts {
 		batchesTitle:  "$window 各行业已检批次",
 		batchesHelp:   "统计窗口内已检和不合格批次，按所选层级、行业和区县。",
 		tasksTitle:    "任务状态",
-		tasksHelp:     "已分配未到期、已检测和逾期（已分配、超过期限仍无结果）的任务，全服务合计。",
+		tasksHelp:     "各状态的任务：已分配未到期、已检测、逾期（计划未关闭、超过期限仍无结果）、未完成（计划关闭时仍无结果）、未抽样，全服务合计。",
 		tasksOver:     "任务数变化",
 		schedTitle:    "抽检计划",
 		schedHelp:     "所选行业的每个计划：距上次生成计划的时间、间隔、超过下次计划时间多久（滞后；准时为 0），以及暂停人和原因。超过两倍间隔未生成计划时 SpotcheckPlansNotMade 告警，暂停的计划除外。",
 		colSchedule:   "计划", colSince: "距上次生成", colInterval: "间隔", colLag: "滞后", colPaused: "已暂停", colPausedBy: "暂停人", colReason: "原因",
+		execTitle:  "$window 计划执行情况",
+		execHelp:   "所选行业的每个计划在统计窗口内生成的抽检任务：计划数、已检测、未抽样（企业未被抽样）、未完成（计划关闭时仍无结果）、进行中（计划尚未关闭）；完成率 = 已检测 ÷（已检测 + 未抽样 + 未完成），即结果已确定的任务中完成抽检的比例。",
+		colPlanned: "计划任务", colTested: "已检测", colRefused: "未抽样", colLapsed: "未完成", colOpen: "进行中", colExecuted: "完成率",
 		firesTitle:  "最近一小时错过和失败的触发",
 		firesHelp:   "所选行业的计划。",
 		missedFires: "错过", failedFires: "失败",
