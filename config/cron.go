@@ -40,6 +40,19 @@ func ParseCron(spec string, loc *time.Location) (c *Cron, err error) {
 	if !ok {
 		return nil, fmt.Errorf("cron spec %q: not a calendar spec", spec)
 	}
+	// A field such as "," parses to no value at all; the library would then
+	// search five years second by second for a fire.
+	for _, f := range []struct {
+		name string
+		bits uint64
+		lo   int
+		hi   int
+	}{{"second", ss.Second, 0, 59}, {"minute", ss.Minute, 0, 59}, {"hour", ss.Hour, 0, 23},
+		{"day of month", ss.Dom, 1, 31}, {"month", ss.Month, 1, 12}, {"day of week", ss.Dow, 0, 6}} {
+		if f.bits&(1<<(f.hi+1)-1)&^(1<<f.lo-1) == 0 {
+			return nil, fmt.Errorf("cron spec %q: the %s field matches no value", spec, f.name)
+		}
+	}
 	// The library computes on wall-clock times given in UTC, which has no
 	// daylight saving; Next maps them to instants in loc.
 	ss.Location = time.UTC

@@ -41,6 +41,7 @@ func TestAuthorization(t *testing.T) {
 				{"GET /healthz", "GET", "/healthz", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /readyz", "GET", "/readyz", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /metrics", "GET", "/metrics", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /runbooks/alerts", "GET", "/runbooks/alerts", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/rates", "GET", "/api/v1/rates", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/rates/history", "GET", "/api/v1/rates/history?tier=general&window=30d", "", [5]int{unauth, ok, ok, ok, ok}},
 				{"GET /api/v1/execution", "GET", "/api/v1/execution", "", [5]int{unauth, ok, ok, ok, ok}},

@@ -102,6 +102,31 @@ func TestBadBodies(t *testing.T) {
 					}
 				})
 			}
+			// The bulk CSV import of results: every problem of every row,
+			// placed by line and column.
+			for _, tc := range []struct {
+				name, body string
+				want       []string
+			}{
+				{"NUL in a CSV cell", fmt.Sprintf("task_id,outcome,tested_on,report_no\n%d,pass,2026-11-20,R\x001\n", f.taskA),
+					[]string{"request body:2:4: report_no: NUL character at byte 1"}},
+				{"every problem of a CSV row", fmt.Sprintf("task_id,outcome,tested_on,report_no\n%d,maybe,yesterday,R\x1b\n", f.taskA),
+					[]string{`request body:2:2: outcome: "maybe" is not pass or fail`, `request body:2:3: tested_on: "yesterday" is not a date like 2026-11-28 or 2026/11/28`,
+						"request body:2:4: report_no: control character U+001B at byte 1"}},
+				{"invalid UTF-8 in a CSV", "task_id,outcome,tested_on\n1,pass,2026-11-20\xff\n",
+					[]string{"request body:2: neither UTF-8 nor GB18030 (check the file's encoding, or give --encoding)"}},
+			} {
+				before := storagetest.Dump(t, f.store, "tokens")
+				status, body := f.do("A", "POST", "/api/v1/results", tc.body)
+				if status != http.StatusUnprocessableEntity {
+					t.Errorf("%s: POST /api/v1/results = %d, want 422\n%s", tc.name, status, body)
+					continue
+				}
+				checkProblem(t, tc.name, status, body, tc.want)
+				if after := storagetest.Dump(t, f.store, "tokens"); after != before {
+					t.Errorf("%s: POST /api/v1/results changed the tables", tc.name)
+				}
+			}
 			// Query parameters and tokens in URLs: a NUL is refused before
 			// it reaches the database (PostgreSQL would fail on it).
 			for _, tc := range []struct {

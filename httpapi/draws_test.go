@@ -77,7 +77,7 @@ func newDrawsFixture(t *testing.T) *drawsFixture {
 	second := time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai)
 	for _, at := range []time.Time{first, second} {
 		clk.set(at)
-		if _, made, err := sched.Fire(ctx, "textiles-lottery", sampling.KindScheduled, at, "", false); err != nil || !made {
+		if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: at}); err != nil || !made {
 			t.Fatalf("Fire(%s) = %v, %v", at, made, err)
 		}
 	}

@@ -31,6 +31,7 @@ func TestBadRatesQuery(t *testing.T) {
 		{"/api/v1/rates?by=x", "by"},
 		{"/api/v1/rates?window=x", "window"},
 		{"/api/v1/rates?final=maybe", "final"},
+		{"/api/v1/rates?industry=nosuch", "industry"},
 	} {
 		status, body := f.do("viewer", http.MethodGet, tc.path, "")
 		if want := "query parameter " + tc.param; status != http.StatusBadRequest || !strings.Contains(string(body), want) {

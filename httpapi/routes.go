@@ -21,6 +21,7 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages, dp *drawPages) {
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(d.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{ErrorLog: nil}))
+	mux.Handle("GET /runbooks/alerts", handleRunbook(d))
 	mux.Handle("GET /api/v1/rates", g.require(handleRates(d), anyRole()...))
 	mux.Handle("GET /api/v1/rates/history", g.require(handleRatesHistory(d), anyRole()...))
 	mux.Handle("GET /api/v1/execution", g.require(handleExecution(d), anyRole()...))

@@ -14,31 +14,14 @@ import (
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
+	"spotcheck/storagetest"
 )
-
-// hostZones runs test as if the server's own zone (TZ) were UTC, then
-// America/New_York: what people see must not depend on it.
-func hostZones(t *testing.T, test func(t *testing.T)) {
-	for _, name := range []string{"UTC", "America/New_York"} {
-		t.Run("TZ="+name, func(t *testing.T) {
-			loc, err := time.LoadLocation(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Setenv("TZ", name)
-			saved := time.Local
-			time.Local = loc
-			t.Cleanup(func() { time.Local = saved })
-			test(t)
-		})
-	}
-}
 
 // TestTimesInConfiguredZone: task JSON, the phone page's history and the
 // public plan list show times in the configuration's zone (Asia/Shanghai)
 // with its offset, whatever the host's zone.
 func TestTimesInConfiguredZone(t *testing.T) {
-	hostZones(t, func(t *testing.T) {
+	storagetest.HostZones(t, func(t *testing.T) {
 		f := newFixture(t, storage.SQLite)
 		ctx := storage.WithActor(t.Context(), "test:zhang")
 		sampledAt := time.Date(2026, 11, 20, 2, 30, 0, 0, time.UTC) // 10:30 in Shanghai

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -158,7 +157,7 @@ notifications:
 // plan makes a plan now.
 func (f *fixture) plan(t *testing.T) sampling.Plan {
 	t.Helper()
-	p, made, err := f.sched.Fire(t.Context(), "textiles-test", sampling.KindManual, f.clock.now(), "test", false)
+	p, made, err := f.sched.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-test", Kind: sampling.KindManual, NominalTime: f.clock.now(), RequestedBy: "test"})
 	if err != nil || !made {
 		t.Fatalf("Fire = %v, %v", made, err)
 	}
@@ -450,7 +449,7 @@ func TestFormats(t *testing.T) {
 	p.Tasks = append(p.Tasks[:39], sampling.Task{CreditCode: p.Tasks[39].CreditCode, Enterprise: p.Tasks[39].Enterprise, County: p.Tasks[39].County,
 		Category: "garments", Tier: "general", InclusionProbability: 0.5, Due: "2026-12-31", Status: sampling.TaskAssigned, Inspectors: []string{c}})
 	if _, err := f.store.Settle(t.Context(), storage.Claim{Schedule: "textiles-test", NominalTime: start, Kind: sampling.KindManual, Status: sampling.FireMade,
-		Now: f.clock.now, Notices: Notices(f.cfg)}, func(context.Context) (sampling.Plan, error) { return p, nil }); err != nil {
+		Now: f.clock.now, Notices: Notices(f.cfg)}, func(sampling.Record) (sampling.Plan, error) { return p, nil }); err != nil {
 		t.Fatal(err)
 	}
 	names, _ := f.store.InspectorNames(t.Context())

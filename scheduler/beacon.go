@@ -16,7 +16,7 @@ import (
 // announce settles a fire of a beacon-seeded schedule: it freezes the
 // draw's input and publishes the signed announcement naming the beacon
 // value that will seed it, in one transaction with the ledger row.
-func (s *Scheduler) announce(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, requestedBy string, wait time.Duration) (storage.Settled, error) {
+func (s *Scheduler) announce(ctx context.Context, sc *config.Schedule, c storage.Claim) (storage.Settled, error) {
 	now, err := s.now(ctx)
 	if err != nil {
 		return storage.Settled{}, err
@@ -27,15 +27,9 @@ func (s *Scheduler) announce(ctx context.Context, sc *config.Schedule, kind stri
 	if err != nil {
 		return storage.Settled{}, err
 	}
-	ind := s.cfg.Industry(sc.Industry)
-	res, err := s.store.Announce(ctx, storage.AnnounceClaim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, RequestedBy: requestedBy,
-		LockWait: wait, Now: s.opts.Now,
-		Make: func(ctx context.Context, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error) {
-			rec, err := s.store.DrawRecord(ctx, sc.Design(ind, nominal), nominal)
-			if err != nil {
-				return publication.Announcement{}, sampling.Frozen{}, err
-			}
-			rec.Schedule, rec.Kind = sc.Name, kind
+	res, err := s.store.Announce(ctx, storage.AnnounceClaim{Schedule: sc.Name, NominalTime: c.NominalTime, Kind: c.Kind, RequestedBy: c.RequestedBy,
+		Design: c.Design, LockWait: c.LockWait, Now: s.opts.Now,
+		Make: func(rec sampling.Record, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error) {
 			fz, err := sampling.Freeze(rec)
 			if err != nil {
 				return publication.Announcement{}, sampling.Frozen{}, fmt.Errorf("%w: %w", errDraw, err)

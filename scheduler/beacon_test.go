@@ -141,11 +141,11 @@ func TestBeaconDrand(t *testing.T) {
 			nominal := q.RoundTime(1000).Add(-time.Minute - time.Second)
 			clock := &fakeClock{t: nominal}
 			sched, reg := beaconScheduler(t, store, drandRelays(t, rounds), clock)
-			plan, made, err := sched.Fire(ctx, "textiles-drand", sampling.KindScheduled, nominal, "", false)
+			plan, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-drand", Kind: sampling.KindScheduled, NominalTime: nominal})
 			if err != nil || !made || plan.ID != 0 {
 				t.Fatalf("Fire = plan %d, %v, %v; want an announcement and no plan yet", plan.ID, made, err)
 			}
-			if _, made, err := sched.Fire(ctx, "textiles-drand", sampling.KindScheduled, nominal, "", false); made || err != nil {
+			if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-drand", Kind: sampling.KindScheduled, NominalTime: nominal}); made || err != nil {
 				t.Fatalf("second Fire of the same fire = %v, %v; want the ledger's", made, err)
 			}
 			anns, err := store.Announcements(ctx, storage.AnnouncementFilter{})
@@ -259,8 +259,9 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) prometheus.Colle
 }
 
 // TestBeaconText follows a text-seeded fire: a value that does not fit the
-// template is refused, the one spelling draws the plan once, and every
-// other spelling of the same result is refused or finds it drawn.
+// template is refused, the one spelling draws the plan once; then 100
+// alternatives (seeds, spellings, other results, registry edits) each fail
+// to make a second plan.
 func TestBeaconText(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
@@ -271,10 +272,10 @@ func TestBeaconText(t *testing.T) {
 			clock := &fakeClock{t: nominal}
 			sched, _ := beaconScheduler(t, store, []string{"https://relay.invalid"}, clock)
 			// A beacon schedule takes no seed and no dry run.
-			if _, _, err := sched.FireWithSeed(ctx, "textiles-lottery", sampling.KindManual, nominal, "", false, sampling.SeedFromText("517")); !errors.Is(err, scheduler.ErrBeaconSchedule) {
-				t.Errorf("FireWithSeed(beacon schedule, --seed-from) = %v, want ErrBeaconSchedule", err)
+			if _, _, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindManual, NominalTime: nominal, RequestedBy: "", Seed: sampling.SeedFromText("517")}); !errors.Is(err, scheduler.ErrBeaconSchedule) {
+				t.Errorf("Fire(beacon schedule, --seed-from) = %v, want ErrBeaconSchedule", err)
 			}
-			if _, _, err := sched.Fire(ctx, "textiles-lottery", sampling.KindScheduled, nominal, "", false); err != nil {
+			if _, _, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil {
 				t.Fatal(err)
 			}
 			anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{Awaiting: true})
@@ -288,18 +289,59 @@ func TestBeaconText(t *testing.T) {
 			if _, err := sched.DrawAnnounced(ctx, seq, beacon.Value{Kind: beacon.KindText, Text: "517"}, false); err != nil {
 				t.Fatalf("DrawAnnounced(517) = %v", err)
 			}
+			// The 100 alternatives: none yields a second plan.
+			tried := 0
+			// 25 seeds chosen freely, for the same fire or a manual one.
+			for i := range 25 {
+				s := make([]byte, 32)
+				s[0] = byte(i)
+				kind := []string{sampling.KindScheduled, sampling.KindManual}[i%2]
+				if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: kind, NominalTime: nominal, Seed: sampling.Seed{Bytes: s}}); made || !errors.Is(err, scheduler.ErrBeaconSchedule) {
+					t.Errorf("Fire(seed %x) = %v, %v; want ErrBeaconSchedule", s[:1], made, err)
+				}
+				tried++
+			}
+			// 25 spellings of the result: refused, or the one spelling,
+			// whose plan is drawn already.
 			tpl, _ := beacon.ParseTemplate("digits:3")
-			for _, sp := range []string{"517", " 517", "５１７", "0517", "51 7", "517.", "五一七", "5l7", "51", "5170"} {
-				norm, err := tpl.Normalize(sp)
-				if err == nil {
+			for _, sp := range []string{"517", " 517", "５１７", "0517", "51 7", "517.", "五一七", "5l7", "51", "5170", "5-1-7", "517\n",
+				"5,17", "+517", "517+", "Ⅴ17", "S17", "517 517", "05 17", "5１7", "、517", "517、", "\t517", "5 1 7", "517 0"} {
+				if norm, err := tpl.Normalize(sp); err == nil {
 					sp = norm
 				}
 				if _, err := sched.DrawAnnounced(ctx, seq, beacon.Value{Kind: beacon.KindText, Text: sp}, false); err == nil {
 					t.Errorf("DrawAnnounced(%q) made a second plan", sp)
 				}
+				tried++
 			}
-			if plans, _ := store.Plans(ctx, storage.PlanFilter{}); len(plans) != 1 {
-				t.Errorf("%d plans, want 1", len(plans))
+			// 25 other results (as if the beacon had been read differently).
+			for i := range 25 {
+				v := beacon.Value{Kind: beacon.KindText, Text: fmt.Sprintf("%03d", 600+i)}
+				if _, err := sched.DrawAnnounced(ctx, seq, v, false); !errors.Is(err, storage.ErrDrawn) {
+					t.Errorf("DrawAnnounced(%s) = %v, want ErrDrawn", v.Text, err)
+				}
+				tried++
+			}
+			// 25 edits of the registry, each followed by the fire again and
+			// the real value again.
+			for i := range 25 {
+				if err := store.UpsertUnits(ctx, []sampling.Unit{{CreditCode: fmt.Sprintf("91320500MA00001%02dX", i), Enterprise: "后加企业",
+					County: "吴江区", Industry: "textiles", Category: "garments", Risk: "D"}}); err != nil {
+					t.Fatal(err)
+				}
+				if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal}); made || err != nil {
+					t.Errorf("Fire(same fire after a registry edit) = %v, %v; want the ledger's", made, err)
+				}
+				if _, err := sched.DrawAnnounced(ctx, seq, beacon.Value{Kind: beacon.KindText, Text: "517"}, false); !errors.Is(err, storage.ErrDrawn) {
+					t.Errorf("DrawAnnounced(517) after a registry edit = %v, want ErrDrawn", err)
+				}
+				tried++
+			}
+			if plans, _ := store.Plans(ctx, storage.PlanFilter{}); len(plans) != 1 || tried != 100 {
+				t.Errorf("%d plans after %d alternatives, want 1 after 100", len(plans), tried)
+			}
+			if anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{}); len(anns) != 1 {
+				t.Errorf("%d announcements, want 1", len(anns))
 			}
 		})
 	}

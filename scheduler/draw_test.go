@@ -30,13 +30,13 @@ func TestFireWithPublicSeed(t *testing.T) {
 			}
 			const text = "lottery 2026-123: 03 17 22 29 31 08"
 			at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
-			dry, _, err := sched.FireWithSeed(t.Context(), "textiles-10s", sampling.KindManual, at, "test", true, sampling.SeedFromText(text))
+			dry, err := sched.DryRun(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindManual, NominalTime: at, RequestedBy: "test", Seed: sampling.SeedFromText(text)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, made, err := sched.FireWithSeed(t.Context(), "textiles-10s", sampling.KindManual, at, "test", false, sampling.SeedFromText(text))
+			plan, made, err := sched.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindManual, NominalTime: at, RequestedBy: "test", Seed: sampling.SeedFromText(text)})
 			if err != nil || !made {
-				t.Fatalf("FireWithSeed = %v, %v", made, err)
+				t.Fatalf("Fire = %v, %v", made, err)
 			}
 			h := sha256.Sum256([]byte(text))
 			if plan.Seed != hex.EncodeToString(h[:]) || plan.SeedSource != text {
@@ -77,7 +77,7 @@ func TestFireFailsOnConstraint(t *testing.T) {
 				t.Fatal(err)
 			}
 			at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
-			_, made, err := sched.Fire(t.Context(), "textiles-10s", sampling.KindScheduled, at, "", false)
+			_, made, err := sched.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindScheduled, NominalTime: at})
 			var de *scheduler.DrawError
 			if made || !errors.As(err, &de) {
 				t.Fatalf("Fire = %v, %v; want a *DrawError", made, err)

@@ -246,7 +246,7 @@ func TestManualFire(t *testing.T) {
 		store := storagetest.Open(t, storage.SQLite)
 		seed(t, store)
 		sched, _ := start(t, store, "latest", scheduler.Options{})
-		plan, made, err := sched.Fire(t.Context(), "textiles-10s", sampling.KindManual, time.Now(), "cli:ops", false)
+		plan, made, err := sched.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindManual, NominalTime: time.Now(), RequestedBy: "cli:ops"})
 		if err != nil || !made || plan.Kind != sampling.KindManual {
 			t.Fatalf("Fire(manual) = %+v, %v, %v; want a manual plan made", plan, made, err)
 		}
@@ -263,7 +263,7 @@ func TestManualFire(t *testing.T) {
 		if _, _, err := store.SetPaused(t.Context(), "textiles-10s", true, "audit", "cli:ops"); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := sched.Fire(t.Context(), "textiles-10s", sampling.KindManual, time.Now(), "cli:ops", false); !errors.Is(err, storage.ErrPaused) {
+		if _, _, err := sched.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindManual, NominalTime: time.Now(), RequestedBy: "cli:ops"}); !errors.Is(err, storage.ErrPaused) {
 			t.Errorf("Fire(manual) of a paused schedule = %v, want storage.ErrPaused", err)
 		}
 	})

@@ -72,7 +72,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"schedule"}),
 		beaconMaxWait: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "spotcheck_beacon_max_wait_seconds",
-			Help: "The schedule's beacon max_wait: alerts fire when spotcheck_beacon_wait_seconds exceeds it.",
+			Help: "The schedule's beacon max_wait (0 for schedules without a beacon): alerts fire when spotcheck_beacon_wait_seconds exceeds it.",
 		}, []string{"schedule"}),
 	}
 }

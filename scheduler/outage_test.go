@@ -29,22 +29,7 @@ func TestOutageReasons(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				url := storagetest.URL(t, backend)
-				var stores []*storage.Store
-				for i := range 3 {
-					store, err := storage.Open(t.Context(), url, storagetest.Logger(t))
-					if err != nil {
-						t.Fatal(err)
-					}
-					t.Cleanup(func() { store.Close() })
-					if i == 0 {
-						if err := store.Migrate(t.Context()); err != nil {
-							t.Fatal(err)
-						}
-						seed(t, store)
-					}
-					stores = append(stores, store)
-				}
+				stores := replicaStores(t, backend, 3)
 				cfg := newConfig(t, "latest")
 				cfg.Schedules[0].Overlap = "skip"
 				startAll := func() []*scheduler.Scheduler {

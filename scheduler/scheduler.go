@@ -66,13 +66,6 @@ type Scheduler struct {
 	// schedulers, which tells a fire missed in an outage from one missed
 	// while replicas ran.
 	id string
-	// slots bounds the plans this replica makes at once: a making holds a
-	// connection for its transaction and reads the registry on another, so
-	// unbounded makings (many schedules firing together) could take every
-	// connection of the pool and wait for one forever. On SQLite, whose
-	// writers take turns anyway, makings queue here rather than on the
-	// database's busy timeout.
-	slots chan struct{}
 
 	mu    sync.Mutex
 	stop  context.CancelFunc // stops new fires
@@ -95,10 +88,6 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	slots := 4 // of PostgreSQL's pool of 10 connections
-	if store != nil && store.Dialect() == storage.SQLite {
-		slots = 1
-	}
 	// The interval metric is computed once, from the injected clock or the
 	// local one: it describes the spec, not a moment of the ledger.
 	start := time.Now()
@@ -106,10 +95,19 @@ func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, lo
 		start = opts.Now()
 	}
 	s := &Scheduler{cfg: cfg, store: store, logger: logger.With("component", "scheduler"), opts: opts,
-		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, slots: make(chan struct{}, slots), id: rand.Text()}
+		metrics: newMetrics(reg), specs: map[string]*config.Cron{}, id: rand.Text()}
 	for _, sc := range cfg.Schedules {
 		s.specs[sc.Name] = sc.Spec
 		s.metrics.initSchedule(sc.Name, sc.Spec, start)
+		// Every schedule has the beacon gauges, zero without a beacon, so
+		// that dashboards and alerts find the families.
+		s.metrics.awaiting.WithLabelValues(sc.Name).Set(0)
+		s.metrics.beaconWait.WithLabelValues(sc.Name).Set(0)
+		maxWait := 0.0
+		if sc.Beacon != nil {
+			maxWait = time.Duration(sc.Beacon.MaxWait).Seconds()
+		}
+		s.metrics.beaconMaxWait.WithLabelValues(sc.Name).Set(maxWait)
 	}
 	return s, nil
 }
@@ -273,41 +271,52 @@ var ErrBeaconSchedule = errors.New("a beacon schedule's seed cannot be given, no
 // ErrUnknownSchedule reports a schedule name that the configuration lacks.
 var ErrUnknownSchedule = errors.New("unknown schedule")
 
-// Fire makes the plan of one fire of the named schedule at nominal time,
-// once: it draws the plan with a fresh seed and commits it with its ledger
-// row. It returns the plan and whether this call made it; false with a nil
-// error means the ledger already held the fire. With dryRun it draws and
-// returns the plan without storing anything. A draw that fails is recorded
-// in the ledger as a failed fire and returned as a *DrawError; a manual
-// fire of a paused schedule returns storage.ErrPaused.
-func (s *Scheduler) Fire(ctx context.Context, name, kind string, nominal time.Time, requestedBy string, dryRun bool) (sampling.Plan, bool, error) {
-	return s.FireWithSeed(ctx, name, kind, nominal, requestedBy, dryRun, sampling.Seed{})
+// FireRequest asks for the plan of one fire of a schedule.
+type FireRequest struct {
+	Schedule    string
+	Kind        string // sampling.KindManual for a fire asked for by a person
+	NominalTime time.Time
+	RequestedBy string // who asked, for the ledger
+	// Seed is the draw's seed: derived from public text for a ceremony
+	// (sampling.SeedFromText), or fixed for a dry run. A seed without bytes
+	// is read from Options.Rand. A beacon-seeded schedule takes none.
+	Seed sampling.Seed
 }
 
-// FireWithSeed is Fire with the draw's seed given: derived from public text
-// for a ceremony (sampling.SeedFromText), or fixed for a dry run. A seed
-// without bytes is read from Options.Rand, as Fire does.
-func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal time.Time, requestedBy string, dryRun bool, seed sampling.Seed) (sampling.Plan, bool, error) {
-	sc := s.cfg.Schedule(name)
+// schedule returns the schedule req names, checking that its seed may be
+// given: a beacon-seeded schedule's comes from the beacon its announcement
+// names, and a seed given here, or a dry run's random one, would make
+// another plan.
+func (s *Scheduler) schedule(req FireRequest, dryRun bool) (*config.Schedule, error) {
+	sc := s.cfg.Schedule(req.Schedule)
 	if sc == nil {
-		return sampling.Plan{}, false, fmt.Errorf("schedule %q: %w", name, ErrUnknownSchedule)
+		return nil, fmt.Errorf("schedule %q: %w", req.Schedule, ErrUnknownSchedule)
 	}
-	if sc.Seed == config.SeedBeacon {
-		// Its seed comes from the beacon its announcement names; a seed
-		// given here, or a dry run's random one, would be another plan.
-		if dryRun || seed.Bytes != nil {
-			return sampling.Plan{}, false, fmt.Errorf("schedule %s draws with the beacon its announcements name: %w", name, ErrBeaconSchedule)
-		}
+	if sc.Seed == config.SeedBeacon && (dryRun || req.Seed.Bytes != nil) {
+		return nil, fmt.Errorf("schedule %s draws with the beacon its announcements name: %w", sc.Name, ErrBeaconSchedule)
 	}
-	if dryRun {
-		plan, err := s.draw(ctx, sc, s.cfg.Industry(sc.Industry), kind, nominal, seed)
-		return plan, false, err
+	return sc, nil
+}
+
+// Fire makes the plan of the fire req asks for, once: it draws the plan
+// and commits it with its ledger row. It returns the plan and whether this
+// call made it; false with a nil error means the ledger already held the
+// fire. A draw that fails is recorded in the ledger as a failed fire and
+// returned as a *DrawError; a manual fire of a paused schedule returns
+// storage.ErrPaused.
+func (s *Scheduler) Fire(ctx context.Context, req FireRequest) (sampling.Plan, bool, error) {
+	sc, err := s.schedule(req, false)
+	if err != nil {
+		return sampling.Plan{}, false, err
 	}
+	name, kind, nominal := sc.Name, req.Kind, req.NominalTime
 	logger := s.logger.With("schedule", name, "nominal_time", nominal, "kind", kind)
-	res, err := s.claim(ctx, sc, kind, nominal, sampling.FireMade, "", "", requestedBy, 0, seed)
+	c := storage.Claim{NominalTime: nominal, Kind: kind, Status: sampling.FireMade, RequestedBy: req.RequestedBy, Seed: req.Seed}
+	res, err := s.claim(ctx, sc, c)
 	if errors.Is(err, errDraw) && ctx.Err() == nil {
 		logger.Error("plan not drawn", "err", err)
-		res, rerr := s.claim(ctx, sc, kind, nominal, sampling.FireFailed, err.Error(), sampling.FireReasonDraw, requestedBy, 0, seed)
+		c.Status, c.Message, c.Reason = sampling.FireFailed, err.Error(), sampling.FireReasonDraw
+		res, rerr := s.claim(ctx, sc, c)
 		if rerr != nil {
 			return sampling.Plan{}, false, rerr
 		}
@@ -325,24 +334,52 @@ func (s *Scheduler) FireWithSeed(ctx context.Context, name, kind string, nominal
 	return res.Plan, res.Fresh, nil
 }
 
-// errDraw marks errors of the draw itself, as opposed to the database.
-var errDraw = errors.New("draw")
-
-func (s *Scheduler) draw(ctx context.Context, sc *config.Schedule, ind *config.Industry, kind string, nominal time.Time, seed sampling.Seed) (sampling.Plan, error) {
-	rec, err := s.store.DrawRecord(ctx, sc.Design(ind, nominal), nominal)
+// DryRun draws the plan of the fire req asks for as Fire would, and
+// returns it without storing anything.
+func (s *Scheduler) DryRun(ctx context.Context, req FireRequest) (sampling.Plan, error) {
+	sc, err := s.schedule(req, true)
 	if err != nil {
 		return sampling.Plan{}, err
 	}
-	if seed.Bytes == nil {
-		seed.Bytes = make([]byte, sampling.SeedSize)
-		if _, err := io.ReadFull(s.opts.Rand, seed.Bytes); err != nil {
-			return sampling.Plan{}, fmt.Errorf("read seed: %w", err)
-		}
+	rec, err := s.store.DrawRecord(ctx, s.design(sc, req.NominalTime), req.NominalTime)
+	if err != nil {
+		return sampling.Plan{}, err
 	}
-	rec.Schedule, rec.Kind, rec.Seed = sc.Name, kind, seed
+	if rec.Seed, err = s.seed(req.Seed); err != nil {
+		return sampling.Plan{}, err
+	}
+	rec.Schedule, rec.Kind = sc.Name, req.Kind
+	plan, err := drawPlan(rec)
+	if err != nil {
+		return plan, err
+	}
+	return plan, s.store.NameTasks(ctx, plan.Tasks)
+}
+
+// errDraw marks errors of the draw itself, as opposed to the database.
+var errDraw = errors.New("draw")
+
+// drawPlan is the draw: a pure function of its record.
+func drawPlan(rec sampling.Record) (sampling.Plan, error) {
 	plan, err := sampling.DrawPlan(rec)
 	if err != nil {
 		return plan, fmt.Errorf("%w: %w", errDraw, err)
 	}
-	return plan, s.store.NameTasks(ctx, plan.Tasks)
+	return plan, nil
+}
+
+// design is what a fire of sc at nominal draws.
+func (s *Scheduler) design(sc *config.Schedule, nominal time.Time) sampling.Design {
+	return sc.Design(s.cfg.Industry(sc.Industry), nominal)
+}
+
+// seed returns seed, or a fresh one from Options.Rand when it has no bytes.
+func (s *Scheduler) seed(seed sampling.Seed) (sampling.Seed, error) {
+	if seed.Bytes == nil {
+		seed.Bytes = make([]byte, sampling.SeedSize)
+		if _, err := io.ReadFull(s.opts.Rand, seed.Bytes); err != nil {
+			return seed, fmt.Errorf("read seed: %w", err)
+		}
+	}
+	return seed, nil
 }

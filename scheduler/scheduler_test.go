@@ -163,25 +163,36 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	}
 }
 
+// replicaStores opens n stores, each with a connection pool of its own, on
+// one fresh database of backend, migrated and seeded.
+func replicaStores(t *testing.T, backend string, n int) []*storage.Store {
+	t.Helper()
+	url := storagetest.URL(t, backend)
+	var stores []*storage.Store
+	for i := range n {
+		store, err := storage.Open(t.Context(), url, storagetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		if i == 0 {
+			if err := store.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			seed(t, store)
+		}
+		stores = append(stores, store)
+	}
+	return stores
+}
+
 // TestReplicasFireOnce has several schedulers, each with its own connection
 // pool, fire the same nominal time concurrently: one plan results.
 func TestReplicasFireOnce(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
-			url := storagetest.URL(t, backend)
 			var scheds []*scheduler.Scheduler
-			for i := range 3 {
-				store, err := storage.Open(t.Context(), url, storagetest.Logger(t))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { store.Close() })
-				if i == 0 {
-					if err := store.Migrate(t.Context()); err != nil {
-						t.Fatal(err)
-					}
-					seed(t, store)
-				}
+			for _, store := range replicaStores(t, backend, 3) {
 				s, err := scheduler.New(newConfig(t, "latest"), store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: time.Now})
 				if err != nil {
 					t.Fatal(err)
@@ -195,7 +206,7 @@ func TestReplicasFireOnce(t *testing.T) {
 			for _, s := range scheds {
 				for range 3 {
 					wg.Go(func() {
-						p, ok, err := s.Fire(context.Background(), "textiles-10s", sampling.KindScheduled, nominal, "", false)
+						p, ok, err := s.Fire(context.Background(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindScheduled, NominalTime: nominal})
 						if err != nil {
 							t.Errorf("Fire: %v", err)
 						}
@@ -227,7 +238,7 @@ func TestDrawFailureIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	nominal := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	_, ok, err := s.Fire(t.Context(), "textiles-10s", sampling.KindScheduled, nominal, "", false)
+	_, ok, err := s.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindScheduled, NominalTime: nominal})
 	var de *scheduler.DrawError
 	if ok || !errors.As(err, &de) {
 		t.Fatalf("Fire = %v, %v; want a *DrawError", ok, err)
@@ -265,7 +276,7 @@ func TestManySchedulesAtOnce(t *testing.T) {
 			var wg sync.WaitGroup
 			for _, sc := range cfg.Schedules {
 				wg.Go(func() {
-					if _, made, err := s.Fire(ctx, sc.Name, sampling.KindScheduled, nominal, "", false); err != nil || !made {
+					if _, made, err := s.Fire(ctx, scheduler.FireRequest{Schedule: sc.Name, Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil || !made {
 						t.Errorf("Fire(%s) = %v, %v; want made", sc.Name, made, err)
 					}
 				})

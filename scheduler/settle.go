@@ -32,7 +32,8 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 	}
 	deadline := s.deadline(sc, a.Nominal)
 	for attempt := 1; ; attempt++ {
-		res, err := s.claim(makings, sc, a.Kind, a.Nominal, status, message, a.Reason, "", lockWait(now, deadline), sampling.Seed{})
+		res, err := s.claim(makings, sc, storage.Claim{NominalTime: a.Nominal, Kind: a.Kind, Status: status, Message: message,
+			Reason: a.Reason, LockWait: lockWait(now, deadline)})
 		if err == nil {
 			s.observe(makings, sc, res)
 			return nil
@@ -46,9 +47,9 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 			return err
 		}
 		if !now.Before(deadline) {
-			res, ferr := s.claim(makings, sc, a.Kind, a.Nominal, sampling.FireFailed,
-				fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.In(sc.Location).Format(time.RFC3339), attempt, err),
-				sampling.FireReasonDeadline, "", lockWait(now, deadline), sampling.Seed{})
+			res, ferr := s.claim(makings, sc, storage.Claim{NominalTime: a.Nominal, Kind: a.Kind, Status: sampling.FireFailed,
+				Message: fmt.Sprintf("gave up at its deadline %s after %d attempts: %v", deadline.In(sc.Location).Format(time.RFC3339), attempt, err),
+				Reason:  sampling.FireReasonDeadline, LockWait: lockWait(now, deadline)})
 			if ferr != nil {
 				return fmt.Errorf("record the failed fire: %w (it failed with: %w)", ferr, err)
 			}
@@ -93,26 +94,24 @@ func lockWait(now, deadline time.Time) time.Duration {
 	return min(max(deadline.Sub(now), time.Second), 30*time.Second)
 }
 
-// claim settles one fire through the ledger; draws happen under its locks.
-func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, kind string, nominal time.Time, status sampling.FireStatus, message, reason, requestedBy string, wait time.Duration, seed sampling.Seed) (storage.Settled, error) {
-	c := storage.Claim{Schedule: sc.Name, NominalTime: nominal, Kind: kind, Status: status, Message: message, Reason: reason,
-		RequestedBy: requestedBy, Overlap: sc.Overlap, LockWait: wait, Now: s.opts.Now, Zone: sc.Location, Notices: s.opts.Notices}
+// claim settles the fire c names, of schedule sc, through the ledger: the
+// schedule's overlap policy and design and the scheduler's clock and seed
+// complete the claim, and the plan is drawn under the ledger's locks. A
+// fire of a beacon-seeded schedule to make is announced instead.
+func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, c storage.Claim) (storage.Settled, error) {
+	c.Schedule, c.Overlap, c.Now, c.Zone, c.Design = sc.Name, sc.Overlap, s.opts.Now, sc.Location, s.design(sc, c.NominalTime)
+	c.Notices = s.opts.Notices
+	if sc.Seed == config.SeedBeacon && c.Status == sampling.FireMade {
+		return s.announce(ctx, sc, c)
+	}
+	var err error
+	if c.Seed, err = s.seed(c.Seed); err != nil {
+		return storage.Settled{}, err
+	}
 	if hook := s.opts.BeforeCommit; hook != nil {
-		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, nominal) }
+		c.BeforeCommit = func(ctx context.Context) error { return hook(ctx, sc.Name, c.NominalTime) }
 	}
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		return storage.Settled{}, ctx.Err()
-	}
-	if sc.Seed == config.SeedBeacon && status == sampling.FireMade {
-		return s.announce(ctx, sc, kind, nominal, requestedBy, wait)
-	}
-	ind := s.cfg.Industry(sc.Industry)
-	return s.store.Settle(ctx, c, func(ctx context.Context) (sampling.Plan, error) {
-		return s.draw(ctx, sc, ind, kind, nominal, seed)
-	})
+	return s.store.Settle(ctx, c, drawPlan)
 }
 
 // observe logs and counts a settled fire.

@@ -26,13 +26,15 @@ type AnnounceClaim struct {
 	NominalTime time.Time
 	Kind        string // sampling.KindScheduled, KindCatchUp or KindManual
 	RequestedBy string
-	// LockWait and Now are as in Claim.
+	// Design, LockWait and Now are as in Claim.
+	Design   sampling.Design
 	LockWait time.Duration
 	Now      func() time.Time
-	// Make freezes the draw's input and returns the signed announcement of
-	// it, following prev (nil for the first) and made at at. It runs under
-	// the locks: no other announcement is made meanwhile.
-	Make func(ctx context.Context, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error)
+	// Make freezes the draw record, which the transaction loaded, and
+	// returns the signed announcement of it, following prev (nil for the
+	// first) and made at at. It runs under the locks: no other
+	// announcement is made meanwhile.
+	Make func(rec sampling.Record, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error)
 }
 
 // Announcement is an announcement as stored: its place, its fire, when its
@@ -87,6 +89,12 @@ type Announced struct {
 // schedule's fire is skipped (a manual one returns ErrPaused). When the
 // ledger already holds the fire, its row is returned with Fresh false.
 func (s *Store) Announce(ctx context.Context, c AnnounceClaim) (Announced, error) {
+	select {
+	case s.settles <- struct{}{}:
+		defer func() { <-s.settles }()
+	case <-ctx.Done():
+		return Announced{}, ctx.Err()
+	}
 	var out Announced
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -165,7 +173,12 @@ func announce(ctx context.Context, tx *sqlx.Tx, c AnnounceClaim) (Announced, err
 		return Announced{}, fmt.Errorf("look up the last announcement: %w", err)
 	}
 	f.StartedAt = &now
-	pub, frozen, err := c.Make(ctx, prev, now)
+	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime)
+	if err != nil {
+		return Announced{}, err
+	}
+	rec.Schedule, rec.Kind = c.Schedule, c.Kind
+	pub, frozen, err := c.Make(rec, prev, now)
 	if err != nil {
 		return Announced{}, err
 	}

@@ -17,29 +17,35 @@ import (
 	"spotcheck/sampling"
 )
 
-// DrawRecord loads what a draw of design at nominal time starts from: the
-// industry's active units, each unit's last inspection with its result,
-// the results of the sampling.RecentDays before nominal by county and
-// category, and the active inspectors. The caller adds the schedule, kind
-// and seed.
+// DrawRecord loads what a draw of design at nominal time starts from, as
+// Settle does inside its transaction: for a dry run, which stores nothing.
+// The caller adds the schedule, kind and seed.
 func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.Time) (sampling.Record, error) {
+	return drawRecord(ctx, s.db, d, nominal)
+}
+
+// drawRecord loads with q what a draw of design at nominal time starts
+// from: the industry's active units, each unit's last inspection with its
+// result, the results of the sampling.RecentDays before nominal by county
+// and category, and the active inspectors.
+func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.Time) (sampling.Record, error) {
 	rec := sampling.Record{NominalTime: nominal, Design: d}
 	var err error
-	if rec.Population, err = s.population(ctx, d.Industry); err != nil {
+	if rec.Population, err = population(ctx, q, d.Industry); err != nil {
 		return rec, err
 	}
-	if rec.History, err = s.history(ctx, d.Industry); err != nil {
+	if rec.History, err = history(ctx, q, d.Industry); err != nil {
 		return rec, err
 	}
 	since := nominal.UTC().AddDate(0, 0, -sampling.RecentDays).Format(time.DateOnly)
-	if err := s.db.SelectContext(ctx, &rec.Recent, s.db.Rebind(`
+	if err := sqlx.SelectContext(ctx, q, &rec.Recent, q.Rebind(`
 		SELECT t.county, t.category, count(*) AS tested, sum(CASE WHEN r.outcome = 'fail' THEN 1 ELSE 0 END) AS failed
 		FROM results r JOIN tasks t ON t.id = r.task_id
 		WHERE t.industry = ? AND r.tested_on >= ? AND r.state <> 'superseded'
 		GROUP BY t.county, t.category ORDER BY t.county, t.category`), d.Industry, since); err != nil {
 		return rec, fmt.Errorf("load recent results of %s: %w", d.Industry, err)
 	}
-	if rec.Inspectors, err = s.Inspectors(ctx); err != nil {
+	if rec.Inspectors, err = inspectors(ctx, q); err != nil {
 		return rec, err
 	}
 	return rec, nil
@@ -47,9 +53,9 @@ func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.
 
 // population loads the active units of industry, by key: in that order
 // the draw walks memory in sequence. Enterprise names are left out (a
-// seventh of the load); NameTasks fetches those of the drawn units.
-func (s *Store) population(ctx context.Context, industry string) ([]sampling.Unit, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`
+// seventh of the load); nameTasks fetches those of the drawn units.
+func population(ctx context.Context, q queryer, industry string) ([]sampling.Unit, error) {
+	rows, err := q.QueryContext(ctx, q.Rebind(`
 		SELECT u.credit_code, u.category, e.county, e.risk
 		FROM units u JOIN enterprises e ON e.credit_code = u.credit_code
 		WHERE u.industry = ? AND e.active ORDER BY u.credit_code, u.category`), industry)
@@ -96,8 +102,14 @@ func (r historyRow) history() sampling.History {
 	return sampling.History{CreditCode: r.CreditCode, Category: r.Category, TaskID: r.TaskID, Time: r.DrawnAt.UTC(), Outcome: r.Outcome}
 }
 
-// NameTasks fills in the enterprise names of tasks from the registry.
+// NameTasks fills in the enterprise names of tasks from the registry, as
+// Settle does inside its transaction: for a dry run.
 func (s *Store) NameTasks(ctx context.Context, tasks []sampling.Task) error {
+	return nameTasks(ctx, s.db, tasks)
+}
+
+// nameTasks fills in the enterprise names of tasks with q.
+func nameTasks(ctx context.Context, q queryer, tasks []sampling.Task) error {
 	codes := make([]string, len(tasks))
 	for i, t := range tasks {
 		codes[i] = t.CreditCode
@@ -108,7 +120,7 @@ func (s *Store) NameTasks(ctx context.Context, tasks []sampling.Task) error {
 			Code string `db:"credit_code"`
 			Name string `db:"name"`
 		}
-		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT credit_code, name FROM enterprises WHERE credit_code IN `+list), args...); err != nil {
+		if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`SELECT credit_code, name FROM enterprises WHERE credit_code IN `+list), args...); err != nil {
 			return fmt.Errorf("load enterprise names: %w", err)
 		}
 		for _, r := range rows {
@@ -127,9 +139,9 @@ func (s *Store) NameTasks(ctx context.Context, tasks []sampling.Task) error {
 
 // history returns each unit's newest task in industry (by the plan's
 // nominal time, then task id) with its result, if any.
-func (s *Store) history(ctx context.Context, industry string) ([]sampling.History, error) {
+func history(ctx context.Context, q queryer, industry string) ([]sampling.History, error) {
 	var rows []historyRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(`
 		SELECT t.credit_code, t.category, t.id AS task_id, p.nominal_time AS drawn_at, COALESCE(r.outcome, '') AS outcome
 		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN results r ON r.task_id = t.id AND r.state <> 'superseded'
 		WHERE t.industry = ?`), industry); err != nil {

@@ -113,12 +113,17 @@ func (s *Store) Frame(ctx context.Context, industry string) ([]sampling.Unit, er
 // Inspectors returns the active inspectors with their industries and
 // recusals.
 func (s *Store) Inspectors(ctx context.Context) ([]sampling.Inspector, error) {
+	return inspectors(ctx, s.db)
+}
+
+// inspectors loads the active inspectors with q.
+func inspectors(ctx context.Context, q queryer) ([]sampling.Inspector, error) {
 	var rows []struct {
 		ID     string `db:"id"`
 		Name   string `db:"name"`
 		County string `db:"county"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, name, county FROM inspectors WHERE active ORDER BY id`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT id, name, county FROM inspectors WHERE active ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("load inspectors: %w", err)
 	}
 	byID := make(map[string]*sampling.Inspector, len(rows))
@@ -132,7 +137,7 @@ func (s *Store) Inspectors(ctx context.Context) ([]sampling.Inspector, error) {
 		Value string `db:"value"`
 		Kind  string `db:"kind"`
 	}
-	if err := s.db.SelectContext(ctx, &pairs, `
+	if err := sqlx.SelectContext(ctx, q, &pairs, `
 		SELECT inspector_id, industry AS value, 'industry' AS kind FROM inspector_industries
 		UNION ALL
 		SELECT inspector_id, credit_code, 'recusal' FROM recusals
@@ -182,4 +187,26 @@ func placed(where string, problems []sampling.FieldError) []sampling.FieldError 
 		problems[i].Field = where + "." + problems[i].Field
 	}
 	return problems
+}
+
+// KnownEnterprises returns which of the credit codes the registry holds,
+// so that an import can name the codes it does not (an inspector's
+// recusal of an enterprise never imported is a typo).
+func (s *Store) KnownEnterprises(ctx context.Context, codes []string) (map[string]bool, error) {
+	known := make(map[string]bool, len(codes))
+	for start := 0; start < len(codes); start += 500 {
+		batch := codes[start:min(start+500, len(codes))]
+		q, args, err := sqlx.In(`SELECT credit_code FROM enterprises WHERE credit_code IN (?)`, batch)
+		if err != nil {
+			return nil, err
+		}
+		var found []string
+		if err := s.db.SelectContext(ctx, &found, s.db.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("look up credit codes: %w", err)
+		}
+		for _, c := range found {
+			known[c] = true
+		}
+	}
+	return known, nil
 }

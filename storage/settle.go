@@ -38,6 +38,9 @@ type Claim struct {
 	// sampling.OverlapSkip; manual fires always wait for a making in
 	// progress.
 	Overlap sampling.OverlapPolicy
+	// Design is what a fire to make draws, and Seed its seed.
+	Design sampling.Design
+	Seed   sampling.Seed
 	// LockWait bounds each wait for a lock held by another making; 30s
 	// when zero. PostgreSQL only: on SQLite the transaction holds the
 	// database's write lock and waits up to its busy timeout.
@@ -82,10 +85,23 @@ const idleInTxTimeout = time.Minute
 // fire is already there. Otherwise it locks the schedule, so that two plans
 // of one schedule are never made at once, and records the fire: skipped
 // when the schedule is paused or the overlap policy says so, else as
-// claimed. A fire to make is drawn with draw while the locks are held; the
-// plan, its tasks and the ledger row commit together, or nothing does. A
-// manual fire of a paused schedule returns ErrPaused.
-func (s *Store) Settle(ctx context.Context, c Claim, draw func(context.Context) (sampling.Plan, error)) (Settled, error) {
+// claimed. A fire to make is drawn while the locks are held, all in the
+// one transaction: its draw record is loaded (as DrawRecord), draw makes
+// the plan of it, and the plan, its tasks and the ledger row commit
+// together, or nothing does. draw is a pure function of the record, such
+// as sampling.DrawPlan; a claim without one cannot make a plan. A manual
+// fire of a paused schedule returns ErrPaused.
+//
+// The store makes a few plans at once (one on SQLite, whose writers take
+// turns anyway, so that makings queue here rather than on the database's
+// busy timeout), leaving the rest of the pool to other work.
+func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
+	select {
+	case s.settles <- struct{}{}:
+		defer func() { <-s.settles }()
+	case <-ctx.Done():
+		return Settled{}, ctx.Err()
+	}
 	var out Settled
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -98,7 +114,7 @@ func (s *Store) Settle(ctx context.Context, c Claim, draw func(context.Context) 
 	return out, nil
 }
 
-func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context) (sampling.Plan, error)) (Settled, error) {
+func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
 	if err := setLockWait(ctx, tx, c.LockWait); err != nil {
 		return Settled{}, err
 	}
@@ -156,8 +172,16 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(context.Context
 		return Settled{Fire: f, Fresh: true}, nil
 	}
 	f.StartedAt = &now
-	plan, err := draw(ctx)
+	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime)
 	if err != nil {
+		return Settled{}, err
+	}
+	rec.Schedule, rec.Kind, rec.Seed = c.Schedule, c.Kind, c.Seed
+	plan, err := draw(rec)
+	if err != nil {
+		return Settled{}, err
+	}
+	if err := nameTasks(ctx, tx, plan.Tasks); err != nil {
 		return Settled{}, err
 	}
 	if f.ID, err = insertFire(ctx, tx, f); err != nil {

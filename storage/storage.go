@@ -40,6 +40,8 @@ type Store struct {
 	path    string // the SQLite file
 	logger  *slog.Logger
 	policy  ResultPolicy
+	// settles bounds the plans made at once; see Settle.
+	settles chan struct{}
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" or a
@@ -78,7 +80,11 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	default:
 		return nil, fmt.Errorf("database %q: want sqlite:PATH or a postgres:// URL", Redact(dsn))
 	}
-	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage")}
+	makings := 4 // of PostgreSQL's pool of 10 connections
+	if dialect == SQLite {
+		makings = 1
+	}
+	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage"), settles: make(chan struct{}, makings)}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -163,4 +164,24 @@ func Dump(t testing.TB, s *storage.Store, skip ...string) string {
 		fmt.Fprintf(&b, "%s: %d rows\n%s\n", table, len(lines), strings.Join(lines, "\n"))
 	}
 	return b.String()
+}
+
+// HostZones runs test as if the host's own zone (TZ) were UTC, then
+// America/New_York: what spotcheck shows must not depend on it. It sets
+// time.Local for the duration, so the tests that call it must not run in
+// parallel.
+func HostZones(t *testing.T, test func(t *testing.T)) {
+	for _, name := range []string{"UTC", "America/New_York"} {
+		t.Run("TZ="+name, func(t *testing.T) {
+			loc, err := time.LoadLocation(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("TZ", name)
+			saved := time.Local
+			time.Local = loc
+			t.Cleanup(func() { time.Local = saved })
+			test(t)
+		})
+	}
 }

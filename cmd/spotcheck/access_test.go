@@ -23,9 +23,7 @@ func TestTokenCommands(t *testing.T) {
 	te := newTestEnv(t, storage.SQLite)
 	ctx := t.Context()
 	cfg := filepath.Join("testdata", "spotcheck.yaml")
-	if _, stderr, code := te.run(ctx, "", "import", "inspectors", filepath.Join("testdata", "inspectors.csv"), "--config", cfg); code != 0 {
-		t.Fatalf("import inspectors: exit %d: %s", code, stderr)
-	}
+	te.importRegistry(cfg)
 	out, stderr, code := te.run(ctx, "", "token", "create", "--role", "inspector", "--inspector", "I001", "--expires", "90d", "--note", "phone")
 	if code != 0 || !regexp.MustCompile(`^spc_[0-9a-f]{12}_[a-z2-7]{52}\n$`).MatchString(out) {
 		t.Fatalf("token create: exit %d, stdout %q, stderr %q; want the token alone", code, out, stderr)

@@ -29,7 +29,7 @@ func TestBadImports(t *testing.T) {
 			defer store.Close()
 
 			const ent = "credit_code,name,county,industry,category\n"
-			const code = "91320500MA00000029" // valid, not yet in the registry
+			const code = "91320500MA00000992" // valid, not yet in the registry
 			const insp = "id,name,county,industries\n"
 			res := "task_id,outcome,tested_on,report_no,failed_items\n"
 			for _, tc := range []struct {
@@ -61,6 +61,8 @@ func TestBadImports(t *testing.T) {
 					[]string{`stdin:2:1: id: id "I 9": use letters, digits, '_', '.' and '-', starting with a letter or digit`}},
 				{"inspector industry not configured", "inspectors", insp + "I009,李四,姑苏区,textiles;nosuch-industry\n", false,
 					[]string{`stdin:2:4: industries: "nosuch-industry" is not an industry of the configuration (known: textiles)`}},
+				{"recusal of an enterprise not in the registry", "inspectors", insp[:len(insp)-1] + ",recuse\nI009,李四,姑苏区,textiles," + code + "\n", false,
+					[]string{"stdin:2:5: recuse: credit code " + code + " is not in the registry (import the enterprises first)"}},
 				{"NUL in an inspector's name", "inspectors", insp + "I009,李\x00四,姑苏区,textiles\n", false,
 					[]string{"stdin:2:2: name: NUL character at byte 3"}},
 				{"inspectors without a configuration", "inspectors", insp + "I009,李四,姑苏区,textiles\n", true,

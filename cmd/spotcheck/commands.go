@@ -87,6 +87,9 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		store = func(s *storage.Store) (string, error) {
+			if err := unknownRecusals(ctx, s, sheet); err != nil {
+				return "", err
+			}
 			return fmt.Sprintf("imported %d inspectors from %s", len(sheet.Rows), sheet.Name), s.UpsertInspectors(ctx, sheet.Rows)
 		}
 	case "results":
@@ -122,6 +125,28 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintln(e.stdout, msg)
 	return nil
+}
+
+// unknownRecusals reports, as bad input, each recusal of an enterprise
+// that the registry does not hold, with its line and column.
+func unknownRecusals(ctx context.Context, s *storage.Store, sheet *csvimport.Sheet[sampling.Inspector]) error {
+	var codes []string
+	for _, in := range sheet.Rows {
+		codes = append(codes, in.Recusals...)
+	}
+	known, err := s.KnownEnterprises(ctx, codes)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, in := range sheet.Rows {
+		for _, code := range in.Recusals {
+			if !known[code] {
+				errs = append(errs, sheet.RowError(i, "recuse", fmt.Sprintf("credit code %s is not in the registry (import the enterprises first)", code)))
+			}
+		}
+	}
+	return badInput(errors.Join(errs...))
 }
 
 // industryCategories lists the configured industries' categories, or nil
@@ -172,16 +197,30 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 		return badInput(err)
 	}
 	done := spin(e, "drawing a plan of "+pos[0])
-	plan, made, err := sched.FireWithSeed(ctx, pos[0], sampling.KindManual, e.now().Truncate(time.Millisecond), cliActor(e), *dryRun, seed)
+	req := scheduler.FireRequest{Schedule: pos[0], Kind: sampling.KindManual, NominalTime: e.now().Truncate(time.Millisecond),
+		RequestedBy: cliActor(e), Seed: seed}
+	var plan sampling.Plan
+	made := false
+	if *dryRun {
+		plan, err = sched.DryRun(ctx, req)
+	} else {
+		plan, made, err = sched.Fire(ctx, req)
+	}
 	done()
 	if errors.Is(err, storage.ErrPaused) {
 		return fmt.Errorf("plan run: %w; resume it with: spotcheck schedule resume %s", err, pos[0])
+	}
+	if errors.Is(err, scheduler.ErrBeaconSchedule) {
+		return usageError("plan run: %v", err)
 	}
 	if err != nil {
 		return err
 	}
 	if !*dryRun && !made {
 		return fmt.Errorf("plan run: this fire is already in the ledger")
+	}
+	if cfg.Schedule(pos[0]).Seed == config.SeedBeacon {
+		return printAnnounced(ctx, e, store, cfg)
 	}
 	return printPlan(e.stdout, plan, cfg, *format)
 }
@@ -252,7 +291,7 @@ func cmdPlans(ctx context.Context, args []string, e env) error {
 	}
 	t := newTable(e.stdout, "ID", "SCHEDULE", "INDUSTRY", "KIND", "NOMINAL TIME", "STATUS", "TASKS/FRAME")
 	for _, p := range plans {
-		t.row(strconv.FormatInt(p.ID, 10), p.Schedule, p.Industry, p.Kind, p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status,
+		t.row(strconv.FormatInt(p.ID, 10), p.Schedule, p.Industry, p.Kind, p.NominalTime.Format(tableSeconds), p.Status,
 			fmt.Sprintf("%d/%d", p.TaskCount, p.FrameSize))
 	}
 	return t.flush()

@@ -95,7 +95,7 @@ func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) 
 		id = strconv.FormatInt(p.ID, 10)
 	}
 	fmt.Fprintf(w, "plan %s: schedule %s, industry %s, %s fire at %s, %s\n", id, p.Schedule, p.Industry, p.Kind,
-		p.NominalTime.Format("2006-01-02 15:04:05 MST"), p.Status)
+		p.NominalTime.Format(tableSeconds), p.Status)
 	fmt.Fprintf(w, "algorithm %s, frame %d eligible units, %d excluded by no_repeat (digest %s)\nseed %s\n", p.Algorithm, p.FrameSize, p.Excluded, p.FrameDigest, p.Seed)
 	if p.SeedSource != "" {
 		fmt.Fprintf(w, "seed source %q (the seed is its SHA-256)\n", p.SeedSource)

@@ -55,6 +55,9 @@ Usage:
   spotcheck notifications [--status S] [--plan ID]   the outbox: messages to inspectors, attempts, last errors
   spotcheck notifications retry ID...|--all-failed   send failed messages again
   spotcheck aql --lot N [--level II] --aql A     ISO 2859-1 single sampling plan for a lot
+  spotcheck announcements [--awaiting]           the chain of announced draws (seed: beacon schedules)
+  spotcheck beacon enter SEQ VALUE | fetch SEQ   give an announced draw its beacon value; the plan is drawn once
+  spotcheck key                                  the signing key's fingerprint, to publish elsewhere
 
 Every command takes --db URL (env SPOTCHECK_DATABASE; default sqlite:spotcheck.db)
 and --config FILE (env SPOTCHECK_CONFIG). Run spotcheck COMMAND --help for more.
@@ -121,6 +124,12 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdAudit(ctx, rest, e)
 	case "aql":
 		return cmdAQL(rest, e)
+	case "announcements":
+		return cmdAnnouncements(ctx, rest, e)
+	case "beacon":
+		return cmdBeacon(ctx, rest, e)
+	case "key":
+		return cmdKey(ctx, rest, e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return usageError("unknown command %q", cmd)

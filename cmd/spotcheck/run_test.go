@@ -403,6 +403,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"plans", "--schedule", "nosuch", "--config", cfg}, `plans: --schedule "nosuch": no such schedule, and no plan of that name is stored (known: `},
 		{[]string{"plans", "--schedule", "nosuch"}, `plans: --schedule "nosuch": no such schedule, and no plan of that name is stored (none configured; pass --config FILE)`},
 		{[]string{"rates", "--config", cfg, "--window", "x"}, `rates: --window "x"`},
+		{[]string{"rates", "--config", cfg, "--industry", "nosuch"}, `rates: --industry "nosuch" is not a configured industry`},
 		{[]string{"result", "object", "1"}, "result object: give --on DATE or --withdraw"},
 		{[]string{"result", "object", "1", "--on", "2026-11-05", "--withdraw"}, "result object: give --on DATE or --withdraw"},
 		{[]string{"result", "object", "0", "--withdraw"}, `result object: task id "0" is not a positive number`},

@@ -176,7 +176,7 @@ func cmdSchedulePause(ctx context.Context, args []string, e env, pause bool) err
 		return err
 	}
 	at := func(st storage.ScheduleState) string {
-		return st.ChangedAt.In(sc.Location).Format("2006-01-02 15:04:05 MST")
+		return st.ChangedAt.In(sc.Location).Format(tableSeconds)
 	}
 	switch {
 	case pause && before.Paused:
@@ -237,7 +237,7 @@ func cmdScheduleHistory(ctx context.Context, args []string, e env) error {
 		if f.Status == sampling.FireMade && f.Kind != sampling.KindManual {
 			lag = f.RecordedAt.Sub(f.NominalTime).Round(time.Millisecond).String()
 		}
-		t.row(f.NominalTime.Format("2006-01-02 15:04:05 MST"), f.Kind, string(f.Status), f.RecordedAt.Format(time.DateTime), lag,
+		t.row(f.NominalTime.Format(tableSeconds), f.Kind, string(f.Status), f.RecordedAt.Format(tableSeconds), lag,
 			cmp.Or(f.RequestedBy, "-"), cmp.Or(f.Reason, "-"), cmp.Or(f.Message, "-"))
 	}
 	return t.flush()

@@ -10,31 +10,14 @@ import (
 	"time"
 
 	"spotcheck/storage"
+	"spotcheck/storagetest"
 )
-
-// hostZones runs test as if the server's own zone (TZ) were UTC, then
-// America/New_York: what people see must not depend on it.
-func hostZones(t *testing.T, test func(t *testing.T)) {
-	for _, name := range []string{"UTC", "America/New_York"} {
-		t.Run("TZ="+name, func(t *testing.T) {
-			loc, err := time.LoadLocation(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Setenv("TZ", name)
-			saved := time.Local
-			time.Local = loc
-			t.Cleanup(func() { time.Local = saved })
-			test(t)
-		})
-	}
-}
 
 // TestTimesInConfiguredZone: token create and list, audit log and result
 // history show times in the configuration's zone (Asia/Shanghai), with its
 // offset, whatever the host's zone.
 func TestTimesInConfiguredZone(t *testing.T) {
-	hostZones(t, func(t *testing.T) {
+	storagetest.HostZones(t, func(t *testing.T) {
 		te := newTestEnv(t, storage.SQLite)
 		ctx := t.Context()
 		cfg := filepath.Join("testdata", "spotcheck.yaml")
@@ -67,6 +50,12 @@ func TestTimesInConfiguredZone(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(out), &plan); err != nil || len(plan.Tasks) == 0 {
 			t.Fatalf("plan run output: %v\n%s", err, out)
+		}
+		for _, args := range [][]string{{"plans"}, {"plan", "show", "1"}, {"schedule", "history", "textiles-monthly"}} {
+			out, _, _ := te.run(ctx, "", append(args, "--config", cfg)...)
+			if want := "2026-11-20 10:00:00 +08:00"; !strings.Contains(out, want) {
+				t.Errorf("%s =\n%s\nwant the manual fire's time %q", strings.Join(args, " "), out, want)
+			}
 		}
 		csv := fmt.Sprintf("task_id,outcome,tested_on\n%d,pass,2026-11-20\n", plan.Tasks[0].ID)
 		if out, stderr, code := te.run(ctx, csv, "import", "results", "-", "--config", cfg); code != 0 {
