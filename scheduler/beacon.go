@@ -61,9 +61,6 @@ func BeaconSource(b *config.Beacon, at time.Time) publication.Source {
 		ExpectedAt: at.Add(time.Duration(b.After)).UTC()}
 }
 
-// ErrAwaiting reports a beacon value that is not known yet.
-var ErrAwaiting = errors.New("the beacon value is not known yet")
-
 // DrawAnnounced draws the plan of announcement seq from the input it froze,
 // with the seed derived from the announcement and the beacon's value v,
 // which must be the value the announcement named (a valid drand round, or a
