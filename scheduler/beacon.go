@@ -101,7 +101,6 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 	if err := s.store.DrawAnnounced(ctx, seq, v, &plan, s.opts.Now, s.opts.Notices); err != nil {
 		return sampling.Plan{}, err
 	}
-	s.metrics.runs.WithLabelValues(a.Schedule, "beacon", string(sampling.FireMade)).Inc()
 	s.logger.Info("plan drawn from its beacon", "schedule", a.Schedule, "announcement", seq, "plan_id", plan.ID, "tasks", len(plan.Tasks))
 	if s.opts.OnPlan != nil {
 		s.opts.OnPlan(ctx, plan)
