@@ -11,7 +11,7 @@ import (
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // planNotices is a Claim.Notices that tells each inspector of a plan once

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"spotcheck/storage"
-	"spotcheck/storagetest"
+	"spotcheck/storage/storagetest"
 )
 
 // outboxConfig is the outbox tests' configuration: a schedule that fires
