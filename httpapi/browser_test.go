@@ -169,7 +169,7 @@ func TestInspectorPages(t *testing.T) {
 		{"zh", "请填写所抽产品的批号", "请填写抽样件数（1 到 100000）", "请至少填写一个封条编号"},
 		{"en", "give the batch or lot number of the sampled products", "give the number of pieces taken, from 1 to 100000", "give the number of at least one seal"},
 	} {
-		var batch, quantity, seal, alert string
+		var batch, quantity, seal, alert, testedOn string
 		run("submit an empty sampling form in "+c.lang,
 			chromedp.Navigate(fmt.Sprintf("%s/inspect/tasks/%d?lang=%s", f.srv.URL, other, c.lang)),
 			chromedp.WaitVisible("#sample-form", chromedp.ByID),
@@ -180,6 +180,7 @@ func TestInspectorPages(t *testing.T) {
 			chromedp.Text("#quantity-error", &quantity, chromedp.ByID),
 			chromedp.Text("#seals-error", &seal, chromedp.ByID),
 			chromedp.Text("p.error[role=alert]", &alert),
+			chromedp.Value("#tested_on", &testedOn, chromedp.ByID),
 			shot("8-validation-"+c.lang),
 		)
 		if batch != c.batch || quantity != c.quantity || seal != c.seal {
@@ -187,6 +188,9 @@ func TestInspectorPages(t *testing.T) {
 		}
 		if want := map[string]string{"zh": "请更正标出的内容。", "en": "Please correct the marked fields."}[c.lang]; alert != want {
 			t.Errorf("%s: page message = %q, want %q", c.lang, alert, want)
+		}
+		if want := f.clock.now().In(f.cfg.Location).Format(time.DateOnly); testedOn != want {
+			t.Errorf("%s: the result form's test date after a failed sampling form = %q, want today %s", c.lang, testedOn, want)
 		}
 	}
 	var doneIDs []string

@@ -310,6 +310,13 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 		return
 	}
 	data.Form = form
+	// The other forms' dates were not posted: they show today again.
+	today := pg.d.today().Format(time.DateOnly)
+	for k, own := range map[string]string{"sampled_on": "sample", "tested_on": "result"} {
+		if action != own && form[k] == "" {
+			form[k] = today
+		}
+	}
 	data.Errors = map[string]string{}
 	var fields *storage.FieldsError
 	var rejected *storage.RejectedError

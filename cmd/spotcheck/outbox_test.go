@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -274,5 +277,64 @@ func TestOutboxReplicas(t *testing.T) {
 		if w := map[bool]int{true: 2, false: 1}[third[id]]; requests[id] != w {
 			t.Errorf("%s: %d requests, want %d", id, requests[id], w)
 		}
+	}
+}
+
+// TestNotificationsCommand: `notifications` lists the outbox with attempts
+// and last errors, filters by status and plan, and `notifications retry`
+// queues failed messages again; bad flags and unknown ids are refused
+// with exit 2 and change nothing.
+func TestNotificationsCommand(t *testing.T) {
+	te := newTestEnv(t, storage.SQLite)
+	cfg, want := setUpOutbox(t, te.db, "https://hooks.example.gov", 1)
+	store := openStore(t, te.db)
+	ctx := t.Context()
+	taken, err := store.TakeNotices(ctx, storage.Take{Now: time.Now(), Lease: time.Minute, Limit: 1})
+	if err != nil || len(taken) != 1 {
+		t.Fatalf("TakeNotices = %v, %v", taken, err)
+	}
+	if ok, err := store.FinishNotice(ctx, taken[0], storage.Outcome{Status: storage.NoticeFailed, Error: "hooks.example.gov answered 404 Not Found", At: time.Now()}); !ok || err != nil {
+		t.Fatalf("FinishNotice = %v, %v", ok, err)
+	}
+
+	out, stderr, code := te.run(ctx, "", "notifications", "--format", "json", "--config", cfg)
+	var listed []storage.Notice
+	if code != 0 || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != len(want) {
+		t.Fatalf("notifications --format json = exit %d, %d messages (%s%s); want %d", code, len(listed), out, stderr, len(want))
+	}
+	out, _, code = te.run(ctx, "", "notifications", "--status", "failed")
+	if code != 0 || !strings.Contains(out, "LAST ERROR") || !strings.Contains(out, "hooks.example.gov answered 404 Not Found") ||
+		strings.Count(out, "\n") != 2 || !strings.Contains(out, taken[0].Inspector) {
+		t.Errorf("notifications --status failed =\n%s\nwant a header and the failed message with its error", out)
+	}
+	out, _, code = te.run(ctx, "", "notifications", "--status", "pending", "--plan", strconv.FormatInt(taken[0].PlanID, 10), "--format", "json")
+	if json.Unmarshal([]byte(out), &listed); code != 0 || len(listed) != len(want)-1 {
+		t.Errorf("notifications --status pending --plan = exit %d, %d messages; want %d", code, len(listed), len(want)-1)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"notifications", "--status", "lost"}, `--status "lost": want pending, failed, sent or cancelled`},
+		{[]string{"notifications", "--format", "xml"}, `--format "xml": want table or json`},
+		{[]string{"notifications", "retry"}, "give message ids or --all-failed"},
+		{[]string{"notifications", "retry", "x1"}, `"x1" is not a message id`},
+		{[]string{"notifications", "retry", "999"}, "no failed notification with id 999"},
+		{[]string{"notifications", "retry", strconv.FormatInt(taken[0].ID, 10), "999"}, "no failed notification with id 999"},
+	} {
+		if _, stderr, code := te.run(ctx, "", c.args...); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v = exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if failed, err := store.Notices(ctx, storage.NoticeFilter{Status: storage.NoticeFailed}); err != nil || len(failed) != 1 {
+		t.Fatalf("after refused retries: %d failed (%v), want the 1 unchanged", len(failed), err)
+	}
+	out, _, code = te.run(ctx, "", "notifications", "retry", "--all-failed")
+	if code != 0 || !strings.HasPrefix(out, "1 failed messages queued again") {
+		t.Errorf("notifications retry --all-failed = exit %d, %q", code, out)
+	}
+	n, err := store.Notices(ctx, storage.NoticeFilter{Status: storage.NoticePending})
+	if err != nil || len(n) != len(want) {
+		t.Errorf("pending after retry = %d, %v; want all %d", len(n), err, len(want))
 	}
 }
