@@ -657,3 +657,20 @@ func TestStabilityPeriodMinBatches(t *testing.T) {
 		t.Errorf("a rule of 0 periods: %+v, want insufficient, not stable", row)
 	}
 }
+
+// TestMismatchErrorCount: a verification mismatch names its first
+// difference and counts the others, from one more on.
+func TestMismatchErrorCount(t *testing.T) {
+	for _, tt := range []struct {
+		diffs []string
+		want  string
+	}{
+		{[]string{"task 1 differs"}, "task 1 differs"},
+		{[]string{"task 1 differs", "task 2 differs"}, "task 1 differs (and 1 more differences)"},
+		{[]string{"task 1 differs", "task 2 differs", "seed differs"}, "task 1 differs (and 2 more differences)"},
+	} {
+		if got := (&MismatchError{Differences: tt.diffs}).Error(); got != tt.want {
+			t.Errorf("MismatchError%v = %q, want %q", tt.diffs, got, tt.want)
+		}
+	}
+}
