@@ -674,3 +674,21 @@ func TestMismatchErrorCount(t *testing.T) {
 		}
 	}
 }
+
+// TestRatesIndustryAndCountyFilter: with an industry or a county set, only
+// that industry's or county's batches are counted.
+func TestRatesIndustryAndCountyFilter(t *testing.T) {
+	cell := func(industry, county string, tested int) Rollup {
+		return Rollup{Day: boundaryToday, Tier: TierGeneral, Industry: industry, Category: "garments", County: county, Final: true, Tested: tested}
+	}
+	rollups := []Rollup{cell("textiles", "姑苏区", 1), cell("textiles", "吴江区", 2), cell("food", "姑苏区", 4), cell("food", "吴江区", 8)}
+	for _, tt := range []struct {
+		industry, county string
+		want             int
+	}{{"", "", 15}, {"textiles", "", 3}, {"", "吴江区", 10}, {"food", "姑苏区", 4}} {
+		rows := ComputeRates(rollups, []TierRule{{Name: TierGeneral, Target: 0.9}}, []Window{{Name: "30d", Days: 30}}, boundaryToday, RateOptions{Industry: tt.industry, County: tt.county})
+		if len(rows) != 1 || rows[0].Batches != tt.want {
+			t.Errorf("industry %q, county %q: %+v, want one row of %d batches", tt.industry, tt.county, rows, tt.want)
+		}
+	}
+}
