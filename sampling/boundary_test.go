@@ -618,6 +618,14 @@ func TestCategoryMeanMinCategoryBatches(t *testing.T) {
 			t.Errorf("min_category_batches %d, min_batches %d: status %s, want %s", tt.minCat, tt.minBatches, r.Status, tt.status)
 		}
 	}
+	// With every category left out, the probability below target is still
+	// that of the plain mean of the same categories.
+	p := func(minCat int) float64 {
+		return ComputeRates(rollups, tier, []Window{{Name: "30d", Days: 30}}, boundaryToday, RateOptions{MinCategoryBatches: minCat})[0].PBelowTarget
+	}
+	if all, none := p(6), p(4); all != none || all <= 0 || all >= 1 {
+		t.Errorf("P(below target) with every category left out = %v, with none = %v; want the same, strictly between 0 and 1", all, none)
+	}
 }
 
 // TestStabilityPeriodMinBatches: a period with exactly the rule's
