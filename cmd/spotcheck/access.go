@@ -3,39 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
-	"spotcheck/config"
-	"spotcheck/monitor"
-	"spotcheck/notify"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
-
-// closeEvery is how often serve closes plans whose due date has passed;
-// plans whose tasks are all done close at once, on the last change.
-const closeEvery = time.Minute
-
-// closePlans closes due plans every closeEvery until ctx is done.
-func closePlans(ctx context.Context, store *storage.Store, cfg *config.Config, now func() time.Time, logger *slog.Logger) {
-	t := time.NewTicker(closeEvery)
-	defer t.Stop()
-	for {
-		ids, err := store.ClosePlans(ctx, monitor.Today(now(), cfg.Location), now())
-		if err != nil && ctx.Err() == nil {
-			logger.Warn("close plans", "err", err)
-		}
-		if len(ids) > 0 {
-			logger.Info("plans closed; their results are public", "plans", ids)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
 
 // printDemoTokens makes an admin token and a token of one demo inspector
 // and prints them, so that a new user can try the API and the pages.
@@ -68,14 +40,4 @@ func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sam
 	}
 	fmt.Fprintf(e.stdout, "demo inspector %s token:         %s\n  sign in at %s/inspect\n", id, insp, base)
 	return nil
-}
-
-// notifyPlan sends a new plan's tasks to the inspectors' webhooks in the
-// background; without names, messages name inspectors by id.
-func notifyPlan(ctx context.Context, n *notify.Notifier, store *storage.Store, p sampling.Plan, logger *slog.Logger) {
-	names, err := store.InspectorNames(ctx)
-	if err != nil {
-		logger.Warn("load inspector names for notifications", "err", err)
-	}
-	n.PlanMade(p, names)
 }
