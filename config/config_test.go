@@ -345,7 +345,9 @@ var badFiles = map[string][]string{
 	"counties.bad.yaml": {
 		`counties.bad.yaml:1: counties[1]: duplicate county "姑苏区"`,
 		`counties.bad.yaml:1: counties[2]: NUL character at byte 1`,
-		`counties.bad.yaml:7: schedules[0].counties[1]: "虎丘" is not a county of the configuration (known: 姑苏区`,
+		`counties.bad.yaml:4: industries[0].name: control character U+0007 at byte 3`,
+		`counties.bad.yaml:6: industries[0].categories[0].name: 101 characters, at most 100`,
+		`counties.bad.yaml:8: schedules[0].counties[1]: "虎丘" is not a county of the configuration (known: 姑苏区`,
 	},
 	"empty-timezone.bad.yaml": {
 		`empty-timezone.bad.yaml:1: timezone: time zone is empty: give an IANA name such as Asia/Shanghai`,

@@ -125,6 +125,9 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 	for i, ind := range c.Industries {
 		path := []any{"industries", i}
 		checkID(p, append(path, "id"), "industry", ind.ID)
+		if e := sampling.CheckText("name", ind.Name); e != nil {
+			p.add(append(path, "name"), "%s", e.Reason)
+		}
 		if industries[ind.ID] != nil {
 			p.add(append(path, "id"), "duplicate industry id %q", ind.ID)
 		}
@@ -140,6 +143,9 @@ func (c *Config) resolve(file string, root *yaml.Node) error {
 		for j, cat := range ind.Categories {
 			cpath := append(append([]any{}, path...), "categories", j)
 			checkID(p, append(cpath, "id"), "category", cat.ID)
+			if e := sampling.CheckText("name", cat.Name); e != nil {
+				p.add(append(cpath, "name"), "%s", e.Reason)
+			}
 			if cats[cat.ID] {
 				p.add(append(cpath, "id"), "duplicate category id %q in industry %q", cat.ID, ind.ID)
 			}

@@ -46,6 +46,28 @@ type drawsFixture struct {
 	plan  sampling.Plan
 }
 
+// drawsStore is a store holding eight units of textiles and two
+// inspectors.
+func drawsStore(t *testing.T) *storage.Store {
+	t.Helper()
+	store := storagetest.Open(t, "sqlite")
+	var units []sampling.Unit
+	for i := range 8 {
+		units = append(units, sampling.Unit{CreditCode: fmt.Sprintf("91320500MA000000%02d", i), Enterprise: fmt.Sprintf("苏州第%d服装有限公司", i),
+			County: []string{"姑苏区", "吴江区"}[i%2], Industry: "textiles", Category: "garments", Risk: "B"})
+	}
+	if err := store.UpsertUnits(t.Context(), units); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.UpsertInspectors(t.Context(), []sampling.Inspector{
+		{ID: "I001", Name: "张伟", County: "姑苏区", Industries: []string{"textiles"}},
+		{ID: "I002", Name: "王芳", County: "吴江区", Industries: []string{"textiles"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
 func newDrawsFixture(t *testing.T) *drawsFixture {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(testConfig+beaconSchedules))
@@ -53,21 +75,7 @@ func newDrawsFixture(t *testing.T) *drawsFixture {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	store := storagetest.Open(t, "sqlite")
-	var units []sampling.Unit
-	for i := range 8 {
-		units = append(units, sampling.Unit{CreditCode: fmt.Sprintf("91320500MA000000%02d", i), Enterprise: fmt.Sprintf("苏州第%d服装有限公司", i),
-			County: []string{"姑苏区", "吴江区"}[i%2], Industry: "textiles", Category: "garments", Risk: "B"})
-	}
-	if err := store.UpsertUnits(ctx, units); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.UpsertInspectors(ctx, []sampling.Inspector{
-		{ID: "I001", Name: "张伟", County: "姑苏区", Industries: []string{"textiles"}},
-		{ID: "I002", Name: "王芳", County: "吴江区", Industries: []string{"textiles"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	store := drawsStore(t)
 	first := time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai)
 	clk := &clock{t: first}
 	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: clk.now})
@@ -253,5 +261,90 @@ func TestPublicDrawPages(t *testing.T) {
 	}
 	if !strings.Contains(seedNote, "公告") || !strings.Contains(command, fmt.Sprintf("spotcheck plan verify --from plan-%d.json --key ", f.plan.ID)) {
 		t.Errorf("closed plan: seed note %q, command %q", seedNote, command)
+	}
+}
+
+// TestPublicDrandRecord follows a drand-seeded draw from the relay to the
+// public record: the fire announces quicknet round 1000 (a real round,
+// served by a local relay), the scheduler fetches and verifies it and draws
+// the plan; once closed, its record verifies offline, and with the round's
+// signature replaced by another round's it fails naming the signature.
+func TestPublicDrandRecord(t *testing.T) {
+	ctx := t.Context()
+	raw, err := os.ReadFile("../beacon/testdata/quicknet_rounds.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rounds []beacon.Round
+	if err := json.Unmarshal(raw, &rounds); err != nil {
+		t.Fatal(err)
+	}
+	q := beacon.Quicknet()
+	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, rd := range rounds {
+			if r.URL.Path == fmt.Sprintf("/%s/public/%d", q.Hash, rd.Round) {
+				json.NewEncoder(w).Encode(rd)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(relay.Close)
+	cfg, err := config.Parse("test.yaml", []byte(testConfig+fmt.Sprintf(`schedules:
+  - name: textiles-drand
+    industry: textiles
+    cron: "0 9 1 * *"
+    batches: 3
+    inspectors_per_task: 1
+    seed: beacon
+    beacon: {kind: drand, relays: [%s], delay: 1m}
+`, relay.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := drawsStore(t)
+	nominal := q.RoundTime(1000).Add(-time.Minute - time.Second)
+	clk := &clock{t: nominal}
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-drand", Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil || !made {
+		t.Fatalf("Fire = %v, %v", made, err)
+	}
+	clk.set(q.RoundTime(1000).Add(5 * time.Second))
+	if err := sched.PollBeacons(ctx); err != nil {
+		t.Fatal(err)
+	}
+	anns, err := store.Announcements(ctx, storage.AnnouncementFilter{})
+	if err != nil || len(anns) != 1 || anns[0].Awaiting() {
+		t.Fatalf("announcements = %+v, %v; want one, drawn", anns, err)
+	}
+	srv := httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Gatherer: prometheus.NewRegistry(), Logger: storagetest.Logger(t), Now: clk.now}))
+	t.Cleanup(srv.Close)
+	f := &drawsFixture{srv: srv, store: store, clock: clk}
+	if _, err := store.ClosePlans(ctx, q.RoundTime(1000).Add(60*24*time.Hour), clk.now()); err != nil {
+		t.Fatal(err)
+	}
+	var key struct {
+		PublicKey string `json:"public_key"`
+	}
+	json.Unmarshal(f.get(t, "/api/v1/public/key", http.StatusOK), &key)
+	pub, _ := hex.DecodeString(key.PublicKey)
+	data := f.get(t, fmt.Sprintf("/api/v1/public/plans/%d", anns[0].PlanID.Int64), http.StatusOK)
+	rec, err := publication.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Beacon == nil || rec.Beacon.Round != 1000 || rec.Beacon.Signature != rounds[0].Signature {
+		t.Fatalf("record beacon %+v, want quicknet round 1000", rec.Beacon)
+	}
+	if diffs := publication.Verify(rec, publication.Options{PublicKey: pub}); len(diffs) != 0 {
+		t.Fatalf("Verify(drand plan's record) = %q, want none", diffs)
+	}
+	rec.Beacon.Signature = rounds[1].Signature
+	diffs := publication.Verify(rec, publication.Options{PublicKey: pub})
+	if len(diffs) == 0 || !strings.Contains(strings.Join(diffs, "\n"), "signature does not verify against the chain's public key") {
+		t.Errorf("Verify(record with round 1001's signature) = %q, want the forged signature named", diffs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"spotcheck/bulletin"
+	"spotcheck/chores"
 	"strings"
 	"sync"
 	"testing"
@@ -133,7 +134,8 @@ func newFixture(t testing.TB, backend string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Monitor: mon, Bulletins: bulletins, Gatherer: prometheus.NewRegistry(),
+	work := chores.New(cfg, store, mon, storagetest.Logger(t), chores.Options{Now: clk.now})
+	f.srv = httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Monitor: mon, Chores: work, Bulletins: bulletins, Gatherer: prometheus.NewRegistry(),
 		Logger: storagetest.Logger(t), Now: clk.now}))
 	t.Cleanup(f.srv.Close)
 	return f

@@ -46,7 +46,7 @@ func TestPublicPlansContent(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
 	ctx := t.Context()
 	closedAt := time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai)
-	if ids, err := f.store.ClosePlans(ctx, monitor.Today(closedAt, f.cfg.Location), closedAt); err != nil || len(ids) != 1 || ids[0] != f.plan.ID {
+	if ids, err := f.store.ClosePlans(ctx, sampling.Today(closedAt, f.cfg.Location), closedAt); err != nil || len(ids) != 1 || ids[0] != f.plan.ID {
 		t.Fatalf("ClosePlans = %v, %v; want plan %d closed", ids, err, f.plan.ID)
 	}
 	in := *f.plan.Inputs
@@ -134,7 +134,7 @@ func TestExecution(t *testing.T) {
 	}
 	closedAt := time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai)
 	f.clock.set(closedAt)
-	if _, err := f.store.ClosePlans(ctx, monitor.Today(closedAt, f.cfg.Location), closedAt); err != nil {
+	if _, err := f.store.ClosePlans(ctx, sampling.Today(closedAt, f.cfg.Location), closedAt); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := get(), `{"as_of":"2026-12-05T10:00:00+08:00","execution":[{"schedule":"textiles-monthly","window":"365d","planned":4,"tested":0,"refused":0,"lapsed":4,"open":0,"ratio":0}]}`; strings.TrimSpace(got) != want {

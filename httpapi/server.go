@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"spotcheck/bulletin"
+	"spotcheck/chores"
 	"spotcheck/config"
 	"spotcheck/monitor"
 	"spotcheck/storage"
@@ -22,6 +23,8 @@ type Deps struct {
 	Config  *config.Config
 	Store   *storage.Store
 	Monitor *monitor.Monitor
+	// Chores closes plans when a change or an admin asks.
+	Chores *chores.Chores
 	// Bulletins renders the bulletin pages.
 	Bulletins *bulletin.Renderer
 	Gatherer  prometheus.Gatherer

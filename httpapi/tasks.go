@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"spotcheck/csvimport"
-	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -46,7 +45,7 @@ func viewTask(d Deps, t storage.TaskDetail, today time.Time) taskView {
 	return v
 }
 
-func (d Deps) today() time.Time { return monitor.Today(d.Now(), d.Config.Location) }
+func (d Deps) today() time.Time { return sampling.Today(d.Now(), d.Config.Location) }
 
 // taskFilter reads the query of GET /api/v1/tasks: status (a comma list of
 // states, "overdue" or "open"), from and to (due dates, inclusive), plan,
@@ -359,11 +358,12 @@ func transitionFailed(w http.ResponseWriter, d Deps, id int64, err error) bool {
 
 // afterTransition refreshes the snapshot after a stored change. A plan is
 // done when each of its tasks is closed or refused, so only a close or a
-// refusal (completes true) can finish one: then it first closes the plans
-// that are done. Overdue plans are closed by the minute sweep of serve.
+// refusal (completes true) can finish one: then it first has the chores
+// close the plans that are done. Overdue plans are closed by the chores'
+// minute sweep.
 func afterTransition(r *http.Request, d Deps, completes bool) {
 	if completes {
-		if _, err := d.Store.ClosePlans(r.Context(), d.today(), d.Now()); err != nil {
+		if _, err := d.Chores.ClosePlans(r.Context()); err != nil {
 			d.Logger.Warn("close plans", "err", err)
 		}
 	}
@@ -407,11 +407,11 @@ func bodyProblem(w http.ResponseWriter, err error) {
 	problem(w, http.StatusBadRequest, "request body: "+err.Error())
 }
 
-// handleClosePlans closes the plans that are due to close now, rather than
-// at the next sweep.
+// handleClosePlans has the chores close the plans that are due to close
+// now, rather than at their next sweep.
 func handleClosePlans(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ids, err := d.Store.ClosePlans(r.Context(), d.today(), d.Now())
+		ids, err := d.Chores.ClosePlans(r.Context())
 		if err != nil {
 			serverError(w, d, err)
 			return

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storagetest"
@@ -65,7 +64,7 @@ func TestTimesInConfiguredZone(t *testing.T) {
 		}
 
 		closedAt := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
-		if _, err := f.store.ClosePlans(ctx, monitor.Today(closedAt, f.cfg.Location), closedAt); err != nil {
+		if _, err := f.store.ClosePlans(ctx, sampling.Today(closedAt, f.cfg.Location), closedAt); err != nil {
 			t.Fatal(err)
 		}
 		status, body = f.do("", http.MethodGet, "/api/v1/public/plans", "")

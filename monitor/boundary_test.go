@@ -1,12 +1,9 @@
 package monitor
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,7 +86,7 @@ func TestHistoryPointsBounds(t *testing.T) {
 	for i, day := range []string{"2026-11-14", "2026-11-21", "2026-11-28"} {
 		rs = append(rs, sampling.Result{TaskID: tasks[i].ID, Outcome: sampling.OutcomePass, TestedOn: day})
 	}
-	if _, err := s.RecordResults(t.Context(), rs, Today(now, cfg.Location)); err != nil {
+	if _, err := s.RecordResults(t.Context(), rs, sampling.Today(now, cfg.Location)); err != nil {
 		t.Fatal(err)
 	}
 	m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(t))
@@ -168,47 +165,6 @@ func TestReportStability(t *testing.T) {
 	}
 }
 
-// TestRefreshLogsFinalizedResults: a refresh that makes results final logs
-// how many, once; one that finalizes none logs nothing about it. The first
-// refresh after the objection period's last day is the one.
-func TestRefreshLogsFinalizedResults(t *testing.T) {
-	cfg := testCfg(t)
-	s := storagetest.Open(t, storage.SQLite)
-	recorded := time.Date(2026, 11, 5, 10, 0, 0, 0, cfg.Location)
-	tasks := openPlan(t, s, 2, recorded.AddDate(0, 0, -1))
-	rs := []sampling.Result{{TaskID: tasks[0].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-05"}, {TaskID: tasks[1].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-05"}}
-	if _, err := s.RecordResults(t.Context(), rs, Today(recorded, cfg.Location)); err != nil {
-		t.Fatal(err)
-	}
-	var logs strings.Builder
-	now := time.Date(2026, 11, 20, 23, 59, 0, 0, cfg.Location) // the objection period's last day
-	m := New(cfg, s, func() time.Time { return now }, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	})))
-	for _, step := range []struct {
-		now  time.Time
-		want string
-	}{
-		{now, ""},
-		{time.Date(2026, 11, 21, 0, 0, 0, 0, cfg.Location), "level=INFO msg=\"results final\" component=monitor count=2\n"},
-		{time.Date(2026, 11, 21, 0, 1, 0, 0, cfg.Location), ""},
-	} {
-		logs.Reset()
-		now = step.now
-		if err := m.Refresh(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		if got := logs.String(); got != step.want {
-			t.Errorf("refresh at %s logged %q, want %q", now.Format(time.DateTime), got, step.want)
-		}
-	}
-}
-
 // TestReportServesTheSnapshot: grouped rates come from the snapshot's
 // precomputed rows, not recomputed per request.
 func TestReportServesTheSnapshot(t *testing.T) {
@@ -218,61 +174,4 @@ func TestReportServesTheSnapshot(t *testing.T) {
 	if got := m.Report("", sampling.RateOptions{By: sampling.ByCounty}).Rates; len(got) != 1 || got[0].Batches != 7 {
 		t.Errorf("Report(by county).Rates = %+v, want the snapshot's row of 7 batches", got)
 	}
-}
-
-// TestRunLogsFailedRefreshes: while it runs, a failed refresh is logged as
-// a warning and the loop goes on; once its context is done, Run returns
-// without logging the refresh it cut short.
-func TestRunLogsFailedRefreshes(t *testing.T) {
-	cfg := testCfg(t)
-	s := storagetest.Open(t, storage.SQLite)
-	s.Close() // every refresh fails
-	ticks := make(chan struct{})
-	now := func() time.Time {
-		ticks <- struct{}{}
-		return time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location)
-	}
-	var logs lockedBuffer
-	m := New(cfg, s, now, slog.New(slog.NewTextHandler(&logs, nil)))
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() {
-		m.Run(ctx, time.Millisecond)
-		close(done)
-	}()
-	// The third refresh begins after the first two ended and were logged;
-	// it may end before or after the cancel.
-	for range 3 {
-		<-ticks
-	}
-	cancel()
-	go func() {
-		for range ticks { // a refresh begun meanwhile
-		}
-	}()
-	<-done
-	close(ticks)
-	got := logs.String()
-	if n := strings.Count(got, `level=WARN msg="refresh snapshot" component=monitor err=`); n < 2 || n > 3 {
-		t.Errorf("three failed refreshes, the last cut short, logged %d warnings, want 2 or 3:\n%s", n, got)
-	}
-}
-
-// lockedBuffer is a strings.Builder safe for a logger's goroutine and the
-// test's.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

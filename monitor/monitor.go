@@ -1,7 +1,8 @@
 // Package monitor keeps the in-memory snapshot of pass rates and task counts
 // that feeds /metrics and the rates API, so that no scrape or rates request
-// touches the database. Writes refresh it; so does a periodic timer, which
-// picks up other replicas' writes and moves the windows along with the date.
+// touches the database. Writes refresh it; so do the chores (package
+// chores) periodically, which picks up other replicas' writes and moves the
+// windows along with the date.
 package monitor
 
 import (
@@ -72,15 +73,9 @@ func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger 
 // Snapshot returns the current snapshot. It never touches the database.
 func (m *Monitor) Snapshot() *Snapshot { return m.snap.Load() }
 
-// Today returns the current date in the service's time zone, at midnight in
-// that zone: the date results are checked against.
-func Today(now time.Time, loc *time.Location) time.Time {
-	y, mo, d := now.In(loc).Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, loc)
-}
-
-// Refresh makes final the results whose objection period has ended, reads
-// the rollups and task counts and replaces the snapshot. When it returns,
+// Refresh reads the rollups, task counts, execution and pauses and
+// replaces the snapshot; it only reads (results become final by the
+// chores). When it returns,
 // the snapshot was read after it was called: it shows what was committed
 // before. Concurrent calls share refreshes: a refresh that began after a
 // call also answers it.
@@ -102,13 +97,8 @@ func (m *Monitor) Refresh(ctx context.Context) error {
 // refresh is Refresh, once, under refreshMu.
 func (m *Monitor) refresh(ctx context.Context) error {
 	now := m.now().In(m.cfg.Location)
-	today := Today(now, m.cfg.Location)
+	today := sampling.Today(now, m.cfg.Location)
 	todayUTC := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	if n, err := m.store.FinalizeResults(storage.WithActor(ctx, "system"), today); err != nil {
-		return err
-	} else if n > 0 {
-		m.logger.Info("results final", "count", n)
-	}
 	windows := m.cfg.RateWindows()
 	since := windowsStart(todayUTC, windows)
 	stability := m.cfg.StabilityRules()
@@ -156,23 +146,6 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)
 	m.snap.Store(snap)
 	return nil
-}
-
-// Run refreshes the snapshot every interval until ctx is done. Failures are
-// logged and the previous snapshot kept; its age shows in the metrics.
-func (m *Monitor) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
-				m.logger.Warn("refresh snapshot", "err", err)
-			}
-		}
-	}
 }
 
 // Rates returns rate rows from the snapshot for the named window (all when

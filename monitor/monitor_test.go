@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/chores"
 	"spotcheck/config"
 	"spotcheck/monitor"
 	"spotcheck/sampling"
@@ -49,8 +50,7 @@ func planOf(t *testing.T, s *storage.Store, n int) []int64 {
 	return ids
 }
 
-// TestRefresh checks that a refresh finalizes results whose objection
-// period has ended, and fills the snapshot with the headline, every
+// TestRefresh checks that a refresh fills the snapshot with the headline, every
 // grouping and the key tier's stability.
 func TestRefresh(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
@@ -83,9 +83,11 @@ func TestRefresh(t *testing.T) {
 			if len(snap.Stability) != 1 || snap.Stability[0].Tier != sampling.TierKey || len(snap.Stability[0].Periods) != 4 {
 				t.Errorf("Snapshot().Stability = %+v, want the key tier over 4 quarters", snap.Stability)
 			}
-			// 16 days after recording the objection period has ended.
+			// 16 days after recording the objection period has ended:
+			// the chores make the results final.
 			now = time.Date(2026, 11, 21, 0, 30, 0, 0, cfg.Location)
-			if err := m.Refresh(t.Context()); err != nil {
+			c := chores.New(cfg, s, m, storagetest.Logger(t), chores.Options{Now: func() time.Time { return now }})
+			if err := c.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			if rows := m.RatesWith("30d", sampling.RateOptions{FinalOnly: true}); len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 0 {

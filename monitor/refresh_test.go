@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,47 +10,10 @@ import (
 	"spotcheck/storagetest"
 )
 
-// openPlan stores a registry of n garment units and a plan drawing all of
-// them, made on planDay, and returns the plan's tasks.
+// openPlan is storagetest.Plan.
 func openPlan(t *testing.T, s *storage.Store, n int, planDay time.Time) []sampling.Task {
 	t.Helper()
-	var units []sampling.Unit
-	for i := range n {
-		body := fmt.Sprintf("91320500MA%07d", i)
-		c, err := sampling.CreditCodeCheck(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		units = append(units, sampling.Unit{CreditCode: body + string(c), Enterprise: fmt.Sprintf("企业%d", i),
-			County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"})
-	}
-	if err := s.UpsertUnits(t.Context(), units); err != nil {
-		t.Fatal(err)
-	}
-	ins := []sampling.Inspector{{ID: "I001", Name: "张伟", County: "姑苏区", Industries: []string{"textiles"}}}
-	if err := s.UpsertInspectors(t.Context(), ins); err != nil {
-		t.Fatal(err)
-	}
-	frame, err := s.Frame(t.Context(), "textiles")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inspectors, err := s.Inspectors(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := sampling.Draw(sampling.DrawSpec{
-		Schedule: "textiles-monthly", Industry: "textiles", NominalTime: planDay, Kind: sampling.KindManual,
-		Categories: map[string]string{"garments": "general"}, Batches: n, InspectorsPerTask: 1,
-		MaxTasksPerInspector: n, Due: planDay.AddDate(0, 0, 30),
-	}, make([]byte, sampling.SeedSize), frame, inspectors)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CommitPlan(t.Context(), &plan, "test"); err != nil {
-		t.Fatal(err)
-	}
-	return plan.Tasks
+	return storagetest.Plan(t, s, n, planDay)
 }
 
 // TestRefreshCountsResults: on every backend, results stored by any writer
@@ -75,7 +37,7 @@ func TestRefreshCountsResults(t *testing.T) {
 					}
 					rs = append(rs, r)
 				}
-				if _, err := s.RecordResults(t.Context(), rs, Today(now, cfg.Location)); err != nil {
+				if _, err := s.RecordResults(t.Context(), rs, sampling.Today(now, cfg.Location)); err != nil {
 					t.Fatal(err)
 				}
 			}

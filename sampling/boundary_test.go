@@ -291,6 +291,14 @@ func TestCrossCountyFixedCase(t *testing.T) {
 	if got, want := assigned(t, d, boundaryTasks(), pool), "C1:I1,I2 C2:I1,I2"; got != want {
 		t.Errorf("assignment without cross_county = %s, want %s", got, want)
 	}
+	// The shortage counts the inspectors of the task's own county, not the
+	// others: one of three here.
+	d.CrossCounty, d.InspectorsPerTask = true, 3
+	three := append(slices.Clone(pool), Inspector{ID: "I3", County: "吴中区", Industries: []string{"textiles"}})
+	err = assignInspectors(&d, testSeed("boundary").Bytes, boundaryTasks(), three)
+	if want := "stratum 姑苏区/garments, task C1/garments (county 姑苏区): 2 eligible inspectors, inspectors_per_task needs 3: 3 qualified for textiles, 0 recused from the enterprise, 1 from its own county (cross_county)"; err == nil || err.Error() != want {
+		t.Errorf("cross_county, 3 per task, 3 inspectors in 3 counties = %v, want %q", err, want)
+	}
 }
 
 // TestRecusalFixedCase: an inspector recused from an enterprise never gets
@@ -459,6 +467,12 @@ func TestRankTieBreak(t *testing.T) {
 			t.Errorf("%v.less(%v) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
+	// A stratum whose sample is all certainty units keeps no ranked unit.
+	none := lowest{k: 0}
+	none.offer(ranked{1, 0.5})
+	if len(none.items) != 0 {
+		t.Errorf("lowest{k: 0} kept %v, want nothing", none.items)
+	}
 	// Ten units of one rank, offered in two orders: the three lowest
 	// indices are kept either way.
 	for _, order := range [][]int{{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}, {4, 0, 9, 2, 7, 1, 8, 3, 6, 5}} {
@@ -474,5 +488,172 @@ func TestRankTieBreak(t *testing.T) {
 		if !slices.Equal(kept, []int{0, 1, 2}) {
 			t.Errorf("offered in order %v: kept %v, want [0 1 2]", order, kept)
 		}
+	}
+}
+
+// TestTaskTransitionsTable: every move between stored states (and to the
+// shown-only overdue) is allowed or refused with its reason, as the
+// lifecycle in the package documentation says.
+func TestTaskTransitionsTable(t *testing.T) {
+	tests := []struct{ from, to, want string }{}
+	for _, tt := range tests {
+		got := "ok"
+		if err := CheckTransition(tt.from, tt.to); err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("CheckTransition(%s, %s) = %q, want %q", tt.from, tt.to, got, tt.want)
+		}
+	}
+	if got := TaskStatesTo(TaskTested); !slices.Equal(got, []string{TaskAssigned, TaskSampled}) {
+		t.Errorf("TaskStatesTo(tested) = %v, want [assigned sampled]", got)
+	}
+	if got := TaskStatesDone(); !slices.Equal(got, []string{TaskClosed, TaskRefused, TaskLapsed}) {
+		t.Errorf("TaskStatesDone() = %v, want [closed refused lapsed]", got)
+	}
+}
+
+// TestOverdueDueDate: a task is not overdue on its due date, and is from
+// the day after, by the date of today in its own zone.
+func TestOverdueDueDate(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		status string
+		today  time.Time
+		want   bool
+	}{
+		{TaskAssigned, time.Date(2026, 12, 1, 23, 59, 0, 0, shanghai), false}, // the due date's last minute
+		{TaskAssigned, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), true},   // the day after (still the 1st in UTC)
+		{TaskSampled, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), true},
+		{TaskTested, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), false},
+		{TaskRefused, time.Date(2026, 12, 9, 0, 0, 0, 0, shanghai), false},
+	} {
+		if got := Overdue(tt.status, "2026-12-01", tt.today); got != tt.want {
+			t.Errorf("Overdue(%s, due 2026-12-01, %s) = %v, want %v", tt.status, tt.today.Format(time.DateTime), got, tt.want)
+		}
+		wantShown := tt.status
+		if tt.want {
+			wantShown = TaskOverdue
+		}
+		if got := ShownStatus(tt.status, "2026-12-01", tt.today); got != wantShown {
+			t.Errorf("ShownStatus(%s, due 2026-12-01, %s) = %s, want %s", tt.status, tt.today.Format(time.DateTime), got, wantShown)
+		}
+	}
+}
+
+// TestSamplingCheckBounds: a sampling record may be dated from the plan's
+// day to today, take 1 to 100000 pieces and seal numbers of 1 to 64
+// characters; one step beyond each bound is refused naming the field.
+func TestSamplingCheckBounds(t *testing.T) {
+	today := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	planDay := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	ok := Sampling{SampledOn: "2026-11-10", BatchNo: "B1", Quantity: 1, Seals: []string{strings.Repeat("S", 64)}}
+	if errs := ok.Check(today, planDay); len(errs) != 0 {
+		t.Errorf("Check(today, 1 piece, a 64-character seal) = %v, want none", errs)
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(*Sampling)
+		want   []FieldError
+	}{
+		{"on the plan's day", func(s *Sampling) { s.SampledOn = "2026-11-01" }, nil},
+		{"the day before the plan", func(s *Sampling) { s.SampledOn = "2026-10-31" },
+			[]FieldError{{"sampled_on", "2026-10-31 is before the plan was made (2026-11-01)"}}},
+		{"tomorrow", func(s *Sampling) { s.SampledOn = "2026-11-11" },
+			[]FieldError{{"sampled_on", "2026-11-11 is in the future (today is 2026-11-10)"}}},
+		{"100000 pieces", func(s *Sampling) { s.Quantity = 100000 }, nil},
+		{"100001 pieces", func(s *Sampling) { s.Quantity = 100001 },
+			[]FieldError{{"quantity", "give the number of pieces taken, from 1 to 100000"}}},
+		{"no pieces", func(s *Sampling) { s.Quantity = 0 },
+			[]FieldError{{"quantity", "give the number of pieces taken, from 1 to 100000"}}},
+		{"a 65-character seal", func(s *Sampling) { s.Seals = []string{strings.Repeat("S", 65)} },
+			[]FieldError{{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", strings.Repeat("S", 65))}}},
+		{"no seal", func(s *Sampling) { s.Seals = nil }, []FieldError{{"seals", "give the number of at least one seal"}}},
+	} {
+		s := ok
+		tt.change(&s)
+		if got := s.Check(today, planDay); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: Check = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCategoryMeanMinCategoryBatches: a category with exactly
+// MinCategoryBatches tested batches is in the mean; one with a batch fewer
+// is left out (listed, counted in Batches, not judged). When every category
+// is left out, the plain mean is shown and nothing is judged: never met.
+func TestCategoryMeanMinCategoryBatches(t *testing.T) {
+	tier := []TierRule{{Name: TierKey, Target: 0.7, Aggregate: AggregateCategoryMean}}
+	cat := func(category string, tested, failed int) Rollup {
+		return Rollup{Day: boundaryToday, Tier: TierKey, Industry: "textiles", Category: category, County: "姑苏区", Final: true, Tested: tested, Failed: failed}
+	}
+	rollups := []Rollup{cat("a", 5, 0), cat("b", 4, 2)}
+	tests := []struct {
+		minCat, minBatches int
+		rate, lower, upper float64
+		excluded           []string
+		status             string
+	}{
+		{4, 0, 0.75, -1, -1, nil, ""},                                          // both in the mean
+		{5, 5, 1, -1, -1, []string{"textiles/b"}, StatusMet},                   // b left out; a's 5 batches are exactly enough
+		{5, 6, 1, -1, -1, []string{"textiles/b"}, StatusAtRisk},                // one short of min_batches
+		{6, 0, 0.75, 0, 1, []string{"textiles/a", "textiles/b"}, StatusAtRisk}, // none judged
+	}
+	for _, tt := range tests {
+		rows := ComputeRates(rollups, tier, []Window{{Name: "30d", Days: 30}}, boundaryToday, RateOptions{MinCategoryBatches: tt.minCat, MinBatches: tt.minBatches})
+		if len(rows) != 1 {
+			t.Fatalf("min_category_batches %d: %d rows, want 1", tt.minCat, len(rows))
+		}
+		r := rows[0]
+		if r.Rate != tt.rate || !slices.Equal(r.Excluded, tt.excluded) || r.Batches != 9 || r.Failed != 2 {
+			t.Errorf("min_category_batches %d: rate %v, excluded %v, %d batches %d failed; want %v, %v, 9, 2", tt.minCat, r.Rate, r.Excluded, r.Batches, r.Failed, tt.rate, tt.excluded)
+		}
+		if tt.lower >= 0 && (r.Lower != tt.lower || r.Upper != tt.upper) {
+			t.Errorf("min_category_batches %d: bounds [%v, %v], want [%v, %v]", tt.minCat, r.Lower, r.Upper, tt.lower, tt.upper)
+		}
+		if tt.status != "" && r.Status != tt.status {
+			t.Errorf("min_category_batches %d, min_batches %d: status %s, want %s", tt.minCat, tt.minBatches, r.Status, tt.status)
+		}
+	}
+}
+
+// TestStabilityPeriodMinBatches: a period with exactly the rule's
+// min_batches tested batches is judged; with one fewer it is insufficient,
+// and so is the tier. Without a minimum a period needs one batch.
+func TestStabilityPeriodMinBatches(t *testing.T) {
+	tier := TierRule{Name: TierGeneral, Target: 0.5}
+	today := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC) // the last period is 2026Q3
+	q3 := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name          string
+		min           int
+		tested        int
+		failed        int
+		period, state string
+	}{
+		{"exactly min_batches", 3, 3, 0, StatusMet, StabilityStable},
+		{"one fewer than min_batches", 3, 2, 0, PeriodInsufficient, StabilityInsufficient},
+		{"exactly min_batches, missed", 10, 10, 10, StatusMissed, StabilityUnstable},
+		{"exactly min_batches, at risk (judged, not missed)", 3, 3, 3, StatusAtRisk, StabilityStable},
+		{"no minimum, one batch", 0, 1, 0, StatusMet, StabilityStable},
+		{"no minimum, no batch", 0, 0, 0, PeriodInsufficient, StabilityInsufficient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rollups []Rollup
+			if tt.tested > 0 {
+				rollups = []Rollup{dayRollup(q3, tt.tested, tt.failed)}
+			}
+			row := ComputeStability(rollups, tier, StabilityRule{Periods: 1, Period: PeriodQuarter, MinBatches: tt.min}, today, RateOptions{})
+			if len(row.Periods) != 1 || row.Periods[0].Status != tt.period || row.Periods[0].Batches != tt.tested || row.Status != tt.state || row.Stable != (tt.state == StabilityStable) {
+				t.Errorf("%d batches (%d failed), min %d: %+v; want period %s, tier %s", tt.tested, tt.failed, tt.min, row, tt.period, tt.state)
+			}
+		})
+	}
+	if row := ComputeStability(nil, tier, StabilityRule{Periods: 0, Period: PeriodQuarter}, today, RateOptions{}); row.Status != StabilityInsufficient || row.Stable {
+		t.Errorf("a rule of 0 periods: %+v, want insufficient, not stable", row)
 	}
 }

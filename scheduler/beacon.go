@@ -61,9 +61,6 @@ func BeaconSource(b *config.Beacon, at time.Time) publication.Source {
 		ExpectedAt: at.Add(time.Duration(b.After)).UTC()}
 }
 
-// ErrAwaiting reports a beacon value that is not known yet.
-var ErrAwaiting = errors.New("the beacon value is not known yet")
-
 // DrawAnnounced draws the plan of announcement seq from the input it froze,
 // with the seed derived from the announcement and the beacon's value v,
 // which must be the value the announcement named (a valid drand round, or a
@@ -104,7 +101,6 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 	if err := s.store.DrawAnnounced(ctx, seq, v, &plan, s.opts.Now); err != nil {
 		return sampling.Plan{}, err
 	}
-	s.metrics.runs.WithLabelValues(a.Schedule, "beacon", string(sampling.FireMade)).Inc()
 	s.logger.Info("plan drawn from its beacon", "schedule", a.Schedule, "announcement", seq, "plan_id", plan.ID, "tasks", len(plan.Tasks))
 	if s.opts.OnPlan != nil {
 		s.opts.OnPlan(ctx, plan)

@@ -346,3 +346,95 @@ func TestBeaconText(t *testing.T) {
 		})
 	}
 }
+
+// TestBeaconConcurrent has replicas race: four schedulers fire the same
+// beacon fire at once (one announcement results), then all draw it at once
+// (one plan results; the others find it drawn).
+func TestBeaconConcurrent(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			ctx := t.Context()
+			store := storagetest.Open(t, backend)
+			seed(t, store)
+			nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+			clock := &fakeClock{t: nominal}
+			var replicas []*scheduler.Scheduler
+			for range 4 {
+				sched, _ := beaconScheduler(t, store, []string{"https://relay.invalid"}, clock)
+				replicas = append(replicas, sched)
+			}
+			var wg sync.WaitGroup
+			made := make([]bool, len(replicas))
+			errs := make([]error, len(replicas))
+			for i, r := range replicas {
+				wg.Go(func() {
+					_, made[i], errs[i] = r.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal})
+				})
+			}
+			wg.Wait()
+			fresh := 0
+			for i := range replicas {
+				if errs[i] != nil {
+					t.Fatalf("replica %d: Fire = %v", i, errs[i])
+				}
+				if made[i] {
+					fresh++
+				}
+			}
+			anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{})
+			if fresh != 1 || len(anns) != 1 {
+				t.Fatalf("%d replicas announced, %d announcements; want 1 and 1", fresh, len(anns))
+			}
+			v := beacon.Value{Kind: beacon.KindText, Text: "517"}
+			plans := make([]sampling.Plan, len(replicas))
+			for i, r := range replicas {
+				wg.Go(func() { plans[i], errs[i] = r.DrawAnnounced(ctx, anns[0].Sequence, v, false) })
+			}
+			wg.Wait()
+			drawn := 0
+			for i := range replicas {
+				switch {
+				case errs[i] == nil:
+					drawn++
+				case !errors.Is(errs[i], storage.ErrDrawn):
+					t.Errorf("replica %d: DrawAnnounced = %v, want a plan or ErrDrawn", i, errs[i])
+				}
+			}
+			stored, _ := store.Plans(ctx, storage.PlanFilter{})
+			if drawn != 1 || len(stored) != 1 {
+				t.Errorf("%d replicas drew, %d plans stored; want 1 and 1", drawn, len(stored))
+			}
+		})
+	}
+}
+
+// TestBeaconFireFails checks that a beacon fire whose draw could not be
+// made announces nothing: the fire is recorded as failed, with the reason,
+// and the chain stays empty.
+func TestBeaconFireFails(t *testing.T) {
+	ctx := t.Context()
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store) // two inspectors
+	cfg, err := config.Parse("test.yaml", []byte(strings.Replace(fmt.Sprintf(beaconConfig, "https://relay.invalid"),
+		"    batches: 3\n    seed: beacon\n    beacon: {kind: text", "    batches: 3\n    inspectors_per_task: 3\n    seed: beacon\n    beacon: {kind: text", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), storagetest.Logger(t), scheduler.Options{Now: func() time.Time { return nominal }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal})
+	var de *scheduler.DrawError
+	if made || !errors.As(err, &de) {
+		t.Fatalf("Fire = %v, %v; want a *DrawError", made, err)
+	}
+	fires, _ := store.Fires(ctx, "textiles-lottery", nominal)
+	if len(fires) != 1 || fires[0].Status != sampling.FireFailed || !strings.Contains(fires[0].Message, "inspectors_per_task needs 3") {
+		t.Errorf("ledger = %+v, want one failed fire naming the constraint", fires)
+	}
+	if anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{}); len(anns) != 0 {
+		t.Errorf("%d announcements, want none", len(anns))
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/robfig/cron/v3"
 
 	"spotcheck/config"
@@ -144,4 +146,47 @@ func sameActions(a, b []Action) bool {
 		}
 	}
 	return true
+}
+
+// TestPolicyReasonGraceBoundary: the reason recorded for a fire the policy
+// did not make says it was within the grace when it was settled exactly
+// grace after its time, and more than the grace a second later.
+func TestPolicyReasonGraceBoundary(t *testing.T) {
+	nominal := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	newest := nominal.Add(time.Hour)
+	for _, tt := range []struct {
+		late time.Duration
+		want string
+	}{
+		{time.Minute, "settled 1m0s after its time (within the grace of 1m0s), when a newer fire was due too: catch_up policy none makes no late fire, and of fires due together only the newest, when on time"},
+		{time.Minute + time.Second, "settled 1m1s after its time (more than the grace of 1m0s): catch_up policy none makes no late fire, and of fires due together only the newest, when on time"},
+	} {
+		if got := policyReason(nominal.Add(tt.late), nominal, newest, config.CatchUpNone, 3, time.Minute); got != tt.want {
+			t.Errorf("policyReason(%s late) = %q, want %q", tt.late, got, tt.want)
+		}
+	}
+}
+
+// TestIntervalGaugeOnlyForFiringSchedules: a schedule that never fires
+// (30 February) exports no interval; one that does exports its cadence.
+func TestIntervalGaugeOnlyForFiringSchedules(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := newMetrics(reg)
+	never, err := config.ParseCron("0 0 30 2 *", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	daily, err := config.ParseCron("0 9 * * *", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+	m.initSchedule("never", never, now)
+	m.initSchedule("daily", daily, now)
+	if n := testutil.CollectAndCount(m.interval); n != 1 {
+		t.Errorf("%d interval series, want 1 (the daily schedule's)", n)
+	}
+	if got := testutil.ToFloat64(m.interval.WithLabelValues("daily")); got != 86400 {
+		t.Errorf("daily interval = %v s, want 86400", got)
+	}
 }

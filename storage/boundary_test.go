@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -331,6 +332,57 @@ func TestObjectionActionsNamed(t *testing.T) {
 		err = s.RecordObjection(ctx, ids[0], "2026-11-07", on("2026-11-06"))
 		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("%s for task %d: ", storage.ActionObject, ids[0])) {
 			t.Errorf("RecordObjection(in the future) = %v, want it to name %s", err, storage.ActionObject)
+		}
+	})
+}
+
+// TestFinalizeAuditListsUpTo1000IDs: the audit entry of a finalization
+// lists the ids of the results it made final when there are at most 1000,
+// and only the first and last id above that.
+func TestFinalizeAuditListsUpTo1000IDs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		ids := openPlan(t, s, 2001)
+		var first, second []sampling.Result
+		for i, id := range ids {
+			if i < 1000 {
+				first = append(first, pass(id, "2026-11-05"))
+			} else {
+				second = append(second, pass(id, "2026-11-06"))
+			}
+		}
+		if _, err := s.RecordResults(ctx, first, on("2026-11-05")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordResults(ctx, second, on("2026-11-06")); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			today string
+			n     int
+			ids   bool
+		}{{"2026-11-21", 1000, true}, {"2026-11-22", 1001, false}} {
+			entries, err := s.AuditLog(ctx, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.FinalizeResults(ctx, on(tt.today)); n != tt.n || err != nil {
+				t.Fatalf("FinalizeResults(%s) = %d, %v; want %d", tt.today, n, err, tt.n)
+			}
+			added, err := s.AuditLog(ctx, entries[len(entries)-1].Seq, 0)
+			if err != nil || len(added) != 1 || added[0].Action != storage.ActionFinalize {
+				t.Fatalf("audit entries after FinalizeResults(%s) = %+v, %v; want one %s", tt.today, added, err, storage.ActionFinalize)
+			}
+			var after struct {
+				Count int     `json:"count"`
+				IDs   []int64 `json:"ids"`
+			}
+			if err := json.Unmarshal([]byte(added[0].After), &after); err != nil {
+				t.Fatal(err)
+			}
+			if after.Count != tt.n || (len(after.IDs) == tt.n) != tt.ids || (!tt.ids && after.IDs != nil) {
+				t.Errorf("finalize of %d results: audit lists %d ids (count %d); want them listed: %v", tt.n, len(after.IDs), after.Count, tt.ids)
+			}
 		}
 	})
 }

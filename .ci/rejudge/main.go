@@ -12,7 +12,10 @@
 //
 // Usage (from the module root; docs/testing.md):
 //
-//	go run ./.ci/rejudge [-timeout 2m] [-only LIVED] REPORT.json PACKAGE
+//	go run ./.ci/rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] REPORT.json PACKAGE
+//
+// The report's positions must be those of the package's code as it is:
+// run gremlins again on files that changed since the report.
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -63,9 +67,10 @@ func main() {
 func run() error {
 	timeout := flag.Duration("timeout", 2*time.Minute, "time allowed for one mutant's tests")
 	only := flag.String("only", "LIVED,NOT COVERED", "statuses of the report to run again, comma-separated")
+	files := flag.String("files", "", "run only the mutants of the files whose names match this regular expression")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] REPORT.json PACKAGE")
+		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] REPORT.json PACKAGE")
 	}
 	data, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
@@ -74,6 +79,10 @@ func run() error {
 	var rep report
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return fmt.Errorf("%s: %w", flag.Arg(0), err)
+	}
+	match, err := regexp.Compile(*files)
+	if err != nil {
+		return fmt.Errorf("-files: %w", err)
 	}
 	pkg := strings.TrimPrefix(filepath.Clean(flag.Arg(1)), "./")
 	statuses := map[string]bool{}
@@ -92,6 +101,9 @@ func run() error {
 
 	counts := map[string]int{}
 	for _, f := range rep.Files {
+		if !match.MatchString(f.Name) {
+			continue
+		}
 		path := filepath.Join(tmp, pkg, f.Name)
 		orig, err := os.ReadFile(path)
 		if err != nil {

@@ -6,36 +6,10 @@ import (
 	"log/slog"
 	"time"
 
-	"spotcheck/config"
-	"spotcheck/monitor"
 	"spotcheck/notify"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
-
-// closeEvery is how often serve closes plans whose due date has passed;
-// plans whose tasks are all done close at once, on the last change.
-const closeEvery = time.Minute
-
-// closePlans closes due plans every closeEvery until ctx is done.
-func closePlans(ctx context.Context, store *storage.Store, cfg *config.Config, now func() time.Time, logger *slog.Logger) {
-	t := time.NewTicker(closeEvery)
-	defer t.Stop()
-	for {
-		ids, err := store.ClosePlans(ctx, monitor.Today(now(), cfg.Location), now())
-		if err != nil && ctx.Err() == nil {
-			logger.Warn("close plans", "err", err)
-		}
-		if len(ids) > 0 {
-			logger.Info("plans closed; their results are public", "plans", ids)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
 
 // printDemoTokens makes an admin token and a token of one demo inspector
 // and prints them, so that a new user can try the API and the pages.

@@ -13,6 +13,7 @@ import (
 
 	"spotcheck/publication"
 	"spotcheck/storage"
+	"spotcheck/storagetest"
 )
 
 const beaconTestConfig = `timezone: Asia/Shanghai
@@ -70,6 +71,17 @@ func TestBeaconCommands(t *testing.T) {
 	if _, stderr, code := te.run(ctx, "", "beacon", "enter", "2", "518", "--config", cfg); code != 1 || !strings.Contains(stderr, "exactly one plan") {
 		t.Errorf("second beacon enter: exit %d %s; want 1, the plan drawn already", code, stderr)
 	}
+	out, stderr, code := te.run(ctx, "", "plan", "verify", fmt.Sprint(plan.ID), "--config", cfg)
+	if code != 0 || !strings.Contains(out, "announcement 2: the chain up to it holds") {
+		t.Errorf("plan verify %d (beacon plan): exit %d\n%s%s", plan.ID, code, out, stderr)
+	}
+	// Someone with the database rewrites the recorded value: caught.
+	te.exec(`UPDATE announcements SET beacon_value = '{"kind":"text","text":"518"}' WHERE sequence = 2`)
+	out, _, code = te.run(ctx, "", "plan", "verify", fmt.Sprint(plan.ID), "--config", cfg)
+	if code != 1 || !strings.Contains(out, "mismatch: seed: "+plan.Seed+" is not") {
+		t.Errorf("plan verify %d after the beacon value was rewritten: exit %d\n%s", plan.ID, code, out)
+	}
+	te.exec(`UPDATE announcements SET beacon_value = '{"kind":"text","text":"517"}' WHERE sequence = 2`)
 	keyOut, _, _ := te.run(ctx, "", "key")
 	if !strings.Contains(keyOut, "fingerprint  ") {
 		t.Errorf("key: %s", keyOut)
@@ -92,7 +104,7 @@ func TestBeaconCommands(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "plan.json")
 	os.WriteFile(file, record, 0o644)
-	out, stderr, code := te.run(ctx, "", "plan", "verify", "--from", file)
+	out, stderr, code = te.run(ctx, "", "plan", "verify", "--from", file)
 	if code != 0 || !strings.Contains(out, "\nseed: derived from announcement 2 (") || !strings.Contains(out, `the public result "517"`) {
 		t.Fatalf("plan verify --from (beacon plan): exit %d\n%s%s", code, out, stderr)
 	}
@@ -105,5 +117,19 @@ func TestBeaconCommands(t *testing.T) {
 	out, _, code = te.run(ctx, "", "plan", "verify", "--from", file)
 	if code != 1 || !strings.Contains(out, "must start at sequence 1") {
 		t.Errorf("plan verify --from (announcement withheld): exit %d\n%s", code, out)
+	}
+}
+
+// exec runs a statement on the test database directly, as someone with
+// access to it could.
+func (te *testEnv) exec(query string) {
+	te.t.Helper()
+	store, err := storage.Open(te.t.Context(), te.db, storagetest.Logger(te.t))
+	if err != nil {
+		te.t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.DB().ExecContext(te.t.Context(), query); err != nil {
+		te.t.Fatal(err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"spotcheck/bulletin"
-	"spotcheck/monitor"
+	"spotcheck/chores"
 )
 
 func cmdBulletin(ctx context.Context, args []string, e env) error {
@@ -49,7 +49,7 @@ func cmdBulletin(ctx context.Context, args []string, e env) error {
 	applyPolicy(store, cfg, e.now)
 	// As `rates` does: make final the results whose objection period has
 	// ended before reading.
-	if err := monitor.New(cfg, store, e.now, logger).Refresh(ctx); err != nil {
+	if _, err := chores.New(cfg, store, nil, logger, chores.Options{Now: e.now}).Finalize(ctx); err != nil {
 		return err
 	}
 	b, err := bulletin.Build(ctx, store, cfg, bulletin.Request{Period: period, Now: e.now(), Public: *public})

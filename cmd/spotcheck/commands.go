@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"spotcheck/chores"
 	"spotcheck/config"
 	"spotcheck/csvimport"
 	"spotcheck/monitor"
@@ -98,7 +99,7 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		}
 		store = func(s *storage.Store) (string, error) {
 			applyPolicy(s, cfg, e.now)
-			n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, monitor.Today(e.now(), cfg.Location))
+			n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, sampling.Today(e.now(), cfg.Location))
 			var rej *storage.RejectedError
 			if errors.As(err, &rej) {
 				errs := make([]error, len(rej.Problems))
@@ -327,7 +328,9 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	defer store.Close()
 	applyPolicy(store, cfg, e.now)
 	mon := monitor.New(cfg, store, e.now, logger)
-	if err := mon.Refresh(ctx); err != nil {
+	// As serve's chores do: results whose objection period has ended are
+	// final before the snapshot is read.
+	if err := chores.New(cfg, store, mon, logger, chores.Options{Now: e.now}).Refresh(ctx); err != nil {
 		return err
 	}
 	rep := mon.Report(*window, sampling.RateOptions{By: *by, FinalOnly: *final, Industry: *industry, County: *county})

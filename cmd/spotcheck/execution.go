@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"spotcheck/chores"
 	"spotcheck/monitor"
 	"spotcheck/sampling"
 )
@@ -39,7 +40,9 @@ func cmdExecution(ctx context.Context, args []string, e env) error {
 	defer store.Close()
 	applyPolicy(store, cfg, e.now)
 	mon := monitor.New(cfg, store, e.now, logger)
-	if err := mon.Refresh(ctx); err != nil {
+	// As serve's chores do: results whose objection period has ended are
+	// final before the snapshot is read.
+	if err := chores.New(cfg, store, mon, logger, chores.Options{Now: e.now}).Refresh(ctx); err != nil {
 		return err
 	}
 	rows := monitor.ExecutionOf(mon.Snapshot(), *schedule, *window)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"spotcheck/monitor"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -36,7 +36,7 @@ func TestExecution(t *testing.T) {
 
 	late := time.Now().AddDate(0, 0, 60)
 	store := openStore(t, te.db)
-	if ids, err := store.ClosePlans(ctx, monitor.Today(late, mustLoc(t)), late); err != nil || len(ids) != 1 {
+	if ids, err := store.ClosePlans(ctx, sampling.Today(late, mustLoc(t)), late); err != nil || len(ids) != 1 {
 		t.Fatalf("ClosePlans = %v, %v; want the plan closed", ids, err)
 	}
 	te.now = func() time.Time { return late }

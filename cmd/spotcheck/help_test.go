@@ -92,7 +92,8 @@ func TestProgress(t *testing.T) {
 	cfg := filepath.Join("testdata", "spotcheck.yaml")
 	for _, terminal := range []bool{false, true} {
 		db := "sqlite:" + filepath.Join(t.TempDir(), "spotcheck.db")
-		var stdout, stderr bytes.Buffer
+		// The bar's spinner redraws from its own goroutine.
+		var stdout, stderr syncBuffer
 		err := run(t.Context(), []string{"import", "enterprises", filepath.Join("testdata", "enterprises.csv"), "--config", cfg, "--db", db}, env{
 			getenv: func(string) string { return "" }, stdin: strings.NewReader(""),
 			stdout: &stdout, stderr: &stderr, now: time.Now, terminal: terminal,
@@ -101,7 +102,7 @@ func TestProgress(t *testing.T) {
 			t.Fatalf("import (terminal %v) = %v, stdout %q", terminal, err, stdout.String())
 		}
 		shown := strings.Contains(stderr.String(), "reading enterprises") && strings.Contains(stderr.String(), "storing enterprises")
-		if terminal != shown || (!terminal && stderr.Len() != 0) {
+		if terminal != shown || (!terminal && stderr.String() != "") {
 			t.Errorf("import (terminal %v) wrote to stderr %q; want progress only on a terminal", terminal, stderr.String())
 		}
 	}

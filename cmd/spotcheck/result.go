@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 
-	"spotcheck/monitor"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -120,7 +119,7 @@ func cmdResultCorrect(ctx context.Context, args []string, e env) error {
 	}
 	defer store.Close()
 	r := sampling.Result{TaskID: id, Outcome: *outcome, TestedOn: *testedOn, ReportNo: *reportNo, FailedItems: *failedItems}
-	v, err := store.CorrectResult(storage.WithActor(ctx, cliActor(e)), r, *reason, monitor.Today(e.now(), cfg.Location))
+	v, err := store.CorrectResult(storage.WithActor(ctx, cliActor(e)), r, *reason, sampling.Today(e.now(), cfg.Location))
 	if err := rejectedInput(err); err != nil {
 		return err
 	}
@@ -148,7 +147,7 @@ func cmdResultObject(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
-	today := monitor.Today(e.now(), cfg.Location)
+	today := sampling.Today(e.now(), cfg.Location)
 	if *withdraw {
 		err = store.WithdrawObjection(storage.WithActor(ctx, cliActor(e)), id, today)
 	} else {

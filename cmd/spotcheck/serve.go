@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"spotcheck/bulletin"
+	"spotcheck/chores"
 	"spotcheck/config"
 	"spotcheck/demo"
 	"spotcheck/httpapi"
@@ -102,7 +103,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		buildInfo(),
 	)
 	mon := monitor.New(cfg, store, e.now, logger)
-	if err := retryConnection(ctx, logger, patience, "take the first snapshot", mon.Refresh); err != nil {
+	work := chores.New(cfg, store, mon, logger, chores.Options{Now: e.now, Refresh: refreshEvery})
+	if err := retryConnection(ctx, logger, patience, "take the first snapshot", work.Refresh); err != nil {
 		return err
 	}
 	reg.MustRegister(monitor.NewCollector(mon, refreshEvery))
@@ -141,7 +143,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	srv := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Config: cfg, Store: store, Monitor: mon, Bulletins: bulletins, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
+			Config: cfg, Store: store, Monitor: mon, Chores: work, Bulletins: bulletins, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Whole requests and responses are bounded too: a bulk import of
@@ -156,10 +158,10 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
 	var wg sync.WaitGroup
-	wg.Go(func() { mon.Run(bg, refreshEvery) })
-	wg.Go(func() { closePlans(bg, store, cfg, e.now, logger) })
+	work.Start(bg)
+	defer work.Stop()
 	if *withDemo {
-		rec := simRecorder{store: store, cfg: cfg.Location, now: e.now, refresh: refresh, leave: demoInspectors[0].ID, logger: logger}
+		rec := simRecorder{store: store, chores: work, cfg: cfg.Location, now: e.now, refresh: refresh, leave: demoInspectors[0].ID, logger: logger}
 		sim := demo.NewSimulator(rec, logger, 1, e.now)
 		wg.Go(func() { sim.Run(bg, 2*time.Second) })
 	}
@@ -212,6 +214,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // their public records can be tried.
 type simRecorder struct {
 	store   *storage.Store
+	chores  *chores.Chores
 	cfg     *time.Location
 	now     func() time.Time
 	refresh func(context.Context)
@@ -225,7 +228,7 @@ func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Ta
 
 func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
 	ctx = storage.WithActor(ctx, "demo-simulator")
-	n, err := r.store.RecordResults(ctx, results, monitor.Today(r.now(), r.cfg))
+	n, err := r.store.RecordResults(ctx, results, sampling.Today(r.now(), r.cfg))
 	if err != nil {
 		return err
 	}
@@ -234,7 +237,7 @@ func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Resul
 			r.logger.Warn("close demo task", "task", res.TaskID, "err", err)
 		}
 	}
-	if ids, err := r.store.ClosePlans(ctx, monitor.Today(r.now(), r.cfg), r.now()); err != nil {
+	if ids, err := r.chores.ClosePlans(ctx); err != nil {
 		r.logger.Warn("close demo plans", "err", err)
 	} else if len(ids) > 0 {
 		r.logger.Info("plans closed; their results are public", "plans", ids)

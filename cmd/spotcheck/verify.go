@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"spotcheck/config"
+	"spotcheck/publication"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -58,6 +61,16 @@ func cmdPlanVerify(ctx context.Context, args []string, e env) error {
 	if err != nil && !errors.As(err, &mm) {
 		return badInput(fmt.Errorf("plan verify: %w", err))
 	}
+	announced, diffs, err := announcementDiffs(ctx, store, stored, e.now())
+	if err != nil {
+		return badInput(fmt.Errorf("plan verify: %w", err))
+	}
+	if len(diffs) > 0 {
+		if mm == nil {
+			mm = &sampling.MismatchError{}
+		}
+		mm.Differences = append(diffs, mm.Differences...)
+	}
 	cfg.Localize(&derived)
 	if *format == "json" {
 		out := verification{Plan: id, Match: mm == nil, Algorithm: stored.Algorithm, Seed: stored.Seed, SeedSource: stored.SeedSource,
@@ -71,6 +84,8 @@ func cmdPlanVerify(ctx context.Context, args []string, e env) error {
 		}
 	} else if err := printVerification(e.stdout, id, derived, mm); err != nil {
 		return err
+	} else if announced > 0 && mm == nil {
+		fmt.Fprintf(e.stdout, "announcement %d: the chain up to it holds, its beacon value is valid and derives the seed, its frozen input is the one drawn from\n", announced)
 	}
 	if mm != nil {
 		n := len(mm.Differences)
@@ -186,4 +201,56 @@ func runSeed(seedHex, seedFrom string, dryRun bool) (sampling.Seed, error) {
 		return sampling.SeedFromText(seedFrom), nil
 	}
 	return sampling.Seed{}, nil
+}
+
+// announcementDiffs checks a plan drawn from a beacon against its
+// announcement: the chain up to it (signed with the service's key, no gap),
+// the beacon value (valid, not public before the announcement), the seed
+// derived from them, and the frozen input the announcement digested. It
+// returns the announcement's sequence (0 for a plan without one) and the
+// differences found.
+func announcementDiffs(ctx context.Context, store *storage.Store, stored sampling.Plan, now time.Time) (int64, []string, error) {
+	found, err := store.Announcements(ctx, storage.AnnouncementFilter{PlanID: stored.ID})
+	if err != nil || len(found) == 0 {
+		return 0, nil, err
+	}
+	a := found[0]
+	chain, err := store.Announcements(ctx, storage.AnnouncementFilter{UpTo: a.Sequence})
+	if err != nil {
+		return 0, nil, err
+	}
+	key, err := store.SigningKey(ctx, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	var published []publication.Announcement
+	var diffs []string
+	for _, c := range chain {
+		published = append(published, c.Published)
+		if c.Hash != c.Published.Hash() {
+			diffs = append(diffs, fmt.Sprintf("announcement %d: stored hash %s, its content hashes to %s", c.Sequence, c.Hash, c.Published.Hash()))
+		}
+	}
+	diffs = append(diffs, publication.VerifyChain(published, key.Public().(ed25519.PublicKey))...)
+	if a.Value == nil {
+		return a.Sequence, append(diffs, fmt.Sprintf("announcement %d: plan %d has no recorded beacon value", a.Sequence, stored.ID)), nil
+	}
+	seed, err := a.Published.BeaconValue(*a.Value)
+	switch {
+	case err != nil:
+		diffs = append(diffs, fmt.Sprintf("announcement %d: %v", a.Sequence, err))
+	case hex.EncodeToString(seed) != stored.Seed:
+		diffs = append(diffs, fmt.Sprintf("seed: %s is not %x, which announcement %d and its beacon value derive", stored.Seed, seed, a.Sequence))
+	}
+	frozen, err := store.FrozenRecord(ctx, a)
+	if err != nil {
+		return 0, nil, err
+	}
+	if got := sampling.FrozenDigest(frozen); got != a.Published.RecordDigest {
+		diffs = append(diffs, fmt.Sprintf("announcement %d: announced draw input %s, the stored frozen input is %s", a.Sequence, a.Published.RecordDigest, got))
+	}
+	if stored.FrameDigest != a.Published.FrameDigest {
+		diffs = append(diffs, fmt.Sprintf("announcement %d: announced frame %s, the plan's is %s", a.Sequence, a.Published.FrameDigest, stored.FrameDigest))
+	}
+	return a.Sequence, diffs, nil
 }
