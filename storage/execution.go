@@ -21,8 +21,9 @@ func (s *Store) PlanTaskCounts(ctx context.Context, since time.Time, loc *time.L
 		ID       int64     `db:"id"`
 		Schedule string    `db:"schedule"`
 		Nominal  time.Time `db:"nominal_time"`
+		Status   string    `db:"status"`
 	}
-	if err := s.db.SelectContext(ctx, &plans, s.db.Rebind(`SELECT id, schedule, nominal_time FROM plans WHERE nominal_time >= ? ORDER BY id`), since.UTC()); err != nil {
+	if err := s.db.SelectContext(ctx, &plans, s.db.Rebind(`SELECT id, schedule, nominal_time, status FROM plans WHERE nominal_time >= ? ORDER BY id`), since.UTC()); err != nil {
 		return nil, fmt.Errorf("load plans: %w", err)
 	}
 	var stored, tested []struct {
@@ -60,7 +61,7 @@ func (s *Store) PlanTaskCounts(ctx context.Context, since time.Time, loc *time.L
 		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 		for _, st := range sampling.TaskStates() {
 			if c := n[key{p.ID, st}]; c > 0 {
-				out = append(out, sampling.PlanTaskCount{Schedule: p.Schedule, Day: day, Status: st, N: c})
+				out = append(out, sampling.PlanTaskCount{Schedule: p.Schedule, Day: day, Status: st, N: c, PlanOpen: p.Status == sampling.PlanOpen})
 			}
 		}
 	}
