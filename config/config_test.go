@@ -28,7 +28,15 @@ var goodFiles = map[string]func(t *testing.T, c *Config){
 	"descriptors.good.yaml": checkDescriptors,
 	"tiers.good.yaml":       checkTiers,
 	"retests.good.yaml":     checkRetests,
-	"beacon.good.yaml":      checkBeacon,
+	"reminders.good.yaml": func(t *testing.T, c *Config) {
+		t.Helper()
+		r := c.Notifications.Reminders
+		if !slices.Equal(r.Before, []Duration{Duration(3 * day), Duration(day)}) || !r.Overdue || !r.SkipPaused ||
+			r.TimeOfDay() != 8*time.Hour || c.Notifications.Language != "en" {
+			t.Errorf("reminders = %+v, language %q; want 3d and 1d before, overdue, at 8h, skipping paused, in en", r, c.Notifications.Language)
+		}
+	},
+	"beacon.good.yaml": checkBeacon,
 	"empty.good.yaml": func(t *testing.T, c *Config) {
 		t.Helper()
 		if got, want := summarize(c), summarize(Default()); !reflect.DeepEqual(got, want) {
@@ -126,10 +134,15 @@ func checkFull(t *testing.T, c *Config) {
 		}},
 		Notifications: Notifications{
 			Default:    &Webhook{URL: "https://oapi.dingtalk.com/robot/send?access_token=abc", Format: FormatDingTalk, Secret: "SECabc"},
-			Inspectors: map[string]Webhook{"I001": {URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc", Format: FormatWeCom}},
+			Inspectors: map[string]Webhook{"I001": {URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc", Format: FormatWeCom, Language: "en"}},
 			Attempts:   6,
 			Backoff:    Duration(10 * time.Second),
+			Timeout:    Duration(20 * time.Second),
+			Poll:       Duration(2 * time.Second),
 			Link:       "https://spotcheck.example.gov/inspect",
+			Language:   "zh",
+			Reminders: Reminders{Before: []Duration{Duration(72 * time.Hour), Duration(24 * time.Hour)}, Overdue: true, At: "08:30", SkipPaused: true,
+				at: 8*time.Hour + 30*time.Minute},
 		},
 	}
 	if got, w := summarize(c), summarize(want); !reflect.DeepEqual(got, w) {
@@ -387,6 +400,18 @@ var badFiles = map[string][]string{
 		`notifications.bad.yaml:4: notifications.default.format: unknown format "slack" (want json, dingtalk or wecom)`,
 		`notifications.bad.yaml:4: notifications.default.url: want an http(s) URL (host "")`,
 		`notifications.bad.yaml:6: notifications.inspectors.I001.format: unknown format "teams"`,
+		`notifications.bad.yaml:6: notifications.inspectors.I001.language: unknown language "fr" (want zh or en)`,
+		`notifications.bad.yaml:7: notifications.language: unknown language "de" (want zh or en)`,
+		"notifications.bad.yaml:8: notifications.timeout: want 1s to 10m",
+		"notifications.bad.yaml:9: notifications.poll: want 1s to 10m",
+		`notifications.bad.yaml:11: notifications.reminders.at: "9am" is not a time of day HH:MM, such as 09:00`,
+		"notifications.bad.yaml:12: notifications.reminders.before[1]: lead time 0s: want more than 0 and at most 90d",
+		"notifications.bad.yaml:12: notifications.reminders.before[2]: lead time 1d is listed twice",
+		"notifications.bad.yaml:12: notifications.reminders.before[3]: lead time 100d: want more than 0 and at most 90d",
+	},
+	"reminders.bad.yaml": {
+		"reminders.bad.yaml:4: field remind not found",
+		`reminders.bad.yaml:5: duration "soon"`,
 	},
 	"names.bad.yaml": {
 		`names.bad.yaml:2: tiers.Gold: tier name "Gold": use lowercase letters, digits, - and _`,

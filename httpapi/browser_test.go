@@ -131,8 +131,8 @@ func TestInspectorPages(t *testing.T) {
 		chromedp.Text("#failed_items-error", &fieldError, chromedp.ByID),
 		shot("4-validation"),
 	)
-	if !strings.Contains(fieldError, "failed item") {
-		t.Errorf("message next to failed items = %q, want that a failure names its failed items", fieldError)
+	if fieldError != "不合格的批次须写明不合格项目" {
+		t.Errorf("message next to failed items = %q, want 不合格的批次须写明不合格项目 (a failure names its failed items, in Chinese)", fieldError)
 	}
 	run("record the result",
 		chromedp.SetValue("#failed_items", "纤维含量", chromedp.ByID),
@@ -152,6 +152,46 @@ func TestInspectorPages(t *testing.T) {
 	)
 	if state != "已办结" {
 		t.Errorf("state after closing = %q, want 已办结 (closed)", state)
+	}
+	// The sampling form of another task, left empty, in both languages:
+	// every message next to its field, in the page's language.
+	var other int64
+	for _, id := range f.tasksOf("I001") {
+		if id != task {
+			other = id
+			break
+		}
+	}
+	for _, c := range []struct {
+		lang                  string
+		batch, quantity, seal string
+	}{
+		{"zh", "请填写所抽产品的批号", "请填写抽样件数（1 到 100000）", "请至少填写一个封条编号"},
+		{"en", "give the batch or lot number of the sampled products", "give the number of pieces taken, from 1 to 100000", "give the number of at least one seal"},
+	} {
+		var batch, quantity, seal, alert, testedOn string
+		run("submit an empty sampling form in "+c.lang,
+			chromedp.Navigate(fmt.Sprintf("%s/inspect/tasks/%d?lang=%s", f.srv.URL, other, c.lang)),
+			chromedp.WaitVisible("#sample-form", chromedp.ByID),
+			chromedp.SetValue("#quantity", "0", chromedp.ByID),
+			chromedp.Submit("#sample-form", chromedp.ByID),
+			chromedp.WaitVisible("#batch_no-error", chromedp.ByID),
+			chromedp.Text("#batch_no-error", &batch, chromedp.ByID),
+			chromedp.Text("#quantity-error", &quantity, chromedp.ByID),
+			chromedp.Text("#seals-error", &seal, chromedp.ByID),
+			chromedp.Text("p.error[role=alert]", &alert),
+			chromedp.Value("#tested_on", &testedOn, chromedp.ByID),
+			shot("8-validation-"+c.lang),
+		)
+		if batch != c.batch || quantity != c.quantity || seal != c.seal {
+			t.Errorf("%s: messages = %q, %q, %q; want %q, %q, %q", c.lang, batch, quantity, seal, c.batch, c.quantity, c.seal)
+		}
+		if want := map[string]string{"zh": "请更正标出的内容。", "en": "Please correct the marked fields."}[c.lang]; alert != want {
+			t.Errorf("%s: page message = %q, want %q", c.lang, alert, want)
+		}
+		if want := f.clock.now().In(f.cfg.Location).Format(time.DateOnly); testedOn != want {
+			t.Errorf("%s: the result form's test date after a failed sampling form = %q, want today %s", c.lang, testedOn, want)
+		}
 	}
 	var doneIDs []string
 	run("see the task done, in English",

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"spotcheck/i18n"
 )
 
 // icsOptions are what an iCalendar feed needs besides its tasks.
@@ -15,13 +17,15 @@ type icsOptions struct {
 	Names map[string]string // inspector names by id, for co-inspectors
 	Now   time.Time         // DTSTAMP
 	Zone  *time.Location    // for the calendar's name of the zone
+	Lang  string            // the language of the texts: i18n.ZH or i18n.EN
 }
 
 // writeICS writes tasks as an RFC 5545 calendar: one all-day event per task
 // on its due date, with a reminder the day before.
 func writeICS(w io.Writer, views []taskView, o icsOptions) {
 	c := &icsWriter{w: w}
-	name := "spotcheck 抽查任务"
+	l := i18n.Labels(o.Lang)
+	name := l["cal_name"]
 	if o.Owner != "" {
 		name += " " + o.Owner
 	}
@@ -50,20 +54,21 @@ func writeICS(w io.Writer, views []taskView, o icsOptions) {
 			}
 			co = append(co, id)
 		}
-		summary := fmt.Sprintf("抽查：%s（%s）", v.Enterprise, v.CategoryName)
+		summary := l["cal_summary"]
+		summary = fmt.Sprintf(summary, v.Enterprise, v.CategoryName)
 		if v.State == "overdue" {
-			summary = "【已逾期】" + summary
+			summary = l["cal_overdue"] + summary
 		}
 		desc := []string{
-			fmt.Sprintf("任务 %d，抽查计划 %d", v.ID, v.PlanID),
-			fmt.Sprintf("企业：%s（统一社会信用代码 %s）", v.Enterprise, v.CreditCode),
-			"所在地：" + v.County,
-			fmt.Sprintf("产品类别：%s；抽样数量：检验样 %d，备样 %d", v.CategoryName, v.Quantity.Test, v.Quantity.Backup),
-			"截止日期：" + v.Due,
-			"状态：" + stateLabel("zh", v.State),
+			fmt.Sprintf(l["cal_task"], v.ID, v.PlanID),
+			fmt.Sprintf(l["cal_enterprise"], v.Enterprise, v.CreditCode),
+			l["cal_county"] + v.County,
+			fmt.Sprintf(l["cal_quantity"], v.CategoryName, v.Quantity.Test, v.Quantity.Backup),
+			l["cal_due"] + v.Due,
+			l["cal_status"] + i18n.State(o.Lang, v.State),
 		}
 		if len(co) > 0 {
-			desc = append(desc, "同行检查人员："+strings.Join(co, "、"))
+			desc = append(desc, l["cal_co"]+strings.Join(co, l["msg_list_sep"]))
 		}
 		c.line("BEGIN:VEVENT")
 		c.line("UID:spotcheck-task-" + strconv.FormatInt(v.ID, 10))

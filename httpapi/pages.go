@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"spotcheck/i18n"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -83,15 +84,15 @@ func (pg *pages) render(w http.ResponseWriter, status int, name string, data pag
 }
 
 func (pg *pages) data(r *http.Request, title string) pageData {
-	lang := pageLang(r)
-	l := labels(lang)
+	lang := pageLang(r, pg.d.Config.Notifications.Language)
+	l := i18n.Labels(lang)
 	return pageData{L: l, Lang: lang, Title: l[title]}
 }
 
 // rememberLang keeps a language chosen with ?lang= in a cookie.
 func rememberLang(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("lang"); v != "" {
-		http.SetCookie(w, &http.Cookie{Name: "lang", Value: pageLang(r), Path: "/inspect", MaxAge: 365 * 24 * 3600,
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: pageLang(r, i18n.ZH), Path: "/inspect", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode})
 	}
 }
@@ -309,6 +310,13 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 		return
 	}
 	data.Form = form
+	// The other forms' dates were not posted: they show today again.
+	today := pg.d.today().Format(time.DateOnly)
+	for k, own := range map[string]string{"sampled_on": "sample", "tested_on": "result"} {
+		if action != own && form[k] == "" {
+			form[k] = today
+		}
+	}
 	data.Errors = map[string]string{}
 	var fields *storage.FieldsError
 	var rejected *storage.RejectedError
@@ -316,18 +324,21 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 	switch {
 	case errors.As(err, &fields):
 		for _, p := range fields.Problems {
-			data.Errors[p.Field] = p.Reason
+			data.Errors[p.Field] = reasonText(data.Lang, p.Key, p.Args, p.Reason)
 		}
 	case errors.As(err, &rejected):
 		for _, p := range rejected.Problems {
+			reason := reasonText(data.Lang, p.Key, p.Args, p.Reason)
 			if p.Field == "task_id" {
-				data.Error = p.Reason
+				data.Error = reason
 				continue
 			}
-			data.Errors[p.Field] = p.Reason
+			data.Errors[p.Field] = reason
 		}
+	case errors.As(err, &state) && sampling.CheckTransition(state.From, state.To) == nil:
+		data.Error = data.L["err_plan_closed"]
 	case errors.As(err, &state):
-		data.Error = state.Err.Error()
+		data.Error = i18n.Format(data.Lang, "err_state", i18n.State(data.Lang, state.From))
 	default:
 		pg.serverError(w, err)
 		return

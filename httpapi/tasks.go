@@ -126,7 +126,8 @@ func handleTasks(d Deps, format string) http.Handler {
 			}
 			w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 			w.Header().Set("Content-Disposition", `inline; filename="spotcheck-tasks.ics"`)
-			writeICS(w, views, icsOptions{Owner: f.Inspector, Names: names, Now: d.Now(), Zone: d.Config.Location})
+			writeICS(w, views, icsOptions{Owner: f.Inspector, Names: names, Now: d.Now(), Zone: d.Config.Location,
+				Lang: pageLang(r, d.Config.Notifications.Language)})
 		default:
 			writeJSON(w, http.StatusOK, map[string]any{"tasks": views})
 		}

@@ -112,6 +112,24 @@ func TestFeedAndCSV(t *testing.T) {
 		}
 	}
 
+	// The same feed in English.
+	en, err := http.Get(f.srv.URL + "/api/v1/tasks.ics?lang=en&token=" + f.tokens["feedA"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer en.Body.Close()
+	cal, err = ics.ParseCalendar(en.Body)
+	if err != nil || len(cal.Events()) != len(own)-1 {
+		t.Fatalf("parse the English feed: %v", err)
+	}
+	for _, ev := range cal.Events() {
+		summary := ev.GetProperty(ics.ComponentPropertySummary).Value
+		desc := ev.GetProperty(ics.ComponentPropertyDescription).Value
+		if !strings.HasPrefix(summary, "Spot check: ") || !strings.Contains(desc, "Due: 2026-12-01") || !strings.Contains(desc, "Status: assigned") {
+			t.Errorf("English event: summary %q, description %q; want English texts", summary, desc)
+		}
+	}
+
 	code, body := f.do("A", "GET", "/api/v1/tasks.csv", "")
 	if code != http.StatusOK || !bytes.HasPrefix(body, []byte("\xEF\xBB\xBF")) {
 		t.Fatalf("GET tasks.csv = %d, starts %q; want 200 and a UTF-8 BOM", code, body[:min(3, len(body))])

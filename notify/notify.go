@@ -1,29 +1,27 @@
-// Package notify sends the tasks of a new plan to each assigned inspector's
-// webhook, or to a default one: a generic JSON body, or the text messages of
-// the DingTalk and WeCom group robots. Deliveries run in the background with
-// retries and backoff; a failure is logged and counted, and never blocks or
-// undoes the plan.
+// Package notify delivers the outbox: the messages that tell inspectors of
+// their tasks (written with each plan, see Notices) and remind them of due
+// dates, to each inspector's webhook or a default one, as a generic JSON
+// body or the text messages of the DingTalk and WeCom group robots, in the
+// inspector's language.
+//
+// Every replica runs a Notifier. A message is taken from the outbox under a
+// lease (storage.TakeNotices), so that replicas share the work and no
+// message is sent by two at once; a failed attempt is retried with backoff
+// from the database, so retries survive restarts; a message that keeps
+// failing ends failed with its last error. Delivery is at least once: a
+// replica that dies after the receiver took a message and before recording
+// it leaves the message to be sent again, with the same message id, which a
+// receiver uses to drop the duplicate.
 package notify
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,340 +29,316 @@ import (
 
 	"spotcheck/config"
 	"spotcheck/sampling"
+	"spotcheck/storage"
 )
 
 // Options tune a Notifier; the zero value is usable.
 type Options struct {
-	// Client sends the requests; one with a 15s timeout when nil.
+	// Client sends the requests; a default client when nil. Each delivery
+	// is bounded by notifications.timeout.
 	Client *http.Client
-	// Now is the clock, for DingTalk signatures; time.Now when nil.
+	// Now is the clock: of the outbox's due times and leases, and of
+	// DingTalk signatures; time.Now when nil.
 	Now func() time.Time
 }
 
 // maxBackoff caps the wait between two attempts.
 const maxBackoff = 10 * time.Minute
 
-// maxInFlight bounds the deliveries that run at once.
-const maxInFlight = 8
+// batch is how many messages a round takes and sends at once.
+const batch = 8
 
-// Notifier delivers plan notifications.
+// leaseMargin is how much longer a lease lasts than the delivery it
+// covers: the delivery is cancelled at its timeout, well before another
+// replica may take the message.
+const leaseMargin = 10 * time.Second
+
+// Notifier delivers the outbox's messages.
 type Notifier struct {
 	cfg    *config.Config
+	store  *storage.Store
 	client *http.Client
 	now    func() time.Time
 	logger *slog.Logger
 
 	sent     *prometheus.CounterVec
 	attempts *prometheus.CounterVec
+	stats    atomic.Pointer[storage.OutboxStats]
+
+	wake chan struct{}
 
 	mu     sync.Mutex
-	ctx    context.Context // nil until Start and after Stop
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	slots  chan struct{}
+	cancel context.CancelFunc // nil until Start
+	done   chan struct{}
 }
 
-// New returns a notifier for cfg's notifications that registers its metrics
-// on reg.
-func New(cfg *config.Config, reg prometheus.Registerer, logger *slog.Logger, opts Options) *Notifier {
+// New returns a notifier of store's outbox for cfg's notifications that
+// registers its metrics on reg.
+func New(cfg *config.Config, store *storage.Store, reg prometheus.Registerer, logger *slog.Logger, opts Options) *Notifier {
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 15 * time.Second}
+		opts.Client = &http.Client{}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	f := promauto.With(reg)
-	return &Notifier{cfg: cfg, client: opts.Client, now: opts.Now, logger: logger.With("component", "notify"),
+	n := &Notifier{cfg: cfg, store: store, client: opts.Client, now: opts.Now, logger: logger.With("component", "notify"),
 		sent: f.NewCounterVec(prometheus.CounterOpts{Name: "spotcheck_notifications_total",
-			Help: "Plan notifications by webhook format and outcome: delivered, failed (given up after retries) or dropped (not started)."},
+			Help: "Outbox messages by webhook format and outcome: delivered, retry (an attempt failed; it is tried again) or failed (given up)."},
 			[]string{"format", "outcome"}),
 		attempts: f.NewCounterVec(prometheus.CounterOpts{Name: "spotcheck_notification_attempts_total",
-			Help: "Attempts to send a plan notification, by webhook format and result (ok or error)."},
+			Help: "Attempts to send an outbox message, by webhook format and result (ok or error)."},
 			[]string{"format", "result"}),
-		slots: make(chan struct{}, maxInFlight),
+		wake: make(chan struct{}, 1),
 	}
+	reg.MustRegister(newOutboxCollector(n))
+	return n
 }
 
-// Start lets the notifier deliver until Stop or until ctx is done.
+// Start delivers until Stop or until ctx is done: at once, then every
+// notifications.poll and whenever Wake is called.
 func (n *Notifier) Start(ctx context.Context) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.ctx == nil {
-		n.ctx, n.cancel = context.WithCancel(ctx)
-	}
-}
-
-// Stop cancels the deliveries under way, waiting for them to end. Stop may
-// be called more than once.
-func (n *Notifier) Stop() {
-	n.mu.Lock()
-	cancel := n.cancel
-	n.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-	n.wg.Wait()
-}
-
-// message is one webhook message about one inspector's tasks of a plan.
-type message struct {
-	hook      config.Webhook
-	inspector string
-	plan      sampling.Plan
-	tasks     []sampling.Task
-}
-
-// PlanMade sends each assigned inspector its tasks of p, in the background;
-// names maps inspector ids to names. It never blocks.
-func (n *Notifier) PlanMade(p sampling.Plan, names map[string]string) {
-	byInspector := map[string][]sampling.Task{}
-	for _, t := range p.Tasks {
-		for _, id := range t.Inspectors {
-			byInspector[id] = append(byInspector[id], t)
-		}
-	}
-	ids := make([]string, 0, len(byInspector))
-	for id := range byInspector {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		hook, ok := n.cfg.Notifications.Inspectors[id]
-		if !ok {
-			if n.cfg.Notifications.Default == nil {
-				continue
-			}
-			hook = *n.cfg.Notifications.Default
-		}
-		hook.Format = cmp.Or(hook.Format, config.FormatJSON)
-		m := message{hook: hook, inspector: id, plan: p, tasks: byInspector[id]}
-		for _, body := range n.bodies(m, names) {
-			n.deliver(m, body)
-		}
-	}
-}
-
-// deliver starts sending one body, or counts it dropped when the notifier
-// is not running.
-func (n *Notifier) deliver(m message, body []byte) {
-	n.mu.Lock()
-	ctx := n.ctx
-	if ctx != nil && ctx.Err() == nil {
-		n.wg.Add(1)
-	}
-	n.mu.Unlock()
-	if ctx == nil || ctx.Err() != nil {
-		n.sent.WithLabelValues(m.hook.Format, "dropped").Inc()
+	if n.cancel != nil {
 		return
 	}
+	ctx, n.cancel = context.WithCancel(ctx)
+	n.done = make(chan struct{})
 	go func() {
-		defer n.wg.Done()
-		select {
-		case n.slots <- struct{}{}:
-			defer func() { <-n.slots }()
-		case <-ctx.Done():
-			n.sent.WithLabelValues(m.hook.Format, "dropped").Inc()
-			return
-		}
-		n.send(ctx, m, body)
+		defer close(n.done)
+		n.run(ctx)
 	}()
 }
 
-// send tries a body up to the configured attempts, waiting Backoff, then
-// twice as long, and so on, between attempts.
-func (n *Notifier) send(ctx context.Context, m message, body []byte) {
-	attempts := cmp.Or(n.cfg.Notifications.Attempts, 6)
-	wait := cmp.Or(time.Duration(n.cfg.Notifications.Backoff), 10*time.Second)
-	logger := n.logger.With("plan_id", m.plan.ID, "inspector", m.inspector, "format", m.hook.Format, "host", host(m.hook.URL))
-	var err error
-	for i := 1; i <= attempts; i++ {
-		var retry bool
-		retry, err = n.post(ctx, m.hook, body)
-		if err == nil {
-			n.attempts.WithLabelValues(m.hook.Format, "ok").Inc()
-			n.sent.WithLabelValues(m.hook.Format, "delivered").Inc()
-			logger.Debug("notification delivered", "attempt", i)
-			return
-		}
-		n.attempts.WithLabelValues(m.hook.Format, "error").Inc()
-		if !retry || i == attempts {
-			break
-		}
-		logger.Debug("notification failed; retrying", "attempt", i, "wait", wait, "err", err)
-		t := time.NewTimer(wait)
+// Stop cancels the deliveries under way, records them to be retried, and
+// waits for the notifier to end. Stop may be called more than once.
+func (n *Notifier) Stop() {
+	n.mu.Lock()
+	cancel, done := n.cancel, n.done
+	n.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// Wake makes the notifier look for due messages now, such as those of a
+// plan just made. It never blocks.
+func (n *Notifier) Wake() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (n *Notifier) run(ctx context.Context) {
+	poll := time.Duration(n.cfg.Notifications.Poll)
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			n.sent.WithLabelValues(m.hook.Format, "dropped").Inc()
 			return
 		case <-t.C:
+		case <-n.wake:
 		}
-		wait = min(2*wait, maxBackoff)
+		for {
+			k, err := n.Round(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					n.logger.Warn("deliver notifications", "err", err)
+				}
+				break
+			}
+			if k < batch {
+				break
+			}
+		}
+		n.refreshStats(ctx)
+		t.Reset(poll)
 	}
-	n.sent.WithLabelValues(m.hook.Format, "failed").Inc()
-	logger.Warn("notification given up", "err", err)
 }
 
-// post sends one attempt. It reports whether a failure is worth retrying:
-// network errors, 408, 429, 5xx and robot error codes are; other 4xx are
-// not.
-func (n *Notifier) post(ctx context.Context, hook config.Webhook, body []byte) (bool, error) {
-	target := hook.URL
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("make request: %w", err)
+// Round takes the messages due now, up to a batch, sends them at once and
+// records each outcome. It returns how many it took.
+func (n *Notifier) Round(ctx context.Context) (int, error) {
+	timeout := time.Duration(n.cfg.Notifications.Timeout)
+	taken, err := n.store.TakeNotices(ctx, storage.Take{Now: n.now(), Lease: timeout + leaseMargin, Limit: batch,
+		SkipPaused: n.cfg.Notifications.Reminders.SkipPaused})
+	if err != nil || len(taken) == 0 {
+		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", "spotcheck")
-	switch hook.Format {
-	case config.FormatDingTalk:
-		if hook.Secret != "" {
-			req.URL.RawQuery = dingTalkSign(req.URL.Query(), hook.Secret, n.now()).Encode()
-		}
-	case config.FormatJSON:
-		req.Header.Set("X-Spotcheck-Event", "plan.created")
-		if hook.Secret != "" {
-			mac := hmac.New(sha256.New, []byte(hook.Secret))
-			mac.Write(body)
-			req.Header.Set("X-Spotcheck-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-		}
+	// The deadline runs from after the take, which the lease began before.
+	sendCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, notice := range taken {
+		wg.Go(func() { n.deliver(sendCtx, ctx, notice) })
 	}
-	resp, err := n.client.Do(req)
-	if err != nil {
-		// The error names the URL, which may hold the robot's token.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return true, fmt.Errorf("send to %s: %w", host(target), err)
+	wg.Wait()
+	return len(taken), nil
+}
+
+// deliver sends one taken message and records the outcome. ctx bounds the
+// sending; run is the notifier's, which ends at Stop.
+func (n *Notifier) deliver(ctx, run context.Context, notice storage.Notice) {
+	logger := n.logger.With("message_id", notice.MessageID, "attempt", notice.Attempts)
+	hook, ok := webhook(n.cfg, notice.Inspector)
+	format := hook.Format
+	if !ok {
+		format = "none"
 	}
-	defer resp.Body.Close()
-	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	parts, retry, err := n.send(ctx, notice, hook, ok)
+	o := storage.Outcome{Status: storage.NoticeSent, PartsSent: parts, At: n.now()}
+	outcome := "delivered"
 	switch {
-	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode >= 500:
-		return true, fmt.Errorf("%s answered %s", host(target), resp.Status)
-	case resp.StatusCode >= 300:
-		return false, fmt.Errorf("%s answered %s", host(target), resp.Status)
+	case err == nil:
+		n.attempts.WithLabelValues(format, "ok").Inc()
+		logger.Debug("notification delivered")
+	case run.Err() != nil:
+		// Stopped mid-delivery: due again at once, for the next start or
+		// another replica.
+		o.Status, o.Error, outcome = storage.NoticePending, "interrupted: the service stopped during the delivery", ""
+	case retry && notice.Attempts < n.cfg.Notifications.Attempts:
+		n.attempts.WithLabelValues(format, "error").Inc()
+		wait := backoff(time.Duration(n.cfg.Notifications.Backoff), notice.Attempts)
+		o.Status, o.Error, o.NextAt, outcome = storage.NoticePending, err.Error(), o.At.Add(wait), "retry"
+		logger.Info("notification failed; retrying", "err", err, "retry_in", wait)
+	default:
+		n.attempts.WithLabelValues(format, "error").Inc()
+		o.Status, o.Error, outcome = storage.NoticeFailed, err.Error(), "failed"
+		logger.Warn("notification given up", "err", err)
 	}
-	if hook.Format == config.FormatDingTalk || hook.Format == config.FormatWeCom {
-		// The robots answer 200 with an error code in the body.
-		var r struct {
-			ErrCode int    `json:"errcode"`
-			ErrMsg  string `json:"errmsg"`
-		}
-		if err := json.Unmarshal(reply, &r); err != nil {
-			return true, fmt.Errorf("%s answered %q, not a robot's reply", host(target), reply)
-		}
-		if r.ErrCode != 0 {
-			return true, fmt.Errorf("%s robot error %d: %s", host(target), r.ErrCode, r.ErrMsg)
-		}
+	// Recorded even when stopping: a short write of its own.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(run), 5*time.Second)
+	defer cancel()
+	mine, rerr := n.store.FinishNotice(rec, notice, o)
+	switch {
+	case rerr != nil:
+		logger.Warn("record notification outcome", "err", rerr)
+	case !mine:
+		logger.Warn("notification outcome not recorded: its lease ran out or it was retried by hand", "status", o.Status)
+	case outcome != "":
+		n.sent.WithLabelValues(format, outcome).Inc()
 	}
-	return false, nil
 }
 
-// dingTalkSign adds the timestamp and signature of a DingTalk robot with a
-// signing secret: base64(HMAC-SHA256(secret, timestamp + "\n" + secret)).
-func dingTalkSign(q url.Values, secret string, now time.Time) url.Values {
-	ts := strconv.FormatInt(now.UnixMilli(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "\n" + secret))
-	q.Set("timestamp", ts)
-	q.Set("sign", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-	return q
-}
-
-// host names a webhook in logs and errors without its query, which may
-// hold an access token.
-func host(raw string) string {
-	u, err := url.Parse(raw)
+// send renders and sends the parts of a message that the receiver has not
+// taken yet. It returns the parts taken in all, and for an error whether
+// it is worth retrying.
+func (n *Notifier) send(ctx context.Context, notice storage.Notice, hook config.Webhook, ok bool) (int, bool, error) {
+	if !ok {
+		return notice.PartsSent, false, fmt.Errorf("inspector %s has no webhook (notifications.inspectors or notifications.default)", notice.Inspector)
+	}
+	m, err := n.load(ctx, notice, hook)
 	if err != nil {
-		return "webhook"
+		return notice.PartsSent, true, err
 	}
-	return u.Host
+	bodies := bodies(n.cfg, m)
+	parts := notice.PartsSent
+	for parts < len(bodies) {
+		retry, err := n.post(ctx, hook, m, bodies[parts])
+		if err != nil {
+			return parts, retry, err
+		}
+		parts++
+	}
+	return parts, false, nil
 }
 
-// Text limits of the robots' messages, in bytes, with room to spare: WeCom
-// takes 2048, DingTalk 20000.
-const (
-	weComLimit    = 2000
-	dingTalkLimit = 18000
-)
-
-// bodies renders a message in its webhook's format: one JSON body, or as
-// many robot text messages as the text needs.
-func (n *Notifier) bodies(m message, names map[string]string) [][]byte {
-	if m.hook.Format == config.FormatJSON {
-		type task struct {
-			sampling.Task
-			CategoryName string   `json:"category_name"`
-			CoInspectors []string `json:"co_inspectors"`
-		}
-		out := struct {
-			Event     string    `json:"event"`
-			PlanID    int64     `json:"plan_id"`
-			Schedule  string    `json:"schedule"`
-			Industry  string    `json:"industry"`
-			Nominal   time.Time `json:"nominal_time"`
-			Inspector string    `json:"inspector"`
-			Link      string    `json:"link,omitempty"`
-			Tasks     []task    `json:"tasks"`
-		}{Event: "plan.created", PlanID: m.plan.ID, Schedule: m.plan.Schedule, Industry: m.plan.Industry, Nominal: m.plan.NominalTime,
-			Inspector: m.inspector, Link: n.cfg.Notifications.Link}
-		for _, t := range m.tasks {
-			out.Tasks = append(out.Tasks, task{Task: t, CategoryName: n.cfg.CategoryName(m.plan.Industry, t.Category), CoInspectors: others(t.Inspectors, m.inspector)})
-		}
-		data, _ := json.Marshal(out)
-		return [][]byte{data}
+// load reads what a message tells from the database: the inspector's tasks
+// of the plan, or the task a reminder is about.
+func (n *Notifier) load(ctx context.Context, notice storage.Notice, hook config.Webhook) (message, error) {
+	names, err := n.store.InspectorNames(ctx)
+	if err != nil {
+		return message{}, err
 	}
-	limit := dingTalkLimit
-	if m.hook.Format == config.FormatWeCom {
-		limit = weComLimit
-	}
-	var texts []string
-	var b strings.Builder
-	head := fmt.Sprintf("【抽查任务】%s %s：抽查计划 %d 派给您 %d 项任务，请在截止日期前完成（任务保密，请勿外传）。\n",
-		m.inspector, names[m.inspector], m.plan.ID, len(m.tasks))
-	b.WriteString(head)
-	for i, t := range m.tasks {
-		line := fmt.Sprintf("%d. %s（%s）%s，%s，截止 %s", i+1, t.Enterprise, t.CreditCode, t.County, n.cfg.CategoryName(m.plan.Industry, t.Category), t.Due)
-		if co := others(t.Inspectors, m.inspector); len(co) > 0 {
-			for j, id := range co {
-				if nm := names[id]; nm != "" {
-					co[j] = id + " " + nm
+	m := message{notice: notice, hook: hook, names: names}
+	if notice.TaskID != 0 {
+		d, err := n.store.TaskDetail(ctx, notice.TaskID, n.now())
+		if err != nil {
+			return message{}, err
+		}
+		m.plan = sampling.Plan{ID: d.PlanID, Industry: d.Industry, NominalTime: d.NominalTime}
+		m.tasks = []sampling.Task{d.Task}
+	} else {
+		p, err := n.store.Plan(ctx, notice.PlanID)
+		if err != nil {
+			return message{}, err
+		}
+		m.plan = p
+		for _, t := range p.Tasks {
+			for _, id := range t.Inspectors {
+				if id == notice.Inspector {
+					m.tasks = append(m.tasks, t)
+					break
 				}
 			}
-			line += "，同行：" + strings.Join(co, "、")
 		}
-		line += "\n"
-		if b.Len()+len(line) > limit && b.Len() > len(head) {
-			texts = append(texts, b.String())
-			b.Reset()
-			b.WriteString(head)
-		}
-		b.WriteString(line)
+		m.plan.Tasks = nil
 	}
-	if link := n.cfg.Notifications.Link; link != "" {
-		b.WriteString("办理：" + link + "\n")
-	}
-	texts = append(texts, b.String())
-	bodies := make([][]byte, len(texts))
-	for i, text := range texts {
-		text = strings.TrimSuffix(text, "\n")
-		if len(texts) > 1 {
-			text += fmt.Sprintf("\n（%d/%d）", i+1, len(texts))
-		}
-		bodies[i], _ = json.Marshal(map[string]any{"msgtype": "text", "text": map[string]string{"content": text}})
-	}
-	return bodies
+	return m, nil
 }
 
-// others returns ids without self.
-func others(ids []string, self string) []string {
-	var out []string
-	for _, id := range ids {
-		if id != self {
-			out = append(out, id)
-		}
+// backoff is the wait after the attempt-th failed attempt: base, then
+// twice as long each time, at most maxBackoff.
+func backoff(base time.Duration, attempt int) time.Duration {
+	wait := base
+	for i := 1; i < attempt && wait < maxBackoff; i++ {
+		wait *= 2
 	}
-	return out
+	return min(wait, maxBackoff)
+}
+
+// refreshStats reads the outbox's counts for the metrics, so that a scrape
+// reads memory only.
+func (n *Notifier) refreshStats(ctx context.Context) {
+	st, err := n.store.OutboxStats(ctx, n.now())
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			n.logger.Warn("count notifications", "err", err)
+		}
+		return
+	}
+	n.stats.Store(&st)
+}
+
+// outboxCollector exports the counts of the notifier's last look at the
+// outbox.
+type outboxCollector struct {
+	n                    *Notifier
+	pending, failed, age *prometheus.Desc
+}
+
+func newOutboxCollector(n *Notifier) outboxCollector {
+	return outboxCollector{n: n,
+		pending: prometheus.NewDesc("spotcheck_notifications_pending",
+			"Outbox messages due and not yet delivered, at this replica's last look (every notifications.poll).", nil, nil),
+		failed: prometheus.NewDesc("spotcheck_notifications_failed",
+			"Outbox messages given up after their attempts; `spotcheck notifications retry` queues them again.", nil, nil),
+		age: prometheus.NewDesc("spotcheck_notifications_oldest_pending_age_seconds",
+			"How long the oldest pending outbox message has been due; 0 when none is pending.", nil, nil),
+	}
+}
+
+func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.pending
+	ch <- c.failed
+	ch <- c.age
+}
+
+func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.n.stats.Load()
+	if st == nil {
+		return
+	}
+	age := 0.0
+	if !st.OldestPending.IsZero() {
+		age = max(c.n.now().Sub(st.OldestPending).Seconds(), 0)
+	}
+	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(c.failed, prometheus.GaugeValue, float64(st.Failed))
+	ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, age)
 }

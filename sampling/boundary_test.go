@@ -561,21 +561,21 @@ func TestSamplingCheckBounds(t *testing.T) {
 	}{
 		{"on the plan's day", func(s *Sampling) { s.SampledOn = "2026-11-01" }, nil},
 		{"the day before the plan", func(s *Sampling) { s.SampledOn = "2026-10-31" },
-			[]FieldError{{"sampled_on", "2026-10-31 is before the plan was made (2026-11-01)"}}},
+			[]FieldError{{Field: "sampled_on", Reason: "2026-10-31 is before the plan was made (2026-11-01)"}}},
 		{"tomorrow", func(s *Sampling) { s.SampledOn = "2026-11-11" },
-			[]FieldError{{"sampled_on", "2026-11-11 is in the future (today is 2026-11-10)"}}},
+			[]FieldError{{Field: "sampled_on", Reason: "2026-11-11 is in the future (today is 2026-11-10)"}}},
 		{"100000 pieces", func(s *Sampling) { s.Quantity = 100000 }, nil},
 		{"100001 pieces", func(s *Sampling) { s.Quantity = 100001 },
-			[]FieldError{{"quantity", "give the number of pieces taken, from 1 to 100000"}}},
+			[]FieldError{{Field: "quantity", Reason: "give the number of pieces taken, from 1 to 100000"}}},
 		{"no pieces", func(s *Sampling) { s.Quantity = 0 },
-			[]FieldError{{"quantity", "give the number of pieces taken, from 1 to 100000"}}},
+			[]FieldError{{Field: "quantity", Reason: "give the number of pieces taken, from 1 to 100000"}}},
 		{"a 65-character seal", func(s *Sampling) { s.Seals = []string{strings.Repeat("S", 65)} },
-			[]FieldError{{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", strings.Repeat("S", 65))}}},
-		{"no seal", func(s *Sampling) { s.Seals = nil }, []FieldError{{"seals", "give the number of at least one seal"}}},
+			[]FieldError{{Field: "seals", Reason: fmt.Sprintf("seal number %q: want 1 to 64 characters", strings.Repeat("S", 65))}}},
+		{"no seal", func(s *Sampling) { s.Seals = nil }, []FieldError{{Field: "seals", Reason: "give the number of at least one seal"}}},
 	} {
 		s := ok
 		tt.change(&s)
-		if got := s.Check(today, planDay); !slices.Equal(got, tt.want) {
+		if got := s.Check(today, planDay); !slices.Equal(fieldErrorTexts(got), fieldErrorTexts(tt.want)) {
 			t.Errorf("%s: Check = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -656,4 +656,13 @@ func TestStabilityPeriodMinBatches(t *testing.T) {
 	if row := ComputeStability(nil, tier, StabilityRule{Periods: 0, Period: PeriodQuarter}, today, RateOptions{}); row.Status != StabilityInsufficient || row.Stable {
 		t.Errorf("a rule of 0 periods: %+v, want insufficient, not stable", row)
 	}
+}
+
+// fieldErrorTexts lists errs as "field: reason", for comparing.
+func fieldErrorTexts(errs []FieldError) []string {
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	return out
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"spotcheck/i18n"
 )
 
 // Task states beyond TaskAssigned and TaskTested. A task moves
@@ -132,7 +134,17 @@ type Sampling struct {
 // FieldError is a problem with one field of a form or request.
 type FieldError struct {
 	Field  string `json:"field"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason"` // in English
+	// Key and Args give the reason in the inspector's language from the
+	// i18n catalogue; Key is empty when there is no such text.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
+}
+
+// fieldError makes a FieldError whose reason is the catalogue's text of key,
+// in English.
+func fieldError(field, key string, args ...any) FieldError {
+	return FieldError{Field: field, Reason: i18n.Format(i18n.EN, key, args...), Key: key, Args: args}
 }
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
@@ -142,22 +154,22 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
 func (s Sampling) Check(today, planDay time.Time) []FieldError {
 	var errs []FieldError
 	if d, err := time.Parse(time.DateOnly, s.SampledOn); err != nil {
-		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%q is not a date YYYY-MM-DD", s.SampledOn)})
+		errs = append(errs, fieldError("sampled_on", "err_not_date", s.SampledOn))
 	} else if day := d.Format(time.DateOnly); day > today.Format(time.DateOnly) {
-		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is in the future (today is %s)", day, today.Format(time.DateOnly))})
+		errs = append(errs, fieldError("sampled_on", "err_future", day, today.Format(time.DateOnly)))
 	} else if day < planDay.Format(time.DateOnly) {
-		errs = append(errs, FieldError{"sampled_on", fmt.Sprintf("%s is before the plan was made (%s)", day, planDay.Format(time.DateOnly))})
+		errs = append(errs, fieldError("sampled_on", "err_before_plan", day, planDay.Format(time.DateOnly)))
 	}
 	if e := CheckText("batch_no", s.BatchNo); e != nil {
 		errs = append(errs, *e)
 	} else if strings.TrimSpace(s.BatchNo) == "" {
-		errs = append(errs, FieldError{"batch_no", "give the batch or lot number of the sampled products"})
+		errs = append(errs, fieldError("batch_no", "err_batch_missing"))
 	}
 	if s.Quantity <= 0 || s.Quantity > 100000 {
-		errs = append(errs, FieldError{"quantity", "give the number of pieces taken, from 1 to 100000"})
+		errs = append(errs, fieldError("quantity", "err_quantity"))
 	}
 	if len(s.Seals) == 0 {
-		errs = append(errs, FieldError{"seals", "give the number of at least one seal"})
+		errs = append(errs, fieldError("seals", "err_seals_missing"))
 	}
 	for _, seal := range s.Seals {
 		if e := CheckText("seals", seal); e != nil {
@@ -165,7 +177,7 @@ func (s Sampling) Check(today, planDay time.Time) []FieldError {
 			break
 		}
 		if strings.TrimSpace(seal) == "" || len(seal) > 64 {
-			errs = append(errs, FieldError{"seals", fmt.Sprintf("seal number %q: want 1 to 64 characters", seal)})
+			errs = append(errs, fieldError("seals", "err_seal", seal))
 			break
 		}
 	}
@@ -208,10 +220,10 @@ type Refusal struct {
 func (r Refusal) Check() []FieldError {
 	var errs []FieldError
 	if !slices.Contains(RefusalReasons(), r.Reason) {
-		errs = append(errs, FieldError{"reason", fmt.Sprintf("%q is not one of %s", r.Reason, strings.Join(RefusalReasons(), ", "))})
+		errs = append(errs, fieldError("reason", "err_reason", r.Reason, strings.Join(RefusalReasons(), ", ")))
 	}
 	if (r.Reason == RefusalOther || r.Reason == RefusedWithoutReason) && strings.TrimSpace(r.Note) == "" {
-		errs = append(errs, FieldError{"note", "give a note that explains the reason"})
+		errs = append(errs, fieldError("note", "err_note_missing"))
 	}
 	if e := CheckText("note", r.Note); e != nil {
 		errs = append(errs, *e)

@@ -1,7 +1,6 @@
 package sampling
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -40,7 +39,7 @@ func (r Result) Check(today time.Time) []FieldError {
 func (r Result) CheckFields() []FieldError {
 	var errs []FieldError
 	if r.TaskID <= 0 {
-		errs = append(errs, FieldError{"task_id", "must be a positive task id"})
+		errs = append(errs, fieldError("task_id", "err_task_id"))
 	}
 	if e := CheckOutcome(r.Outcome, r.FailedItems); e != nil {
 		errs = append(errs, *e)
@@ -55,11 +54,11 @@ func CheckOutcome(outcome, failedItems string) *FieldError {
 	named := strings.TrimSpace(failedItems) != ""
 	switch {
 	case outcome != OutcomePass && outcome != OutcomeFail:
-		return &FieldError{"outcome", fmt.Sprintf("%q is not pass or fail", outcome)}
+		return new(fieldError("outcome", "err_outcome", outcome))
 	case outcome == OutcomeFail && !named:
-		return &FieldError{"failed_items", "a failed batch must name its failed items"}
+		return new(fieldError("failed_items", "err_failed_items_missing"))
 	case outcome == OutcomePass && named:
-		return &FieldError{"failed_items", "a passed batch has no failed items"}
+		return new(fieldError("failed_items", "err_failed_items_pass"))
 	}
 	return nil
 }
@@ -68,11 +67,11 @@ func CheckOutcome(outcome, failedItems string) *FieldError {
 // YYYY-MM-DD): it must be a real date and not in the future.
 func CheckTestDay(field, day, today string) *FieldError {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return &FieldError{field, fmt.Sprintf("%q is not a date YYYY-MM-DD", day)}
+		return new(fieldError(field, "err_not_date", day))
 	}
 	// A parsed YYYY-MM-DD compares as a string.
 	if day > today {
-		return &FieldError{field, fmt.Sprintf("%s is in the future (today is %s)", day, today)}
+		return new(fieldError(field, "err_future", day, today))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package sampling
 
 import (
-	"fmt"
 	"regexp"
 	"unicode"
 	"unicode/utf8"
@@ -53,17 +52,17 @@ func CheckText(field, value string) *FieldError {
 		switch {
 		case r == utf8.RuneError:
 			if _, n := utf8.DecodeRuneInString(value[i:]); n <= 1 {
-				return &FieldError{field, fmt.Sprintf("invalid UTF-8 at byte %d", i)}
+				return new(fieldError(field, "err_utf8", i))
 			}
 		case r == 0:
-			return &FieldError{field, fmt.Sprintf("NUL character at byte %d", i)}
+			return new(fieldError(field, "err_nul", i))
 		case rule.multiline && (r == '\n' || r == '\r' || r == '\t'):
 		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			return &FieldError{field, fmt.Sprintf("control character %U at byte %d", r, i)}
+			return new(fieldError(field, "err_control", r, i))
 		}
 	}
 	if n := utf8.RuneCountInString(value); n > rule.max {
-		return &FieldError{field, fmt.Sprintf("%d characters, at most %d", n, rule.max)}
+		return new(fieldError(field, "err_text_long", n, rule.max))
 	}
 	return nil
 }
@@ -79,7 +78,7 @@ func CheckID(field, id string) *FieldError {
 		return e
 	}
 	if !idShape.MatchString(id) {
-		return &FieldError{field, fmt.Sprintf("id %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", id)}
+		return new(fieldError(field, "err_id_shape", id))
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ type ResultError struct {
 }
 
 func resultError(conflict bool, field, format string, args ...any) *ResultError {
-	return &ResultError{FieldError{field, fmt.Sprintf(format, args...)}, conflict}
+	return &ResultError{FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}, conflict}
 }
 
 // Accept decides how r, valid on its own (Result.Check) and not already

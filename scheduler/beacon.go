@@ -98,7 +98,7 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 	if dryRun {
 		return plan, nil
 	}
-	if err := s.store.DrawAnnounced(ctx, seq, v, &plan, s.opts.Now); err != nil {
+	if err := s.store.DrawAnnounced(ctx, seq, v, &plan, s.opts.Now, s.opts.Notices); err != nil {
 		return sampling.Plan{}, err
 	}
 	s.logger.Info("plan drawn from its beacon", "schedule", a.Schedule, "announcement", seq, "plan_id", plan.ID, "tasks", len(plan.Tasks))

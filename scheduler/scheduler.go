@@ -40,6 +40,9 @@ type Options struct {
 	// OnPlan is called after a plan is committed, from the scheduler's
 	// goroutine or from Fire's caller.
 	OnPlan func(ctx context.Context, p sampling.Plan)
+	// Notices, when set, returns the outbox messages of each made plan,
+	// written in the plan's transaction (see storage.Claim.Notices).
+	Notices func(p sampling.Plan, now time.Time) []storage.NewNotice
 	// BeforeCommit, when set, runs inside each plan's transaction after the
 	// plan is written and before it commits; an error rolls it back. It is
 	// a hook for tests that stop a replica while it holds a plan open.

@@ -100,6 +100,7 @@ func lockWait(now, deadline time.Time) time.Duration {
 // fire of a beacon-seeded schedule to make is announced instead.
 func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, c storage.Claim) (storage.Settled, error) {
 	c.Schedule, c.Overlap, c.Now, c.Zone, c.Design = sc.Name, sc.Overlap, s.opts.Now, sc.Location, s.design(sc, c.NominalTime)
+	c.Notices = s.opts.Notices
 	if sc.Seed == config.SeedBeacon && c.Status == sampling.FireMade {
 		return s.announce(ctx, sc, c)
 	}

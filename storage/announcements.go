@@ -272,8 +272,11 @@ func (s *Store) FrozenRecord(ctx context.Context, a Announcement) (sampling.Reco
 // with the seed its beacon value v derives, as the announcement's one plan:
 // under the announcement's lock, only when no plan was drawn for it. It
 // returns ErrDrawn (wrapped, with the plan's ID) otherwise. The plan commits
-// with the beacon value and joins the fire's ledger row, or nothing does.
-func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, plan *sampling.Plan, now func() time.Time) error {
+// with the beacon value and joins the fire's ledger row, or nothing does;
+// so do its outbox messages, from notices when it is not nil (see
+// Claim.Notices).
+func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, plan *sampling.Plan, now func() time.Time,
+	notices func(p sampling.Plan, now time.Time) []NewNotice) error {
 	value, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode beacon value: %w", err)
@@ -301,6 +304,11 @@ func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, pl
 		}
 		if err := insertPlan(ctx, tx, a.FireID, plan); err != nil {
 			return err
+		}
+		if notices != nil {
+			if err := insertNotices(ctx, tx, plan.ID, notices(*plan, at), at); err != nil {
+				return err
+			}
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE announcements SET plan_id = ?, beacon_value = ?, drawn_at = ? WHERE sequence = ? AND plan_id IS NULL`),
 			plan.ID, string(value), at, seq)

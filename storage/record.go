@@ -283,7 +283,15 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 
 // problemOf is e as the problem of the batch's result i.
 func problemOf(i int, e *sampling.ResultError) Problem {
-	return Problem{Index: i, Field: e.Field, Reason: e.Reason, Conflict: e.Conflict}
+	p := fieldProblem(i, e.FieldError)
+	p.Conflict = e.Conflict
+	return p
+}
+
+// fieldProblem is the field error e as the problem of the batch's result
+// i, keeping its catalogue key for the inspectors' pages.
+func fieldProblem(i int, e sampling.FieldError) Problem {
+	return Problem{Index: i, Field: e.Field, Reason: e.Reason, Key: e.Key, Args: e.Args}
 }
 
 // recordResults stores results, keyed when keys is not nil, in one
@@ -315,7 +323,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 		}
 		if len(errs) > 0 {
 			for _, e := range errs {
-				problems = append(problems, Problem{Index: i, Field: e.Field, Reason: e.Reason})
+				problems = append(problems, fieldProblem(i, e))
 			}
 			continue
 		}

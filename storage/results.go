@@ -14,8 +14,12 @@ import (
 type Problem struct {
 	Index    int
 	Field    string
-	Reason   string
-	Conflict bool // the task already has a different result
+	Reason   string // in English
+	Conflict bool   // the task already has a different result
+	// Key and Args give the reason in the inspector's language from the
+	// i18n catalogue; Key is empty when there is no such text.
+	Key  string
+	Args []any
 }
 
 // RejectedError reports a batch of results that was not stored, with every
@@ -65,7 +69,7 @@ func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotency
 func rejected(errs ...sampling.FieldError) *RejectedError {
 	ps := make([]Problem, len(errs))
 	for i, e := range errs {
-		ps[i] = Problem{Field: e.Field, Reason: e.Reason}
+		ps[i] = fieldProblem(0, e)
 	}
 	return &RejectedError{Problems: ps}
 }

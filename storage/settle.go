@@ -47,6 +47,10 @@ type Claim struct {
 	LockWait time.Duration
 	// Now is the ledger's clock; the database's when nil.
 	Now func() time.Time
+	// Notices, when set, returns the outbox messages of a made plan (whose
+	// tasks have their ids) at now; they are written in the plan's
+	// transaction, so that a plan is never stored without them.
+	Notices func(p sampling.Plan, now time.Time) []NewNotice
 	// Zone is where the ledger's messages show times (the schedule's);
 	// UTC when nil.
 	Zone *time.Location
@@ -189,6 +193,11 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.Record
 	}
 	if err := insertPlan(ctx, tx, f.ID, &plan); err != nil {
 		return Settled{}, err
+	}
+	if c.Notices != nil {
+		if err := insertNotices(ctx, tx, plan.ID, c.Notices(plan, now), now); err != nil {
+			return Settled{}, err
+		}
 	}
 	if c.BeforeCommit != nil {
 		if err := c.BeforeCommit(ctx); err != nil {

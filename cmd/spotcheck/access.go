@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
-	"spotcheck/notify"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -42,14 +40,4 @@ func printDemoTokens(ctx context.Context, store *storage.Store, inspectors []sam
 	}
 	fmt.Fprintf(e.stdout, "demo inspector %s token:         %s\n  sign in at %s/inspect\n", id, insp, base)
 	return nil
-}
-
-// notifyPlan sends a new plan's tasks to the inspectors' webhooks in the
-// background; without names, messages name inspectors by id.
-func notifyPlan(ctx context.Context, n *notify.Notifier, store *storage.Store, p sampling.Plan, logger *slog.Logger) {
-	names, err := store.InspectorNames(ctx)
-	if err != nil {
-		logger.Warn("load inspector names for notifications", "err", err)
-	}
-	n.PlanMade(p, names)
 }

@@ -18,6 +18,7 @@ import (
 	"spotcheck/config"
 	"spotcheck/csvimport"
 	"spotcheck/monitor"
+	"spotcheck/notify"
 	"spotcheck/sampling"
 	"spotcheck/scheduler"
 	"spotcheck/storage"
@@ -191,7 +192,8 @@ func cmdPlanRun(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
-	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), logger, scheduler.Options{})
+	// The plan's messages wait in the outbox for a serve replica to send.
+	sched, err := scheduler.New(cfg, store, prometheus.NewRegistry(), logger, scheduler.Options{Notices: notify.Notices(cfg)})
 	if err != nil {
 		return badInput(err)
 	}

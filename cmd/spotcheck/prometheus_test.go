@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -87,8 +88,9 @@ func e2eRegistry(t *testing.T) (enterprises, inspectors string) {
 	return b.String(), ins.String()
 }
 
-// startPrometheus runs Debian's prometheus scraping target every second
-// with the shipped rules, their for: durations shortened to 2s so that the
+// startPrometheus runs Debian's prometheus scraping target every four
+// seconds (a failed scrape marks every series stale, so the timeout is
+// generous for a loaded machine running -race) with the shipped rules, their for: durations shortened to 2s so that the
 // test need not wait 15 minutes; it returns the base URL of its API.
 func startPrometheus(t *testing.T, target string) string {
 	t.Helper()
@@ -100,7 +102,8 @@ func startPrometheus(t *testing.T, target string) string {
 	}
 	config := fmt.Sprintf(`
 global:
-  scrape_interval: 1s
+  scrape_interval: 4s
+  scrape_timeout: 4s
   evaluation_interval: 1s
 rule_files: [%q]
 scrape_configs:
@@ -122,6 +125,14 @@ scrape_configs:
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			// Why series went missing: the target's last scrape error.
+			if resp, err := http.Get("http://" + addr + "/api/v1/targets"); err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				t.Logf("prometheus targets:\n%s", body)
+			}
+		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:

@@ -52,6 +52,8 @@ Usage:
   spotcheck result history|correct|object TASK_ID   a result's versions; correct it; record an objection
   spotcheck audit verify [--expect-head HASH]    check the audit chain and the results against it
   spotcheck token create|list|revoke             bearer tokens of the API (see docs/access.md)
+  spotcheck notifications [--status S] [--plan ID]   the outbox: messages to inspectors, attempts, last errors
+  spotcheck notifications retry ID...|--all-failed   send failed messages again
   spotcheck aql --lot N [--level II] --aql A     ISO 2859-1 single sampling plan for a lot
   spotcheck announcements [--awaiting]           the chain of announced draws (seed: beacon schedules)
   spotcheck beacon enter SEQ VALUE | fetch SEQ   give an announced draw its beacon value; the plan is drawn once
@@ -114,6 +116,8 @@ func run(ctx context.Context, args []string, e env) error {
 		return cmdBulletin(ctx, rest, e)
 	case "token":
 		return cmdToken(ctx, rest, e)
+	case "notifications":
+		return cmdNotifications(ctx, rest, e)
 	case "result":
 		return cmdResult(ctx, rest, e)
 	case "audit":

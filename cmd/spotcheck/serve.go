@@ -116,7 +116,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 			logger.Warn("refresh snapshot", "err", err)
 		}
 	}
-	notifier := notify.New(cfg, reg, logger, notify.Options{Now: e.now})
+	notifier := notify.New(cfg, store, reg, logger, notify.Options{Now: e.now})
 	hold, err := holdPlanHook(e, logger)
 	if err != nil {
 		return err
@@ -125,8 +125,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
 		OnPlan: func(ctx context.Context, p sampling.Plan) {
 			refresh(ctx)
-			notifyPlan(ctx, notifier, store, p, logger)
+			notifier.Wake()
 		},
+		Notices:      notify.Notices(cfg),
 		BeforeCommit: hold,
 	})
 	if err != nil {
