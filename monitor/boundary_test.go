@@ -175,3 +175,33 @@ func TestReportServesTheSnapshot(t *testing.T) {
 		t.Errorf("Report(by county).Rates = %+v, want the snapshot's row of 7 batches", got)
 	}
 }
+
+// TestExecutionOfFilters: execution rows are filtered by schedule and by
+// window, each only when given; never nil.
+func TestExecutionOfFilters(t *testing.T) {
+	snap := &Snapshot{Execution: []sampling.ExecutionRow{
+		{Schedule: "a", Window: "30d"}, {Schedule: "a", Window: "365d"}, {Schedule: "b", Window: "30d"},
+	}}
+	for _, tt := range []struct {
+		schedule, window string
+		want             []string
+	}{
+		{"", "", []string{"a/30d", "a/365d", "b/30d"}},
+		{"a", "", []string{"a/30d", "a/365d"}},
+		{"", "30d", []string{"a/30d", "b/30d"}},
+		{"b", "30d", []string{"b/30d"}},
+		{"c", "", []string{}},
+	} {
+		got := []string{}
+		rows := ExecutionOf(snap, tt.schedule, tt.window)
+		if rows == nil {
+			t.Errorf("ExecutionOf(%q, %q) = nil, want a slice", tt.schedule, tt.window)
+		}
+		for _, r := range rows {
+			got = append(got, r.Schedule+"/"+r.Window)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ExecutionOf(%q, %q) = %v, want %v", tt.schedule, tt.window, got, tt.want)
+		}
+	}
+}

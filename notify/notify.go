@@ -145,7 +145,7 @@ func (n *Notifier) run(ctx context.Context) {
 		case <-n.wake:
 		}
 		for {
-			k, err := n.Round(ctx)
+			k, err := n.round(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
 					n.logger.Warn("deliver notifications", "err", err)
@@ -161,9 +161,9 @@ func (n *Notifier) run(ctx context.Context) {
 	}
 }
 
-// Round takes the messages due now, up to a batch, sends them at once and
+// round takes the messages due now, up to a batch, sends them at once and
 // records each outcome. It returns how many it took.
-func (n *Notifier) Round(ctx context.Context) (int, error) {
+func (n *Notifier) round(ctx context.Context) (int, error) {
 	timeout := time.Duration(n.cfg.Notifications.Timeout)
 	taken, err := n.store.TakeNotices(ctx, storage.Take{Now: n.now(), Lease: timeout + leaseMargin, Limit: batch,
 		SkipPaused: n.cfg.Notifications.Reminders.SkipPaused})

@@ -167,7 +167,7 @@ func (f *fixture) plan(t *testing.T) sampling.Plan {
 // round runs one round of the notifier at the clock's time.
 func (f *fixture) round(t *testing.T) int {
 	t.Helper()
-	k, err := f.n.Round(t.Context())
+	k, err := f.n.round(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

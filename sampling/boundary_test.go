@@ -618,6 +618,14 @@ func TestCategoryMeanMinCategoryBatches(t *testing.T) {
 			t.Errorf("min_category_batches %d, min_batches %d: status %s, want %s", tt.minCat, tt.minBatches, r.Status, tt.status)
 		}
 	}
+	// With every category left out, the probability below target is still
+	// that of the plain mean of the same categories.
+	p := func(minCat int) float64 {
+		return ComputeRates(rollups, tier, []Window{{Name: "30d", Days: 30}}, boundaryToday, RateOptions{MinCategoryBatches: minCat})[0].PBelowTarget
+	}
+	if all, none := p(6), p(4); all != none || all <= 0 || all >= 1 {
+		t.Errorf("P(below target) with every category left out = %v, with none = %v; want the same, strictly between 0 and 1", all, none)
+	}
 }
 
 // TestStabilityPeriodMinBatches: a period with exactly the rule's
@@ -655,6 +663,41 @@ func TestStabilityPeriodMinBatches(t *testing.T) {
 	}
 	if row := ComputeStability(nil, tier, StabilityRule{Periods: 0, Period: PeriodQuarter}, today, RateOptions{}); row.Status != StabilityInsufficient || row.Stable {
 		t.Errorf("a rule of 0 periods: %+v, want insufficient, not stable", row)
+	}
+}
+
+// TestMismatchErrorCount: a verification mismatch names its first
+// difference and counts the others, from one more on.
+func TestMismatchErrorCount(t *testing.T) {
+	for _, tt := range []struct {
+		diffs []string
+		want  string
+	}{
+		{[]string{"task 1 differs"}, "task 1 differs"},
+		{[]string{"task 1 differs", "task 2 differs"}, "task 1 differs (and 1 more differences)"},
+		{[]string{"task 1 differs", "task 2 differs", "seed differs"}, "task 1 differs (and 2 more differences)"},
+	} {
+		if got := (&MismatchError{Differences: tt.diffs}).Error(); got != tt.want {
+			t.Errorf("MismatchError%v = %q, want %q", tt.diffs, got, tt.want)
+		}
+	}
+}
+
+// TestRatesIndustryAndCountyFilter: with an industry or a county set, only
+// that industry's or county's batches are counted.
+func TestRatesIndustryAndCountyFilter(t *testing.T) {
+	cell := func(industry, county string, tested int) Rollup {
+		return Rollup{Day: boundaryToday, Tier: TierGeneral, Industry: industry, Category: "garments", County: county, Final: true, Tested: tested}
+	}
+	rollups := []Rollup{cell("textiles", "姑苏区", 1), cell("textiles", "吴江区", 2), cell("food", "姑苏区", 4), cell("food", "吴江区", 8)}
+	for _, tt := range []struct {
+		industry, county string
+		want             int
+	}{{"", "", 15}, {"textiles", "", 3}, {"", "吴江区", 10}, {"food", "姑苏区", 4}} {
+		rows := ComputeRates(rollups, []TierRule{{Name: TierGeneral, Target: 0.9}}, []Window{{Name: "30d", Days: 30}}, boundaryToday, RateOptions{Industry: tt.industry, County: tt.county})
+		if len(rows) != 1 || rows[0].Batches != tt.want {
+			t.Errorf("industry %q, county %q: %+v, want one row of %d batches", tt.industry, tt.county, rows, tt.want)
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package scheduler
 
 import (
+	"crypto/rand"
+	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -188,5 +191,27 @@ func TestIntervalGaugeOnlyForFiringSchedules(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.interval.WithLabelValues("daily")); got != 86400 {
 		t.Errorf("daily interval = %v s, want 86400", got)
+	}
+}
+
+// TestNewDefaults: options left zero take their documented defaults: a
+// minute's grace, ten seconds to stop, a beacon HTTP client with a ten
+// second timeout, and crypto/rand; given ones are kept.
+func TestNewDefaults(t *testing.T) {
+	s, err := New(config.Default(), nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.opts.Grace != time.Minute || s.opts.StopTimeout != 10*time.Second || s.opts.HTTPClient == nil || s.opts.HTTPClient.Timeout != 10*time.Second || s.opts.Rand != rand.Reader {
+		t.Errorf("New(zero options): grace %v, stop timeout %v, HTTP client %+v, rand %v; want 1m, 10s, a 10s client, crypto/rand",
+			s.opts.Grace, s.opts.StopTimeout, s.opts.HTTPClient, s.opts.Rand)
+	}
+	client := &http.Client{}
+	s, err = New(config.Default(), nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), Options{Grace: time.Second, StopTimeout: time.Second, HTTPClient: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.opts.Grace != time.Second || s.opts.StopTimeout != time.Second || s.opts.HTTPClient != client {
+		t.Errorf("New(given options) = grace %v, stop timeout %v, client %p; want 1s, 1s, %p", s.opts.Grace, s.opts.StopTimeout, s.opts.HTTPClient, client)
 	}
 }
