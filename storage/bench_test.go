@@ -283,3 +283,36 @@ func BenchmarkRates(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPlanTaskCounts measures the plan-execution read of each snapshot
+// refresh over one open plan of 1,000,000 tasks, half of them with a
+// result: the worst case, since a closed plan stores its tasks' states.
+// Results in docs/benchmarks.md, section Metrics.
+func BenchmarkPlanTaskCounts(b *testing.B) {
+	for _, backend := range storagetest.Backends() {
+		b.Run(backend, func(b *testing.B) {
+			s := storagetest.Open(b, backend)
+			seedTasks(b, s, 1_000_000)
+			odd := `SELECT g FROM generate_series(1, 1000000, 2) AS g(g)`
+			if backend == storage.SQLite {
+				odd = `WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 2 FROM seq WHERE g < 999999) SELECT g FROM seq`
+			}
+			analyze := `ANALYZE`
+			if backend == storage.Postgres {
+				analyze = `VACUUM ANALYZE` // as autovacuum would have
+			}
+			for _, q := range []string{`INSERT INTO results (task_id, outcome, tested_on) SELECT g, 'pass', '2026-01-01' FROM (` + odd + `) AS o`, analyze} {
+				if _, err := s.DB().ExecContext(b.Context(), q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			since := time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
+			for b.Loop() {
+				counts, err := s.PlanTaskCounts(b.Context(), since, shanghai)
+				if err != nil || len(counts) != 2 || counts[0].N != 500_000 || counts[1].N != 500_000 {
+					b.Fatalf("PlanTaskCounts = %+v, %v; want 500,000 assigned and 500,000 tested tasks of one plan", counts, err)
+				}
+			}
+		})
+	}
+}
