@@ -11,8 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 	// Time zones must load where the OS has no zoneinfo (scratch images,
 	// minimal containers); this embeds the database in the binary.
 	_ "time/tzdata"
