@@ -205,7 +205,7 @@ func BenchmarkSampling(b *testing.B) {
 				for b.Loop() {
 					// A changed unit makes a population to store anew.
 					r := *p.Record
-					r.Population = append([]sampling.Unit(nil), rec.Population...)
+					r.Population, r.Units = rec.Compact().Slice(), nil
 					r.Population[i].Risk = map[string]string{"A": "B", "B": "C", "C": "D", "D": "A"}[r.Population[i].Risk]
 					q := p
 					q.Record, q.NominalTime = &r, at.Add(time.Duration(1+i)*time.Hour)
