@@ -22,6 +22,17 @@ import (
 // 1,000,000), seeded with bulk SQL:
 //
 //	SPOTCHECK_TEST_POSTGRES=… SPOTCHECK_BENCH_UNITS=1000000 go test ./cmd/spotcheck -run '^$' -bench 'ServeFire|Failover' -benchtime 2x
+//
+// SPOTCHECK_BENCH_BIN runs another build of spotcheck instead of this one.
+
+// benchBinary returns the spotcheck binary to run: SPOTCHECK_BENCH_BIN,
+// such as an earlier version's build to compare with, or this one's.
+func benchBinary(b *testing.B) string {
+	if bin := os.Getenv("SPOTCHECK_BENCH_BIN"); bin != "" {
+		return bin
+	}
+	return buildBinary(b)
+}
 
 // benchUnits returns the number of units of the benchmarks' registry.
 func benchUnits(b *testing.B) int {
@@ -186,7 +197,7 @@ func BenchmarkServeFire(b *testing.B) {
 	db := storagetest.URL(b, storage.Postgres)
 	units := benchUnits(b)
 	store := largeRegistry(b, db, units)
-	bin := buildBinary(b)
+	bin := benchBinary(b)
 	var idle, peak, after, fire float64
 	k := 0
 	for b.Loop() {
@@ -229,7 +240,7 @@ func BenchmarkFailover(b *testing.B) {
 	db := storagetest.URL(b, storage.Postgres)
 	units := benchUnits(b)
 	store := largeRegistry(b, db, units)
-	bin := buildBinary(b)
+	bin := benchBinary(b)
 	var failover, fire float64
 	k := 0
 	for b.Loop() {
