@@ -60,7 +60,7 @@ func (te *testEnv) run(ctx context.Context, stdin string, args ...string) (strin
 	return stdout.String(), stderr.String(), code
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,7 +111,7 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 
 // waitFor polls cond every 200ms until it holds, failing the test after
 // limit: a bound on a wait for the service, not a performance assertion.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
