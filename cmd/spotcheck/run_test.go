@@ -82,14 +82,6 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 		done <- fmt.Sprintf("exit %d\n%s", code, stderr)
 	}()
 	base = "http://" + addr
-	waitFor(te.t, 30*time.Second, "/healthz to answer", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
 	stopped := false
 	stop = func() string {
 		if stopped {
@@ -105,7 +97,19 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 			return ""
 		}
 	}
+	// Stopped at the end even when it never answers: a serve left running
+	// would race with later tests (HostZones sets time.Local).
 	te.t.Cleanup(func() { stop() })
+	// A bound on a hung start, not a performance goal: on a loaded machine
+	// migrating and the first snapshot take a while.
+	waitFor(te.t, 90*time.Second, "/healthz to answer", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	return base, stop
 }
 
