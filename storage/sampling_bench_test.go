@@ -24,14 +24,14 @@ const (
 
 var benchCategoryIDs = [benchCategories]string{"garments", "childrens-garments", "knitwear"}
 
-// loadLargeRegistry fills s with benchUnits textile units over
-// benchUnits/3 enterprises with risk classes A–D, 200 inspectors, and a
+// loadLargeRegistry fills s with units textile units (benchUnits, or a
+// few thousand under -short) over units/3 enterprises with risk classes A–D, 200 inspectors, and a
 // plan of 2,000 earlier tasks with results (a tenth failed), generated in
 // SQL so that setting up takes seconds, not the registry import's minutes.
-func loadLargeRegistry(b *testing.B, s *storage.Store) {
+func loadLargeRegistry(b *testing.B, s *storage.Store, units int) {
 	b.Helper()
 	ctx := b.Context()
-	enterprises := (benchUnits + benchCategories - 1) / benchCategories
+	enterprises := (units + benchCategories - 1) / benchCategories
 	var seq, code, county, risk, cats string
 	if s.Dialect() == storage.Postgres {
 		seq = fmt.Sprintf("SELECT i FROM generate_series(0, %d) AS i", enterprises-1)
@@ -54,7 +54,7 @@ func loadLargeRegistry(b *testing.B, s *storage.Store) {
 			SELECT %s, 'enterprise ' || i, %s, 'textiles', %s FROM (%s) AS seq`, code, county, risk, seq),
 		fmt.Sprintf(`INSERT INTO units (credit_code, industry, category)
 			SELECT %s, 'textiles', cats.c FROM (%s) AS seq CROSS JOIN (%s) AS cats WHERE i * %d + cats.k < %d`,
-			code, seq, cats, benchCategories, benchUnits),
+			code, seq, cats, benchCategories, units),
 		`INSERT INTO fires (schedule, fire_key, nominal_time, kind, status) VALUES ('bench', 'earlier', '2026-10-01 01:00:00+00:00', 'scheduled', 'made')`,
 		`INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, algorithm, seed, frame_digest, commitment, frame_size)
 			SELECT id, 'bench', 'textiles', 'scheduled', nominal_time, 'earlier', '', '', '', 0 FROM fires WHERE fire_key = 'earlier'`,
@@ -159,7 +159,8 @@ func BenchmarkSampling(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
 		b.Run(backend, func(b *testing.B) {
 			s := storagetest.Open(b, backend)
-			loadLargeRegistry(b, s)
+			units := benchSize(benchUnits, 30_000)
+			loadLargeRegistry(b, s, units)
 			ctx := b.Context()
 			var rec sampling.Record
 			b.Run("end-to-end", func(b *testing.B) {
@@ -176,8 +177,8 @@ func BenchmarkSampling(b *testing.B) {
 					if err := s.NameTasks(ctx, p.Tasks); err != nil {
 						b.Fatal(err)
 					}
-					if len(p.Tasks) != benchTasks || p.FrameSize+p.Excluded != benchUnits {
-						b.Fatalf("drew %d tasks from %d+%d units, want %d from %d", len(p.Tasks), p.FrameSize, p.Excluded, benchTasks, benchUnits)
+					if len(p.Tasks) != benchTasks || p.FrameSize+p.Excluded != units {
+						b.Fatalf("drew %d tasks from %d+%d units, want %d from %d", len(p.Tasks), p.FrameSize, p.Excluded, benchTasks, units)
 					}
 				}
 			})
