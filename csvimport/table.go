@@ -1,12 +1,12 @@
 package csvimport
 
 import (
-	"iter"
 	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
