@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -69,13 +70,17 @@ func refuse(slice string) func([]LineProblem) error {
 // ImportUnits stores an enterprise registry read as a stream: each unit
 // with the line it came from. Units are staged as they come (COPY on
 // PostgreSQL, multi-row INSERTs on SQLite), so memory does not grow with
-// the registry; then the rules across rows are checked over the staged
-// set — a (credit code, category) once, one name and county per
-// enterprise — and with each unit's own text rules (Unit.Check) they are
-// handed to decide. When decide returns nil the enterprises and units are
-// upserted (an enterprise takes the risk and industry of its last row, and
-// becomes active); otherwise nothing is stored and its error is returned.
-// All in one transaction. It returns the number of units.
+// the registry. The rules across rows are checked over the staged set —
+// an enterprise's name and county the same on all its rows, a (credit
+// code, category) once — and with each unit's own text rules (Unit.Check)
+// they make the problems handed to decide, once, before the transaction
+// ends. Without problems the enterprises and units are written first (new
+// ones inserted, changed ones updated; an enterprise takes the risk and
+// industry of its last row and becomes active) and decide is called with
+// none: the caller may still refuse, having found problems of its own
+// while the rows were read. Nothing is stored when there are problems or
+// decide returns an error, which is then returned. It returns the number
+// of units staged.
 func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.Unit], decide func([]LineProblem) error) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -107,24 +112,71 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 		if err := s.analyze(ctx, tx, "import_units"); err != nil {
 			return err
 		}
-		set, err := s.unitProblems(ctx, tx)
+		// accept asks decide and drops the staging tables (temporary
+		// tables live as long as the connection).
+		accept := func() error {
+			if err := decide(nil); err != nil {
+				return err
+			}
+			for _, t := range []string{"import_firms", "import_units"} {
+				if _, err := tx.ExecContext(ctx, `DROP TABLE `+t); err != nil {
+					return fmt.Errorf("store units: %w", err)
+				}
+			}
+			return nil
+		}
+		firms, err := s.firmProblems(ctx, tx)
 		if err != nil {
 			return err
 		}
-		problems = append(problems, set...)
+		problems = append(problems, firms...)
+		// When every staged unit is new, the unique key of units finds a
+		// unit staged twice as the units are written; the set is searched
+		// for repeats (an aggregation over every staged row) only when
+		// the writing fails (undone to the savepoint, so that the
+		// transaction can go on to name them), when some staged units
+		// were stored already (their repeats meet no key), or when the
+		// import is refused anyway. A refusal rolls everything back.
+		if len(problems) == 0 {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT import_write`); err != nil {
+				return err
+			}
+			inserted, err := s.upsertStagedUnits(ctx, tx, n)
+			if err == nil && inserted == n {
+				return accept()
+			}
+			if err != nil {
+				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import_write`); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+			}
+			if problems, err = s.repeatedUnits(ctx, tx, err); err != nil {
+				return err
+			}
+			if len(problems) == 0 {
+				return accept()
+			}
+		} else {
+			repeated, err := s.repeatedUnits(ctx, tx, nil)
+			if err != nil {
+				return err
+			}
+			problems = append(problems, repeated...)
+		}
 		slices.SortStableFunc(problems, func(a, b LineProblem) int { return cmp.Compare(a.Line, b.Line) })
 		if err := decide(problems); err != nil {
 			return err
 		}
-		return s.upsertStagedUnits(ctx, tx)
+		return fmt.Errorf("import refused: %d problems", len(problems))
 	})
 	return n, err
 }
 
-// unitProblems checks the staged units as a set: each (credit code,
-// category) once, and an enterprise's name and county the same on all its
-// rows as on its first. Each repeat names the first line.
-func (s *Store) unitProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, error) {
+// repeatedUnits finds the units staged more than once: each repeat of a
+// (credit code, category) names the first line. When the search was
+// prompted by failed, the error of writing the units, and finds nothing,
+// failed is returned.
+func (s *Store) repeatedUnits(ctx context.Context, tx *sqlx.Tx, failed error) ([]LineProblem, error) {
 	var problems []LineProblem
 	var dups []struct {
 		Line       int    `db:"line"`
@@ -145,6 +197,30 @@ func (s *Store) unitProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 		problems = append(problems, LineProblem{Line: d.Line, Field: "category",
 			Reason: fmt.Sprintf("credit code %s with category %s also on line %d", d.CreditCode, d.Category, d.First)})
 	}
+	if len(problems) == 0 && failed != nil {
+		return nil, failed
+	}
+	return problems, nil
+}
+
+// firmProblems checks that an enterprise has the same name and county on
+// all its staged rows as on its first. On the way it keeps the first and
+// last line of each enterprise (import_firms), which the upsert reads.
+func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, error) {
+	var problems []LineProblem
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_firms AS
+		SELECT credit_code, min(line) AS first, max(line) AS last,
+			min(name) <> max(name) OR min(county) <> max(county) AS conflict
+		FROM import_units GROUP BY credit_code`); err != nil {
+		return nil, fmt.Errorf("check enterprises: %w", err)
+	}
+	var conflicts bool
+	if err := tx.GetContext(ctx, &conflicts, `SELECT EXISTS (SELECT 1 FROM import_firms WHERE conflict)`); err != nil || !conflicts {
+		if err != nil {
+			return nil, fmt.Errorf("check enterprises: %w", err)
+		}
+		return problems, nil
+	}
 	var firms []struct {
 		Line        int    `db:"line"`
 		CreditCode  string `db:"credit_code"`
@@ -156,11 +232,10 @@ func (s *Store) unitProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 	}
 	if err := tx.SelectContext(ctx, &firms, `
 		SELECT s.line, s.credit_code, s.name, s.county, f.line AS first, f.name AS first_name, f.county AS first_county
-		FROM (SELECT credit_code, min(line) AS first FROM import_units
-			GROUP BY credit_code HAVING min(name) <> max(name) OR min(county) <> max(county)) c
+		FROM import_firms c
 		JOIN import_units f ON f.line = c.first
 		JOIN import_units s ON s.credit_code = c.credit_code AND s.line > c.first
-		WHERE s.name <> f.name OR s.county <> f.county`); err != nil {
+		WHERE c.conflict AND (s.name <> f.name OR s.county <> f.county)`); err != nil {
 		return nil, fmt.Errorf("check enterprises: %w", err)
 	}
 	for _, f := range firms {
@@ -176,36 +251,90 @@ func (s *Store) unitProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 	return problems, nil
 }
 
-// upsertStagedUnits writes the staged units: enterprises and units that
-// are new are inserted, and those whose values changed are updated, so
-// that importing the same registry again rewrites nothing.
-func (s *Store) upsertStagedUnits(ctx context.Context, tx *sqlx.Tx) error {
+// bulkUnits is how many more units than the registry holds an import must
+// stage for PostgreSQL to check the units' foreign key once, over the
+// table, rather than once per inserted row.
+const bulkUnits = 10_000
+
+// upsertStagedUnits writes the staged units of n rows: enterprises and
+// units that are new are inserted, and those whose values changed are
+// updated, so that importing the same registry again rewrites nothing. It
+// returns the number of units inserted.
+func (s *Store) upsertStagedUnits(ctx context.Context, tx *sqlx.Tx, n int) (int, error) {
 	for _, q := range []struct{ what, sql string }{
 		// Each enterprise as its last row gives it (name and county agree
 		// on every row).
-		{"enterprises", `CREATE TEMP TABLE import_firms AS
-			SELECT s.credit_code, s.name, s.county, s.industry, s.risk
-			FROM (SELECT max(line) AS last FROM import_units GROUP BY credit_code) l
-			JOIN import_units s ON s.line = l.last`},
-		{"enterprises", `UPDATE enterprises SET name = f.name, county = f.county, industry = f.industry, risk = f.risk, active = TRUE
-			FROM import_firms f
+		{"enterprises", `UPDATE enterprises SET name = s.name, county = s.county, industry = s.industry, risk = s.risk, active = TRUE
+			FROM import_firms f JOIN import_units s ON s.line = f.last
 			WHERE enterprises.credit_code = f.credit_code
-				AND (enterprises.name <> f.name OR enterprises.county <> f.county OR enterprises.industry <> f.industry
-					OR enterprises.risk <> f.risk OR NOT enterprises.active)`},
+				AND (enterprises.name <> s.name OR enterprises.county <> s.county OR enterprises.industry <> s.industry
+					OR enterprises.risk <> s.risk OR NOT enterprises.active)`},
 		{"enterprises", `INSERT INTO enterprises (credit_code, name, county, industry, risk)
-			SELECT f.credit_code, f.name, f.county, f.industry, f.risk FROM import_firms f
+			SELECT s.credit_code, s.name, s.county, s.industry, s.risk
+			FROM import_firms f JOIN import_units s ON s.line = f.last
 			WHERE NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.credit_code = f.credit_code)`},
 		{"units", `UPDATE units SET industry = s.industry
 			FROM import_units s
 			WHERE units.credit_code = s.credit_code AND units.category = s.category AND units.industry <> s.industry`},
-		{"units", `INSERT INTO units (credit_code, industry, category)
-			SELECT s.credit_code, s.industry, s.category FROM import_units s
-			WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.credit_code = s.credit_code AND u.category = s.category)`},
-		{"units", `DROP TABLE import_firms`},
-		{"units", `DROP TABLE import_units`},
 	} {
 		if _, err := tx.ExecContext(ctx, q.sql); err != nil {
-			return fmt.Errorf("store %s: %w", q.what, err)
+			return 0, fmt.Errorf("store %s: %w", q.what, err)
+		}
+	}
+	var inserted int64
+	insert := func() error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO units (credit_code, industry, category)
+			SELECT s.credit_code, s.industry, s.category FROM import_units s
+			WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.credit_code = s.credit_code AND u.category = s.category)`)
+		if err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
+		inserted, err = res.RowsAffected()
+		return err
+	}
+	if err := s.withoutUnitKeys(ctx, tx, n, insert); err != nil {
+		return 0, err
+	}
+	return int(inserted), nil
+}
+
+// withoutUnitKeys runs insert, which inserts up to n units. When at least
+// bulkUnits of them are new on PostgreSQL, whose foreign-key trigger costs
+// a query and a row lock for each inserted row (more than half of a
+// million-unit import), the foreign keys of units are dropped for the
+// insert and added back as they were, which checks them in one pass over
+// the table. Until the transaction ends this holds an exclusive lock on
+// units, so a fire that reads the registry waits for the import to commit.
+func (s *Store) withoutUnitKeys(ctx context.Context, tx *sqlx.Tx, n int, insert func() error) error {
+	if s.dialect != Postgres {
+		return insert()
+	}
+	var stored int
+	if err := tx.GetContext(ctx, &stored, `SELECT count(*) FROM (SELECT 1 FROM units LIMIT $1) u`, n); err != nil {
+		return fmt.Errorf("store units: %w", err)
+	}
+	if n-stored < bulkUnits {
+		return insert()
+	}
+	var keys []struct {
+		Name string `db:"conname"`
+		Def  string `db:"def"`
+	}
+	if err := tx.SelectContext(ctx, &keys, `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+		WHERE conrelid = 'units'::regclass AND contype = 'f' ORDER BY conname`); err != nil {
+		return fmt.Errorf("store units: %w", err)
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE units DROP CONSTRAINT `+pq.QuoteIdentifier(k.Name)); err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
+	}
+	if err := insert(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE units ADD CONSTRAINT `+pq.QuoteIdentifier(k.Name)+` `+k.Def); err != nil {
+			return fmt.Errorf("store units: %w", err)
 		}
 	}
 	return nil
