@@ -148,14 +148,9 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	return nil
 }
 
-// Rates returns rate rows from the snapshot for the named window (all when
-// empty), grouped by one of the sampling.By* groupings.
-func (m *Monitor) Rates(window, by string) []sampling.RateRow {
-	return m.RatesWith(window, sampling.RateOptions{By: by})
-}
-
-// RatesWith is Rates with every rate option; MinBatches comes from the
-// configuration.
+// RatesWith returns rate rows from the snapshot for the named window (all
+// when empty), with the rate options (grouping, filters); MinBatches comes
+// from the configuration.
 func (m *Monitor) RatesWith(window string, opts sampling.RateOptions) []sampling.RateRow {
 	return m.rates(m.Snapshot(), window, opts)
 }

@@ -70,11 +70,11 @@ func TestRefresh(t *testing.T) {
 			if err := m.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			rows := m.Rates("30d", sampling.ByTier)
+			rows := m.RatesWith("30d", sampling.RateOptions{By: sampling.ByTier})
 			if len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 3 {
 				t.Fatalf("Rates(30d) = %+v, want 3 provisional batches of the key tier", rows)
 			}
-			if got := m.Rates("30d", sampling.ByCounty); len(got) != 1 || got[0].County != "gusu" {
+			if got := m.RatesWith("30d", sampling.RateOptions{By: sampling.ByCounty}); len(got) != 1 || got[0].County != "gusu" {
 				t.Errorf("Rates(30d, county) = %+v", got)
 			}
 			snap := m.Snapshot()

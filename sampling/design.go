@@ -141,9 +141,6 @@ type History struct {
 	Outcome string `json:"outcome,omitempty"`
 }
 
-// Key is the key of the unit the history belongs to.
-func (h History) Key() string { return h.CreditCode + "/" + h.Category }
-
 // CellCount counts the recently tested and failed batches of one county and
 // category, for Neyman allocation.
 type CellCount struct {

@@ -17,11 +17,22 @@ import (
 
 // forEachBackend runs test against a fresh store on every backend.
 func forEachBackend(t *testing.T, test func(t *testing.T, s *storage.Store)) {
+	forEachBackendWith(t, nil, test)
+}
+
+// forEachBackendWith is forEachBackend with stores opened with opts.
+func forEachBackendWith(t *testing.T, opts []storage.Option, test func(t *testing.T, s *storage.Store)) {
 	for _, b := range storagetest.Backends() {
 		t.Run(b, func(t *testing.T) {
-			test(t, storagetest.Open(t, b))
+			test(t, storagetest.Open(t, b, opts...))
 		})
 	}
+}
+
+// withObjection is the option of an objection policy, the clock left as
+// time.Now.
+func withObjection(p sampling.ObjectionPolicy) []storage.Option {
+	return []storage.Option{storage.WithResultPolicy(storage.ResultPolicy{Objection: p})}
 }
 
 func code(t *testing.T, body string) string {

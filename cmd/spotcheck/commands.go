@@ -99,7 +99,6 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 			return badInput(err)
 		}
 		store = func(s *storage.Store) (string, error) {
-			applyPolicy(s, cfg, e.now)
 			n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, sampling.Today(e.now(), cfg.Location))
 			var rej *storage.RejectedError
 			if errors.As(err, &rej) {
@@ -113,7 +112,8 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		}
 	}
 	doneReading()
-	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
+	// Results are stored with the configuration's objection periods.
+	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn), resultPolicy(cfg, e.now))
 	if err != nil {
 		return err
 	}
@@ -323,12 +323,11 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 		return usageError("rates: --industry %q is not a configured industry", *industry)
 	}
 	logger := newLogger(e, slog.LevelWarn)
-	store, err := c.openStore(ctx, logger)
+	store, err := c.openStore(ctx, logger, resultPolicy(cfg, e.now))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	applyPolicy(store, cfg, e.now)
 	mon := monitor.New(cfg, store, e.now, logger)
 	// As serve's chores do: results whose objection period has ended are
 	// final before the snapshot is read.
