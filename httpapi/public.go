@@ -130,7 +130,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	}
 	// The draw's input: the stratified draw's record, or the first draw's
 	// inputs for plans made by it.
-	var in sampling.DrawInputs
+	var in sampling.SRSInputs
 	var drawRec *sampling.Record
 	if p.Algorithm == sampling.Algorithm {
 		r, err := d.Store.RecordOf(ctx, p)
@@ -138,7 +138,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 			return publication.Record{}, nil, err
 		}
 		drawRec = &r
-	} else if in, err = d.Store.DrawInputs(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	} else if in, err = d.Store.SRSInputs(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return publication.Record{}, nil, err
 	}
 	tasks := make([]publication.Task, len(details))

@@ -34,7 +34,7 @@ func planOf(t *testing.T, s *storage.Store, n int) []int64 {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 1, 1, 0, 0, 0, time.UTC)
-	p, err := sampling.Draw(sampling.DrawSpec{Schedule: "s", Industry: "textiles", NominalTime: at, Kind: sampling.KindManual,
+	p, err := sampling.DrawSRS(sampling.SRSSpec{Schedule: "s", Industry: "textiles", NominalTime: at, Kind: sampling.KindManual,
 		Categories: map[string]string{"car-seats": sampling.TierKey}, Batches: n, InspectorsPerTask: 1, Due: at.AddDate(0, 1, 0)},
 		make([]byte, sampling.SeedSize), units, ins)
 	if err != nil {

@@ -87,7 +87,7 @@ func drawPlan(t *testing.T, s *storage.Store, kind string, at time.Time, batches
 	}
 	seed := make([]byte, sampling.SeedSize)
 	seed[0] = byte(at.Unix())
-	p, err := sampling.Draw(sampling.DrawSpec{
+	p, err := sampling.DrawSRS(sampling.SRSSpec{
 		Schedule: "textiles-monthly", Industry: "textiles", NominalTime: at, Kind: kind,
 		Categories: map[string]string{"garments": "general"}, Batches: batches,
 		InspectorsPerTask: 2, Due: at.AddDate(0, 0, 30),

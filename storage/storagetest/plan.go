@@ -39,7 +39,7 @@ func Plan(t testing.TB, s *storage.Store, n int, planDay time.Time) []sampling.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := sampling.Draw(sampling.DrawSpec{
+	plan, err := sampling.DrawSRS(sampling.SRSSpec{
 		Schedule: "textiles-monthly", Industry: "textiles", NominalTime: planDay, Kind: sampling.KindManual,
 		Categories: map[string]string{"garments": "general"}, Batches: n, InspectorsPerTask: 1,
 		MaxTasksPerInspector: n, Due: planDay.AddDate(0, 0, 30),
