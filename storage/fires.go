@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -48,8 +50,13 @@ func fireKey(kind string, nominal time.Time) string {
 // insertFire adds a ledger row and returns its id, or 0 when the fire is
 // already in the ledger. The unique key on (schedule, fire_key) makes a
 // concurrent writer wait for the first and then find the row. A zero
-// RecordedAt is filled in by the database.
+// RecordedAt is filled in by the database. A reason that is not one of the
+// codes the operators' documentation lists (sampling.FireReasons) is
+// refused.
 func insertFire(ctx context.Context, tx *sqlx.Tx, f Fire) (int64, error) {
+	if f.Reason != "" && !slices.Contains(sampling.FireReasons(), f.Reason) {
+		return 0, fmt.Errorf("record fire of %s: reason %q is not one of %s", f.Schedule, f.Reason, strings.Join(sampling.FireReasons(), ", "))
+	}
 	var recorded, started any
 	if !f.RecordedAt.IsZero() {
 		recorded = f.RecordedAt.UTC()
