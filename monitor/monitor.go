@@ -148,13 +148,6 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	return nil
 }
 
-// RatesWith returns rate rows from the snapshot for the named window (all
-// when empty), with the rate options (grouping, filters); MinBatches comes
-// from the configuration.
-func (m *Monitor) RatesWith(window string, opts sampling.RateOptions) []sampling.RateRow {
-	return m.rates(m.Snapshot(), window, opts)
-}
-
 // Cell counts tested and failed batches of one window, tier, industry,
 // category and county.
 type Cell struct {

@@ -70,11 +70,11 @@ func TestRefresh(t *testing.T) {
 			if err := m.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			rows := m.RatesWith("30d", sampling.RateOptions{By: sampling.ByTier})
+			rows := m.Report("30d", sampling.RateOptions{By: sampling.ByTier}).Rates
 			if len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 3 {
 				t.Fatalf("Rates(30d) = %+v, want 3 provisional batches of the key tier", rows)
 			}
-			if got := m.RatesWith("30d", sampling.RateOptions{By: sampling.ByCounty}); len(got) != 1 || got[0].County != "gusu" {
+			if got := m.Report("30d", sampling.RateOptions{By: sampling.ByCounty}).Rates; len(got) != 1 || got[0].County != "gusu" {
 				t.Errorf("Rates(30d, county) = %+v", got)
 			}
 			snap := m.Snapshot()
@@ -88,8 +88,8 @@ func TestRefresh(t *testing.T) {
 			if err := c.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			if rows := m.RatesWith("30d", sampling.RateOptions{FinalOnly: true}); len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 0 {
-				t.Errorf("RatesWith(30d, final only) after the objection period = %+v, want 3 final batches", rows)
+			if rows := m.Report("30d", sampling.RateOptions{FinalOnly: true}).Rates; len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 0 {
+				t.Errorf("Report(30d, final only) after the objection period = %+v, want 3 final batches", rows)
 			}
 		})
 	}
