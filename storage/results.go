@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,33 +85,70 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 // TaskCounts counts tasks by state; "overdue" counts assigned and sampled
 // tasks whose due date is before today, and those are not also counted as
 // "assigned". Such tasks belong to open plans: when a plan closes, its tasks
-// without a result lapse.
+// without a result lapse. It sums TaskCountsBy over tiers, industries and
+// counties.
+func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
+	counts, err := s.TaskCountsBy(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
+	for _, c := range counts {
+		m[c.State] += c.N
+	}
+	return m, nil
+}
+
+// TaskCountsBy counts tasks by state, tier, industry and county, in the
+// states of TaskCounts; every (tier, industry, county) that has tasks has a
+// row for each of assigned, tested, overdue and lapsed, with 0 when none,
+// so that the metric's series stay while their counts fall to 0. Rows come
+// sorted by tier, industry, county and state.
 //
 // The states are taskStatus's, counted in two passes: the stored statuses
 // of all tasks, then the tasks of open plans that a result has made tested
 // (a plan stores its tasks' statuses when it closes, see ClosePlans).
-func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
+func (s *Store) TaskCountsBy(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
 	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
-	var stored, tested []struct {
-		State string `db:"state"`
-		N     int    `db:"n"`
+	type row struct {
+		State    string `db:"state"`
+		Tier     string `db:"tier"`
+		Industry string `db:"industry"`
+		County   string `db:"county"`
+		N        int    `db:"n"`
 	}
+	var stored, tested []row
 	day := today.Format(time.DateOnly)
-	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t GROUP BY 1`), day); err != nil {
+	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n
+		FROM tasks t GROUP BY 1, 2, 3, 4`), day); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}
-	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t
+	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n FROM tasks t
 		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND `+madeTested+`
-		GROUP BY 1`), day); err != nil {
+		GROUP BY 1, 2, 3, 4`), day); err != nil {
 		return nil, fmt.Errorf("count tested tasks: %w", err)
 	}
-	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
+	m := map[sampling.TaskCount]int{}
+	add := func(state string, r row, n int) {
+		m[sampling.TaskCount{State: state, Tier: r.Tier, Industry: r.Industry, County: r.County}] += n
+		for _, st := range []string{sampling.TaskAssigned, sampling.TaskTested, sampling.TaskOverdue, sampling.TaskLapsed} {
+			m[sampling.TaskCount{State: st, Tier: r.Tier, Industry: r.Industry, County: r.County}] += 0
+		}
+	}
 	for _, r := range stored {
-		m[r.State] += r.N
+		add(r.State, r, r.N)
 	}
 	for _, r := range tested {
-		m[r.State] -= r.N
-		m[sampling.TaskTested] += r.N
+		add(r.State, r, -r.N)
+		add(sampling.TaskTested, r, r.N)
 	}
-	return m, nil
+	out := make([]sampling.TaskCount, 0, len(m))
+	for k, n := range m {
+		k.N = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b sampling.TaskCount) int {
+		return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry), cmp.Compare(a.County, b.County), cmp.Compare(a.State, b.State))
+	})
+	return out, nil
 }
