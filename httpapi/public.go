@@ -131,7 +131,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	// The draw's input: the stratified draw's record, or the first draw's
 	// inputs for plans made by it.
 	var in sampling.SRSInputs
-	var drawRec *sampling.Record
+	var drawRec *sampling.DrawRecord
 	if p.Algorithm == sampling.Algorithm {
 		r, err := d.Store.RecordOf(ctx, p)
 		if err != nil {

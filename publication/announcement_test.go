@@ -77,7 +77,7 @@ func drawAnnounced(t *testing.T, an announced, v beacon.Value) Record {
 
 // recordOf draws from input with seed and builds the record as the service
 // publishes it, signed with the authority's key.
-func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sampling.Record) Record {
+func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sampling.DrawRecord) Record {
 	t.Helper()
 	input.Seed = sampling.Seed{Bytes: seed}
 	plan, err := sampling.DrawPlan(input)

@@ -167,12 +167,12 @@ type Draw struct {
 	Inspectors []sampling.Inspector `json:"inspectors"`
 	// Record is the input of the stratified draw (sampling.DrawPlan) for
 	// plans made by it; Spec, Frame and Inspectors then stay empty.
-	Record *sampling.Record `json:"record,omitempty"`
+	Record *sampling.DrawRecord `json:"record,omitempty"`
 }
 
 // WithRecord sets the record's draw input to rec, the input of the
 // stratified draw, with inspectors' names left out.
-func (r *Record) WithRecord(rec sampling.Record) {
+func (r *Record) WithRecord(rec sampling.DrawRecord) {
 	rec.Inspectors = withoutNames(rec.Inspectors)
 	r.Draw = Draw{Record: &rec}
 }

@@ -179,7 +179,7 @@ func TestDecodeOpenPlan(t *testing.T) {
 func stratifiedRecord(t *testing.T) Record {
 	t.Helper()
 	nominal := time.Date(2026, 11, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	rec := sampling.Record{
+	rec := sampling.DrawRecord{
 		Schedule: "textiles-monthly", Kind: sampling.KindScheduled, NominalTime: nominal,
 		Seed: sampling.SeedFromText("lottery 2026-123: 03 17 22 29 31 08"),
 		Design: sampling.Design{

@@ -23,7 +23,7 @@ const AlgorithmSRS = "srs-hmac-sha256/v1"
 const SeedSize = 32
 
 // SRSSpec is what a schedule asked of one draw of the first generation
-// (DrawSRS); the draw of today is DrawPlan, of a Record.
+// (DrawSRS); the draw of today is DrawPlan, of a DrawRecord.
 type SRSSpec struct {
 	Schedule    string
 	Industry    string

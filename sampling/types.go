@@ -82,13 +82,13 @@ type Plan struct {
 	Tasks       []Task    `json:"tasks,omitempty"`
 	// Inputs are what a plan of the first generation (DrawSRS) was drawn
 	// from, for storage with the plan; nil on plans loaded from storage
-	// and on plans of DrawPlan, which keep Record instead.
+	// and on plans of DrawPlan, which keep their DrawRecord in Record instead.
 	Inputs *SRSInputs `json:"-"`
 	// Strata is the allocation, when the plan was just drawn or re-derived.
 	Strata []Stratum `json:"strata,omitempty"`
 	// Record is what the plan was drawn from, kept to verify it later;
 	// set by DrawPlan, stored by storage.
-	Record *Record `json:"-"`
+	Record *DrawRecord `json:"-"`
 }
 
 // Plan states.

@@ -46,7 +46,7 @@ func TestFireKeyNormalisedToUTC(t *testing.T) {
 		if err != nil || !first.Fresh || first.Fire.Status != sampling.FireMade {
 			t.Fatalf("Settle(09:00 Shanghai) = %+v, %v; want a fresh made fire", first.Fire, err)
 		}
-		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(sampling.Record) (sampling.Plan, error) {
+		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(sampling.DrawRecord) (sampling.Plan, error) {
 			t.Error("draw called for the 01:00 UTC fire, the same instant as the 09:00 Shanghai fire already made")
 			return sampling.Plan{}, nil
 		})
