@@ -129,7 +129,7 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		}
 		in, err := s.SRSInputs(ctx, p.ID)
 		if !errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("DrawInputs of a plan committed without inputs = %+v, %v; want ErrNotFound", in, err)
+			t.Errorf("SRSInputs of a plan committed without inputs = %+v, %v; want ErrNotFound", in, err)
 		}
 	})
 }
