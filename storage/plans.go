@@ -55,7 +55,7 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 		return err
 	}
 	if plan.Inputs != nil {
-		return storeDrawInputs(ctx, tx, plan.ID, *plan.Inputs)
+		return storeSRSInputs(ctx, tx, plan.ID, *plan.Inputs)
 	}
 	return nil
 }

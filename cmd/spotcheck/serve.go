@@ -75,7 +75,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	var store *storage.Store
 	err = retryConnection(ctx, logger, patience, "open and migrate the database", func(ctx context.Context) error {
 		var err error
-		store, err = c.openStore(ctx, logger)
+		store, err = c.openStore(ctx, logger, resultPolicy(cfg, e.now))
 		return err
 	})
 	if err != nil {
@@ -88,7 +88,6 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	defer release()
 	var demoInspectors []sampling.Inspector
-	applyPolicy(store, cfg, e.now)
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
 		demoInspectors = inspectors
