@@ -72,6 +72,13 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 			}
 		}
 	}
+	tallies := tallyDeltas{}
+	for _, t := range plan.Tasks {
+		tallies[tallyKey{plan.ID, t.Due, t.Status, false}]++
+	}
+	if err := tallies.apply(ctx, tx, nil); err != nil {
+		return err
+	}
 	if err := saveInputs(ctx, tx, plan); err != nil {
 		return err
 	}

@@ -83,33 +83,12 @@ func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup
 // TaskCounts counts tasks by state; "overdue" counts assigned and sampled
 // tasks whose due date is before today, and those are not also counted as
 // "assigned". Such tasks belong to open plans: when a plan closes, its tasks
-// without a result lapse.
-//
-// The states are taskStatus's, counted in two passes: the stored statuses
-// of all tasks, then the tasks of open plans that a result has made tested
-// (a plan stores its tasks' statuses when it closes, see ClosePlans).
+// without a result lapse. It reads the task tallies, not the tasks (see
+// CountTasks).
 func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
-	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
-	var stored, tested []struct {
-		State string `db:"state"`
-		N     int    `db:"n"`
+	ts, err := loadTallies(ctx, s.db)
+	if err != nil {
+		return nil, err
 	}
-	day := today.Format(time.DateOnly)
-	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t GROUP BY 1`), day); err != nil {
-		return nil, fmt.Errorf("count tasks: %w", err)
-	}
-	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t
-		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND `+madeTested+`
-		GROUP BY 1`), day); err != nil {
-		return nil, fmt.Errorf("count tested tasks: %w", err)
-	}
-	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
-	for _, r := range stored {
-		m[r.State] += r.N
-	}
-	for _, r := range tested {
-		m[r.State] -= r.N
-		m[sampling.TaskTested] += r.N
-	}
-	return m, nil
+	return CountTasks(ts, today), nil
 }

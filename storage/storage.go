@@ -42,6 +42,8 @@ type Store struct {
 	policy  ResultPolicy
 	// settles bounds the plans made at once; see Settle.
 	settles chan struct{}
+	// watchers are told of each change to the snapshot's data.
+	watchers *watchers
 }
 
 // Open connects to the database named by dsn: "sqlite:PATH" or a
@@ -84,7 +86,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	if dialect == SQLite {
 		makings = 1
 	}
-	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage"), settles: make(chan struct{}, makings)}
+	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage"), settles: make(chan struct{}, makings), watchers: &watchers{}}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
