@@ -67,8 +67,8 @@ type Monitor struct {
 	pending []storage.Change
 	version uint64 // counts changes to data
 
-	deriveMu sync.Mutex // one derivation at a time
-	derived  uint64     // under deriveMu: the version the snapshot shows
+	deriveMu sync.Mutex    // one derivation at a time
+	derived  atomic.Uint64 // the version the snapshot shows
 }
 
 // New returns a monitor over store; call Refresh before serving, and have
@@ -81,7 +81,18 @@ func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger 
 }
 
 // Snapshot returns the current snapshot. It never touches the database.
-func (m *Monitor) Snapshot() *Snapshot { return m.snap.Load() }
+// When changes were applied since the snapshot was derived, it derives it
+// again first (once for all the changes, and for all callers meanwhile):
+// a write does not wait for the rates, the next reader does.
+func (m *Monitor) Snapshot() *Snapshot {
+	m.mu.Lock()
+	stale := m.version > m.derived.Load()
+	m.mu.Unlock()
+	if stale {
+		m.publish()
+	}
+	return m.snap.Load()
+}
 
 // Refresh reads the rollups, task tallies, plans and pauses and replaces
 // the snapshot; it only reads (results become final by the chores), and
@@ -134,12 +145,14 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	return nil
 }
 
-// Apply applies a change this process's store committed to the snapshot,
-// without reading the database: a write's rates and task counts show when
-// the write returns. Changes already in the snapshot's last read are
-// skipped, and changes arriving out of order keep the latest value of each
-// row, so the snapshot equals what a refresh would read. Before the first
-// refresh it only keeps the change. Give it to Store.Watch.
+// Apply applies a change this process's store committed to the snapshot's
+// data, without reading the database: a write's rates and task counts show
+// to every Snapshot after the write returns. Changes already in the last
+// read are skipped, and changes arriving out of order keep the latest value
+// of each row, so the snapshot equals what a refresh would read. It costs
+// what the change holds; the rates are derived again by the next Snapshot.
+// Before the first refresh it only keeps the change. Give it to
+// Store.Watch.
 func (m *Monitor) Apply(ch storage.Change) {
 	m.mu.Lock()
 	if m.data != nil && ch.Seq <= m.data.seq {
@@ -154,7 +167,6 @@ func (m *Monitor) Apply(ch storage.Change) {
 	m.data.apply(ch)
 	m.version++
 	m.mu.Unlock()
-	m.publish()
 }
 
 // starts returns the first day of rollups and the first plan time that a
@@ -186,14 +198,14 @@ func (m *Monitor) publish() {
 	m.deriveMu.Lock()
 	defer m.deriveMu.Unlock()
 	m.mu.Lock()
-	version, view := m.version, m.data.view()
-	m.mu.Unlock()
-	if version <= m.derived {
+	if m.version <= m.derived.Load() {
+		m.mu.Unlock()
 		return
 	}
-	snap := m.derive(view)
-	m.snap.Store(snap)
-	m.derived = version
+	version, view := m.version, m.data.view()
+	m.mu.Unlock()
+	m.snap.Store(m.derive(view))
+	m.derived.Store(version)
 }
 
 // derive computes the snapshot of the data seen at now: every rate, the

@@ -22,6 +22,7 @@ type state struct {
 	// rollups are in rollupOrder; the slice is shared with the views
 	// taken of it, so a change replaces it instead of writing into it.
 	rollups    []sampling.Rollup
+	shared     bool    // a view holds rollups
 	rollupSeqs []int64 // rollupSeqs[i] set rollups[i]
 	// gone holds the rows a change removed, with the change's number.
 	gone    map[rollupKey]int64
@@ -97,8 +98,8 @@ func newState(read storage.SnapshotState, pauses map[string]storage.ScheduleStat
 
 // apply sets the rows ch wrote, unless a later change set them already.
 func (st *state) apply(ch storage.Change) {
-	if len(ch.Rollups) > 0 {
-		st.rollups = slices.Clone(st.rollups) // views share the old slice
+	if len(ch.Rollups) > 0 && st.shared {
+		st.rollups, st.shared = slices.Clone(st.rollups), false
 	}
 	for _, r := range ch.Rollups {
 		i, found := slices.BinarySearchFunc(st.rollups, r, rollupOrder)
@@ -145,6 +146,7 @@ type view struct {
 // view returns the state's data as it is now.
 func (st *state) view() view {
 	v := view{asOf: st.asOf, pauses: st.pause, rollups: st.rollups}
+	st.shared = true
 	for k, t := range st.tallies {
 		if t.n != 0 {
 			v.tallies = append(v.tallies, storage.TaskTally{PlanID: k.plan, Due: k.due, Status: k.status, Result: k.result, N: t.n})
