@@ -73,6 +73,8 @@ func TestBadBodies(t *testing.T) {
 				{"wrong type", result, `{"outcome":"pass","tested_on":20261120}`, 400,
 					[]string{"request body: field tested_on: want a JSON string, got number"}},
 				{"not an object", result, `["pass"]`, 400, []string{"request body: want a JSON object, got array"}},
+				{"null", result, ` null`, 400, []string{"request body: want a JSON object, got null"}},
+				{"null sampling", sampled, `null`, 400, []string{"request body: want a JSON object, got null"}},
 				{"empty", result, ``, 400, []string{"request body: empty: want a JSON object"}},
 				{"cut short", result, `{"outcome":"pa`, 400, []string{"request body: invalid JSON at byte 14: unexpected end"}},
 				{"syntax", result, `{"outcome":pass}`, 400, []string{"request body: invalid JSON at byte 12: invalid character 'p' looking for beginning of value"}},
@@ -136,6 +138,11 @@ func TestBadBodies(t *testing.T) {
 			}{
 				{"admin", "/api/v1/plans?schedule=%00", 400, "query parameter schedule: NUL character at byte 0"},
 				{"admin", "/api/v1/plans?schedule=%FF", 400, "query parameter schedule: invalid UTF-8 at byte 0"},
+				{"admin", "/api/v1/plans?schedule=nosuch", 400, `query parameter schedule: "nosuch": no such schedule, and no plan of that name is stored (none configured)`},
+				{"admin", "/api/v1/rates?county=%00", 400, "query parameter county: NUL character at byte 0"},
+				{"admin", "/api/v1/rates?county=x%FFy", 400, "query parameter county: invalid UTF-8 at byte 1"},
+				{"admin", "/api/v1/rates?industry=%1B", 400, "query parameter industry: control character U+001B at byte 0"},
+				{"admin", "/api/v1/execution?schedule=%00", 400, "query parameter schedule: NUL character at byte 0"},
 				{"", "/api/v1/tasks.ics?token=spc_%00%00%00%00%00%00%00%00%00%00%00%00_x", 401, ""},
 			} {
 				status, body := f.do(tc.caller, "GET", tc.path, "")
@@ -166,7 +173,7 @@ func TestProblemShapes(t *testing.T) {
 		status                     int
 		want                       string
 	}{
-		{"admin", "GET", "/api/v1/rates?window=7x", "", 400, `query parameter window: unknown window "7x" (configured: [30d 90d 365d ytd])`},
+		{"admin", "GET", "/api/v1/rates?window=7x", "", 400, `query parameter window: "7x" is not a configured window (30d, 90d, 365d, ytd)`},
 		{"", "GET", "/api/v1/plans", "", 401, ""},
 		{"viewer", "POST", result, `{}`, 403, ""},
 		{"admin", "GET", "/api/v1/plans/999", "", 404, "no plan 999"},
@@ -200,4 +207,38 @@ func TestProblemShapes(t *testing.T) {
 		t.Fatalf("after %d failed attempts: %d, want 429", maxAuthFailures+1, status)
 	}
 	checkProblem(t, "too many failed attempts", 429, body, nil)
+}
+
+// TestBadQueryEveryProblem: a query with several bad parameters is
+// answered with every problem, each naming its parameter.
+func TestBadQueryEveryProblem(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/api/v1/rates?window=7x&by=town&industry=nosuch&county=%00&final=maybe", []string{
+			`query parameter window: "7x" is not a configured window (30d, 90d, 365d, ytd)`,
+			`query parameter by: "town" is not tier, industry, category or county`,
+			`query parameter industry: "nosuch" is not a configured industry (known: textiles)`,
+			"query parameter county: NUL character at byte 0",
+			`query parameter final: "maybe" is not true or false`,
+		}},
+		{"/api/v1/execution?window=7x&schedule=nosuch", []string{
+			`query parameter window: "7x" is not a configured window (30d, 90d, 365d, ytd)`,
+			`query parameter schedule: "nosuch" is not a configured schedule (none configured)`,
+		}},
+	} {
+		status, body := f.do("admin", "GET", tc.path, "")
+		if status != http.StatusBadRequest {
+			t.Errorf("GET %s = %d, want 400\n%s", tc.path, status, body)
+			continue
+		}
+		checkProblem(t, tc.path, status, body, tc.want)
+		var p problemBody
+		decode(t, body, &p)
+		if len(p.Errors) != len(tc.want) {
+			t.Errorf("GET %s: errors %q, want exactly %q", tc.path, p.Errors, tc.want)
+		}
+	}
 }

@@ -40,6 +40,10 @@ func decodeJSON(body io.Reader, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("data after the JSON object at byte %d: send one object", end)
 	}
+	// null decodes into any value without an error, leaving it as it was.
+	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("null")) {
+		return errors.New("want a JSON object, got null")
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"spotcheck/monitor"
@@ -22,12 +23,17 @@ type executionResponse struct {
 func handleExecution(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		schedule, window := r.URL.Query().Get("schedule"), r.URL.Query().Get("window")
+		var errs []string
 		if window != "" && !slices.Contains(d.Config.Windows, window) {
-			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter window: unknown window %q (configured: %v)", window, d.Config.Windows))
-			return
+			errs = append(errs, fmt.Sprintf("query parameter window: %q is not a configured window (%s)", window, strings.Join(d.Config.Windows, ", ")))
 		}
-		if schedule != "" && d.Config.Schedule(schedule) == nil {
-			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter schedule: unknown schedule %q", schedule))
+		if e := sampling.CheckText("schedule", schedule); e != nil {
+			errs = append(errs, "query parameter "+e.Error())
+		} else if schedule != "" && d.Config.Schedule(schedule) == nil {
+			errs = append(errs, fmt.Sprintf("query parameter schedule: %q is not a configured schedule (%s)", schedule, scheduleNames(d)))
+		}
+		if len(errs) > 0 {
+			problem(w, http.StatusBadRequest, "bad query parameters", errs...)
 			return
 		}
 		snap := d.Monitor.Snapshot()

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
+	"strings"
 	"time"
 
 	"spotcheck/csvimport"
@@ -36,26 +36,23 @@ func handleReadyz(store *storage.Store) http.Handler {
 
 func handleRates(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		window, by := r.URL.Query().Get("window"), r.URL.Query().Get("by")
-		if window != "" && !slices.Contains(d.Config.Windows, window) {
-			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter window: unknown window %q (configured: %v)", window, d.Config.Windows))
-			return
-		}
-		if by != "" && !slices.Contains(monitor.Groupings(), by) {
-			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter by: %q is not tier, industry, category or county", by))
-			return
+		q := r.URL.Query()
+		window := q.Get("window")
+		opts := sampling.RateOptions{By: q.Get("by"), Industry: q.Get("industry"), County: q.Get("county")}
+		var errs []string
+		for _, e := range monitor.CheckQuery(d.Config, window, opts) {
+			errs = append(errs, "query parameter "+e.Error())
 		}
 		final, err := boolParam(r, "final")
 		if err != nil {
-			problem(w, http.StatusBadRequest, err.Error())
+			errs = append(errs, err.Error())
+		}
+		if len(errs) > 0 {
+			problem(w, http.StatusBadRequest, "bad query parameters", errs...)
 			return
 		}
-		industry, county := r.URL.Query().Get("industry"), r.URL.Query().Get("county")
-		if industry != "" && d.Config.Industry(industry) == nil {
-			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter industry: %q is not a configured industry", industry))
-			return
-		}
-		resp := d.Monitor.Report(window, sampling.RateOptions{By: by, FinalOnly: final, Industry: industry, County: county})
+		opts.FinalOnly = final
+		resp := d.Monitor.Report(window, opts)
 		writeJSON(w, http.StatusOK, resp)
 	})
 }
@@ -76,6 +73,10 @@ func handlePlans(d Deps) http.Handler {
 			serverError(w, d, err)
 			return
 		}
+		if schedule != "" && len(plans) == 0 && d.Config.Schedule(schedule) == nil {
+			problem(w, http.StatusBadRequest, fmt.Sprintf("query parameter schedule: %q: no such schedule, and no plan of that name is stored (%s)", schedule, scheduleNames(d)))
+			return
+		}
 		for i := range plans {
 			d.Config.Localize(&plans[i])
 			confidential(&plans[i], principalOf(r))
@@ -85,6 +86,18 @@ func handlePlans(d Deps) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
 	})
+}
+
+// scheduleNames names the configured schedules for an error message.
+func scheduleNames(d Deps) string {
+	if len(d.Config.Schedules) == 0 {
+		return "none configured"
+	}
+	names := make([]string, len(d.Config.Schedules))
+	for i, s := range d.Config.Schedules {
+		names[i] = s.Name
+	}
+	return "known: " + strings.Join(names, ", ")
 }
 
 func handlePlan(d Deps) http.Handler {

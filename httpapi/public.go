@@ -116,7 +116,7 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	}
 	p := found[0]
 	if p.Status != sampling.PlanClosed {
-		return publication.Record{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt}, nil
+		return publication.Record{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}, nil
 	}
 	d.Config.Localize(&p)
 	closedAt, reason, err := d.Store.PlanClosure(ctx, id)

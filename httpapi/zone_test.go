@@ -63,6 +63,16 @@ func TestTimesInConfiguredZone(t *testing.T) {
 			t.Errorf("task page = %d, want the history entry %q\n%s", resp.StatusCode, want, page)
 		}
 
+		// An open plan's commitment, the one thing public before it closes.
+		status, body = f.do("", http.MethodGet, fmt.Sprintf("/api/v1/public/plans/%d", f.plan.ID), "")
+		var commitment struct {
+			Status      string `json:"status"`
+			CommittedAt string `json:"committed_at"`
+		}
+		if err := json.Unmarshal(body, &commitment); err != nil || status != http.StatusOK || commitment.Status != sampling.PlanOpen || !strings.HasSuffix(commitment.CommittedAt, "+08:00") {
+			t.Errorf("open plan's public record = %d %s, want its commitment with committed_at in +08:00", status, body)
+		}
+
 		closedAt := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
 		if _, err := f.store.ClosePlans(ctx, sampling.Today(closedAt, f.cfg.Location), closedAt); err != nil {
 			t.Fatal(err)

@@ -142,7 +142,7 @@ func TestReportStability(t *testing.T) {
 	m := New(cfg, nil, time.Now, storagetest.Logger(t))
 	rows := []sampling.StabilityRow{{Tier: sampling.TierKey, Stable: true}}
 	headline := []sampling.RateRow{{Window: "30d", Tier: "general", Batches: 1}, {Window: "365d", Tier: "general", Batches: 2}}
-	m.snap.Store(&Snapshot{Stability: rows, Headline: headline, Grouped: map[string][]sampling.RateRow{sampling.ByTier: headline}, Tasks: map[string]int{}, Exported: &Exported{}})
+	m.snap.Store(&Snapshot{Stability: rows, Headline: headline, Grouped: map[string][]sampling.RateRow{sampling.ByTier: headline}, Exported: &Exported{}})
 	for _, tt := range []struct {
 		opts      sampling.RateOptions
 		stability bool
@@ -170,7 +170,7 @@ func TestReportStability(t *testing.T) {
 func TestReportServesTheSnapshot(t *testing.T) {
 	m := New(testCfg(t), nil, time.Now, storagetest.Logger(t))
 	county := []sampling.RateRow{{Window: "30d", Tier: "general", County: "姑苏区", Batches: 7}}
-	m.snap.Store(&Snapshot{Grouped: map[string][]sampling.RateRow{sampling.ByCounty: county}, Tasks: map[string]int{}, Exported: &Exported{}})
+	m.snap.Store(&Snapshot{Grouped: map[string][]sampling.RateRow{sampling.ByCounty: county}, Exported: &Exported{}})
 	if got := m.Report("", sampling.RateOptions{By: sampling.ByCounty}).Rates; len(got) != 1 || got[0].Batches != 7 {
 		t.Errorf("Report(by county).Rates = %+v, want the snapshot's row of 7 batches", got)
 	}

@@ -139,14 +139,14 @@ func NewCollector(m *Monitor, refreshEvery time.Duration) *Collector {
 			"Failed batches in the window."+note,
 			cells, nil),
 		tasks: prometheus.NewDesc("spotcheck_tasks",
-			"Tasks by state; overdue tasks are assigned or sampled tasks of open plans past their due date and are not counted as assigned; lapsed tasks are those a plan closed without a result."+note,
-			[]string{"state"}, nil),
+			"Tasks by state, tier, industry and county (the enterprise's); overdue tasks are assigned or sampled tasks of open plans past their due date and are not counted as assigned; lapsed tasks are those a plan closed without a result."+note,
+			[]string{"state", "tier", "industry", "county"}, nil),
 		results: prometheus.NewDesc("spotcheck_results_total",
 			"Results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
-			[]string{"tier", "industry"}, nil),
+			[]string{"tier", "industry", "county"}, nil),
 		failedResults: prometheus.NewDesc("spotcheck_failed_results_total",
 			"Failed results recorded by any replica or import since this process started, seen as growth of the rollups between snapshots; every replica counts the same results, so aggregate rates with max, not sum."+note,
-			[]string{"tier", "industry"}, nil),
+			[]string{"tier", "industry", "county"}, nil),
 		refreshedAt: prometheus.NewDesc("spotcheck_snapshot_timestamp_seconds",
 			"When the in-memory snapshot behind these metrics was last refreshed, as Unix time.",
 			nil, nil),
@@ -206,11 +206,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, c.failed, float64(cell.Failed), cell.Tier, cell.Industry, cell.Category, cell.County, cell.Window)
 	}
 	for _, r := range exp.Recorded {
-		ch <- prometheus.MustNewConstMetric(c.results, prometheus.CounterValue, r.Results, r.Tier, r.Industry)
-		ch <- prometheus.MustNewConstMetric(c.failedResults, prometheus.CounterValue, r.Failed, r.Tier, r.Industry)
+		ch <- prometheus.MustNewConstMetric(c.results, prometheus.CounterValue, r.Results, r.Tier, r.Industry, r.County)
+		ch <- prometheus.MustNewConstMetric(c.failedResults, prometheus.CounterValue, r.Failed, r.Tier, r.Industry, r.County)
 	}
-	for state, n := range snap.Tasks {
-		gauge(ch, c.tasks, float64(n), state)
+	for _, t := range snap.Tasks {
+		gauge(ch, c.tasks, float64(t.N), t.State, t.Tier, t.Industry, t.County)
 	}
 	c.execution.collect(ch, snap.Execution)
 	if !snap.AsOf.IsZero() {

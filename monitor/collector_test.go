@@ -70,7 +70,16 @@ func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *
 		Headline:  grouped[sampling.ByTier],
 		Grouped:   grouped,
 		Stability: stability,
-		Tasks:     map[string]int{"assigned": 12, "tested": 40, "overdue": 3, "lapsed": 5},
+		Tasks: []sampling.TaskCount{
+			{State: "assigned", Tier: "general", Industry: "textiles", County: "姑苏区", N: 12},
+			{State: "lapsed", Tier: "general", Industry: "textiles", County: "姑苏区", N: 5},
+			{State: "overdue", Tier: "general", Industry: "textiles", County: "姑苏区", N: 3},
+			{State: "tested", Tier: "general", Industry: "textiles", County: "姑苏区", N: 34},
+			{State: "assigned", Tier: "key", Industry: "textiles", County: "吴江区", N: 0},
+			{State: "lapsed", Tier: "key", Industry: "textiles", County: "吴江区", N: 0},
+			{State: "overdue", Tier: "key", Industry: "textiles", County: "吴江区", N: 0},
+			{State: "tested", Tier: "key", Industry: "textiles", County: "吴江区", N: 6},
+		},
 		Execution: sampling.ComputeExecution([]sampling.PlanTaskCount{
 			{Schedule: "textiles-monthly", Day: day(40), Status: sampling.TaskClosed, N: 30},
 			{Schedule: "textiles-monthly", Day: day(40), Status: sampling.TaskRefused, N: 2},
@@ -120,10 +129,11 @@ func TestCollector(t *testing.T) {
 		t.Errorf("collector output differs from %s (go test ./monitor -update rewrites it):\n%s", golden, got)
 	}
 	for _, line := range []string{
-		`spotcheck_results_total{industry="textiles",tier="general"} 4`,
-		`spotcheck_failed_results_total{industry="textiles",tier="general"} 1`,
-		`spotcheck_results_total{industry="agri-inputs",tier="agri_input"} 18`,
-		`spotcheck_results_total{industry="textiles",tier="key"} 0`,
+		`spotcheck_results_total{county="姑苏区",industry="textiles",tier="general"} 4`,
+		`spotcheck_failed_results_total{county="姑苏区",industry="textiles",tier="general"} 1`,
+		`spotcheck_results_total{county="吴江区",industry="agri-inputs",tier="agri_input"} 18`,
+		`spotcheck_results_total{county="吴江区",industry="textiles",tier="key"} 0`,
+		`spotcheck_tasks{county="姑苏区",industry="textiles",state="overdue",tier="general"} 3`,
 		// 18 of 20 against 97%: the exact upper bound, 98.2%, reaches the
 		// target, so not missed.
 		`spotcheck_industry_pass_rate_status{industry="textiles",status="at_risk",tier="key",window="365d"} 1`,
@@ -215,16 +225,16 @@ func TestRecordedSince(t *testing.T) {
 			}
 			got := map[string]Recorded{}
 			for _, r := range next.Exported.Recorded {
-				got[r.Tier+"/"+r.Industry] = r
+				got[r.Tier+"/"+r.Industry+"/"+r.County] = r
 			}
-			if g := got["general/textiles"]; g.Results != tt.results || g.Failed != tt.failed {
+			if g := got["general/textiles/姑苏区"]; g.Results != tt.results || g.Failed != tt.failed {
 				t.Errorf("general/textiles = %v results, %v failed; want %v, %v", g.Results, g.Failed, tt.results, tt.failed)
 			}
-			if g := got["key/textiles"]; g.Results != tt.keyResults || g.Failed != tt.keyFail {
+			if g := got["key/textiles/吴江区"]; g.Results != tt.keyResults || g.Failed != tt.keyFail {
 				t.Errorf("key/textiles = %v results, %v failed; want %v, %v", g.Results, g.Failed, tt.keyResults, tt.keyFail)
 			}
-			if _, ok := got["agri_input/agri-inputs"]; !ok {
-				t.Errorf("no counter for agri_input/agri-inputs, want one at 0 from the configuration")
+			if _, ok := got["agri_input/agri-inputs/姑苏区"]; !ok {
+				t.Errorf("no counter for agri_input/agri-inputs in 姑苏区, want one at 0 from the configuration")
 			}
 		})
 	}
@@ -236,7 +246,7 @@ func TestRecordedSince(t *testing.T) {
 			}
 		}
 		if len(first.Exported.Recorded) != 3 {
-			t.Errorf("first snapshot has %d counters, want 3 (the configuration's tier and industry pairs)", len(first.Exported.Recorded))
+			t.Errorf("first snapshot has %d counters, want 3 (the configuration's tier and industry pairs in the one county)", len(first.Exported.Recorded))
 		}
 	})
 	t.Run("counters accumulate", func(t *testing.T) {

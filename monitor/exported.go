@@ -18,15 +18,17 @@ type Exported struct {
 	// Cells count batches per window, tier, industry, category and county.
 	Cells []Cell
 	// Recorded counts the results this process has seen being recorded,
-	// by tier and industry, since its first snapshot; see recordedSince.
+	// by tier, industry and county, since its first snapshot; see
+	// recordedSince.
 	Recorded []Recorded
 }
 
-// Recorded counts results recorded for one tier and industry: the values of
-// the counters spotcheck_results_total and spotcheck_failed_results_total.
+// Recorded counts results recorded for one tier, industry and county: the
+// values of the counters spotcheck_results_total and
+// spotcheck_failed_results_total.
 type Recorded struct {
-	Tier, Industry  string
-	Results, Failed float64
+	Tier, Industry, County string
+	Results, Failed        float64
 }
 
 // windowsStart returns the first day of the widest window ending on today:
@@ -50,10 +52,10 @@ func export(cfg *config.Config, prev, next *Snapshot) *Exported {
 	}
 }
 
-type tierIndustry struct{ tier, industry string }
+type recordedKey struct{ tier, industry, county string }
 
 // recordedSince adds to prev's result counters the results recorded between
-// the two snapshots, by tier and industry.
+// the two snapshots, by tier, industry and county.
 //
 // The counters are derived from the rollups rather than counted where a
 // result is stored, so that they count every writer: this replica, the
@@ -65,23 +67,41 @@ type tierIndustry struct{ tier, industry string }
 // that clears a failure lowers the failed sum, which a counter cannot follow,
 // so it is not subtracted. The first snapshot is the baseline: the counters
 // start at 0 with the process, as counters do, for every tier and industry of
-// the configuration.
+// the configuration in each configured county and each county of the
+// rollups (a county neither configured nor in the first snapshot starts its
+// counters when first seen, and rate() misses that first growth).
 func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
-	counts := map[tierIndustry]*Recorded{}
-	at := func(k tierIndustry) *Recorded {
+	counts := map[recordedKey]*Recorded{}
+	at := func(k recordedKey) *Recorded {
 		if counts[k] == nil {
-			counts[k] = &Recorded{Tier: k.tier, Industry: k.industry}
+			counts[k] = &Recorded{Tier: k.tier, Industry: k.industry, County: k.county}
 		}
 		return counts[k]
 	}
+	// Every tier and industry of the configuration has counters in every
+	// county known: configured, or seen in the rollups.
+	counties := map[string]bool{}
+	for _, c := range cfg.Counties {
+		counties[c] = true
+	}
+	for _, r := range next.Rollups {
+		counties[r.County] = true
+	}
+	if prev != nil && prev.Exported != nil {
+		for _, r := range prev.Exported.Recorded {
+			counties[r.County] = true
+		}
+	}
 	for _, ind := range cfg.Industries {
 		for _, c := range ind.Categories {
-			at(tierIndustry{c.Tier, ind.ID})
+			for county := range counties {
+				at(recordedKey{c.Tier, ind.ID, county})
+			}
 		}
 	}
 	if prev != nil && prev.Exported != nil {
 		for _, r := range prev.Exported.Recorded {
-			*at(tierIndustry{r.Tier, r.Industry}) = r
+			*at(recordedKey{r.Tier, r.Industry, r.County}) = r
 		}
 	}
 	if prev != nil && !prev.AsOf.IsZero() {
@@ -99,8 +119,8 @@ func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
 		}
 	}
 	out := make([]Recorded, 0, len(counts))
-	for _, k := range slices.SortedFunc(maps.Keys(counts), func(a, b tierIndustry) int {
-		return cmp.Or(cmp.Compare(a.tier, b.tier), cmp.Compare(a.industry, b.industry))
+	for _, k := range slices.SortedFunc(maps.Keys(counts), func(a, b recordedKey) int {
+		return cmp.Or(cmp.Compare(a.tier, b.tier), cmp.Compare(a.industry, b.industry), cmp.Compare(a.county, b.county))
 	}) {
 		out = append(out, *counts[k])
 	}
@@ -108,14 +128,14 @@ func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
 }
 
 // sums adds up tested and failed batches of the rollups from since on, by
-// tier and industry.
-func sums(rollups []sampling.Rollup, since time.Time) map[tierIndustry]sampling.Rollup {
-	out := map[tierIndustry]sampling.Rollup{}
+// tier, industry and county.
+func sums(rollups []sampling.Rollup, since time.Time) map[recordedKey]sampling.Rollup {
+	out := map[recordedKey]sampling.Rollup{}
 	for _, r := range rollups {
 		if r.Day.Before(since) {
 			continue
 		}
-		k := tierIndustry{r.Tier, r.Industry}
+		k := recordedKey{r.Tier, r.Industry, r.County}
 		s := out[k]
 		s.Tested += r.Tested
 		s.Failed += r.Failed

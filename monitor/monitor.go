@@ -36,8 +36,9 @@ type Snapshot struct {
 	// Grouped holds the rows of every window by industry, category and
 	// county, keyed by grouping, so that requests only filter.
 	Grouped map[string][]sampling.RateRow
-	// Tasks counts tasks by state, including overdue.
-	Tasks map[string]int
+	// Tasks counts tasks by state (including overdue), tier, industry and
+	// county.
+	Tasks []sampling.TaskCount
 	// Execution says how much of each schedule's plans in each window was
 	// carried out.
 	Execution []sampling.ExecutionRow
@@ -76,7 +77,7 @@ type Monitor struct {
 // process's writes at once.
 func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger *slog.Logger) *Monitor {
 	m := &Monitor{cfg: cfg, store: store, now: now, logger: logger.With("component", "monitor")}
-	m.snap.Store(&Snapshot{Tasks: map[string]int{}, Exported: &Exported{}})
+	m.snap.Store(&Snapshot{Exported: &Exported{}})
 	return m
 }
 

@@ -52,12 +52,13 @@ func TestRefreshCountsResults(t *testing.T) {
 			}
 			got := string(exposition(t, NewCollector(m, time.Minute)))
 			for _, want := range []string{
-				`spotcheck_results_total{industry="textiles",tier="general"} 4`,
-				`spotcheck_failed_results_total{industry="textiles",tier="general"} 1`,
+				`spotcheck_results_total{county="姑苏区",industry="textiles",tier="general"} 4`,
+				`spotcheck_failed_results_total{county="姑苏区",industry="textiles",tier="general"} 1`,
 				`spotcheck_window_batches{category="garments",county="姑苏区",industry="textiles",tier="general",window="30d"} 6`,
 				`spotcheck_industry_pass_rate_ratio{industry="textiles",tier="general",window="30d"} 0.8333333333333334`,
 				`spotcheck_county_pass_rate_ratio{county="姑苏区",tier="general",window="365d"} 0.8333333333333334`,
-				`spotcheck_tasks{state="tested"} 6`,
+				`spotcheck_tasks{county="姑苏区",industry="textiles",state="tested",tier="general"} 6`,
+				`spotcheck_tasks{county="姑苏区",industry="textiles",state="overdue",tier="general"} 0`,
 			} {
 				if !strings.Contains(got, want+"\n") {
 					t.Errorf("after 4 results between refreshes, /metrics lacks %s", want)

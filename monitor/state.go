@@ -59,9 +59,13 @@ func boolOrder(a, b bool) int {
 }
 
 type tallyKey struct {
-	plan        int64
-	due, status string
-	result      bool
+	plan                                int64
+	due, tier, industry, county, status string
+	result                              bool
+}
+
+func tallyKeyOf(t storage.TaskTally) tallyKey {
+	return tallyKey{t.PlanID, t.Due, t.Tier, t.Industry, t.County, t.Status, t.Result}
 }
 
 type seqTally struct {
@@ -88,7 +92,7 @@ func newState(read storage.SnapshotState, pauses map[string]storage.ScheduleStat
 		st.rollupSeqs[i] = read.Seq
 	}
 	for _, t := range read.Tallies {
-		st.tallies[tallyKey{t.PlanID, t.Due, t.Status, t.Result}] = seqTally{t.N, read.Seq}
+		st.tallies[tallyKeyOf(t)] = seqTally{t.N, read.Seq}
 	}
 	for _, p := range read.Plans {
 		st.plans[p.ID] = seqPlan{p, read.Seq}
@@ -122,7 +126,7 @@ func (st *state) apply(ch storage.Change) {
 		}
 	}
 	for _, t := range ch.Tallies {
-		k := tallyKey{t.PlanID, t.Due, t.Status, t.Result}
+		k := tallyKeyOf(t)
 		if st.tallies[k].seq < ch.Seq {
 			st.tallies[k] = seqTally{t.N, ch.Seq}
 		}
@@ -149,7 +153,8 @@ func (st *state) view() view {
 	st.shared = true
 	for k, t := range st.tallies {
 		if t.n != 0 {
-			v.tallies = append(v.tallies, storage.TaskTally{PlanID: k.plan, Due: k.due, Status: k.status, Result: k.result, N: t.n})
+			v.tallies = append(v.tallies, storage.TaskTally{PlanID: k.plan, Due: k.due, Tier: k.tier, Industry: k.industry, County: k.county,
+				Status: k.status, Result: k.result, N: t.n})
 		}
 	}
 	for _, p := range st.plans {

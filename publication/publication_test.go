@@ -162,6 +162,17 @@ func TestDecodeStrict(t *testing.T) {
 	}
 }
 
+// TestDecodeOpenPlan: the commitment of an open plan, which is all that is
+// published of it, is refused saying so.
+func TestDecodeOpenPlan(t *testing.T) {
+	in := `{"id": 6, "status": "open", "commitment": "ae3b6f8dee196494ec11d614082b5cbec64e5e081e3c746befe92ff20c3de2f8", "committed_at": "2026-12-07T22:06:42.016+08:00"}`
+	_, err := Decode(strings.NewReader(in))
+	want := "decode public record: plan 6 is open: only its commitment is published until it closes; save its record again after it closes"
+	if err == nil || err.Error() != want {
+		t.Errorf("Decode(an open plan's commitment) = %v, want %q", err, want)
+	}
+}
+
 // stratifiedRecord draws a small plan with sampling.DrawPlan, the current
 // algorithm, and returns its signed record, its draw input in the record
 // (WithRecord), with the tasks not inspected.

@@ -20,7 +20,17 @@ import (
 // errors, so that nothing can be slipped into a record unverified.
 func Decode(r io.Reader) (Record, error) {
 	var rec Record
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return rec, fmt.Errorf("read public record: %w", err)
+	}
+	// What is published of a plan before it closes is its commitment alone,
+	// which has nothing to verify yet.
+	var c Commitment
+	if json.Unmarshal(data, &c) == nil && c.Commitment != "" && c.Status != "" && c.Status != sampling.PlanClosed {
+		return rec, fmt.Errorf("decode public record: plan %d is %s: only its commitment is published until it closes; save its record again after it closes", c.ID, c.Status)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rec); err != nil {
 		return rec, fmt.Errorf("decode public record: %w", err)

@@ -168,6 +168,10 @@ type Record struct {
 	// Population is the registry's active units of the industry, in any
 	// order. Only CreditCode, Category, County and Risk enter the draw.
 	Population []Unit `json:"population"`
+	// Units, when set, is the population in compact form instead, as the
+	// storage loads it for a draw: Population is then empty. The JSON form
+	// of a record has Population only (see Expanded).
+	Units *Units `json:"-"`
 	// History holds the last inspection of units that have one; others
 	// count as never inspected.
 	History []History `json:"history,omitempty"`
@@ -176,4 +180,31 @@ type Record struct {
 	// Inspectors are the candidates; those not qualified for the industry
 	// are ignored.
 	Inspectors []Inspector `json:"inspectors"`
+}
+
+// Compact returns the record's population in compact form: Units, or
+// Population converted.
+func (r *Record) Compact() *Units {
+	if r.Units != nil {
+		return r.Units
+	}
+	return UnitsOf(r.Population)
+}
+
+// PopulationLen returns the number of units in the record's population,
+// in whichever form it is held.
+func (r *Record) PopulationLen() int {
+	if r.Units != nil {
+		return r.Units.Len()
+	}
+	return len(r.Population)
+}
+
+// Expanded returns the record with its population as Population, the
+// form its JSON encoding holds.
+func (r Record) Expanded() Record {
+	if r.Units != nil {
+		r.Population, r.Units = r.Units.Slice(), nil
+	}
+	return r
 }

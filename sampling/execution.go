@@ -47,6 +47,14 @@ type PlanTaskCount struct {
 	PlanOpen bool
 }
 
+// TaskCount is how many tasks of one tier, industry and county are in one
+// state (the states of spotcheck_tasks: overdue is set apart from
+// assigned, and a task awaiting its result that has one is tested).
+type TaskCount struct {
+	State, Tier, Industry, County string
+	N                             int
+}
+
 // ExecutionRow is how much of the plans of one schedule whose nominal dates
 // fall in one window was carried out.
 type ExecutionRow struct {

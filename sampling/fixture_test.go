@@ -32,7 +32,8 @@ func (fr *frame) list() []listedUnit {
 	out := make([]listedUnit, len(fr.units))
 	for i := range out {
 		f := &fr.units[i]
-		out[i] = listedUnit{Unit: &fr.rec.Population[f.unit], Stratum: fr.strata[f.stratum].key,
+		u := fr.pop.Unit(int(f.unit))
+		out[i] = listedUnit{Unit: &u, Stratum: fr.strata[f.stratum].key,
 			Weight: f.weight, Status: f.status.name(), Pi: f.pi}
 		if f.last >= 0 {
 			out[i].Last = &fr.rec.History[f.last]

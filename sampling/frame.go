@@ -37,6 +37,7 @@ type Exclusion struct {
 // and then by unit key, with their stratum, weight and status.
 type frame struct {
 	rec    *Record // the record drawn from: units index its population and history
+	pop    *Units  // the record's population
 	units  []frameUnit
 	strata []frameStratum
 	// digest is the SHA-256 of the frame's canonical listing (see lister);
@@ -99,10 +100,10 @@ type frameStratum struct {
 // digest.
 func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 	d := &rec.Design
-	pop := rec.Population
+	pop := rec.Compact()
 	last := newLastInspections(rec.History)
 	strata, members := stratify(d, pop)
-	f := &frame{rec: rec, strata: strata, units: make([]frameUnit, len(members))}
+	f := &frame{rec: rec, pop: pop, strata: strata, units: make([]frameUnit, len(members))}
 	cutoff := rec.NominalTime.Add(-d.NoRepeat())
 	// Risk classes are letters: look their weights up in an array.
 	var weightOf ['Z' + 1]float64
@@ -111,7 +112,7 @@ func buildFrame(rec *Record, forDraw bool) (*frame, error) {
 			weightOf[class[0]] = w
 		}
 	}
-	b := &frameBuilder{rec: rec, frame: f, members: members, last: last, weightOf: weightOf, cutoff: cutoff}
+	b := &frameBuilder{rec: rec, pop: pop, frame: f, members: members, last: last, weightOf: weightOf, cutoff: cutoff}
 	if forDraw {
 		b.listing = newOrderedHash(len(f.strata))
 	}
@@ -136,49 +137,61 @@ const stratifyChunk = 1 << 15
 // index members.
 //
 // Units of one county and category share a stratum: the county and
-// category are looked up in maps of strings, far cheaper than a map of
-// pairs. The lookups are done on all processors, each piece of the
-// population with maps of its own counties; then the pieces' cells are
-// merged into strata, and the units are counting-sorted into them.
-func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
-	category := make(map[string]int, len(d.Categories))
+// category are looked up by their indices in the population's table of
+// values, far cheaper than a map of pairs of strings. The lookups are done
+// on all processors, each piece of the population with a map of its own
+// counties; then the pieces' cells are merged into strata, and the units
+// are counting-sorted into them.
+func stratify(d *Design, pop *Units) ([]frameStratum, []int32) {
 	categories := make([]string, 0, len(d.Categories))
 	for c := range d.Categories {
-		category[c] = len(category)
 		categories = append(categories, c)
 	}
 	nc := len(categories)
+	// Per value of the population: its category's number, or -1; and
+	// whether it is an industry other than the design's.
+	values := pop.values
+	if len(values) == 0 { // every field of every unit is empty
+		values = []string{""}
+	}
+	categoryOf := make([]int32, len(values))
+	otherIndustry := make([]bool, len(values))
+	for v, name := range values {
+		categoryOf[v] = int32(slices.Index(categories, name))
+		otherIndustry[v] = v != 0 && name != d.Industry
+	}
 	// A piece's cell of its county c and category k is c·nc+k; cell[i] is
 	// unit i's, or -1 when the unit is out of the industry or categories.
 	type piece struct {
-		counties []string // the piece's counties, in order of appearance
+		counties []uint32 // the piece's counties (values), in order of appearance
 		count    []int    // units per cell
 		stratum  []int32  // per cell: the stratum, -1 when out of scope
 		next     []int    // per stratum: the next free slot in members
 	}
-	cell := make([]int32, len(pop))
-	pieces := make([]piece, (len(pop)+stratifyChunk-1)/stratifyChunk)
+	rows := pop.rows
+	cell := make([]int32, len(rows))
+	pieces := make([]piece, (len(rows)+stratifyChunk-1)/stratifyChunk)
 	parallel(len(pieces), func(p int) {
 		pc := &pieces[p]
-		county := map[string]int{}
-		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(pop)); i++ {
-			u := &pop[i]
+		county := map[uint32]int{}
+		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(rows)); i++ {
+			r := &rows[i]
 			cell[i] = -1
-			k, ok := category[u.Category]
-			if !ok || (u.Industry != "" && u.Industry != d.Industry) {
+			k := categoryOf[r.category]
+			if k < 0 || otherIndustry[r.industry] {
 				continue
 			}
-			c, ok := county[u.County]
+			c, ok := county[r.county]
 			if !ok {
 				c = len(pc.counties)
-				county[u.County] = c
-				pc.counties = append(pc.counties, u.County)
+				county[r.county] = c
+				pc.counties = append(pc.counties, r.county)
 				for range nc {
 					pc.count = append(pc.count, 0)
 				}
 			}
-			cell[i] = int32(c*nc + k)
-			pc.count[c*nc+k]++
+			cell[i] = int32(c*nc) + k
+			pc.count[c*nc+int(k)]++
 		}
 	})
 
@@ -198,7 +211,8 @@ func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
 	for p := range pieces {
 		pc := &pieces[p]
 		pc.stratum = make([]int32, len(pc.count))
-		for lc, name := range pc.counties {
+		for lc, v := range pc.counties {
+			name := pop.field(v)
 			c, ok := county[name]
 			if !ok {
 				c = -1
@@ -262,7 +276,7 @@ func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
 	members := make([]int32, total)
 	parallel(len(pieces), func(p int) {
 		pc := &pieces[p]
-		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(pop)); i++ {
+		for i := p * stratifyChunk; i < min((p+1)*stratifyChunk, len(rows)); i++ {
 			if c := cell[i]; c >= 0 {
 				if h := pc.stratum[c]; h >= 0 {
 					members[pc.next[h]] = int32(i)
@@ -277,6 +291,7 @@ func stratify(d *Design, pop []Unit) ([]frameStratum, []int32) {
 // frameBuilder fills in a frame's units, stratum by stratum.
 type frameBuilder struct {
 	rec      *Record
+	pop      *Units
 	frame    *frame
 	members  []int32 // population indices, stratum by stratum
 	last     *lastInspections
@@ -297,14 +312,14 @@ func (b *frameBuilder) stratum(k int) error {
 	var lines *lister
 	if b.listing != nil {
 		uniform = newUniforms(b.rec.Seed.Bytes)
-		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(&b.rec.Population[m[0]], s.key))}
+		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(b.pop, m[0], s.key))}
 		defer func() { b.listing.put(k, lines.buf) }()
 	}
 	ordered, err := b.fill(k, m, false, uniform, lines)
 	if ordered {
 		return err
 	}
-	slices.SortFunc(m, func(x, y int32) int { return compareUnits(&b.rec.Population[x], &b.rec.Population[y]) })
+	slices.SortFunc(m, b.pop.compare)
 	s.eligible, s.kept = 0, s.kept[:0]
 	if lines != nil {
 		lines.buf = lines.buf[:0]
@@ -318,34 +333,33 @@ func (b *frameBuilder) stratum(k int) error {
 // stops when m is not in strictly increasing key order and reports that
 // m was not ordered; when sorted, it reports a duplicate unit.
 func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, lines *lister) (ordered bool, err error) {
-	pop, d := b.rec.Population, &b.rec.Design
+	pop, d := b.pop, &b.rec.Design
 	s := &b.frame.strata[k]
 	var order [fillBlock]int8 // of a block of m, each unit's key compared with the one before
 	for j, i := range m {
 		if j%fillBlock == 0 {
 			compareKeys(pop, m, j, order[:])
 		}
-		u := &pop[i]
 		if j > 0 {
 			switch c := order[j%fillBlock]; {
 			case c >= 0 && !sorted:
 				return false, nil
 			case c == 0:
-				return true, fmt.Errorf("unit %s appears twice in the population", u.Key())
+				return true, fmt.Errorf("unit %s appears twice in the population", pop.Key(int(i)))
 			}
 		}
 		var w float64
-		if len(u.Risk) == 1 && u.Risk[0] <= 'Z' {
-			w = b.weightOf[u.Risk[0]]
+		if risk := pop.Risk(int(i)); len(risk) == 1 && risk[0] <= 'Z' {
+			w = b.weightOf[risk[0]]
 		}
 		if w <= 0 {
 			if !sorted {
 				return false, nil
 			}
-			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", u.Key(), u.Risk)
+			return true, fmt.Errorf("unit %s: risk class %q has no positive weight in the design", pop.Key(int(i)), pop.Risk(int(i)))
 		}
 		f := &b.frame.units[s.start+j]
-		*f = frameUnit{unit: i, last: b.last.of(u), stratum: int32(k), status: statusEligible, weight: w}
+		*f = frameUnit{unit: i, last: b.last.of(pop, i), stratum: int32(k), status: statusEligible, weight: w}
 		if f.last >= 0 {
 			last := &b.rec.History[f.last]
 			failed := last.Outcome == OutcomeFail
@@ -365,11 +379,11 @@ func (b *frameBuilder) fill(k int, m []int32, sorted bool, uniform *uniforms, li
 		if f.eligible() {
 			s.eligible++
 			if uniform != nil {
-				f.u = uniform.unit(u)
+				f.u = uniform.unitAt(pop, i)
 			}
 		}
 		if lines != nil {
-			lines.add(u, s.key, f.weight, f.status.name())
+			lines.addAt(pop, i, s.key, f.weight, f.status.name())
 		}
 	}
 	return true, nil
@@ -387,18 +401,18 @@ const fillBlock = 64
 // processor has many of those reads under way at once; the HMAC and the
 // listing of the units then find them in the cache. Interleaved with that
 // work, the reads wait one by one.
-func compareKeys(pop []Unit, m []int32, from int, order []int8) {
+func compareKeys(pop *Units, m []int32, from int, order []int8) {
 	for j := range min(len(order), len(m)-from) {
 		if from+j > 0 {
-			order[j] = int8(compareUnits(&pop[m[from+j-1]], &pop[m[from+j]]))
+			order[j] = int8(pop.compare(m[from+j-1], m[from+j]))
 		}
 	}
 }
 
 // lineSize is about the length of u's line in the canonical listing, a
 // unit of stratum key, to size a stratum's listing for its units.
-func lineSize(u *Unit, key string) int {
-	return len(u.CreditCode) + len(u.Category) + len(u.County) + len(u.Risk) + len(key) + len(StatusFollowUp) + 16
+func lineSize(pop *Units, i int32, key string) int {
+	return len(pop.code(i)) + len(pop.Category(int(i))) + len(pop.County(int(i))) + len(pop.Risk(int(i))) + len(key) + len(StatusFollowUp) + 16
 }
 
 // compareUnits orders units by key: credit code, then category.
@@ -436,7 +450,7 @@ func Exclusions(rec Record) ([]Exclusion, error) {
 		if frame.units[i].status != statusExcluded {
 			continue
 		}
-		u, last := &rec.Population[frame.units[i].unit], &rec.History[frame.units[i].last]
+		u, last := frame.pop.Unit(int(frame.units[i].unit)), &rec.History[frame.units[i].last]
 		outcome := last.Outcome
 		if outcome == "" {
 			outcome = "pending"

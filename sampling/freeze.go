@@ -36,7 +36,7 @@ func Freeze(rec Record) (Frozen, error) {
 	if err != nil {
 		return Frozen{}, err
 	}
-	frozen := *plan.Record
+	frozen := plan.Record.Expanded()
 	frozen.Seed = Seed{}
 	return Frozen{Record: frozen, FrameDigest: plan.FrameDigest, FrameSize: plan.FrameSize,
 		DesignDigest: DesignDigest(frozen.Design), RecordDigest: FrozenDigest(frozen)}, nil
@@ -45,6 +45,7 @@ func Freeze(rec Record) (Frozen, error) {
 // FrozenDigest is the SHA-256 of rec's JSON encoding with its seed and
 // inspectors' names left out: everything a draw depends on besides the seed.
 func FrozenDigest(rec Record) string {
+	rec = rec.Expanded()
 	rec.Seed = Seed{}
 	// Inspectors' names are not an input of the draw, and public records
 	// leave them out.

@@ -34,15 +34,16 @@ func newLastInspections(history []History) *lastInspections {
 }
 
 // of returns the index of u's last inspection in the history, or -1.
-func (l *lastInspections) of(u *Unit) int32 {
+func (l *lastInspections) of(pop *Units, i int32) int32 {
 	if len(l.byKey) == 0 {
 		return -1
 	}
-	x := l.bit(u.CreditCode)
+	code := pop.code(i)
+	x := maphash.Bytes(l.seed, code) & uint64(64*len(l.codes)-1)
 	if l.codes[x/64]&(1<<(x%64)) == 0 {
 		return -1
 	}
-	if h, ok := l.byKey[unitKey{u.CreditCode, u.Category}]; ok {
+	if h, ok := l.byKey[unitKey{string(code), pop.Category(int(i))}]; ok {
 		return h
 	}
 	return -1

@@ -27,6 +27,18 @@ type lister struct {
 
 // add writes the line of unit u of stratum key with weight w and status.
 func (l *lister) add(u *Unit, stratum string, w float64, status string) {
+	addLine(l, u.CreditCode, u.Category, u.County, u.Risk, stratum, w, status)
+}
+
+// addAt writes the line of unit i of pop, as add.
+func (l *lister) addAt(pop *Units, i int32, stratum string, w float64, status string) {
+	r := &pop.rows[i]
+	addLine(l, pop.code(i), pop.field(r.category), pop.field(r.county), pop.field(r.risk), stratum, w, status)
+}
+
+// addLine writes to l the line of a unit with its code, category, county
+// and risk class.
+func addLine[C string | []byte](l *lister, code C, category, county, risk, stratum string, w float64, status string) {
 	i := slices.Index(l.weights, w)
 	if i < 0 {
 		i = len(l.weights)
@@ -34,26 +46,14 @@ func (l *lister) add(u *Unit, stratum string, w float64, status string) {
 		l.formatted = append(l.formatted, strconv.FormatFloat(w, 'g', -1, 64))
 	}
 	// Field by field: a variadic call per line costs a third of a draw.
-	b := append(l.buf, u.CreditCode...)
-	b = append(append(b, '\t'), u.Category...)
-	b = append(append(b, '\t'), u.County...)
-	b = append(append(b, '\t'), u.Risk...)
+	b := append(l.buf, code...)
+	b = append(append(b, '\t'), category...)
+	b = append(append(b, '\t'), county...)
+	b = append(append(b, '\t'), risk...)
 	b = append(append(b, '\t'), stratum...)
 	b = append(append(b, '\t'), l.formatted[i]...)
 	b = append(append(b, '\t'), status...)
 	l.buf = append(b, '\n')
-}
-
-// appendLine appends the fields to b, separated by tabs and ended by a
-// newline: a line of a canonical listing.
-func appendLine(b []byte, fields ...string) []byte {
-	for i, f := range fields {
-		if i > 0 {
-			b = append(b, '\t')
-		}
-		b = append(b, f...)
-	}
-	return append(b, '\n')
 }
 
 // PopulationDigest is the SHA-256 of a population's canonical listing: the
@@ -62,17 +62,22 @@ func appendLine(b []byte, fields ...string) []byte {
 // equal populations, so a population is stored once however many plans
 // draw from it.
 func PopulationDigest(industry string, units []Unit) string {
-	sorted := make([]*Unit, len(units))
-	for i := range units {
-		sorted[i] = &units[i]
+	return UnitsOf(units).Digest(industry)
+}
+
+// Digest returns the PopulationDigest of the units.
+func (p *Units) Digest(industry string) string {
+	order := make([]int32, p.Len())
+	for i := range order {
+		order[i] = int32(i)
 	}
-	if !slices.IsSortedFunc(sorted, compareUnits) {
-		slices.SortFunc(sorted, compareUnits)
+	if !slices.IsSortedFunc(order, p.compare) {
+		slices.SortFunc(order, p.compare)
 	}
 	h := sha256.New()
 	buf := append(make([]byte, 0, 64*1024), "industry "+industry+"\n"...)
-	for _, u := range sorted {
-		buf = appendLine(buf, u.CreditCode, u.Category, u.County, u.Risk)
+	for _, i := range order {
+		buf = p.AppendListing(buf, int(i))
 		if len(buf) > 60*1024 {
 			h.Write(buf)
 			buf = buf[:0]
@@ -80,6 +85,17 @@ func PopulationDigest(industry string, units []Unit) string {
 	}
 	h.Write(buf)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// AppendListing appends to b the line of unit i in the population's
+// canonical listing (see PopulationDigest).
+func (p *Units) AppendListing(b []byte, i int) []byte {
+	r := &p.rows[i]
+	b = append(b, p.code(int32(i))...)
+	for _, v := range [...]uint32{r.category, r.county, r.risk} {
+		b = append(append(b, '\t'), p.field(v)...)
+	}
+	return append(b, '\n')
 }
 
 // orderedHash hashes the listings of a frame's strata in stratum order as

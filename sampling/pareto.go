@@ -159,6 +159,11 @@ func (g *uniforms) of(parts ...string) float64 {
 	for _, p := range parts {
 		g.buf = append(g.buf, p...)
 	}
+	return g.sumBuf()
+}
+
+// sumBuf returns the uniform of the message in buf.
+func (g *uniforms) sumBuf() float64 {
 	g.mac.Reset()
 	g.mac.Write(g.buf)
 	g.sum = g.mac.Sum(g.sum[:0])
@@ -168,6 +173,12 @@ func (g *uniforms) of(parts ...string) float64 {
 
 // unit returns the uniform of a unit: message "unit:" + unit key.
 func (g *uniforms) unit(u *Unit) float64 { return g.of("unit:", u.CreditCode, "/", u.Category) }
+
+// unitAt returns the uniform of unit i of pop, as unit.
+func (g *uniforms) unitAt(pop *Units, i int32) float64 {
+	g.buf = pop.appendKey(append(g.buf[:0], "unit:"...), i)
+	return g.sumBuf()
+}
 
 // paretoInclusion returns the exact inclusion probabilities of a Pareto πps
 // sample of m from units in groups of equal target: size[g] units with

@@ -83,7 +83,7 @@ func drawFrame(rec Record) (Plan, *frame, error) {
 	for h := range strata {
 		for _, i := range drawn[h] {
 			f := &fr.units[i]
-			u := &rec.Population[f.unit]
+			u := fr.pop.Unit(int(f.unit))
 			rule := d.Categories[u.Category]
 			plan.Tasks = append(plan.Tasks, Task{
 				CreditCode:           u.CreditCode,

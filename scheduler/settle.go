@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"spotcheck/config"
@@ -114,6 +115,10 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, c storage.Cl
 	return s.store.Settle(ctx, c, drawPlan)
 }
 
+// largeFrame is the size of a frame (units in scope) from which a made
+// fire returns its memory to the system at once.
+const largeFrame = 100_000
+
 // observe logs and counts a settled fire.
 func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storage.Settled) {
 	f := res.Fire
@@ -143,6 +148,13 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 			"lag", lag, "note", f.Message)
 		if s.opts.OnPlan != nil {
 			s.opts.OnPlan(ctx, res.Plan)
+		}
+		if res.Plan.FrameSize+res.Plan.Excluded >= largeFrame {
+			// The frame's memory is garbage now (Settle let the record
+			// go): hand it back to the system at once rather than when
+			// the runtime's scavenger gets to it, so that an idle service
+			// is small again.
+			debug.FreeOSMemory()
 		}
 	case sampling.FireMissed:
 		s.metrics.missed.WithLabelValues(sc.Name).Inc()

@@ -327,7 +327,7 @@ func BenchmarkPlanTaskCounts(b *testing.B) {
 // BenchmarkTaskCounts measures the task counts of a snapshot refresh at
 // volume: read from the task tallies, against counting every task and
 // joining the open ones with the results as the refresh did before
-// migration 12 (TaskCountsFromTasks), alternating the two in each
+// migration 12 (TaskCountsByFromTasks), alternating the two in each
 // operation. Sizes as BenchmarkWriteLatency (storagetest.Volumes):
 //
 //	SPOTCHECK_BENCH_STORED=10000000 SPOTCHECK_BENCH_OPEN=100000 \
@@ -342,13 +342,13 @@ func BenchmarkTaskCounts(b *testing.B) {
 				var tallies, tasks time.Duration
 				for b.Loop() {
 					start := time.Now()
-					got, err := s.TaskCounts(b.Context(), today)
+					got, err := s.TaskCountsBy(b.Context(), today)
 					if err != nil {
 						b.Fatal(err)
 					}
 					tallies += time.Since(start)
 					start = time.Now()
-					want, err := s.TaskCountsFromTasks(b.Context(), today)
+					want, err := s.TaskCountsByFromTasks(b.Context(), today)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"spotcheck/sampling"
 )
@@ -31,7 +30,7 @@ func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.
 func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.Time) (sampling.Record, error) {
 	rec := sampling.Record{NominalTime: nominal, Design: d}
 	var err error
-	if rec.Population, err = population(ctx, q, d.Industry); err != nil {
+	if rec.Units, err = population(ctx, q, d.Industry); err != nil {
 		return rec, err
 	}
 	if rec.History, err = history(ctx, q, d.Industry); err != nil {
@@ -49,44 +48,6 @@ func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.
 		return rec, err
 	}
 	return rec, nil
-}
-
-// population loads the active units of industry, by key: in that order
-// the draw walks memory in sequence. Enterprise names are left out (a
-// seventh of the load); nameTasks fetches those of the drawn units.
-func population(ctx context.Context, q queryer, industry string) ([]sampling.Unit, error) {
-	rows, err := q.QueryContext(ctx, q.Rebind(`
-		SELECT u.credit_code, u.category, e.county, e.risk
-		FROM units u JOIN enterprises e ON e.credit_code = u.credit_code
-		WHERE u.industry = ? AND e.active ORDER BY u.credit_code, u.category`), industry)
-	if err != nil {
-		return nil, fmt.Errorf("load units of %s: %w", industry, err)
-	}
-	defer rows.Close()
-	var units []sampling.Unit
-	// Counties, categories and risk classes repeat: share their strings.
-	intern := map[string]string{}
-	share := func(b []byte) string {
-		if v, ok := intern[string(b)]; ok {
-			return v
-		}
-		v := string(b)
-		intern[v] = v
-		return v
-	}
-	var code string
-	var category, county, risk []byte
-	for rows.Next() {
-		if err := rows.Scan(&code, &category, &county, &risk); err != nil {
-			return nil, fmt.Errorf("load units of %s: %w", industry, err)
-		}
-		units = append(units, sampling.Unit{CreditCode: code, County: share(county),
-			Industry: industry, Category: share(category), Risk: share(risk)})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load units of %s: %w", industry, err)
-	}
-	return units, nil
 }
 
 // historyRow is a unit's last inspection as plan_history stores it.
@@ -180,7 +141,7 @@ func saveInputs(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan) error {
 	if rec == nil {
 		return nil
 	}
-	popID, err := savePopulation(ctx, tx, rec.Design.Industry, rec.Population)
+	popID, err := savePopulation(ctx, tx, rec.Design.Industry, rec.Compact())
 	if err != nil {
 		return err
 	}
@@ -200,68 +161,6 @@ func saveInputs(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan) error {
 		return fmt.Errorf("store history: %w", err)
 	}
 	return nil
-}
-
-// savePopulation returns the id of the stored population with the units'
-// digest, storing it first when it is new. Concurrent writers of the same
-// population meet at the unique digest: the second waits for the first and
-// then finds its row.
-func savePopulation(ctx context.Context, tx *sqlx.Tx, industry string, units []sampling.Unit) (int64, error) {
-	digest := sampling.PopulationDigest(industry, units)
-	var id int64
-	err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT id FROM populations WHERE digest = ?`), digest).Scan(&id)
-	if err == nil {
-		return id, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("find population: %w", err)
-	}
-	err = tx.QueryRowxContext(ctx, tx.Rebind(`
-		INSERT INTO populations (digest, industry, units) VALUES (?, ?, ?)
-		ON CONFLICT (digest) DO NOTHING RETURNING id`), digest, industry, len(units)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		if err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT id FROM populations WHERE digest = ?`), digest).Scan(&id); err != nil {
-			return 0, fmt.Errorf("find population: %w", err)
-		}
-		return id, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store population: %w", err)
-	}
-	if tx.DriverName() == Postgres {
-		err = copyUnits(ctx, tx, id, units)
-	} else {
-		err = insertUnits(ctx, tx, id, units)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store population units: %w", err)
-	}
-	return id, nil
-}
-
-// copyUnits streams units into population_units with COPY.
-func copyUnits(ctx context.Context, tx *sqlx.Tx, id int64, units []sampling.Unit) error {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn("population_units", "population_id", "credit_code", "category", "county", "risk"))
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, u := range units {
-		if _, err := stmt.ExecContext(ctx, id, u.CreditCode, u.Category, u.County, u.Risk); err != nil {
-			return err
-		}
-	}
-	_, err = stmt.ExecContext(ctx)
-	return err
-}
-
-// insertUnits inserts units into population_units.
-func insertUnits(ctx context.Context, tx *sqlx.Tx, id int64, units []sampling.Unit) error {
-	rows := make([][]any, len(units))
-	for i, u := range units {
-		rows[i] = []any{id, u.CreditCode, u.Category, u.County, u.Risk}
-	}
-	return insertRows(ctx, tx, "population_units (population_id, credit_code, category, county, risk)", rows)
 }
 
 // insertRows inserts rows into table (a name with its column list) in
@@ -329,22 +228,9 @@ func (s *Store) RecordOf(ctx context.Context, plan sampling.Plan) (sampling.Reco
 		Seed:   sampling.Seed{Bytes: seed, Source: plan.SeedSource},
 		Design: in.Design, Recent: in.Recent, Inspectors: in.Inspectors,
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`
-		SELECT credit_code, category, county, risk FROM population_units
-		WHERE population_id = ? ORDER BY credit_code, category`), row.PopulationID.Int64)
-	if err != nil {
-		return rec, fmt.Errorf("load population of plan %d: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u := sampling.Unit{Industry: in.Design.Industry}
-		if err := rows.Scan(&u.CreditCode, &u.Category, &u.County, &u.Risk); err != nil {
-			return rec, fmt.Errorf("load population of plan %d: %w", id, err)
-		}
-		rec.Population = append(rec.Population, u)
-	}
-	if err := rows.Err(); err != nil {
-		return rec, fmt.Errorf("load population of plan %d: %w", id, err)
+	var err error
+	if rec.Population, err = loadPopulation(ctx, s.db, row.PopulationID.Int64, in.Design.Industry); err != nil {
+		return rec, fmt.Errorf("plan %d: %w", id, err)
 	}
 	var hist []historyRow
 	if err := s.db.SelectContext(ctx, &hist, s.db.Rebind(`

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,8 +66,8 @@ func TestDrawRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rec.Population) != 12 || len(rec.Inspectors) != 4 {
-			t.Errorf("DrawRecord: %d units and %d inspectors, want 12 and 4", len(rec.Population), len(rec.Inspectors))
+		if rec.PopulationLen() != 12 || len(rec.Inspectors) != 4 {
+			t.Errorf("DrawRecord: %d units and %d inspectors, want 12 and 4", rec.PopulationLen(), len(rec.Inspectors))
 		}
 		want := map[string]string{}
 		for i, task := range first.Tasks {
@@ -262,6 +263,101 @@ func TestDrawRecordAfterRetest(t *testing.T) {
 		}
 		if tested != 1 || failed != 0 {
 			t.Errorf("recent results after a retest: %d tested, %d failed (%+v), want 1 and 0", tested, failed, rec.Recent)
+		}
+	})
+}
+
+// TestPopulationStoredIncrementally checks that a changed population is
+// stored as what changed since the one stored before it, that every
+// population of a chain of such changes reads back as it was drawn from,
+// and that a population most of whose units changed is stored in full.
+func TestPopulationStoredIncrementally(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 3000)
+		ctx := t.Context()
+		rec, err := s.DrawRecord(ctx, testDesign(nominal, 5), nominal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Schedule, rec.Kind = "textiles-monthly", sampling.KindScheduled
+		base := rec.Compact().Slice()
+		next := func(p []sampling.Unit, change func(p []sampling.Unit) []sampling.Unit) []sampling.Unit {
+			return change(slices.Clone(p))
+		}
+		flip := map[string]string{"A": "B", "B": "C", "C": "D", "D": "A"}
+		pops := [][]sampling.Unit{
+			base,
+			next(base, func(p []sampling.Unit) []sampling.Unit { // three risks changed, two units gone, one added
+				for i := range 3 {
+					p[100*i].Risk = flip[p[100*i].Risk]
+				}
+				extra := p[20]
+				extra.Category = "knitwear"
+				return append(slices.Delete(p, 10, 12), extra)
+			}),
+		}
+		pops = append(pops, next(pops[1], func(p []sampling.Unit) []sampling.Unit { // one more change on top
+			p[2000].County = "相城区"
+			return p
+		}))
+		pops = append(pops, next(pops[2], func(p []sampling.Unit) []sampling.Unit { // every unit changed
+			for i := range p {
+				p[i].Risk = flip[p[i].Risk]
+			}
+			return p
+		}))
+		type stored struct {
+			rows int
+			base bool
+		}
+		want := []stored{{3000, false}, {-1, true}, {-1, true}, {len(pops[3]), false}}
+		var plans []sampling.Plan
+		for i, pop := range pops {
+			r := rec
+			r.Units, r.Population = nil, pop
+			r.NominalTime = nominal.Add(time.Duration(i) * time.Hour)
+			r.Seed = sampling.SeedFromText(fmt.Sprint("seed ", i))
+			p, err := sampling.DrawPlan(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := s.CommitPlan(ctx, &p, ""); !ok || err != nil {
+				t.Fatalf("CommitPlan = %v, %v", ok, err)
+			}
+			plans = append(plans, p)
+			var got stored
+			q := `SELECT (SELECT count(*) FROM population_units u WHERE u.population_id = p.population_id),
+				(SELECT base_id IS NOT NULL FROM populations WHERE id = p.population_id) FROM plans p WHERE p.id = ?`
+			if s.Dialect() == storage.Postgres {
+				q = strings.Replace(q, "?", "$1", 1)
+			}
+			if err := s.DB().QueryRowContext(ctx, q, p.ID).Scan(&got.rows, &got.base); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case got.base != want[i].base:
+				t.Errorf("population %d: stored with a base = %v, want %v", i, got.base, want[i].base)
+			case want[i].rows >= 0 && got.rows != want[i].rows:
+				t.Errorf("population %d: %d rows stored, want %d", i, got.rows, want[i].rows)
+			case want[i].rows < 0 && (got.rows == 0 || got.rows > 200):
+				t.Errorf("population %d: %d rows stored, want a few buckets' worth (1 to 200)", i, got.rows)
+			}
+		}
+		for i, p := range plans {
+			stored, got, err := s.PlanRecord(ctx, p.ID)
+			if err != nil {
+				t.Fatalf("PlanRecord(%d) = %v", i, err)
+			}
+			key := func(a, b sampling.Unit) int { return strings.Compare(a.Key(), b.Key()) }
+			wantPop := slices.SortedFunc(slices.Values(pops[i]), key)
+			gotPop := slices.SortedFunc(slices.Values(got.Population), key)
+			if !slices.Equal(gotPop, wantPop) {
+				t.Errorf("population %d read back: %d units, want %d as drawn from", i, len(gotPop), len(wantPop))
+			}
+			redrawn, err := sampling.DrawPlan(got)
+			if err != nil || redrawn.Commitment != stored.Commitment {
+				t.Errorf("plan %d re-derived from its stored record = %v, commitment %s, want %s", i, err, redrawn.Commitment, stored.Commitment)
+			}
 		}
 	})
 }

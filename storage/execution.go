@@ -18,7 +18,7 @@ func (s *Store) PlanTaskCounts(ctx context.Context, since time.Time, loc *time.L
 		return nil, fmt.Errorf("load plans: %w", err)
 	}
 	var tallies []TaskTally
-	if err := s.db.SelectContext(ctx, &tallies, s.db.Rebind(`SELECT plan_id, due, status, with_result, n FROM task_tallies
+	if err := s.db.SelectContext(ctx, &tallies, s.db.Rebind(`SELECT `+tallyColumns+` FROM task_tallies
 		WHERE n > 0 AND plan_id IN (SELECT id FROM plans WHERE nominal_time >= ?)`), since.UTC()); err != nil {
 		return nil, fmt.Errorf("count tasks of plans: %w", err)
 	}

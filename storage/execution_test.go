@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -103,7 +104,14 @@ func TestMigrateLapsed(t *testing.T) {
 		}
 		counts := func(version int64) string {
 			t.Helper()
-			count := s.TaskCountsFromTasks // the tallies come with migration 12
+			count := func(ctx context.Context, today time.Time) (map[string]int, error) { // the tallies come with migration 12
+				counts, err := s.TaskCountsByFromTasks(ctx, today)
+				m := map[string]int{}
+				for _, c := range counts {
+					m[c.State] += c.N
+				}
+				return m, err
+			}
 			if version >= 12 {
 				count = s.TaskCounts
 			}

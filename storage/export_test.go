@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,8 +59,9 @@ func (s *Store) AddLaterColumns(ctx context.Context) error {
 	for _, ddl := range []string{
 		`ALTER TABLE fires ADD COLUMN reason TEXT NOT NULL DEFAULT ''`,
 		// Migration 12's tables, empty as for a database without plans.
-		`CREATE TABLE task_tallies (plan_id BIGINT NOT NULL, due TEXT NOT NULL, status TEXT NOT NULL, with_result BOOLEAN NOT NULL,
-			n BIGINT NOT NULL, PRIMARY KEY (plan_id, due, status, with_result))`,
+		`CREATE TABLE task_tallies (plan_id BIGINT NOT NULL, due TEXT NOT NULL, tier TEXT NOT NULL, industry TEXT NOT NULL, county TEXT NOT NULL,
+			status TEXT NOT NULL, with_result BOOLEAN NOT NULL, n BIGINT NOT NULL,
+			PRIMARY KEY (plan_id, due, tier, industry, county, status, with_result))`,
 		`CREATE TABLE snapshot_seq (id INTEGER PRIMARY KEY DEFAULT 1 CHECK (id = 1), seq BIGINT NOT NULL)`,
 		`INSERT INTO snapshot_seq (seq) VALUES (0)`,
 	} {
@@ -82,41 +85,61 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 	return s.commitPlan(ctx, plan, requestedBy)
 }
 
-// TaskCountsFromTasks is what TaskCounts did before the task tallies: it
-// counts every task, for tests that check the tallies against it.
+// TaskCountsByFromTasks is what TaskCountsBy did before the task tallies:
+// it counts every task, for tests that check the tallies against it.
 //
-// It counts tasks by state; "overdue" counts assigned and sampled
-// tasks whose due date is before today, and those are not also counted as
-// "assigned". Such tasks belong to open plans: when a plan closes, its tasks
-// without a result lapse.
+// It counts tasks by state, tier, industry and county, in the
+// states of TaskCounts; every (tier, industry, county) that has tasks has a
+// row for each of assigned, tested, overdue and lapsed, with 0 when none,
+// so that the metric's series stay while their counts fall to 0. Rows come
+// sorted by tier, industry, county and state.
 //
 // The states are taskStatus's, counted in two passes: the stored statuses
 // of all tasks, then the tasks of open plans that a result has made tested
 // (a plan stores its tasks' statuses when it closes, see ClosePlans).
-func (s *Store) TaskCountsFromTasks(ctx context.Context, today time.Time) (map[string]int, error) {
+func (s *Store) TaskCountsByFromTasks(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
 	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
-	var stored, tested []struct {
-		State string `db:"state"`
-		N     int    `db:"n"`
+	type row struct {
+		State    string `db:"state"`
+		Tier     string `db:"tier"`
+		Industry string `db:"industry"`
+		County   string `db:"county"`
+		N        int    `db:"n"`
 	}
+	var stored, tested []row
 	day := today.Format(time.DateOnly)
-	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t GROUP BY 1`), day); err != nil {
+	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n
+		FROM tasks t GROUP BY 1, 2, 3, 4`), day); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
 	}
-	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, count(*) AS n FROM tasks t
+	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n FROM tasks t
 		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND `+madeTested+`
-		GROUP BY 1`), day); err != nil {
+		GROUP BY 1, 2, 3, 4`), day); err != nil {
 		return nil, fmt.Errorf("count tested tasks: %w", err)
 	}
-	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
+	m := map[sampling.TaskCount]int{}
+	add := func(state string, r row, n int) {
+		m[sampling.TaskCount{State: state, Tier: r.Tier, Industry: r.Industry, County: r.County}] += n
+		for _, st := range []string{sampling.TaskAssigned, sampling.TaskTested, sampling.TaskOverdue, sampling.TaskLapsed} {
+			m[sampling.TaskCount{State: st, Tier: r.Tier, Industry: r.Industry, County: r.County}] += 0
+		}
+	}
 	for _, r := range stored {
-		m[r.State] += r.N
+		add(r.State, r, r.N)
 	}
 	for _, r := range tested {
-		m[r.State] -= r.N
-		m[sampling.TaskTested] += r.N
+		add(r.State, r, -r.N)
+		add(sampling.TaskTested, r, r.N)
 	}
-	return m, nil
+	out := make([]sampling.TaskCount, 0, len(m))
+	for k, n := range m {
+		k.N = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b sampling.TaskCount) int {
+		return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry), cmp.Compare(a.County, b.County), cmp.Compare(a.State, b.State))
+	})
+	return out, nil
 }
 
 // PlanTaskCountsFromTasks is what PlanTaskCounts did before the task
@@ -186,8 +209,8 @@ func (s *Store) PlanTaskCountsFromTasks(ctx context.Context, since time.Time, lo
 // RecountTallies counts the task tallies afresh from the tasks, as
 // migration 12 does, for benchmarks that seed tasks and results with SQL.
 func (s *Store) RecountTallies(ctx context.Context) error {
-	for _, q := range []string{`DELETE FROM task_tallies`, `INSERT INTO task_tallies (plan_id, due, status, with_result, n)
-		SELECT t.plan_id, t.due, t.status, ` + hasResult + `, count(*) FROM tasks t GROUP BY 1, 2, 3, 4`} {
+	for _, q := range []string{`DELETE FROM task_tallies`, `INSERT INTO task_tallies (` + tallyColumns + `)
+		SELECT t.plan_id, t.due, t.tier, t.industry, t.county, t.status, ` + hasResult + `, count(*) FROM tasks t GROUP BY 1, 2, 3, 4, 5, 6, 7`} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("recount task tallies: %w", err)
 		}

@@ -264,6 +264,9 @@ type lockedTask struct {
 	Result     bool      `db:"with_result"`
 	PlanID     int64     `db:"plan_id"`
 	Due        string    `db:"due"`
+	Tier       string    `db:"tier"`
+	Industry   string    `db:"industry"`
+	County     string    `db:"county"`
 	PlanStatus string    `db:"plan_status"`
 	Nominal    time.Time `db:"nominal_time"`
 }
@@ -272,7 +275,7 @@ type lockedTask struct {
 // transaction's write lock (SQLite) or the row lock (PostgreSQL) keeps a
 // concurrent transition out until commit.
 func (s *Store) lockTask(ctx context.Context, tx *sqlx.Tx, id int64) (lockedTask, error) {
-	q := `SELECT ` + taskStatus + ` AS status, t.status AS stored, ` + hasResult + ` AS with_result, t.plan_id, t.due, p.status AS plan_status, p.nominal_time
+	q := `SELECT ` + taskStatus + ` AS status, t.status AS stored, ` + hasResult + ` AS with_result, t.plan_id, t.due, t.tier, t.industry, t.county, p.status AS plan_status, p.nominal_time
 		FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`
 	if s.dialect == Postgres {
 		q += ` FOR UPDATE OF t`
@@ -322,7 +325,8 @@ func (s *Store) transition(ctx context.Context, id int64, to string, now time.Ti
 			return err
 		}
 		tallies := tallyDeltas{}
-		tallies.move(task.PlanID, task.Due, task.Stored, task.Result, to, task.Result, 1)
+		tallies.move(tallyKey{plan: task.PlanID, due: task.Due, tier: task.Tier, industry: task.Industry, county: task.County},
+			task.Stored, task.Result, to, task.Result, 1)
 		if err := tallies.apply(ctx, tx, ch); err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 	}
 	tallies := tallyDeltas{}
 	for _, t := range plan.Tasks {
-		tallies[tallyKey{plan.ID, t.Due, t.Status, false}]++
+		tallies[tallyKey{plan.ID, t.Due, t.Tier, plan.Industry, t.County, t.Status, false}]++
 	}
 	if err := tallies.apply(ctx, tx, nil); err != nil {
 		return err

@@ -467,13 +467,14 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, ch *Change, result
 		}
 		// A first result gives its task a result (and so makes it tested).
 		var moved []TaskTally
-		if err := tx.SelectContext(ctx, &moved, `SELECT plan_id, due, status, sum(tested) AS n FROM stage_cells
-			GROUP BY plan_id, due, status`); err != nil {
+		if err := tx.SelectContext(ctx, &moved, `SELECT plan_id, due, tier, industry, county, status, sum(tested) AS n FROM stage_cells
+			GROUP BY plan_id, due, tier, industry, county, status`); err != nil {
 			return fmt.Errorf("count tested tasks: %w", err)
 		}
 		tallies := tallyDeltas{}
 		for _, m := range moved {
-			tallies.move(m.PlanID, m.Due, m.Status, false, m.Status, true, m.N)
+			k := tallyKey{plan: m.PlanID, due: m.Due, tier: m.Tier, industry: m.Industry, county: m.County}
+			tallies.move(k, m.Status, false, m.Status, true, m.N)
 		}
 		if err := tallies.apply(ctx, tx, ch); err != nil {
 			return err

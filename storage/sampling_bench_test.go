@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,25 +15,43 @@ import (
 	"spotcheck/storage/storagetest"
 )
 
-// Sizes of the sampling benchmark: a frame of a million units in 30 strata
-// (10 counties × 3 categories), a plan of 1,000 tasks.
+// Sizes of the sampling benchmarks: a frame in 30 strata (10 counties × 3
+// categories), a plan of 1,000 tasks.
 const (
-	benchUnits      = 1_000_000
 	benchCategories = 3
 	benchCounties   = 10
 	benchTasks      = 1000
 )
 
+// frameUnits returns the number of units of the benchmarks' registry:
+// SPOTCHECK_BENCH_UNITS, such as 1000000 for the sizes docs/benchmarks.md
+// reports, or by default 20,000, small enough for every build to run
+// each benchmark once (go test -bench . -benchtime 1x -short).
+func frameUnits(b *testing.B) int {
+	b.Helper()
+	v := os.Getenv("SPOTCHECK_BENCH_UNITS")
+	if v == "" {
+		return 20_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 3000 {
+		b.Fatalf("SPOTCHECK_BENCH_UNITS=%q: want a number of units, at least 3000", v)
+	}
+	return n
+}
+
 var benchCategoryIDs = [benchCategories]string{"garments", "childrens-garments", "knitwear"}
 
-// loadLargeRegistry fills s with benchUnits textile units over
-// benchUnits/3 enterprises with risk classes A–D, 200 inspectors, and a
-// plan of 2,000 earlier tasks with results (a tenth failed), generated in
-// SQL so that setting up takes seconds, not the registry import's minutes.
-func loadLargeRegistry(b *testing.B, s *storage.Store) {
+// loadLargeRegistry fills s with units textile units over units/3
+// enterprises with risk classes A–D, 200 inspectors, and a plan of 2,000
+// earlier tasks with results (a tenth failed), generated in SQL so that
+// setting up takes seconds, not the registry import's minutes.
+func loadLargeRegistry(b *testing.B, s *storage.Store, units int) {
 	b.Helper()
 	ctx := b.Context()
-	enterprises := (benchUnits + benchCategories - 1) / benchCategories
+	enterprises := (units + benchCategories - 1) / benchCategories
+	history := enterprises * 9 / 10 // earlier tasks went to every step-th of the first nine tenths
+	step := max(history/2000, 1)
 	var seq, code, county, risk, cats string
 	if s.Dialect() == storage.Postgres {
 		seq = fmt.Sprintf("SELECT i FROM generate_series(0, %d) AS i", enterprises-1)
@@ -54,13 +74,13 @@ func loadLargeRegistry(b *testing.B, s *storage.Store) {
 			SELECT %s, 'enterprise ' || i, %s, 'textiles', %s FROM (%s) AS seq`, code, county, risk, seq),
 		fmt.Sprintf(`INSERT INTO units (credit_code, industry, category)
 			SELECT %s, 'textiles', cats.c FROM (%s) AS seq CROSS JOIN (%s) AS cats WHERE i * %d + cats.k < %d`,
-			code, seq, cats, benchCategories, benchUnits),
+			code, seq, cats, benchCategories, units),
 		`INSERT INTO fires (schedule, fire_key, nominal_time, kind, status) VALUES ('bench', 'earlier', '2026-10-01 01:00:00+00:00', 'scheduled', 'made')`,
 		`INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, algorithm, seed, frame_digest, commitment, frame_size)
 			SELECT id, 'bench', 'textiles', 'scheduled', nominal_time, 'earlier', '', '', '', 0 FROM fires WHERE fire_key = 'earlier'`,
 		fmt.Sprintf(`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due)
 			SELECT (SELECT id FROM plans WHERE schedule = 'bench'), %s, '', %s, 'textiles', 'garments', 'general', 0.001, '2026-10-31'
-			FROM (%s) AS seq WHERE i %% 150 = 0 AND i < 300000`, code, county, seq),
+			FROM (%s) AS seq WHERE i %% %d = 0 AND i < %d`, code, county, seq, step, history),
 		`INSERT INTO results (task_id, outcome, tested_on, failed_items)
 			SELECT id, CASE WHEN id % 10 = 0 THEN 'fail' ELSE 'pass' END, '2026-10-15', CASE WHEN id % 10 = 0 THEN 'x' ELSE '' END
 			FROM tasks WHERE id % 2 = 0`,
@@ -145,13 +165,13 @@ func baseline(ctx context.Context, s *storage.Store) (int, error) {
 	return drawn, nil
 }
 
-// BenchmarkSampling draws 1,000 tasks from a 1,000,000-unit frame in 30
-// strata on each backend: end to end from the database (DrawRecord and
+// BenchmarkSampling draws 1,000 tasks from a frame in 30 strata (of
+// 1,000,000 units in docs/benchmarks.md; see frameUnits) on each backend: end to end from the database (DrawRecord and
 // Draw), against the baseline a user would write on the same data in the
 // same run; and, apart, the draw computation alone and the commit. Run
 // with
 //
-//	SPOTCHECK_TEST_POSTGRES=… go test ./storage -run '^$' -bench Sampling -benchtime 5x
+//	SPOTCHECK_TEST_POSTGRES=… SPOTCHECK_BENCH_UNITS=1000000 go test ./storage -run '^$' -bench Sampling -benchtime 5x
 //
 // Setting up loads a million units per backend, which takes a while.
 func BenchmarkSampling(b *testing.B) {
@@ -159,7 +179,8 @@ func BenchmarkSampling(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
 		b.Run(backend, func(b *testing.B) {
 			s := storagetest.Open(b, backend)
-			loadLargeRegistry(b, s)
+			units := frameUnits(b)
+			loadLargeRegistry(b, s, units)
 			ctx := b.Context()
 			var rec sampling.Record
 			b.Run("end-to-end", func(b *testing.B) {
@@ -176,8 +197,8 @@ func BenchmarkSampling(b *testing.B) {
 					if err := s.NameTasks(ctx, p.Tasks); err != nil {
 						b.Fatal(err)
 					}
-					if len(p.Tasks) != benchTasks || p.FrameSize+p.Excluded != benchUnits {
-						b.Fatalf("drew %d tasks from %d+%d units, want %d from %d", len(p.Tasks), p.FrameSize, p.Excluded, benchTasks, benchUnits)
+					if len(p.Tasks) != benchTasks || p.FrameSize+p.Excluded != units {
+						b.Fatalf("drew %d tasks from %d+%d units, want %d from %d", len(p.Tasks), p.FrameSize, p.Excluded, benchTasks, units)
 					}
 				}
 			})
@@ -205,7 +226,7 @@ func BenchmarkSampling(b *testing.B) {
 				for b.Loop() {
 					// A changed unit makes a population to store anew.
 					r := *p.Record
-					r.Population = append([]sampling.Unit(nil), rec.Population...)
+					r.Population, r.Units = rec.Compact().Slice(), nil
 					r.Population[i].Risk = map[string]string{"A": "B", "B": "C", "C": "D", "D": "A"}[r.Population[i].Risk]
 					q := p
 					q.Record, q.NominalTime = &r, at.Add(time.Duration(1+i)*time.Hour)

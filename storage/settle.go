@@ -94,7 +94,8 @@ const idleInTxTimeout = time.Minute
 //
 // The store makes a few plans at once (one on SQLite, whose writers take
 // turns anyway, so that makings queue here rather than on the database's
-// busy timeout), leaving the rest of the pool to other work.
+// busy timeout), leaving the rest of the pool to other work. The returned
+// plan's Record is nil: PlanRecord reads it back from what was stored.
 func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
 	select {
 	case s.settles <- struct{}{}:
@@ -111,6 +112,10 @@ func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.Record) 
 	if err != nil {
 		return Settled{}, fmt.Errorf("settle %s fire of %s at %s: %w", c.Kind, c.Schedule, c.NominalTime.UTC().Format(time.RFC3339Nano), err)
 	}
+	// The record holds the whole population; stored with the plan, it is
+	// let go, so that a frame of a million units is garbage once the fire
+	// is settled rather than when the caller drops the plan.
+	out.Plan.Record = nil
 	return out, nil
 }
 

@@ -22,16 +22,23 @@ import (
 // does read everything (SnapshotState) reads these tables only: their size
 // follows the cells, days and plans, never the number of tasks or results.
 
-// TaskTally counts the tasks of a plan with one due date, one stored
-// status, and a result or none. The state TaskDetails shows follows from
-// the two (see State), as taskStatus derives it.
+// TaskTally counts the tasks of a plan with one due date in one tier,
+// industry and county, with one stored status, and a result or none. The
+// state TaskDetails shows follows from the last two (see State), as
+// taskStatus derives it.
 type TaskTally struct {
-	PlanID int64  `db:"plan_id"`
-	Due    string `db:"due"`
-	Status string `db:"status"` // as stored in tasks
-	Result bool   `db:"with_result"`
-	N      int    `db:"n"`
+	PlanID   int64  `db:"plan_id"`
+	Due      string `db:"due"`
+	Tier     string `db:"tier"`
+	Industry string `db:"industry"`
+	County   string `db:"county"`
+	Status   string `db:"status"` // as stored in tasks
+	Result   bool   `db:"with_result"`
+	N        int    `db:"n"`
 }
+
+// tallyColumns are the task tallies' columns, in their order.
+const tallyColumns = `plan_id, due, tier, industry, county, status, with_result, n`
 
 // State is the state of the tally's tasks, sampling.StatusWithResult.
 func (t TaskTally) State() string { return sampling.StatusWithResult(t.Status, t.Result) }
@@ -139,27 +146,30 @@ func numberChange(ctx context.Context, tx *sqlx.Tx, ch *Change) error {
 
 // tallyKey is a task tally's row.
 type tallyKey struct {
-	plan        int64
-	due, status string
-	result      bool
+	plan                                int64
+	due, tier, industry, county, status string
+	result                              bool
 }
 
 // tallyDeltas collects changes to task tallies within one transaction.
 type tallyDeltas map[tallyKey]int
 
-// move counts n tasks of plan due on due as moved from one stored status
-// to another, with a result or not.
-func (d tallyDeltas) move(plan int64, due, from string, fromResult bool, to string, toResult bool, n int) {
+// move counts n tasks of key k (whose status and result are ignored) as
+// moved from one stored status to another, with a result or not.
+func (d tallyDeltas) move(k tallyKey, from string, fromResult bool, to string, toResult bool, n int) {
 	if (from == to && fromResult == toResult) || n == 0 {
 		return
 	}
-	d[tallyKey{plan, due, from, fromResult}] -= n
-	d[tallyKey{plan, due, to, toResult}] += n
+	k.status, k.result = from, fromResult
+	d[k] -= n
+	k.status, k.result = to, toResult
+	d[k] += n
 }
 
-const tallyUpsert = `INSERT INTO task_tallies (plan_id, due, status, with_result, n) VALUES (?, ?, ?, ?, ?)
-	ON CONFLICT (plan_id, due, status, with_result) DO UPDATE SET n = task_tallies.n + excluded.n
-	RETURNING plan_id, due, status, with_result, n`
+const tallyConflict = ` ON CONFLICT (plan_id, due, tier, industry, county, status, with_result)`
+
+const tallyUpsert = `INSERT INTO task_tallies (` + tallyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)` +
+	tallyConflict + ` DO UPDATE SET n = task_tallies.n + excluded.n RETURNING ` + tallyColumns
 
 // apply adds the deltas to the task tallies and notes the rows' new values
 // in ch, with the plans they belong to, unless ch is nil.
@@ -177,7 +187,8 @@ func (d tallyDeltas) apply(ctx context.Context, tx *sqlx.Tx, ch *Change) error {
 	}
 	// In key order, so that concurrent writers lock rows in one order.
 	slices.SortFunc(keys, func(a, b tallyKey) int {
-		return cmp.Or(cmp.Compare(a.plan, b.plan), cmp.Compare(a.due, b.due), cmp.Compare(a.status, b.status),
+		return cmp.Or(cmp.Compare(a.plan, b.plan), cmp.Compare(a.due, b.due), cmp.Compare(a.tier, b.tier),
+			cmp.Compare(a.industry, b.industry), cmp.Compare(a.county, b.county), cmp.Compare(a.status, b.status),
 			boolCompare(a.result, b.result))
 	})
 	up, err := tx.PreparexContext(ctx, tx.Rebind(tallyUpsert))
@@ -187,7 +198,7 @@ func (d tallyDeltas) apply(ctx context.Context, tx *sqlx.Tx, ch *Change) error {
 	defer up.Close()
 	for _, k := range keys {
 		var t TaskTally
-		if err := up.QueryRowxContext(ctx, k.plan, k.due, k.status, k.result, d[k]).StructScan(&t); err != nil {
+		if err := up.QueryRowxContext(ctx, k.plan, k.due, k.tier, k.industry, k.county, k.status, k.result, d[k]).StructScan(&t); err != nil {
 			return fmt.Errorf("update task tally of plan %d: %w", k.plan, err)
 		}
 		if ch != nil {
@@ -247,16 +258,16 @@ func tallyPlan(ctx context.Context, tx *sqlx.Tx, ch *Change, id int64) error {
 	}
 	// A closed plan's stored statuses are what taskStatus shows: whether a
 	// task has a result no longer matters, and is not read.
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO task_tallies (plan_id, due, status, with_result, n)
-		SELECT plan_id, due, status, ?, count(*) FROM tasks WHERE plan_id = ? GROUP BY plan_id, due, status
-		ON CONFLICT (plan_id, due, status, with_result) DO UPDATE SET n = excluded.n`), false, id); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO task_tallies (`+tallyColumns+`)
+		SELECT plan_id, due, tier, industry, county, status, ?, count(*) FROM tasks WHERE plan_id = ?
+		GROUP BY plan_id, due, tier, industry, county, status`+tallyConflict+` DO UPDATE SET n = excluded.n`), false, id); err != nil {
 		return fmt.Errorf("count tasks of plan %d: %w", id, err)
 	}
 	if ch == nil {
 		return nil
 	}
 	var ts []TaskTally
-	if err := tx.SelectContext(ctx, &ts, tx.Rebind(`SELECT plan_id, due, status, with_result, n FROM task_tallies WHERE plan_id = ?`), id); err != nil {
+	if err := tx.SelectContext(ctx, &ts, tx.Rebind(`SELECT `+tallyColumns+` FROM task_tallies WHERE plan_id = ?`), id); err != nil {
 		return fmt.Errorf("load task tallies of plan %d: %w", id, err)
 	}
 	ch.Tallies = append(ch.Tallies, ts...)
@@ -297,21 +308,31 @@ func (s *Store) SnapshotState(ctx context.Context, since, plansSince time.Time) 
 // loadTallies reads the task tallies that are not zero.
 func loadTallies(ctx context.Context, q queryer) ([]TaskTally, error) {
 	var ts []TaskTally
-	if err := sqlx.SelectContext(ctx, q, &ts, `SELECT plan_id, due, status, with_result, n FROM task_tallies WHERE n > 0`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &ts, `SELECT `+tallyColumns+` FROM task_tallies WHERE n > 0`); err != nil {
 		return nil, fmt.Errorf("load task tallies: %w", err)
 	}
 	return ts, nil
 }
 
-// CountTasks counts tasks by state from their tallies, as TaskCounts
-// does: "overdue" counts the tasks awaiting their result whose due date is
-// before today, which are then not counted in their own state. Like the
-// count over the tasks it replaces, it holds a state whenever a task is
-// stored in it, even when a result makes them all tested.
-func CountTasks(tallies []TaskTally, today time.Time) map[string]int {
+// CountTasks counts tasks by state, tier, industry and county from their
+// tallies, as TaskCountsBy does: "overdue" counts the tasks awaiting their
+// result whose due date is before today, which are then not counted in
+// their own state. Every (tier, industry, county) that has tasks has a row
+// for each of assigned, tested, overdue and lapsed, with 0 when none, so
+// that the metric's series stay while their counts fall to 0; like the
+// count over the tasks it replaces, it also has a row for a state some
+// task is stored in, even when a result makes them all tested. Rows come
+// sorted by tier, industry, county and state.
+func CountTasks(tallies []TaskTally, today time.Time) []sampling.TaskCount {
 	day := today.Format(time.DateOnly)
 	awaiting := sampling.TaskStatesTo(sampling.TaskTested)
-	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
+	m := map[sampling.TaskCount]int{}
+	add := func(t TaskTally, state string, n int) {
+		m[sampling.TaskCount{State: state, Tier: t.Tier, Industry: t.Industry, County: t.County}] += n
+		for _, st := range []string{sampling.TaskAssigned, sampling.TaskTested, sampling.TaskOverdue, sampling.TaskLapsed} {
+			m[sampling.TaskCount{State: st, Tier: t.Tier, Industry: t.Industry, County: t.County}] += 0
+		}
+	}
 	for _, t := range tallies {
 		if t.N == 0 {
 			continue
@@ -320,13 +341,21 @@ func CountTasks(tallies []TaskTally, today time.Time) map[string]int {
 		if t.Due < day && slices.Contains(awaiting, st) {
 			st = sampling.TaskOverdue
 		}
-		m[st] += t.N
+		add(t, st, t.N)
 		if shown := t.State(); shown != t.Status {
-			m[st] -= t.N
-			m[shown] += t.N
+			add(t, st, -t.N)
+			add(t, shown, t.N)
 		}
 	}
-	return m
+	out := make([]sampling.TaskCount, 0, len(m))
+	for k, n := range m {
+		k.N = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b sampling.TaskCount) int {
+		return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry), cmp.Compare(a.County, b.County), cmp.Compare(a.State, b.State))
+	})
+	return out
 }
 
 // CountPlanTasks counts the tasks of each of plans made at or after since

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -273,6 +274,32 @@ func TestRecordResults(t *testing.T) {
 		}
 		if counts["tested"] != 3 || counts["overdue"] != 3 {
 			t.Errorf("TaskCounts = %v, want 3 tested, 3 overdue", counts)
+		}
+		// By county: each task counted where its enterprise is, and every
+		// county with tasks has each state, at 0 when none.
+		want := map[sampling.TaskCount]int{}
+		for i, task := range p.Tasks {
+			state := sampling.TaskOverdue
+			if i < 3 {
+				state = sampling.TaskTested
+			}
+			for _, st := range []string{sampling.TaskAssigned, sampling.TaskTested, sampling.TaskOverdue, sampling.TaskLapsed} {
+				want[sampling.TaskCount{State: st, Tier: "general", Industry: "textiles", County: task.County}] += 0
+			}
+			want[sampling.TaskCount{State: state, Tier: "general", Industry: "textiles", County: task.County}]++
+		}
+		by, err := s.TaskCountsBy(t.Context(), time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		byPlace := map[sampling.TaskCount]int{}
+		for _, c := range by {
+			n := c.N
+			c.N = 0
+			byPlace[c] = n
+		}
+		if !maps.Equal(byPlace, want) {
+			t.Errorf("TaskCountsBy = %v, want %v", byPlace, want)
 		}
 		pending, err := s.PendingTasks(t.Context(), 10)
 		if err != nil || len(pending) != 3 {

@@ -102,16 +102,16 @@ func TestTalliesEqualTasks(t *testing.T) {
 					default:
 						t.Fatalf("step %d %s: %v", step, op, err)
 					}
-					got, err := s.TaskCounts(ctx, today)
+					got, err := s.TaskCountsBy(ctx, today)
 					if err != nil {
 						t.Fatal(err)
 					}
-					want, err := s.TaskCountsFromTasks(ctx, today)
+					want, err := s.TaskCountsByFromTasks(ctx, today)
 					if err != nil {
 						t.Fatal(err)
 					}
 					if !reflect.DeepEqual(got, want) {
-						t.Fatalf("step %d (%s): TaskCounts = %v, counted over the tasks %v", step, op, got, want)
+						t.Fatalf("step %d (%s): TaskCountsBy = %v, counted over the tasks %v", step, op, got, want)
 					}
 					gotPlans, err := s.PlanTaskCounts(ctx, nominal.AddDate(0, 0, -1), shanghai)
 					if err != nil {
@@ -122,7 +122,7 @@ func TestTalliesEqualTasks(t *testing.T) {
 						t.Fatal(err)
 					}
 					if !reflect.DeepEqual(gotPlans, wantPlans) {
-						t.Fatalf("step %d (%s): PlanTaskCounts = %v, counted over the tasks %v", step, op, gotPlans, wantPlans)
+						t.Fatalf("step %d (%s): PlanTaskCountsBy = %v, counted over the tasks %v", step, op, gotPlans, wantPlans)
 					}
 				}
 				for _, op := range []string{"record", "retest", "sample", "refuse", "close task", "close plans"} {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -309,18 +308,13 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if _, err := c.parse(args, 0, 0); err != nil {
 		return helpOK(err)
 	}
-	if !slices.Contains(monitor.Groupings(), *by) {
-		return usageError("rates: --by %q: want tier, industry, category or county", *by)
-	}
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return err
 	}
-	if *window != "" && !slices.Contains(cfg.Windows, *window) {
-		return usageError("rates: --window %q is not a configured window (%s)", *window, strings.Join(cfg.Windows, ", "))
-	}
-	if *industry != "" && cfg.Industry(*industry) == nil {
-		return usageError("rates: --industry %q is not a configured industry", *industry)
+	opts := sampling.RateOptions{By: *by, FinalOnly: *final, Industry: *industry, County: *county}
+	if err := flagProblems("rates", monitor.CheckQuery(cfg, *window, opts)); err != nil {
+		return err
 	}
 	logger := newLogger(e, slog.LevelWarn)
 	store, err := c.openStore(ctx, logger)
@@ -335,13 +329,13 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if err := chores.New(cfg, store, mon, logger, chores.Options{Now: e.now}).Refresh(ctx); err != nil {
 		return err
 	}
-	rep := mon.Report(*window, sampling.RateOptions{By: *by, FinalOnly: *final, Industry: *industry, County: *county})
+	rep := mon.Report(*window, opts)
 	if *format == "json" {
 		return writeJSON(e.stdout, rep)
 	}
 	printRates(e, rep.Rates, rep.Stability, *by)
 	if len(rep.Rates) == 0 {
-		return whyNoRates(ctx, e, store, *final)
+		return whyNoRates(ctx, e, store, opts)
 	}
 	return nil
 }
@@ -349,7 +343,8 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 // whyNoRates says on stderr why there are no rates: no results yet, or,
 // for final rates, results that are all still open to objection and until
 // when.
-func whyNoRates(ctx context.Context, e env, store *storage.Store, final bool) error {
+func whyNoRates(ctx context.Context, e env, store *storage.Store, opts sampling.RateOptions) error {
+	final := opts.FinalOnly
 	prov, err := store.ProvisionalResults(ctx)
 	if err != nil {
 		return err
@@ -359,6 +354,15 @@ func whyNoRates(ctx context.Context, e env, store *storage.Store, final bool) er
 		fmt.Fprintf(e.stderr, "no final results yet: %d results are still provisional, open to objection until %s (final from the day after)\n", prov.Count, prov.First)
 	case final && prov.Count > 0:
 		fmt.Fprintf(e.stderr, "no final results yet: %d results are still provisional, open to objection until %s to %s (each final from the day after its own)\n", prov.Count, prov.First, prov.Last)
+	case opts.Filtered():
+		var of []string
+		if opts.Industry != "" {
+			of = append(of, fmt.Sprintf("of industry %q", opts.Industry))
+		}
+		if opts.County != "" {
+			of = append(of, fmt.Sprintf("in county %q", opts.County))
+		}
+		fmt.Fprintf(e.stderr, "no results %s recorded in the configured windows\n", strings.Join(of, " "))
 	default:
 		fmt.Fprintln(e.stderr, "no results recorded in the configured windows yet")
 	}
@@ -404,6 +408,23 @@ func printRates(e env, rows []sampling.RateRow, stability []sampling.StabilityRo
 		}
 		t.flush()
 	}
+}
+
+// flagProblems is a usage error listing every problem of command's flags,
+// each as "command: --flag reason", or nil when there are none.
+func flagProblems(command string, problems []sampling.FieldError) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		sep := ": "
+		if strings.HasPrefix(p.Reason, `"`) {
+			sep = " "
+		}
+		lines[i] = command + ": --" + p.Field + sep + p.Reason
+	}
+	return usageError("%s", strings.Join(lines, "\n"))
 }
 
 func scheduleNames(cfg *config.Config) string {

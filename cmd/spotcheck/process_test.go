@@ -19,7 +19,7 @@ import (
 
 // buildBinary builds spotcheck into a temporary directory, with -race when
 // the test runs with it so that the build reuses the compiled packages.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "spotcheck")
 	args := []string{"build", "-o", bin}
@@ -66,7 +66,7 @@ type process struct {
 // startServe starts `spotcheck serve` on db with cfg and waits until it
 // answers /healthz. extraEnv adds NAME=VALUE settings. It is killed when
 // the test ends; its log is shown when the test fails.
-func startServe(t *testing.T, name, bin, db, cfg string, extraEnv ...string) *process {
+func startServe(t testing.TB, name, bin, db, cfg string, extraEnv ...string) *process {
 	t.Helper()
 	addr := freeAddr(t)
 	p := &process{name: name, base: "http://" + addr, log: &logBuffer{}, exited: make(chan struct{})}
@@ -111,7 +111,7 @@ func (p *process) done() bool {
 }
 
 // kill ends the process with SIGKILL: no shutdown, connections dropped.
-func (p *process) kill(t *testing.T) {
+func (p *process) kill(t testing.TB) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("kill %s: %v", p.name, err)
@@ -121,7 +121,7 @@ func (p *process) kill(t *testing.T) {
 
 // term sends SIGTERM and returns the exit code, failing the test if the
 // process does not exit within limit.
-func (p *process) term(t *testing.T, limit time.Duration) int {
+func (p *process) term(t testing.TB, limit time.Duration) int {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM %s: %v", p.name, err)
@@ -136,7 +136,7 @@ func (p *process) term(t *testing.T, limit time.Duration) int {
 
 // waitLog waits for a log line containing substr after the first from
 // bytes of the log, and returns the line and the log's length after it.
-func (p *process) waitLog(t *testing.T, from int, limit time.Duration, substr string) (string, int) {
+func (p *process) waitLog(t testing.TB, from int, limit time.Duration, substr string) (string, int) {
 	t.Helper()
 	var line string
 	end := 0

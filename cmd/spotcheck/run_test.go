@@ -60,7 +60,7 @@ func (te *testEnv) run(ctx context.Context, stdin string, args ...string) (strin
 	return stdout.String(), stderr.String(), code
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,7 +111,7 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 
 // waitFor polls cond every 200ms until it holds, failing the test after
 // limit: a bound on a wait for the service, not a performance assertion.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
@@ -404,6 +404,9 @@ func TestBadInput(t *testing.T) {
 		{[]string{"plans", "--schedule", "nosuch"}, `plans: --schedule "nosuch": no such schedule, and no plan of that name is stored (none configured; pass --config FILE)`},
 		{[]string{"rates", "--config", cfg, "--window", "x"}, `rates: --window "x"`},
 		{[]string{"rates", "--config", cfg, "--industry", "nosuch"}, `rates: --industry "nosuch" is not a configured industry`},
+		{[]string{"rates", "--config", cfg, "--county", "虎丘区"}, `rates: --county "虎丘区" is not a county of the configuration (known: 姑苏区, 吴江区)`},
+		{[]string{"rates", "--config", cfg, "--county", "姑苏\x00"}, "rates: --county: NUL character at byte 6"},
+		{[]string{"rates", "--config", cfg, "--window", "7d", "--industry", "nosuch"}, "rates: --window \"7d\" is not a configured window (30d, 90d, 365d, ytd)\nrates: --industry \"nosuch\" is not a configured industry (known: textiles)"},
 		{[]string{"result", "object", "1"}, "result object: give --on DATE or --withdraw"},
 		{[]string{"result", "object", "1", "--on", "2026-11-05", "--withdraw"}, "result object: give --on DATE or --withdraw"},
 		{[]string{"result", "object", "0", "--withdraw"}, `result object: task id "0" is not a positive number`},

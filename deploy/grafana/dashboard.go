@@ -12,6 +12,7 @@ package grafana
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -153,7 +154,7 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 	stability := func(s string) string {
 		return `max without (instance, status) (spotcheck_stability_status{status="` + s + `", tier=~"$tier"})`
 	}
-	b.WithPanel(headStat(tx.stability, tx.stabilityHelp,
+	b.WithPanel(headStat(tx.stability, notBy(tx, tx.stabilityHelp, tx.whyStability, "window"),
 		"(2 * "+stability("stable")+" + "+stability("insufficient")+") and on () "+allIndustries+" and on () "+allCounties, "{{tier}}").
 		Mappings(valueText(map[string][2]string{"2": {tx.stable, "green"}, "1": {tx.insufficient, "blue"}, "0": {tx.unstable, "red"}})).
 		ColorMode(common.BigValueColorModeBackground))
@@ -222,13 +223,14 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 		}))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.recordedTitle).
-		Description(tx.recordedHelp).
+		Description(notBy(tx, tx.recordedHelp, tx.whyPerDay, "window")).
 		Datasource(datasource).Height(8).Span(12).
-		WithTarget(query(`sum by (tier) (`+dedup(`rate(spotcheck_results_total{tier=~"$tier", industry=~"$industry"}[$__rate_interval])`)+`) * 86400`, "{{tier}}")).
-		WithTarget(query(`sum by (tier) (`+dedup(`rate(spotcheck_failed_results_total{tier=~"$tier", industry=~"$industry"}[$__rate_interval])`)+`) * 86400`, "{{tier}} "+tx.failed)).
+		WithTarget(query(`sum by (tier) (`+dedup(`rate(spotcheck_results_total{tier=~"$tier", industry=~"$industry", county=~"$county"}[$__rate_interval])`)+`) * 86400`, "{{tier}}")).
+		WithTarget(query(`sum by (tier) (`+dedup(`rate(spotcheck_failed_results_total{tier=~"$tier", industry=~"$industry", county=~"$county"}[$__rate_interval])`)+`) * 86400`, "{{tier}} "+tx.failed)).
 		Unit("short").Min(0))
 
 	b.WithRow(dashboard.NewRowBuilder(tx.rowBatches))
+	tasks := `sum by (state) (` + dedup(`spotcheck_tasks{tier=~"$tier", industry=~"$industry", county=~"$county"}`) + `)`
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.batchesTitle).
 		Description(tx.batchesHelp).
@@ -238,9 +240,9 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 		Unit("short").Min(0))
 	b.WithPanel(stat.NewPanelBuilder().
 		Title(tx.tasksTitle).
-		Description(tx.tasksHelp).
+		Description(notBy(tx, tx.tasksHelp, tx.whyNow, "window")).
 		Datasource(datasource).Height(8).Span(6).
-		WithTarget(query(dedup("spotcheck_tasks"), "{{state}}").Instant()).
+		WithTarget(query(tasks, "{{state}}").Instant()).
 		ColorMode(common.BigValueColorModeValue).
 		GraphMode(common.BigValueGraphModeNone).
 		TextMode(common.BigValueTextModeValueAndName).
@@ -250,9 +252,9 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 		}))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.tasksOver).
-		Description(tx.tasksHelp).
+		Description(notBy(tx, tx.tasksHelp, tx.whyOverTime, "window")).
 		Datasource(datasource).Height(8).Span(6).
-		WithTarget(query(dedup("spotcheck_tasks"), "{{state}}")).
+		WithTarget(query(tasks, "{{state}}")).
 		Unit("short").Min(0).
 		OverrideByName("overdue", []dashboard.DynamicConfigValue{
 			{Id: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}},
@@ -265,7 +267,7 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 	b.WithRow(dashboard.NewRowBuilder(tx.rowSched))
 	b.WithPanel(table.NewPanelBuilder().
 		Title(tx.schedTitle).
-		Description(tx.schedHelp).
+		Description(notBy(tx, tx.schedHelp, tx.whySchedule, "tier", "county", "window")).
 		Datasource(datasource).Height(8).Span(12).
 		WithTarget(instant(ofIndustry(`time() - `+dedup("spotcheck_schedule_last_success_timestamp_seconds")), "A")).
 		WithTarget(instant(ofIndustry(dedup("spotcheck_schedule_interval_seconds")), "B")).
@@ -287,7 +289,7 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 	}
 	b.WithPanel(table.NewPanelBuilder().
 		Title(tx.execTitle).
-		Description(tx.execHelp).
+		Description(notBy(tx, tx.execHelp, tx.whyExecution, "tier", "county")).
 		Datasource(datasource).Height(8).Span(12).
 		WithTarget(executed("planned", "A")).
 		WithTarget(executed("tested", "B")).
@@ -311,20 +313,20 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 		}))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.firesTitle).
-		Description(tx.firesHelp).
+		Description(notBy(tx, tx.firesHelp, tx.whyFires, "tier", "county", "window")).
 		Datasource(datasource).Height(8).Span(12).
 		WithTarget(query(ofIndustry(`sum without (instance) (increase(spotcheck_schedule_missed_fires_total[1h]))`), "{{schedule}} "+tx.missedFires)).
 		WithTarget(query(ofIndustry(`sum without (instance, kind, result) (increase(spotcheck_schedule_runs_total{result=~"failed|error"}[1h]))`), "{{schedule}} "+tx.failedFires)).
 		Unit("short").Min(0))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.durationTitle).
-		Description(tx.firesHelp).
+		Description(notBy(tx, tx.firesHelp, tx.whyFires, "tier", "county", "window")).
 		Datasource(datasource).Height(8).Span(12).
 		WithTarget(query(`histogram_quantile(0.95, sum without (instance) (rate(spotcheck_schedule_run_duration_seconds_bucket[$__rate_interval])) and on (job, schedule) spotcheck_schedule_info{industry=~"$industry"})`, "{{schedule}}")).
 		Unit("s").Min(0))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.plansTitle).
-		Description(tx.firesHelp).
+		Description(notBy(tx, tx.firesHelp, tx.whyFires, "tier", "county", "window")).
 		Datasource(datasource).Height(8).Span(12).
 		WithTarget(query(ofIndustry(`sum without (instance, kind, result) (increase(spotcheck_schedule_runs_total{result="made"}[1h]))`), "{{schedule}}")).
 		Unit("short").Min(0))
@@ -332,6 +334,7 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 	b.WithRow(dashboard.NewRowBuilder(tx.rowSvc))
 	b.WithPanel(stat.NewPanelBuilder().
 		Title(tx.upTitle).
+		Description(notBy(tx, tx.upHelp, tx.whyService, "window", "tier", "industry", "county")).
 		Datasource(datasource).Height(6).Span(4).
 		WithTarget(query(`sum(up{job="spotcheck"})`, "up").Instant()).
 		Thresholds(thresholds("red", 1.0, "green")).
@@ -339,21 +342,36 @@ func DashboardIn(lang Language) (dashboard.Dashboard, error) {
 		GraphMode(common.BigValueGraphModeNone))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.ageTitle).
-		Description(tx.ageHelp).
+		Description(notBy(tx, tx.ageHelp, tx.whyService, "window", "tier", "industry", "county")).
 		Datasource(datasource).Height(6).Span(6).
 		WithTarget(query(`time() - spotcheck_snapshot_timestamp_seconds`, "{{instance}}")).
 		Unit("s").Min(0))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.httpTitle).
+		Description(notBy(tx, "", tx.whyService, "window", "tier", "industry", "county")).
 		Datasource(datasource).Height(6).Span(7).
 		WithTarget(query(`sum by (route, code) (rate(spotcheck_http_requests_total[$__rate_interval]))`, "{{route}} {{code}}")).
 		Unit("reqps").Min(0))
 	b.WithPanel(timeseries.NewPanelBuilder().
 		Title(tx.latencyTitle).
+		Description(notBy(tx, "", tx.whyService, "window", "tier", "industry", "county")).
 		Datasource(datasource).Height(6).Span(7).
 		WithTarget(query(`histogram_quantile(0.95, sum by (route, le) (rate(spotcheck_http_request_duration_seconds_bucket[$__rate_interval])))`, "{{route}}")).
 		Unit("s").Min(0))
 	return b.Build()
+}
+
+// notBy is a panel's description help followed by the variables (names of
+// the dashboard's variables) that do not narrow the panel, and why.
+func notBy(tx texts, help, why string, vars ...string) string {
+	titles := make([]string, len(vars))
+	for i, v := range vars {
+		titles[i] = tx.variableTitle(v)
+	}
+	if help != "" && !strings.HasSuffix(help, "。") {
+		help += " "
+	}
+	return help + fmt.Sprintf(tx.notBy, strings.Join(titles, tx.listSep)) + why
 }
 
 // headStat is a stat panel of the top row: one value per series of expr,

@@ -177,3 +177,54 @@ func TestProvisioning(t *testing.T) {
 		t.Errorf("docs/monitoring.md does not say where to install the dashboard (%s)", p.Providers[0].Options.Path)
 	}
 }
+
+// TestPanelsHonourVariables: every panel is narrowed by each of the
+// variables window, tier, industry and county, or its description says
+// that it is not, and why; and no panel says so of a variable it uses.
+func TestPanelsHonourVariables(t *testing.T) {
+	for _, lang := range Languages() {
+		t.Run(string(lang), func(t *testing.T) {
+			tx := textsOf(lang)
+			data, err := JSONIn(lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d struct {
+				Panels []struct {
+					Type, Title, Description string
+					Targets                  []struct{ Expr string }
+				}
+			}
+			if err := json.Unmarshal(data, &d); err != nil {
+				t.Fatal(err)
+			}
+			prefix, _, _ := strings.Cut(tx.notBy, "%s")
+			for _, p := range d.Panels {
+				if p.Type == "row" {
+					continue
+				}
+				var exprs strings.Builder
+				for _, q := range p.Targets {
+					exprs.WriteString(q.Expr)
+				}
+				// The list of variables the description says do not narrow
+				// the panel.
+				var notBy string
+				if i := strings.Index(p.Description, prefix); i >= 0 {
+					notBy = p.Description[i+len(prefix):]
+					notBy, _, _ = strings.Cut(notBy, strings.TrimSpace(tx.notBy[strings.Index(tx.notBy, "%s")+2:]))
+				}
+				for _, v := range []string{"window", "tier", "industry", "county"} {
+					used := strings.Contains(exprs.String(), "$"+v)
+					said := slices.Contains(strings.Split(notBy, tx.listSep), tx.variableTitle(v))
+					switch {
+					case !used && !said:
+						t.Errorf("panel %q is not narrowed by $%s and its description does not say why: %q", p.Title, v, p.Description)
+					case used && said:
+						t.Errorf("panel %q is narrowed by $%s but its description says it is not: %q", p.Title, v, p.Description)
+					}
+				}
+			}
+		})
+	}
+}

@@ -34,6 +34,26 @@ type texts struct {
 	firesTitle, firesHelp, missedFires, failedFires              string
 	durationTitle, plansTitle, upTitle, ageTitle, ageHelp        string
 	httpTitle, latencyTitle                                      string
+	// notBy introduces the variables a panel is not narrowed by (%s, joined
+	// by listSep) before the reason; the why* fields are the reasons.
+	notBy, listSep                                          string
+	whyStability, whyPerDay, whyNow, whyOverTime            string
+	whySchedule, whyExecution, whyFires, whyService, upHelp string
+}
+
+// variableTitle returns the title of the dashboard variable name.
+func (tx texts) variableTitle(name string) string {
+	switch name {
+	case "window":
+		return tx.window
+	case "tier":
+		return tx.tier
+	case "industry":
+		return tx.industry
+	case "county":
+		return tx.county
+	}
+	return name
 }
 
 func textsOf(lang Language) texts {
@@ -64,12 +84,12 @@ func textsOf(lang Language) texts {
 			trendTitle:    "Pass rate over 30 days and over $window",
 			trendHelp:     "A 30d rate well under the longer rate is a falling pass rate (the SpotcheckPassRateFalling alert compares 30d with 365d). For the chosen industry and county.",
 			recordedTitle: "Results recorded per day",
-			recordedHelp:  "Results recorded by any replica or import, per day at the current pace, and the failed ones, for the chosen tier and industry (results are counted by tier and industry, not by county or window).",
+			recordedHelp:  "Results recorded by any replica or import, per day at the current pace, and the failed ones, for the chosen tier, industry and county.",
 			failed:        "failed",
 			batchesTitle:  "Batches tested in $window by industry",
 			batchesHelp:   "Tested and failed batches in the window, for the chosen tier, industry and county.",
 			tasksTitle:    "Tasks by state",
-			tasksHelp:     "Tasks by state: assigned and not yet due, tested, overdue (past the due date without a result, in an open plan), lapsed (the plan closed without a result for it), refused. Counted for the whole service.",
+			tasksHelp:     "Tasks by state, for the chosen tier, industry and county (the enterprise's): assigned and not yet due, tested, overdue (past the due date without a result, in an open plan), lapsed (the plan closed without a result for it), refused.",
 			tasksOver:     "Tasks over time",
 			schedTitle:    "Schedules",
 			schedHelp:     "Per schedule of the chosen industry: time since its last plan, its interval, how far past its next nominal fire it is (lag; 0 when on time), and who paused it and why. The SpotcheckPlansNotMade alert fires past twice the interval, unless the schedule is paused.",
@@ -87,6 +107,16 @@ func textsOf(lang Language) texts {
 			ageHelp:       "Seconds since each replica refreshed its in-memory snapshot; it refreshes after every write and every refresh interval.",
 			httpTitle:     "HTTP requests",
 			latencyTitle:  "HTTP latency (95th percentile)",
+			notBy:         "Not narrowed by %s: ", listSep: ", ",
+			whyStability: "stability is judged over its own periods (by default each of the last 4 quarters), not over a window.",
+			whyPerDay:    "results are counted per day along the board's time range.",
+			whyNow:       "tasks are counted in the state they are in now.",
+			whyOverTime:  "each point counts the tasks in the state they were in at that time.",
+			whySchedule:  "a schedule draws from its whole industry, every tier and county, and is shown as it is now.",
+			whyExecution: "execution is counted per schedule, and a schedule draws from its whole industry, every tier and county.",
+			whyFires:     "fires are counted per schedule along the board's time range, and a schedule draws from its whole industry, every tier and county.",
+			whyService:   "this is the health of the service itself.",
+			upHelp:       "Replicas that Prometheus scrapes successfully.",
 		}
 	}
 	return texts{
@@ -115,12 +145,12 @@ func textsOf(lang Language) texts {
 		trendTitle:    "30 天与 $window 合格率",
 		trendHelp:     "30 天合格率明显低于更长窗口的合格率，说明合格率在下降（SpotcheckPassRateFalling 告警比较 30 天与 365 天）。按所选行业、区县。",
 		recordedTitle: "每日录入结果数",
-		recordedHelp:  "任一副本或导入录入的结果，按当前速度折算为每日数量，及其中不合格的，按所选层级和行业（结果按层级和行业计数，不分区县和窗口）。",
+		recordedHelp:  "任一副本或导入录入的结果，按当前速度折算为每日数量，及其中不合格的，按所选层级、行业和区县。",
 		failed:        "不合格",
 		batchesTitle:  "$window 各行业已检批次",
 		batchesHelp:   "统计窗口内已检和不合格批次，按所选层级、行业和区县。",
 		tasksTitle:    "任务状态",
-		tasksHelp:     "各状态的任务：已分配未到期、已检测、逾期（计划未关闭、超过期限仍无结果）、未完成（计划关闭时仍无结果）、未抽样，全服务合计。",
+		tasksHelp:     "各状态的任务，按所选层级、行业和区县（企业所在区县）：已分配未到期、已检测、逾期（计划未关闭、超过期限仍无结果）、未完成（计划关闭时仍无结果）、未抽样。",
 		tasksOver:     "任务数变化",
 		schedTitle:    "抽检计划",
 		schedHelp:     "所选行业的每个计划：距上次生成计划的时间、间隔、超过下次计划时间多久（滞后；准时为 0），以及暂停人和原因。超过两倍间隔未生成计划时 SpotcheckPlansNotMade 告警，暂停的计划除外。",
@@ -138,5 +168,15 @@ func textsOf(lang Language) texts {
 		ageHelp:       "各副本距上次刷新内存快照的秒数；每次写入后及每个刷新间隔刷新。",
 		httpTitle:     "HTTP 请求",
 		latencyTitle:  "HTTP 延迟（95 分位）",
+		notBy:         "不按%s筛选：", listSep: "、",
+		whyStability: "稳定性按其自身的周期（默认最近 4 个季度）判断，不按统计窗口。",
+		whyPerDay:    "结果按看板时间范围内的每日数量显示。",
+		whyNow:       "任务按当前所处状态计数。",
+		whyOverTime:  "每个时间点按任务当时所处状态计数。",
+		whySchedule:  "计划从整个行业（所有层级和区县）抽取，显示的是当前状态。",
+		whyExecution: "执行情况按计划统计，而计划从整个行业（所有层级和区县）抽取。",
+		whyFires:     "触发按计划在看板时间范围内计数，而计划从整个行业（所有层级和区县）抽取。",
+		whyService:   "这是服务自身的运行状况。",
+		upHelp:       "Prometheus 能正常抓取的副本数。",
 	}
 }
