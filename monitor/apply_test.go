@@ -210,4 +210,10 @@ func TestApplyOutOfOrder(t *testing.T) {
 	if v := st.view(); len(v.rollups) != 1 {
 		t.Errorf("a row removed by change 8 came back with change 6: %+v", v.rollups)
 	}
+	// A change that wrote a row twice (a first result and a retest in one
+	// batch) leaves its later value.
+	st.apply(storage.Change{Seq: 9, Rollups: []sampling.Rollup{row(5), row(6)}})
+	if v := st.view(); len(v.rollups) != 1 || v.rollups[0].Tested != 6 {
+		t.Errorf("after change 9 wrote the row twice: %+v, want its later value", v.rollups)
+	}
 }

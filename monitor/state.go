@@ -101,6 +101,7 @@ func newState(read storage.SnapshotState, pauses map[string]storage.ScheduleStat
 }
 
 // apply sets the rows ch wrote, unless a later change set them already.
+// A row that ch holds twice was written twice: the later value is newer.
 func (st *state) apply(ch storage.Change) {
 	if len(ch.Rollups) > 0 && st.shared {
 		st.rollups, st.shared = slices.Clone(st.rollups), false
@@ -108,7 +109,7 @@ func (st *state) apply(ch storage.Change) {
 	for _, r := range ch.Rollups {
 		i, found := slices.BinarySearchFunc(st.rollups, r, rollupOrder)
 		switch {
-		case found && st.rollupSeqs[i] >= ch.Seq:
+		case found && st.rollupSeqs[i] > ch.Seq:
 		case found && r.Tested == 0:
 			st.rollups = slices.Delete(st.rollups, i, i+1)
 			st.rollupSeqs = slices.Delete(st.rollupSeqs, i, i+1)
@@ -116,10 +117,10 @@ func (st *state) apply(ch storage.Change) {
 		case found:
 			st.rollups[i], st.rollupSeqs[i] = r, ch.Seq
 		case r.Tested == 0:
-			if st.gone[keyOf(r)] < ch.Seq {
+			if st.gone[keyOf(r)] <= ch.Seq {
 				st.gone[keyOf(r)] = ch.Seq
 			}
-		case st.gone[keyOf(r)] < ch.Seq:
+		case st.gone[keyOf(r)] <= ch.Seq:
 			st.rollups = slices.Insert(st.rollups, i, r)
 			st.rollupSeqs = slices.Insert(st.rollupSeqs, i, ch.Seq)
 			delete(st.gone, keyOf(r))
@@ -127,12 +128,12 @@ func (st *state) apply(ch storage.Change) {
 	}
 	for _, t := range ch.Tallies {
 		k := tallyKeyOf(t)
-		if st.tallies[k].seq < ch.Seq {
+		if st.tallies[k].seq <= ch.Seq {
 			st.tallies[k] = seqTally{t.N, ch.Seq}
 		}
 	}
 	for _, p := range ch.Plans {
-		if st.plans[p.ID].seq < ch.Seq {
+		if st.plans[p.ID].seq <= ch.Seq {
 			st.plans[p.ID] = seqPlan{p, ch.Seq}
 		}
 	}

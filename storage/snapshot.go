@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -15,7 +16,8 @@ import (
 )
 
 // What the rates snapshot (package monitor) derives from: the rollups, the
-// task tallies (tasks counted by plan, due date and state) and the plans.
+// task tallies (tasks counted by plan, due date, cell and state) and the
+// plans.
 // Every write keeps them in its own transaction, and a write that changes
 // them tells its watchers what it changed (a Change), so that a snapshot
 // applies the change instead of reading everything again. A snapshot that
@@ -53,7 +55,8 @@ type PlanInfo struct {
 
 // Change is what one committed write changed of the snapshot's data, as
 // the values after it: rollup rows (a row with Tested 0 is gone), task
-// tallies (N 0: none left), and the plans those tallies belong to. Seq
+// tallies (N 0: none left), and the plans those tallies belong to; a row
+// written twice is there twice, the newer value later. Seq
 // orders the writes that report changes: each takes the next number in its
 // transaction, so a later Seq has seen every earlier change, and a
 // SnapshotState with Seq at least this one includes it.
@@ -208,7 +211,7 @@ func (d tallyDeltas) apply(ctx context.Context, tx *sqlx.Tx, ch *Change) error {
 	if ch == nil {
 		return nil
 	}
-	return notePlans(ctx, tx, ch, slices.Sorted(mapKeys(plans)))
+	return notePlans(ctx, tx, ch, slices.Sorted(maps.Keys(plans)))
 }
 
 // boolCompare orders false before true.
@@ -220,17 +223,6 @@ func boolCompare(a, b bool) int {
 		return 1
 	}
 	return -1
-}
-
-// mapKeys returns the keys of m.
-func mapKeys[K comparable, V any](m map[K]V) func(yield func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // planInfoColumns select a PlanInfo from plans.
