@@ -15,17 +15,25 @@ var enterpriseColumns = schema{
 }
 
 // Enterprises parses the enterprise registry, one sampling unit per row:
-// credit_code,name,county,industry,category[,risk]. Risk defaults to B. A
-// (credit code, category) may appear once, and an enterprise has one name
-// and county throughout the file.
+// credit_code,name,county,industry,category[,risk]. Risk defaults to B.
+// It checks each row on its own (ReadEnterprises); the rules across rows
+// (a unit once, one name and county per enterprise) are the store's, which
+// checks them over the whole file at once (storage.Store.ImportUnits).
 func Enterprises(name string, r io.Reader, opts Options) (*Sheet[sampling.Unit], error) {
-	type firm struct {
-		line         int
-		name, county string
-	}
-	firms := make(map[string]firm) // credit code -> first row naming it
-	units := make(map[string]int)  // unit key -> line
-	return parse(name, r, opts, enterpriseColumns, func(row *row) sampling.Unit {
+	return parse(name, r, opts, enterpriseColumns, enterprise(opts))
+}
+
+// ReadEnterprises reads the header of an enterprise registry file and
+// returns its rows to read one by one, each checked on its own: a valid
+// credit code (with its check character), the required cells, the risk
+// class, and the industry, category and county against the configuration.
+func ReadEnterprises(name string, r io.Reader, opts Options) (*Rows[sampling.Unit], error) {
+	return open(name, r, opts, enterpriseColumns, enterprise(opts))
+}
+
+// enterprise converts and checks one row of the registry.
+func enterprise(opts Options) func(*row) sampling.Unit {
+	return func(row *row) sampling.Unit {
 		u := sampling.Unit{
 			CreditCode: row.creditCode("credit_code"),
 			Enterprise: row.required("name"),
@@ -44,29 +52,8 @@ func Enterprises(name string, r io.Reader, opts Options) (*Sheet[sampling.Unit],
 				row.errorf("category", "%q is not a category of industry %q (known: %s)", u.Category, u.Industry, strings.Join(cats, ", "))
 			}
 		}
-		// Only rows without bad cells are compared with other rows, so one
-		// typo gives one error.
-		if row.bad {
-			return u
-		}
-		if line, ok := units[u.Key()]; ok {
-			row.errorf("category", "credit code %s with category %s also on line %d", u.CreditCode, u.Category, line)
-		} else {
-			units[u.Key()] = row.line
-		}
-		f, ok := firms[u.CreditCode]
-		if !ok {
-			firms[u.CreditCode] = firm{row.line, u.Enterprise, u.County}
-			return u
-		}
-		if u.Enterprise != f.name {
-			row.errorf("name", "%q, but line %d names credit code %s %q", u.Enterprise, f.line, u.CreditCode, f.name)
-		}
-		if u.County != f.county {
-			row.errorf("county", "%q, but line %d puts credit code %s in %q", u.County, f.line, u.CreditCode, f.county)
-		}
 		return u
-	})
+	}
 }
 
 // creditCode returns the cell as an upper-case Unified Social Credit Code,

@@ -17,10 +17,25 @@ var inspectorColumns = schema{
 // Inspectors parses the inspectors: id,name,county,industries[,recuse].
 // Industries and recuse are lists split by ";"; an inspector needs at least
 // one industry, and recuse holds the credit codes of enterprises the
-// inspector must not inspect. Ids are unique.
+// inspector must not inspect. It checks each row on its own
+// (ReadInspectors); the rules across rows and against the registry (an id
+// once, recusals of enterprises the registry holds) are the store's
+// (storage.Store.ImportInspectors).
 func Inspectors(name string, r io.Reader, opts Options) (*Sheet[sampling.Inspector], error) {
-	ids := make(map[string]int) // id -> line
-	return parse(name, r, opts, inspectorColumns, func(row *row) sampling.Inspector {
+	return parse(name, r, opts, inspectorColumns, inspector(opts))
+}
+
+// ReadInspectors reads the header of an inspectors file and returns its
+// rows to read one by one, each checked on its own: the id's shape, at
+// least one industry, the industries and county against the configuration,
+// and each recusal a valid credit code.
+func ReadInspectors(name string, r io.Reader, opts Options) (*Rows[sampling.Inspector], error) {
+	return open(name, r, opts, inspectorColumns, inspector(opts))
+}
+
+// inspector converts and checks one row of the inspectors.
+func inspector(opts Options) func(*row) sampling.Inspector {
+	return func(row *row) sampling.Inspector {
 		in := sampling.Inspector{
 			ID:         row.required("id"),
 			Name:       row.required("name"),
@@ -47,16 +62,8 @@ func Inspectors(name string, r io.Reader, opts Options) (*Sheet[sampling.Inspect
 			}
 			in.Recusals = append(in.Recusals, code)
 		}
-		if in.ID == "" {
-			return in
-		}
-		if line, ok := ids[in.ID]; ok {
-			row.errorf("id", "inspector %s also on line %d", in.ID, line)
-		} else {
-			ids[in.ID] = row.line
-		}
 		return in
-	})
+	}
 }
 
 // list splits a ";"-separated cell, dropping empty entries.

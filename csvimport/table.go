@@ -1,12 +1,12 @@
 package csvimport
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -28,11 +28,10 @@ func (s schema) String() string {
 	return h
 }
 
-// table is a decoded CSV file: its columns, its rows and the errors found so far.
+// table is a CSV file being read: its columns and the errors found so far.
 type table struct {
 	file string
 	cols map[string]int // column name -> 0-based index
-	rows []*row
 	errs []*RowError
 }
 
@@ -45,95 +44,158 @@ type row struct {
 	badCell map[string]bool // columns that break the text rules: not checked further
 }
 
-// parse reads a file laid out as s and converts each row with conv, which
-// reports problems through the row. It returns every problem at once.
-func parse[T any](name string, r io.Reader, opts Options, s schema, conv func(*row) T) (*Sheet[T], error) {
-	t, err := read(name, r, opts, s)
-	if err != nil {
-		return nil, err
-	}
-	sheet := &Sheet[T]{Name: t.file, Columns: make(map[string]int, len(t.cols))}
-	for col, i := range t.cols {
-		sheet.Columns[col] = i + 1
-	}
-	for _, row := range t.rows {
-		// The text rules (control characters, lengths) come first: a cell
-		// that breaks them is reported for that and not checked further.
-		for col, i := range t.cols {
-			if e := sampling.CheckText(col, row.cells[i]); e != nil {
-				row.errorf(col, "%s", e.Reason)
-				if row.badCell == nil {
-					row.badCell = map[string]bool{}
-				}
-				row.badCell[col] = true
-			}
-		}
-		v := conv(row)
-		if !row.bad {
-			sheet.Rows = append(sheet.Rows, v)
-			sheet.Lines = append(sheet.Lines, row.line)
-		}
-	}
-	if err := joinErrors(t.errs); err != nil {
-		return nil, err
-	}
-	return sheet, nil
+// Rows is a CSV file read row by row: its header has been read, and All
+// reads the rest, yielding each row that passes the checks of one row
+// while collecting the problems of the others. Memory does not grow with
+// the file, except for the problems found.
+type Rows[T any] struct {
+	t     *table
+	cr    *csv.Reader
+	src   *lineReader
+	conv  func(*row) T
+	fatal error // a read error: the rest of the file was not read
 }
 
-// read decodes the input and splits it into rows under a valid header. A
-// bad header is returned as an error; bad rows are collected in the table.
-func read(name string, r io.Reader, opts Options, s schema) (*table, error) {
+// open decodes the input as it is read and reads the header, which must
+// be valid. Bad rows are collected as All reads them.
+func open[T any](name string, r io.Reader, opts Options, s schema, conv func(*row) T) (*Rows[T], error) {
 	t := &table{file: name}
 	if name == "-" {
 		t.file = "stdin"
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", t.file, err)
-	}
-	text, err := decode(t.file, data, opts.Encoding)
+	text, check, err := decoder(t.file, r, opts.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(bytes.NewReader(text))
+	src := newLineReader(t.file, text, check)
+	cr := csv.NewReader(src)
 	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	rs := &Rows[T]{t: t, cr: cr, src: src, conv: conv}
 	header, err := cr.Read()
-	if err == io.EOF {
+	switch {
+	case len(src.bad) > 0:
+		return nil, joinErrors(src.bad)
+	case err == io.EOF:
 		return nil, &RowError{File: t.file, Line: 1, Reason: "empty file, want header " + s.String()}
-	}
-	if err != nil {
-		return nil, t.syntaxError(text, err)
+	case err != nil:
+		return nil, rs.readError(err)
 	}
 	line, _ := cr.FieldPos(0)
 	if err := t.header(line, header, s); err != nil {
 		return nil, err
 	}
-	for {
-		cells, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			// The rest of the file cannot be trusted after a quoting error.
-			t.errs = append(t.errs, t.syntaxError(text, err))
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		blank := true
-		for i, c := range cells {
-			cells[i] = strings.TrimSpace(c)
-			blank = blank && cells[i] == ""
-		}
-		switch {
-		case blank: // spreadsheets write empty rows as ",,,"
-		case len(cells) != len(header):
-			t.errs = append(t.errs, &RowError{File: t.file, Line: line,
-				Reason: fmt.Sprintf("%d fields, want %d as in the header", len(cells), len(header))})
-		default:
-			t.rows = append(t.rows, &row{t: t, line: line, cells: cells})
+	return rs, nil
+}
+
+// Name returns the file's name as errors give it ("stdin" for "-").
+func (rs *Rows[T]) Name() string { return rs.t.file }
+
+// Columns returns the 1-based column of each header name (lowercase).
+func (rs *Rows[T]) Columns() map[string]int {
+	cols := make(map[string]int, len(rs.t.cols))
+	for col, i := range rs.t.cols {
+		cols[col] = i + 1
+	}
+	return cols
+}
+
+// All reads the rest of the file, yielding each good row with its 1-based
+// line. It stops at a CSV syntax error, after which the file cannot be
+// trusted; Err reports it with the other problems.
+func (rs *Rows[T]) All() iter.Seq2[int, T] {
+	return func(yield func(int, T) bool) {
+		t, width := rs.t, len(rs.t.cols)
+		for {
+			cells, err := rs.cr.Read()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				rs.fatal = rs.readError(err)
+				return
+			}
+			line, _ := rs.cr.FieldPos(0)
+			blank := true
+			for i, c := range cells {
+				cells[i] = strings.TrimSpace(c)
+				blank = blank && cells[i] == ""
+			}
+			switch {
+			case blank: // spreadsheets write empty rows as ",,,"
+				continue
+			case len(cells) != width:
+				t.errs = append(t.errs, &RowError{File: t.file, Line: line,
+					Reason: fmt.Sprintf("%d fields, want %d as in the header", len(cells), width)})
+				continue
+			}
+			row := &row{t: t, line: line, cells: cells}
+			// The text rules (control characters, lengths) come first: a
+			// cell that breaks them is reported for that and not checked
+			// further.
+			for col, i := range t.cols {
+				if e := sampling.CheckText(col, cells[i]); e != nil {
+					row.errorf(col, "%s", e.Reason)
+					if row.badCell == nil {
+						row.badCell = map[string]bool{}
+					}
+					row.badCell[col] = true
+				}
+			}
+			v := rs.conv(row)
+			if !row.bad && !yield(line, v) {
+				return
+			}
 		}
 	}
-	return t, nil
+}
+
+// RowError returns the error of the row on line about the named column:
+// a problem found after reading, such as by the store.
+func (rs *Rows[T]) RowError(line int, column, reason string) *RowError {
+	e := &RowError{File: rs.t.file, Line: line, Field: column, Reason: reason}
+	if i, ok := rs.t.cols[strings.ToLower(strings.TrimSpace(column))]; ok {
+		e.Column = i + 1
+	}
+	return e
+}
+
+// Err returns, after All, the file's problems in file order together with
+// more (found elsewhere, such as rules across rows), or nil when there are
+// none. Lines that are not text in the file's encoding are reported alone:
+// the rows read from them mean nothing.
+func (rs *Rows[T]) Err(more ...*RowError) error {
+	if len(rs.src.bad) > 0 {
+		return joinErrors(rs.src.bad)
+	}
+	errs := append(rs.t.errs, more...)
+	if rs.fatal != nil {
+		var re *RowError
+		if !errors.As(rs.fatal, &re) {
+			return rs.fatal
+		}
+		errs = append(errs, re)
+	}
+	return joinErrors(errs)
+}
+
+// parse reads a whole file laid out as s into a Sheet, converting each row
+// with conv, which reports problems through the row. It returns every
+// problem at once.
+func parse[T any](name string, r io.Reader, opts Options, s schema, conv func(*row) T) (*Sheet[T], error) {
+	rs, err := open(name, r, opts, s, conv)
+	if err != nil {
+		return nil, err
+	}
+	sheet := &Sheet[T]{Name: rs.Name(), Columns: rs.Columns()}
+	for line, v := range rs.All() {
+		sheet.Rows = append(sheet.Rows, v)
+		sheet.Lines = append(sheet.Lines, line)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return sheet, nil
 }
 
 // header maps column names to indexes, rejecting unknown, repeated and
@@ -171,22 +233,22 @@ func (t *table) header(line int, names []string, s schema) error {
 	return joinErrors(errs)
 }
 
-// syntaxError turns an encoding/csv error into a RowError, converting its
+// readError turns an encoding/csv error into a RowError, converting its
 // byte offset into a character position, which is what editors show.
-func (t *table) syntaxError(text []byte, err error) *RowError {
+func (rs *Rows[T]) readError(err error) error {
+	var re *RowError
+	if errors.As(err, &re) {
+		return re
+	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
-		return &RowError{File: t.file, Line: 1, Reason: err.Error()}
+		return &RowError{File: rs.t.file, Line: max(rs.src.n, 1), Reason: err.Error()}
 	}
 	col := pe.Column
-	n := 0
-	for line := range bytes.Lines(text) {
-		if n++; n == pe.Line {
-			col = utf8.RuneCount(line[:min(max(pe.Column-1, 0), len(line))]) + 1
-			break
-		}
+	if line, ok := rs.src.line(pe.Line); ok {
+		col = utf8.RuneCount(line[:min(max(pe.Column-1, 0), len(line))]) + 1
 	}
-	e := &RowError{File: t.file, Line: pe.Line, Column: col, Reason: pe.Err.Error()}
+	e := &RowError{File: rs.t.file, Line: pe.Line, Column: col, Reason: pe.Err.Error()}
 	if pe.StartLine != pe.Line {
 		e.Reason += fmt.Sprintf(" (in the row starting on line %d)", pe.StartLine)
 	}

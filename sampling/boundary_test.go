@@ -495,7 +495,26 @@ func TestRankTieBreak(t *testing.T) {
 // shown-only overdue) is allowed or refused with its reason, as the
 // lifecycle in the package documentation says.
 func TestTaskTransitionsTable(t *testing.T) {
-	tests := []struct{ from, to, want string }{}
+	tests := []struct{ from, to, want string }{
+		{TaskAssigned, TaskSampled, "ok"},
+		{TaskAssigned, TaskRefused, "ok"},
+		{TaskAssigned, TaskTested, "ok"},
+		{TaskSampled, TaskTested, "ok"},
+		{TaskTested, TaskClosed, "ok"},
+		{TaskClosed, TaskTested, "the task is closed: nothing more can be recorded"},
+		{TaskRefused, TaskSampled, "the task is refused: nothing more can be recorded"},
+		{TaskLapsed, TaskTested, "the task lapsed (its plan closed without a result for it): nothing more can be recorded"},
+		{TaskAssigned, TaskLapsed, "a task lapses only when its plan closes"},
+		{TaskSampled, TaskLapsed, "a task lapses only when its plan closes"},
+		{TaskSampled, TaskSampled, "the task is sampled: sampling is recorded once, on an assigned task"},
+		{TaskTested, TaskSampled, "the task is tested: sampling is recorded once, on an assigned task"},
+		{TaskSampled, TaskRefused, "the task is sampled: a refusal is recorded instead of sampling, on an assigned task"},
+		{TaskTested, TaskTested, "the task is tested: a result is recorded on an assigned or sampled task"},
+		{TaskAssigned, TaskClosed, "the task is assigned: only a tested task can be closed; record its result first"},
+		{TaskSampled, TaskClosed, "the task is sampled: only a tested task can be closed; record its result first"},
+		{TaskAssigned, TaskAssigned, "a task cannot go from assigned to assigned"},
+		{TaskAssigned, TaskOverdue, "a task cannot go from assigned to overdue"},
+	}
 	for _, tt := range tests {
 		got := "ok"
 		if err := CheckTransition(tt.from, tt.to); err != nil {

@@ -21,12 +21,23 @@ import (
 //
 // Each reports rows/s or ms beside the baseline a user would otherwise
 // run, measured in the same run; docs/benchmarks.md records the results.
+// Under -short (as CI runs every benchmark once) they run at a small size.
 
 const (
 	importRows   = 1_000_000
 	insertSample = 20_000 // row-by-row INSERTs at ~7,500/s would take minutes for a million
 	rateResults  = 10_000_000
 )
+
+// benchSize returns full, or short under -short: CI runs every benchmark
+// once that way, so that a broken one fails the build without the hours
+// the full sizes take.
+func benchSize(full, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return full
+}
 
 var benchToday = time.Date(2026, 11, 30, 0, 0, 0, 0, shanghai)
 
@@ -91,19 +102,20 @@ func reportRate(b *testing.B, rows int, elapsed time.Duration) {
 // PostgreSQL and SQLite, against a bare COPY of the same rows into an
 // unindexed table and against autocommitted row-by-row INSERTs.
 func BenchmarkImport(b *testing.B) {
-	rs := benchResults(importRows)
+	rows := benchSize(importRows, 2_000)
+	rs := benchResults(rows)
 	today := time.Date(2026, 7, 1, 0, 0, 0, 0, shanghai)
 	for _, backend := range storagetest.Backends() {
 		b.Run(backend+"/spotcheck", func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				s := storagetest.Open(b, backend)
-				seedTasks(b, s, importRows)
+				seedTasks(b, s, rows)
 				b.StartTimer()
 				began := time.Now()
 				n, err := s.RecordResults(context.Background(), rs, today)
 				elapsed := time.Since(began)
-				if err != nil || n != importRows {
+				if err != nil || n != rows {
 					b.Fatalf("RecordResults = %d, %v", n, err)
 				}
 				reportRate(b, n, elapsed)
@@ -161,12 +173,13 @@ func BenchmarkImport(b *testing.B) {
 			}
 			b.StartTimer()
 			began := time.Now()
-			for _, r := range rs[:insertSample] {
+			sample := rs[:min(insertSample, len(rs))]
+			for _, r := range sample {
 				if _, err := s.DB().ExecContext(ctx, `INSERT INTO naive VALUES ($1, $2, $3, $4, $5)`, r.TaskID, r.Outcome, r.TestedOn, r.ReportNo, r.FailedItems); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportRate(b, insertSample, time.Since(began))
+			reportRate(b, len(sample), time.Since(began))
 		}
 	})
 }
@@ -179,7 +192,7 @@ func BenchmarkImport(b *testing.B) {
 func BenchmarkRates(b *testing.B) {
 	s := storagetest.Open(b, storage.Postgres)
 	ctx := context.Background()
-	seedTasks(b, s, rateResults)
+	seedTasks(b, s, benchSize(rateResults, 10_000))
 	// Ten million final results over the three years to the end of
 	// November 2026, one in twenty failed.
 	for _, q := range []string{
@@ -296,10 +309,11 @@ func BenchmarkPlanTaskCounts(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
 		b.Run(backend, func(b *testing.B) {
 			s := storagetest.Open(b, backend)
-			seedTasks(b, s, 1_000_000)
-			odd := `SELECT g FROM generate_series(1, 1000000, 2) AS g(g)`
+			n := benchSize(1_000_000, 2_000)
+			seedTasks(b, s, n)
+			odd := fmt.Sprintf(`SELECT g FROM generate_series(1, %d, 2) AS g(g)`, n)
 			if backend == storage.SQLite {
-				odd = `WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 2 FROM seq WHERE g < 999999) SELECT g FROM seq`
+				odd = fmt.Sprintf(`WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 2 FROM seq WHERE g < %d) SELECT g FROM seq`, n-1)
 			}
 			analyze := `ANALYZE`
 			if backend == storage.Postgres {
@@ -316,8 +330,8 @@ func BenchmarkPlanTaskCounts(b *testing.B) {
 			since := time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
 			for b.Loop() {
 				counts, err := s.PlanTaskCounts(b.Context(), since, shanghai)
-				if err != nil || len(counts) != 2 || counts[0].N != 500_000 || counts[1].N != 500_000 {
-					b.Fatalf("PlanTaskCounts = %+v, %v; want 500,000 assigned and 500,000 tested tasks of one plan", counts, err)
+				if err != nil || len(counts) != 2 || counts[0].N != n/2 || counts[1].N != n/2 {
+					b.Fatalf("PlanTaskCounts = %+v, %v; want %d assigned and %d tested tasks of one plan", counts, err, n/2, n/2)
 				}
 			}
 		})

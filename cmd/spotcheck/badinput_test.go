@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +102,93 @@ func TestBadImports(t *testing.T) {
 						t.Errorf("import %s changed the tables", tc.kind)
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestBadImportFiles imports the CSV importers' bad files on both backends
+// (with the configuration's category ids for their Chinese categories):
+// the problems of single rows (found while reading) and those across rows
+// (found by the store over the staged set) come together, in file order,
+// and nothing is stored.
+func TestBadImportFiles(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "food.yaml")
+	if err := os.WriteFile(cfg, []byte(`timezone: Asia/Shanghai
+industries:
+  - id: food
+    name: 食品
+    categories:
+      - {id: oil, name: 食用油, tier: general}
+      - {id: pastry, name: 糕点, tier: general}
+      - {id: soy, name: 酱油, tier: general}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			te := newTestEnv(t, backend)
+			for _, tc := range []struct {
+				kind, file string
+				want       []string
+			}{
+				{"enterprises", "enterprises.bad.csv", []string{
+					`enterprises.bad.csv:3:1: credit_code: credit code "91320500000000001X": check character is 'X', want 'W'`,
+					`enterprises.bad.csv:4:2: name: must not be empty`,
+					`enterprises.bad.csv:4:6: risk: "E" is not A, B, C or D`,
+					`enterprises.bad.csv:5:5: category: credit code 91320500000000001W with category oil also on line 2`,
+					`enterprises.bad.csv:6:2: name: "姑苏食品厂", but line 2 names credit code 91320500000000001W "姑苏食品"`,
+					`enterprises.bad.csv:6:3: county: "相城区", but line 2 puts credit code 91320500000000001W in "姑苏区"`,
+					`enterprises.bad.csv:7: 4 fields, want 6 as in the header`,
+					`enterprises.bad.csv:9:1: credit_code: credit code "123" has 3 characters, want 18`,
+					`enterprises.bad.csv:9:4: industry: "z" is not an industry of the configuration (known: food)`,
+					`enterprises.bad.csv:10:2: name: must not be empty`,
+					`enterprises.bad.csv:10:3: county: must not be empty`,
+					`enterprises.bad.csv:10:4: industry: must not be empty`,
+					`enterprises.bad.csv:10:5: category: must not be empty`,
+				}},
+				{"inspectors", "inspectors.bad.csv", []string{
+					`inspectors.bad.csv:3:1: id: inspector I01 also on line 2`,
+					`inspectors.bad.csv:4:3: county: must not be empty`,
+					`inspectors.bad.csv:4:4: industries: must list at least one industry`,
+					`inspectors.bad.csv:4:5: recuse: credit code "91320500000000001X": check character is 'X', want 'W'`,
+					`inspectors.bad.csv:4:5: recuse: credit code "ABC" has 3 characters, want 18`,
+					`inspectors.bad.csv:5:1: id: must not be empty`,
+				}},
+			} {
+				data, err := os.ReadFile(filepath.Join("..", "..", "csvimport", "testdata", tc.file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(t.TempDir(), tc.file)
+				if err := os.WriteFile(path, []byte(strings.NewReplacer("食用油", "oil", "糕点", "pastry", "酱油", "soy").Replace(string(data))), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				out, stderr, code := te.run(t.Context(), "", "import", tc.kind, path, "--config", cfg)
+				if code != 2 || out != "" {
+					t.Errorf("import %s %s: exit %d, stdout %q; want exit 2 and nothing imported", tc.kind, tc.file, code, out)
+				}
+				var got []string
+				for l := range strings.Lines(stderr) {
+					got = append(got, strings.TrimPrefix(strings.TrimRight(l, "\n"), "spotcheck: "))
+				}
+				for i := range tc.want {
+					tc.want[i] = strings.Replace(tc.want[i], tc.file, path, 1)
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("import %s %s: stderr\n%s\nwant\n%s", tc.kind, tc.file, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+				}
+			}
+			store, err := storage.Open(t.Context(), te.db, storagetest.Logger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if err := store.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if units, err := store.Frame(t.Context(), "food"); err != nil || len(units) != 0 {
+				t.Errorf("Frame(food) = %d units, %v; want none stored", len(units), err)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"os"
 	"strconv"
@@ -68,85 +69,102 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 		}
 		r = f
 	}
-	r, doneReading := readProgress(e, r, size, "reading "+kind)
 	opts := csvimport.Options{Encoding: *encoding, Industries: industryCategories(cfg), Counties: cfg.Counties}
-	// Parse and check the whole file before touching the database.
-	var store func(*storage.Store) (string, error)
-	switch kind {
-	case "enterprises":
-		sheet, err := csvimport.Enterprises(path, r, opts)
-		if err != nil {
-			return badInput(err)
-		}
-		store = func(s *storage.Store) (string, error) {
-			return fmt.Sprintf("imported %d units from %s", len(sheet.Rows), sheet.Name), s.UpsertUnits(ctx, sheet.Rows)
-		}
-	case "inspectors":
-		sheet, err := csvimport.Inspectors(path, r, opts)
-		if err != nil {
-			return badInput(err)
-		}
-		store = func(s *storage.Store) (string, error) {
-			if err := unknownRecusals(ctx, s, sheet); err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("imported %d inspectors from %s", len(sheet.Rows), sheet.Name), s.UpsertInspectors(ctx, sheet.Rows)
-		}
-	case "results":
-		sheet, err := csvimport.Results(path, r, opts)
-		if err != nil {
-			return badInput(err)
-		}
-		store = func(s *storage.Store) (string, error) {
-			applyPolicy(s, cfg, e.now)
-			n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, sampling.Today(e.now(), cfg.Location))
-			var rej *storage.RejectedError
-			if errors.As(err, &rej) {
-				errs := make([]error, len(rej.Problems))
-				for i, p := range rej.Problems {
-					errs[i] = sheet.RowError(p.Index, p.Field, p.Reason)
-				}
-				return "", badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
-			}
-			return fmt.Sprintf("imported %d results from %s (%d already recorded)", n, sheet.Name, len(sheet.Rows)-n), err
-		}
+	if kind == "results" {
+		return importResults(ctx, c, e, cfg, path, r, size, opts)
 	}
-	doneReading()
-	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	doneStoring := spin(e, "storing "+kind)
-	msg, err := store(s)
-	doneStoring()
-	if err != nil {
-		return err
+	// The registry is read as it is stored: a bad header is refused before
+	// the database is opened, then the rows stream into the store, which
+	// checks them as a set and stores them all, or nothing.
+	r, doneReading := readProgress(e, r, size, "importing "+kind)
+	defer doneReading()
+	var msg string
+	if kind == "enterprises" {
+		rows, err := csvimport.ReadEnterprises(path, r, opts)
+		if err != nil {
+			return badInput(err)
+		}
+		n, err := importRegistry(ctx, c, e, rows, kind, doneReading, (*storage.Store).ImportUnits)
+		if err != nil {
+			return err
+		}
+		msg = fmt.Sprintf("imported %d units from %s", n, rows.Name())
+	} else {
+		rows, err := csvimport.ReadInspectors(path, r, opts)
+		if err != nil {
+			return badInput(err)
+		}
+		n, err := importRegistry(ctx, c, e, rows, kind, doneReading, (*storage.Store).ImportInspectors)
+		if err != nil {
+			return err
+		}
+		msg = fmt.Sprintf("imported %d inspectors from %s", n, rows.Name())
 	}
 	fmt.Fprintln(e.stdout, msg)
 	return nil
 }
 
-// unknownRecusals reports, as bad input, each recusal of an enterprise
-// that the registry does not hold, with its line and column.
-func unknownRecusals(ctx context.Context, s *storage.Store, sheet *csvimport.Sheet[sampling.Inspector]) error {
-	var codes []string
-	for _, in := range sheet.Rows {
-		codes = append(codes, in.Recusals...)
+// importRegistry streams rows into the store with store (ImportUnits or
+// ImportInspectors) and reports, as bad input, every problem of the file
+// and of the set in file order. doneReading ends the reading progress when
+// the last row is read; a spinner shows while the store checks and writes.
+func importRegistry[T any](ctx context.Context, c *command, e env, rows *csvimport.Rows[T], kind string, doneReading func(),
+	store func(*storage.Store, context.Context, iter.Seq2[int, T], func([]storage.LineProblem) error) (int, error)) (int, error) {
+	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
+	if err != nil {
+		return 0, err
 	}
-	known, err := s.KnownEnterprises(ctx, codes)
+	defer s.Close()
+	doneStoring := func() {}
+	defer func() { doneStoring() }()
+	read := func(yield func(int, T) bool) {
+		for line, v := range rows.All() {
+			if !yield(line, v) {
+				return
+			}
+		}
+		doneReading()
+		doneStoring = spin(e, "checking and storing "+kind)
+	}
+	return store(s, ctx, read, func(problems []storage.LineProblem) error {
+		set := make([]*csvimport.RowError, len(problems))
+		for i, p := range problems {
+			set[i] = rows.RowError(p.Line, p.Field, p.Reason)
+		}
+		return badInput(rows.Err(set...))
+	})
+}
+
+// importResults parses a whole results file, then records it.
+func importResults(ctx context.Context, c *command, e env, cfg *config.Config, path string, r io.Reader, size int64, opts csvimport.Options) error {
+	r, doneReading := readProgress(e, r, size, "reading results")
+	sheet, err := csvimport.Results(path, r, opts)
+	doneReading()
+	if err != nil {
+		return badInput(err)
+	}
+	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for i, in := range sheet.Rows {
-		for _, code := range in.Recusals {
-			if !known[code] {
-				errs = append(errs, sheet.RowError(i, "recuse", fmt.Sprintf("credit code %s is not in the registry (import the enterprises first)", code)))
-			}
+	defer s.Close()
+	done := spin(e, "storing results")
+	applyPolicy(s, cfg, e.now)
+	n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, sampling.Today(e.now(), cfg.Location))
+	done()
+	var rej *storage.RejectedError
+	if errors.As(err, &rej) {
+		errs := make([]error, len(rej.Problems))
+		for i, p := range rej.Problems {
+			errs[i] = sheet.RowError(p.Index, p.Field, p.Reason)
 		}
+		return badInput(fmt.Errorf("%s rejected, nothing stored:\n%w", sheet.Name, errors.Join(errs...)))
 	}
-	return badInput(errors.Join(errs...))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported %d results from %s (%d already recorded)\n", n, sheet.Name, len(sheet.Rows)-n)
+	return nil
 }
 
 // industryCategories lists the configured industries' categories, or nil

@@ -101,7 +101,7 @@ func TestProgress(t *testing.T) {
 		if err != nil || !strings.HasPrefix(stdout.String(), "imported ") {
 			t.Fatalf("import (terminal %v) = %v, stdout %q", terminal, err, stdout.String())
 		}
-		shown := strings.Contains(stderr.String(), "reading enterprises") && strings.Contains(stderr.String(), "storing enterprises")
+		shown := strings.Contains(stderr.String(), "importing enterprises") && strings.Contains(stderr.String(), "checking and storing enterprises")
 		if terminal != shown || (!terminal && stderr.String() != "") {
 			t.Errorf("import (terminal %v) wrote to stderr %q; want progress only on a terminal", terminal, stderr.String())
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -25,7 +26,8 @@ func progressOptions(e env, what string) []progressbar.Option {
 }
 
 // readProgress wraps r, of size bytes (-1 when unknown), with a bar of the
-// bytes read; done clears it. Not on a terminal, r is returned as it is.
+// bytes read; done clears it (once, however often it is called). Not on a
+// terminal, r is returned as it is.
 func readProgress(e env, r io.Reader, size int64, what string) (wrapped io.Reader, done func()) {
 	if !e.terminal {
 		return r, func() {}
@@ -33,7 +35,7 @@ func readProgress(e env, r io.Reader, size int64, what string) (wrapped io.Reade
 	bar := progressbar.NewOptions64(size, append(progressOptions(e, what),
 		progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true))...)
 	pr := progressbar.NewReader(r, bar)
-	return &pr, func() { bar.Finish() }
+	return &pr, sync.OnceFunc(func() { bar.Finish() })
 }
 
 // spin shows a spinner with the elapsed time while work of unknown length

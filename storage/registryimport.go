@@ -1,0 +1,568 @@
+package storage
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"spotcheck/sampling"
+)
+
+// LineProblem is what is wrong with one row of an import: the line the
+// caller gave the row, the field and the reason.
+type LineProblem struct {
+	Line   int
+	Field  string
+	Reason string
+}
+
+// UpsertUnits adds or updates enterprises and their units in one
+// transaction, as ImportUnits does, with each unit's index in units as
+// its line. Units that break the rules are refused with a *FieldsError
+// naming each (units[3].name), and nothing is stored.
+func (s *Store) UpsertUnits(ctx context.Context, units []sampling.Unit) error {
+	_, err := s.ImportUnits(ctx, indexed(units), refuse("units"))
+	return err
+}
+
+// UpsertInspectors adds or updates inspectors, replacing their industries
+// and recusals, in one transaction, as ImportInspectors does, with each
+// inspector's index as its line. Inspectors that break the rules are
+// refused with a *FieldsError.
+func (s *Store) UpsertInspectors(ctx context.Context, inspectors []sampling.Inspector) error {
+	_, err := s.ImportInspectors(ctx, indexed(inspectors), refuse("inspectors"))
+	return err
+}
+
+// indexed yields each value with its index.
+func indexed[T any](values []T) iter.Seq2[int, T] {
+	return func(yield func(int, T) bool) {
+		for i, v := range values {
+			if !yield(i, v) {
+				return
+			}
+		}
+	}
+}
+
+// refuse turns the problems of an import from a slice into a *FieldsError
+// that places each in the slice, such as units[3].name.
+func refuse(slice string) func([]LineProblem) error {
+	return func(problems []LineProblem) error {
+		if len(problems) == 0 {
+			return nil
+		}
+		fe := make([]sampling.FieldError, len(problems))
+		for i, p := range problems {
+			fe[i] = sampling.FieldError{Field: fmt.Sprintf("%s[%d].%s", slice, p.Line, p.Field), Reason: p.Reason}
+		}
+		return &FieldsError{Problems: fe}
+	}
+}
+
+// ImportUnits stores an enterprise registry read as a stream: each unit
+// with the line it came from. Units are staged as they come (COPY on
+// PostgreSQL, multi-row INSERTs on SQLite), so memory does not grow with
+// the registry. The rules across rows are checked over the staged set —
+// an enterprise's name and county the same on all its rows, a (credit
+// code, category) once — and with each unit's own text rules (Unit.Check)
+// they make the problems handed to decide, once, before the transaction
+// ends. Without problems the enterprises and units are written first (new
+// ones inserted, changed ones updated; an enterprise takes the risk and
+// industry of its last row and becomes active) and decide is called with
+// none: the caller may still refuse, having found problems of its own
+// while the rows were read. Nothing is stored when there are problems or
+// decide returns an error, which is then returned. It returns the number
+// of units staged.
+func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.Unit], decide func([]LineProblem) error) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var problems []LineProblem
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_units (line INTEGER NOT NULL, credit_code TEXT NOT NULL,
+			name TEXT NOT NULL, county TEXT NOT NULL, industry TEXT NOT NULL, category TEXT NOT NULL, risk TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("stage units: %w", err)
+		}
+		st, err := s.stager(ctx, tx, "import_units", "line", "credit_code", "name", "county", "industry", "category", "risk")
+		if err != nil {
+			return fmt.Errorf("stage units: %w", err)
+		}
+		for line, u := range units {
+			if p := u.Check(); len(p) > 0 {
+				for _, f := range p {
+					problems = append(problems, LineProblem{Line: line, Field: f.Field, Reason: f.Reason})
+				}
+				continue
+			}
+			if err := st.add(line, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Category, u.Risk); err != nil {
+				st.close()
+				return fmt.Errorf("stage units: %w", err)
+			}
+			n++
+		}
+		if err := st.close(); err != nil {
+			return fmt.Errorf("stage units: %w", err)
+		}
+		if err := s.analyze(ctx, tx, "import_units"); err != nil {
+			return err
+		}
+		// accept asks decide and drops the staging tables (temporary
+		// tables live as long as the connection).
+		accept := func() error {
+			if err := decide(nil); err != nil {
+				return err
+			}
+			for _, t := range []string{"import_firms", "import_units"} {
+				if _, err := tx.ExecContext(ctx, `DROP TABLE `+t); err != nil {
+					return fmt.Errorf("store units: %w", err)
+				}
+			}
+			return nil
+		}
+		firms, err := s.firmProblems(ctx, tx)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, firms...)
+		// When every staged unit is new, the unique key of units finds a
+		// unit staged twice as the units are written; the set is searched
+		// for repeats (an aggregation over every staged row) only when
+		// the writing fails (undone to the savepoint, so that the
+		// transaction can go on to name them), when some staged units
+		// were stored already (their repeats meet no key), or when the
+		// import is refused anyway. A refusal rolls everything back.
+		if len(problems) == 0 {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT import_write`); err != nil {
+				return err
+			}
+			inserted, err := s.upsertStagedUnits(ctx, tx, n)
+			if err == nil && inserted == n {
+				return accept()
+			}
+			if err != nil {
+				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import_write`); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+			}
+			if problems, err = s.repeatedUnits(ctx, tx, err); err != nil {
+				return err
+			}
+			if len(problems) == 0 {
+				return accept()
+			}
+		} else {
+			repeated, err := s.repeatedUnits(ctx, tx, nil)
+			if err != nil {
+				return err
+			}
+			problems = append(problems, repeated...)
+		}
+		slices.SortStableFunc(problems, func(a, b LineProblem) int { return cmp.Compare(a.Line, b.Line) })
+		if err := decide(problems); err != nil {
+			return err
+		}
+		return fmt.Errorf("import refused: %d problems", len(problems))
+	})
+	return n, err
+}
+
+// repeatedUnits finds the units staged more than once: each repeat of a
+// (credit code, category) names the first line. When the search was
+// prompted by failed, the error of writing the units, and finds nothing,
+// failed is returned.
+func (s *Store) repeatedUnits(ctx context.Context, tx *sqlx.Tx, failed error) ([]LineProblem, error) {
+	var problems []LineProblem
+	var dups []struct {
+		Line       int    `db:"line"`
+		CreditCode string `db:"credit_code"`
+		Category   string `db:"category"`
+		First      int    `db:"first"`
+	}
+	if err := tx.SelectContext(ctx, &dups, `
+		SELECT s.line, s.credit_code, s.category, d.first
+		FROM import_units s
+		JOIN (SELECT credit_code, category, min(line) AS first FROM import_units
+			GROUP BY credit_code, category HAVING count(*) > 1) d
+			ON d.credit_code = s.credit_code AND d.category = s.category
+		WHERE s.line > d.first`); err != nil {
+		return nil, fmt.Errorf("check units: %w", err)
+	}
+	for _, d := range dups {
+		problems = append(problems, LineProblem{Line: d.Line, Field: "category",
+			Reason: fmt.Sprintf("credit code %s with category %s also on line %d", d.CreditCode, d.Category, d.First)})
+	}
+	if len(problems) == 0 && failed != nil {
+		return nil, failed
+	}
+	return problems, nil
+}
+
+// firmProblems checks that an enterprise has the same name and county on
+// all its staged rows as on its first. On the way it keeps the first and
+// last line of each enterprise (import_firms), which the upsert reads.
+func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, error) {
+	var problems []LineProblem
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_firms AS
+		SELECT credit_code, min(line) AS first, max(line) AS last,
+			min(name) <> max(name) OR min(county) <> max(county) AS conflict
+		FROM import_units GROUP BY credit_code`); err != nil {
+		return nil, fmt.Errorf("check enterprises: %w", err)
+	}
+	var conflicts bool
+	if err := tx.GetContext(ctx, &conflicts, `SELECT EXISTS (SELECT 1 FROM import_firms WHERE conflict)`); err != nil || !conflicts {
+		if err != nil {
+			return nil, fmt.Errorf("check enterprises: %w", err)
+		}
+		return problems, nil
+	}
+	var firms []struct {
+		Line        int    `db:"line"`
+		CreditCode  string `db:"credit_code"`
+		Name        string `db:"name"`
+		County      string `db:"county"`
+		First       int    `db:"first"`
+		FirstName   string `db:"first_name"`
+		FirstCounty string `db:"first_county"`
+	}
+	if err := tx.SelectContext(ctx, &firms, `
+		SELECT s.line, s.credit_code, s.name, s.county, f.line AS first, f.name AS first_name, f.county AS first_county
+		FROM import_firms c
+		JOIN import_units f ON f.line = c.first
+		JOIN import_units s ON s.credit_code = c.credit_code AND s.line > c.first
+		WHERE c.conflict AND (s.name <> f.name OR s.county <> f.county)`); err != nil {
+		return nil, fmt.Errorf("check enterprises: %w", err)
+	}
+	for _, f := range firms {
+		if f.Name != f.FirstName {
+			problems = append(problems, LineProblem{Line: f.Line, Field: "name",
+				Reason: fmt.Sprintf("%q, but line %d names credit code %s %q", f.Name, f.First, f.CreditCode, f.FirstName)})
+		}
+		if f.County != f.FirstCounty {
+			problems = append(problems, LineProblem{Line: f.Line, Field: "county",
+				Reason: fmt.Sprintf("%q, but line %d puts credit code %s in %q", f.County, f.First, f.CreditCode, f.FirstCounty)})
+		}
+	}
+	return problems, nil
+}
+
+// bulkUnits is how many more units than the registry holds an import must
+// stage for PostgreSQL to check the units' foreign key once, over the
+// table, rather than once per inserted row.
+const bulkUnits = 10_000
+
+// upsertStagedUnits writes the staged units of n rows: enterprises and
+// units that are new are inserted, and those whose values changed are
+// updated, so that importing the same registry again rewrites nothing. It
+// returns the number of units inserted.
+func (s *Store) upsertStagedUnits(ctx context.Context, tx *sqlx.Tx, n int) (int, error) {
+	for _, q := range []struct{ what, sql string }{
+		// Each enterprise as its last row gives it (name and county agree
+		// on every row).
+		{"enterprises", `UPDATE enterprises SET name = s.name, county = s.county, industry = s.industry, risk = s.risk, active = TRUE
+			FROM import_firms f JOIN import_units s ON s.line = f.last
+			WHERE enterprises.credit_code = f.credit_code
+				AND (enterprises.name <> s.name OR enterprises.county <> s.county OR enterprises.industry <> s.industry
+					OR enterprises.risk <> s.risk OR NOT enterprises.active)`},
+		{"enterprises", `INSERT INTO enterprises (credit_code, name, county, industry, risk)
+			SELECT s.credit_code, s.name, s.county, s.industry, s.risk
+			FROM import_firms f JOIN import_units s ON s.line = f.last
+			WHERE NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.credit_code = f.credit_code)`},
+		{"units", `UPDATE units SET industry = s.industry
+			FROM import_units s
+			WHERE units.credit_code = s.credit_code AND units.category = s.category AND units.industry <> s.industry`},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql); err != nil {
+			return 0, fmt.Errorf("store %s: %w", q.what, err)
+		}
+	}
+	var inserted int64
+	insert := func() error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO units (credit_code, industry, category)
+			SELECT s.credit_code, s.industry, s.category FROM import_units s
+			WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.credit_code = s.credit_code AND u.category = s.category)`)
+		if err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
+		inserted, err = res.RowsAffected()
+		return err
+	}
+	if err := s.withoutUnitKeys(ctx, tx, n, insert); err != nil {
+		return 0, err
+	}
+	return int(inserted), nil
+}
+
+// withoutUnitKeys runs insert, which inserts up to n units. When at least
+// bulkUnits of them are new on PostgreSQL, whose foreign-key trigger costs
+// a query and a row lock for each inserted row (more than half of a
+// million-unit import), the foreign keys of units are dropped for the
+// insert and added back as they were, which checks them in one pass over
+// the table. Until the transaction ends this holds an exclusive lock on
+// units, so a fire that reads the registry waits for the import to commit.
+func (s *Store) withoutUnitKeys(ctx context.Context, tx *sqlx.Tx, n int, insert func() error) error {
+	if s.dialect != Postgres {
+		return insert()
+	}
+	var stored int
+	if err := tx.GetContext(ctx, &stored, `SELECT count(*) FROM (SELECT 1 FROM units LIMIT $1) u`, n); err != nil {
+		return fmt.Errorf("store units: %w", err)
+	}
+	if n-stored < bulkUnits {
+		return insert()
+	}
+	var keys []struct {
+		Name string `db:"conname"`
+		Def  string `db:"def"`
+	}
+	if err := tx.SelectContext(ctx, &keys, `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+		WHERE conrelid = 'units'::regclass AND contype = 'f' ORDER BY conname`); err != nil {
+		return fmt.Errorf("store units: %w", err)
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE units DROP CONSTRAINT `+pq.QuoteIdentifier(k.Name)); err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
+	}
+	if err := insert(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE units ADD CONSTRAINT `+pq.QuoteIdentifier(k.Name)+` `+k.Def); err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
+	}
+	return nil
+}
+
+// ImportInspectors stores inspectors read as a stream, each with the line
+// it came from, replacing their industries and recusals. Like ImportUnits
+// it stages them as they come and checks them as a set — an id once, each
+// recusal an enterprise the registry holds — together with each
+// inspector's own rules (Inspector.Check), hands the problems to decide,
+// and stores only when decide returns nil, in one transaction. It returns
+// the number of inspectors.
+func (s *Store) ImportInspectors(ctx context.Context, inspectors iter.Seq2[int, sampling.Inspector], decide func([]LineProblem) error) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var problems []LineProblem
+		for _, t := range []string{
+			`CREATE TEMP TABLE import_inspectors (line INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, county TEXT NOT NULL)`,
+			`CREATE TEMP TABLE import_inspector_lists (line INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL)`,
+		} {
+			if _, err := tx.ExecContext(ctx, t); err != nil {
+				return fmt.Errorf("stage inspectors: %w", err)
+			}
+		}
+		// Staged in two passes would need the stream twice: the lists wait
+		// in memory for their own stager, a few values per inspector.
+		type listed struct {
+			line        int
+			kind, value string
+		}
+		var lists []listed
+		st, err := s.stager(ctx, tx, "import_inspectors", "line", "id", "name", "county")
+		if err != nil {
+			return fmt.Errorf("stage inspectors: %w", err)
+		}
+		for line, in := range inspectors {
+			if p := in.Check(); len(p) > 0 {
+				for _, f := range p {
+					problems = append(problems, LineProblem{Line: line, Field: f.Field, Reason: f.Reason})
+				}
+				continue
+			}
+			if err := st.add(line, in.ID, in.Name, in.County); err != nil {
+				st.close()
+				return fmt.Errorf("stage inspectors: %w", err)
+			}
+			for _, ind := range in.Industries {
+				lists = append(lists, listed{line, "industry", ind})
+			}
+			for _, code := range in.Recusals {
+				lists = append(lists, listed{line, "recusal", code})
+			}
+			n++
+		}
+		if err := st.close(); err != nil {
+			return fmt.Errorf("stage inspectors: %w", err)
+		}
+		if st, err = s.stager(ctx, tx, "import_inspector_lists", "line", "kind", "value"); err != nil {
+			return fmt.Errorf("stage inspectors: %w", err)
+		}
+		for _, l := range lists {
+			if err := st.add(l.line, l.kind, l.value); err != nil {
+				st.close()
+				return fmt.Errorf("stage inspectors: %w", err)
+			}
+		}
+		if err := st.close(); err != nil {
+			return fmt.Errorf("stage inspectors: %w", err)
+		}
+		set, err := s.inspectorProblems(ctx, tx)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, set...)
+		slices.SortStableFunc(problems, func(a, b LineProblem) int { return cmp.Compare(a.Line, b.Line) })
+		if err := decide(problems); err != nil {
+			return err
+		}
+		return s.upsertStagedInspectors(ctx, tx)
+	})
+	return n, err
+}
+
+// inspectorProblems checks the staged inspectors as a set: each id once,
+// and each recusal an enterprise of the registry.
+func (s *Store) inspectorProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, error) {
+	var problems []LineProblem
+	var dups []struct {
+		Line  int    `db:"line"`
+		ID    string `db:"id"`
+		First int    `db:"first"`
+	}
+	if err := tx.SelectContext(ctx, &dups, `
+		SELECT s.line, s.id, d.first
+		FROM import_inspectors s
+		JOIN (SELECT id, min(line) AS first FROM import_inspectors GROUP BY id HAVING count(*) > 1) d ON d.id = s.id
+		WHERE s.line > d.first`); err != nil {
+		return nil, fmt.Errorf("check inspectors: %w", err)
+	}
+	for _, d := range dups {
+		problems = append(problems, LineProblem{Line: d.Line, Field: "id", Reason: fmt.Sprintf("inspector %s also on line %d", d.ID, d.First)})
+	}
+	var unknown []struct {
+		Line int    `db:"line"`
+		Code string `db:"value"`
+	}
+	if err := tx.SelectContext(ctx, &unknown, `
+		SELECT l.line, l.value FROM import_inspector_lists l
+		WHERE l.kind = 'recusal' AND NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.credit_code = l.value)`); err != nil {
+		return nil, fmt.Errorf("check recusals: %w", err)
+	}
+	for _, u := range unknown {
+		problems = append(problems, LineProblem{Line: u.Line, Field: "recuse",
+			Reason: fmt.Sprintf("credit code %s is not in the registry (import the enterprises first)", u.Code)})
+	}
+	return problems, nil
+}
+
+// upsertStagedInspectors writes the staged inspectors and replaces their
+// industries and recusals.
+func (s *Store) upsertStagedInspectors(ctx context.Context, tx *sqlx.Tx) error {
+	for _, q := range []string{
+		`UPDATE inspectors SET name = s.name, county = s.county, active = TRUE
+			FROM import_inspectors s
+			WHERE inspectors.id = s.id AND (inspectors.name <> s.name OR inspectors.county <> s.county OR NOT inspectors.active)`,
+		`INSERT INTO inspectors (id, name, county)
+			SELECT s.id, s.name, s.county FROM import_inspectors s
+			WHERE NOT EXISTS (SELECT 1 FROM inspectors i WHERE i.id = s.id)`,
+		`DELETE FROM inspector_industries WHERE inspector_id IN (SELECT id FROM import_inspectors)`,
+		`DELETE FROM recusals WHERE inspector_id IN (SELECT id FROM import_inspectors)`,
+		`INSERT INTO inspector_industries (inspector_id, industry)
+			SELECT DISTINCT s.id, l.value FROM import_inspector_lists l JOIN import_inspectors s ON s.line = l.line
+			WHERE l.kind = 'industry'`,
+		`INSERT INTO recusals (inspector_id, credit_code)
+			SELECT DISTINCT s.id, l.value FROM import_inspector_lists l JOIN import_inspectors s ON s.line = l.line
+			WHERE l.kind = 'recusal'`,
+		`DROP TABLE import_inspector_lists`,
+		`DROP TABLE import_inspectors`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store inspectors: %w", err)
+		}
+	}
+	return nil
+}
+
+// analyze gives the planner the staged table's statistics, which
+// PostgreSQL's autovacuum never gathers for a temporary table: without
+// them it guesses the groups of the set checks and the joins of the upsert.
+func (s *Store) analyze(ctx context.Context, tx *sqlx.Tx, table string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `ANALYZE `+table); err != nil {
+		return fmt.Errorf("analyze %s: %w", table, err)
+	}
+	return nil
+}
+
+// stager stages rows into a table of the transaction: COPY on PostgreSQL,
+// INSERTs of many rows on SQLite.
+type stager struct {
+	add   func(args ...any) error
+	close func() error
+}
+
+// stageRows is the number of rows of one staging INSERT on SQLite (whose
+// statements take at most 32,766 parameters).
+const stageRows = 200
+
+// stager returns a stager of table's columns in tx.
+func (s *Store) stager(ctx context.Context, tx *sqlx.Tx, table string, columns ...string) (*stager, error) {
+	if s.dialect == Postgres {
+		stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+		if err != nil {
+			return nil, err
+		}
+		closed := false
+		return &stager{
+			add: func(args ...any) error {
+				_, err := stmt.ExecContext(ctx, args...)
+				return err
+			},
+			close: func() error {
+				if closed {
+					return nil
+				}
+				closed = true
+				_, err := stmt.ExecContext(ctx)
+				if cerr := stmt.Close(); err == nil {
+					err = cerr
+				}
+				return err
+			},
+		}, nil
+	}
+	row := "(" + placeholders(len(columns)) + ")"
+	insert := func(rows int) string {
+		return `INSERT INTO ` + table + ` (` + strings.Join(columns, ", ") + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+	}
+	full, err := tx.PrepareContext(ctx, insert(stageRows))
+	if err != nil {
+		return nil, err
+	}
+	batch := make([]any, 0, stageRows*len(columns))
+	closed := false
+	return &stager{
+		add: func(args ...any) error {
+			batch = append(batch, args...)
+			if len(batch) < cap(batch) {
+				return nil
+			}
+			_, err := full.ExecContext(ctx, batch...)
+			batch = batch[:0]
+			return err
+		},
+		close: func() error {
+			if closed {
+				return nil
+			}
+			closed = true
+			defer full.Close()
+			if len(batch) == 0 {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, insert(len(batch)/len(columns)), batch...)
+			return err
+		},
+	}, nil
+}

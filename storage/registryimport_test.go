@@ -1,0 +1,194 @@
+package storage_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"spotcheck/sampling"
+	"spotcheck/storage"
+	"spotcheck/storage/storagetest"
+)
+
+// lines yields units with the given line numbers.
+func lines[T any](ls []int, values []T) func(func(int, T) bool) {
+	return func(yield func(int, T) bool) {
+		for i, v := range values {
+			if !yield(ls[i], v) {
+				return
+			}
+		}
+	}
+}
+
+// indexed yields values with their indexes as lines.
+func indexed[T any](values []T) func(func(int, T) bool) {
+	return func(yield func(int, T) bool) {
+		for i, v := range values {
+			if !yield(i, v) {
+				return
+			}
+		}
+	}
+}
+
+// collect is a decide that keeps the problems and refuses when there are any.
+func collect(got *[]storage.LineProblem) func([]storage.LineProblem) error {
+	return func(p []storage.LineProblem) error {
+		*got = p
+		if len(p) > 0 {
+			return errors.New("refused")
+		}
+		return nil
+	}
+}
+
+// TestImportUnitsSetRules checks the rules across staged rows and each
+// unit's own text rules, all reported at once with their lines in order,
+// and that nothing is stored when any is broken.
+func TestImportUnitsSetRules(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		a, b := code(t, "91320500MA0000001"), code(t, "91320500MA0000002")
+		units := []sampling.Unit{
+			{CreditCode: a, Enterprise: "甲", County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "A"},
+			{CreditCode: b, Enterprise: "乙", County: "吴江区", Industry: "textiles", Category: "garments", Risk: "B"},
+			{CreditCode: a, Enterprise: "甲", County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "A"},
+			{CreditCode: a, Enterprise: "甲厂", County: "吴江区", Industry: "textiles", Category: "knitwear", Risk: "A"},
+			{CreditCode: b, Enterprise: "乙\x00", County: "吴江区", Industry: "textiles", Category: "knitwear", Risk: "B"},
+		}
+		before := storagetest.Dump(t, s)
+		var got []storage.LineProblem
+		n, err := s.ImportUnits(t.Context(), lines([]int{2, 3, 5, 7, 8}, units), collect(&got))
+		if err == nil || n != 4 {
+			t.Fatalf("ImportUnits = %d, %v; want 4 staged and refused", n, err)
+		}
+		want := []storage.LineProblem{
+			{Line: 5, Field: "category", Reason: fmt.Sprintf("credit code %s with category garments also on line 2", a)},
+			{Line: 7, Field: "name", Reason: fmt.Sprintf(`"甲厂", but line 2 names credit code %s "甲"`, a)},
+			{Line: 7, Field: "county", Reason: fmt.Sprintf(`"吴江区", but line 2 puts credit code %s in "姑苏区"`, a)},
+			{Line: 8, Field: "name", Reason: "NUL character at byte 3"},
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("ImportUnits problems =\n%v\nwant\n%v", got, want)
+		}
+		if after := storagetest.Dump(t, s); after != before {
+			t.Errorf("a refused import changed the tables")
+		}
+	})
+}
+
+// TestImportUnitsBulk imports more units than bulkUnits (on PostgreSQL
+// the foreign key is then checked once, over the table), imports them
+// again with changes, and checks what is stored: every unit, each
+// enterprise as its last row gives it, and the foreign key in place.
+func TestImportUnitsBulk(t *testing.T) {
+	const n = 12_000
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		units := make([]sampling.Unit, n)
+		for i := range units {
+			e := i / 2
+			units[i] = sampling.Unit{CreditCode: code(t, fmt.Sprintf("91320500MA%07d", e)), Enterprise: fmt.Sprint("企业", e),
+				County: "姑苏区", Industry: "textiles", Category: []string{"garments", "knitwear"}[i%2], Risk: "B"}
+		}
+		units[1].Risk = "D" // the enterprise's last row
+		// A unit twice and nothing else wrong: the unique key finds it as
+		// the units are written, and the write is undone.
+		before := storagetest.Dump(t, s)
+		var got []storage.LineProblem
+		twice := append(slices.Clone(units), units[7])
+		if _, err := s.ImportUnits(ctx, indexed(twice), collect(&got)); err == nil {
+			t.Fatal("ImportUnits accepted a unit twice")
+		}
+		want := []storage.LineProblem{{Line: n, Field: "category",
+			Reason: fmt.Sprintf("credit code %s with category knitwear also on line 7", units[7].CreditCode)}}
+		if !slices.Equal(got, want) {
+			t.Errorf("ImportUnits problems = %v, want %v", got, want)
+		}
+		if after := storagetest.Dump(t, s); after != before {
+			t.Errorf("a refused import changed the tables")
+		}
+		if err := s.UpsertUnits(ctx, units); err != nil {
+			t.Fatal(err)
+		}
+		// Imported again, the repeated unit is stored already: no key
+		// meets the repeat, and the set is searched.
+		got = nil
+		if _, err := s.ImportUnits(ctx, indexed(twice), collect(&got)); err == nil || !slices.Equal(got, want) {
+			t.Errorf("ImportUnits again = %v, problems %v; want refused with %v", err, got, want)
+		}
+		units[3].Enterprise, units[2].Enterprise = "改名", "改名"
+		if err := s.UpsertUnits(ctx, units[:4]); err != nil {
+			t.Fatal(err)
+		}
+		frame, err := s.Frame(ctx, "textiles")
+		if err != nil || len(frame) != n {
+			t.Fatalf("Frame = %d units, %v; want %d", len(frame), err, n)
+		}
+		for _, u := range frame {
+			switch u.CreditCode {
+			case units[0].CreditCode:
+				if u.Risk != "D" {
+					t.Errorf("enterprise %s has risk %s, want D from its last row", u.CreditCode, u.Risk)
+				}
+			case units[2].CreditCode:
+				if u.Enterprise != "改名" {
+					t.Errorf("enterprise %s is named %q, want the name imported again", u.CreditCode, u.Enterprise)
+				}
+			}
+		}
+		if s.Dialect() == storage.Postgres {
+			var keys int
+			if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_constraint WHERE conrelid = 'units'::regclass AND contype = 'f'`).Scan(&keys); err != nil || keys != 1 {
+				t.Errorf("units has %d foreign keys (%v) after a bulk import, want 1", keys, err)
+			}
+		}
+		if _, err := s.DB().ExecContext(ctx, `INSERT INTO units (credit_code, industry, category) VALUES ('91320500MA9999999X', 'textiles', 'garments')`); err == nil {
+			t.Errorf("a unit of no enterprise was stored after a bulk import: the foreign key is gone")
+		}
+	})
+}
+
+// TestImportInspectorsSetRules checks an id once and recusals of
+// enterprises the registry holds, and that a good import replaces an
+// inspector's industries and recusals.
+func TestImportInspectorsSetRules(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		a, unknown := code(t, "91320500MA0000001"), code(t, "91320500MA0000009")
+		if err := s.UpsertUnits(ctx, []sampling.Unit{{CreditCode: a, Enterprise: "甲", County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"}}); err != nil {
+			t.Fatal(err)
+		}
+		ins := []sampling.Inspector{
+			{ID: "I01", Name: "张三", County: "姑苏区", Industries: []string{"textiles"}, Recusals: []string{a}},
+			{ID: "I01", Name: "李四", County: "姑苏区", Industries: []string{"textiles"}},
+			{ID: "I02", Name: "王五", County: "姑苏区", Industries: []string{"textiles"}, Recusals: []string{unknown}},
+		}
+		var got []storage.LineProblem
+		if _, err := s.ImportInspectors(ctx, lines([]int{2, 3, 4}, ins), collect(&got)); err == nil {
+			t.Fatal("ImportInspectors accepted a repeated id and an unknown recusal")
+		}
+		want := []storage.LineProblem{
+			{Line: 3, Field: "id", Reason: "inspector I01 also on line 2"},
+			{Line: 4, Field: "recuse", Reason: fmt.Sprintf("credit code %s is not in the registry (import the enterprises first)", unknown)},
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("ImportInspectors problems =\n%v\nwant\n%v", got, want)
+		}
+		if stored, err := s.Inspectors(ctx); err != nil || len(stored) != 0 {
+			t.Errorf("Inspectors = %v, %v; want none stored", stored, err)
+		}
+		if err := s.UpsertInspectors(ctx, ins[:1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpsertInspectors(ctx, []sampling.Inspector{{ID: "I01", Name: "张三", County: "吴江区", Industries: []string{"food", "textiles"}}}); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.Inspectors(ctx)
+		want1 := []sampling.Inspector{{ID: "I01", Name: "张三", County: "吴江区", Industries: []string{"food", "textiles"}}}
+		if err != nil || len(stored) != 1 || stored[0].County != want1[0].County || !slices.Equal(stored[0].Industries, want1[0].Industries) || len(stored[0].Recusals) != 0 {
+			t.Errorf("Inspectors = %+v, %v; want %+v", stored, err, want1)
+		}
+	})
+}
