@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"spotcheck/sampling"
 )
 
@@ -216,4 +218,31 @@ func (s *Store) RecountTallies(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// RecordFire writes a ledger row for a fire that made no plan (missed,
+// failed or skipped), as a crash or an old version might have left it. It
+// returns false when the fire is already recorded. It takes no locks and
+// does not look at the pause state: the service settles fires with Settle.
+func (s *Store) RecordFire(ctx context.Context, f Fire) (bool, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertFire(ctx, tx, f)
+		return err
+	})
+	return id != 0, err
+}
+
+// Fires returns the ledger rows of schedule (all schedules when empty) with
+// a nominal time at or after since, oldest first.
+func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]Fire, error) {
+	var fires []Fire
+	err := s.db.SelectContext(ctx, &fires, s.db.Rebind(`
+		SELECT `+fireColumns+` FROM fires
+		WHERE (? = '' OR schedule = ?) AND nominal_time >= ? ORDER BY nominal_time, id`), schedule, schedule, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("load fires: %w", err)
+	}
+	return fires, nil
 }
