@@ -162,9 +162,6 @@ func NewVerifier(c Chain) (*Verifier, error) {
 	return &Verifier{chain: c, scheme: signbls.NewSchemeOnG1(suite), public: pub}, nil
 }
 
-// Chain returns the verifier's chain.
-func (v *Verifier) Chain() Chain { return v.chain }
-
 // Verify checks that r is round want of the chain: the round number, the
 // BLS signature of the round under the chain's public key, and the
 // randomness, which must be SHA-256 of the signature. It returns the

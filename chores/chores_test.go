@@ -76,7 +76,7 @@ func TestRefreshFinalizes(t *testing.T) {
 			t.Errorf("refresh at %s logged %q, want %q", now.Format(time.DateTime), got, step.want)
 		}
 		final := 0
-		for _, r := range mon.RatesWith("", sampling.RateOptions{FinalOnly: true}) {
+		for _, r := range mon.Report("", sampling.RateOptions{FinalOnly: true}).Rates {
 			if r.Window == cfg.Windows[0] {
 				final += r.Batches
 			}

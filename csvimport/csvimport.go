@@ -7,7 +7,6 @@ package csvimport
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -37,17 +36,6 @@ type Sheet[T any] struct {
 	Rows    []T            // the rows in file order
 	Lines   []int          // Lines[i] is the 1-based line number of Rows[i] in the file
 	Columns map[string]int // header name (lowercase) -> 1-based column number
-}
-
-// Where returns "name:line:column" for row i and the named column (column
-// omitted when unknown), e.g. "results.csv:12:2". Column names are
-// case-insensitive.
-func (s *Sheet[T]) Where(i int, column string) string {
-	w := s.Name + ":" + strconv.Itoa(s.Lines[i])
-	if c, ok := s.Columns[strings.ToLower(strings.TrimSpace(column))]; ok {
-		w += ":" + strconv.Itoa(c)
-	}
-	return w
 }
 
 // RowError returns the error of row i about the named column, placed as

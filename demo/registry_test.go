@@ -204,7 +204,7 @@ func TestRegistryDrawsEveryDemoSchedule(t *testing.T) {
 	fire := time.Date(2026, 3, 2, 9, 0, 0, 0, cfg.Location)
 	for _, s := range cfg.Schedules {
 		t.Run(s.Name, func(t *testing.T) {
-			rec := sampling.Record{Schedule: s.Name, Kind: sampling.KindScheduled, NominalTime: fire,
+			rec := sampling.DrawRecord{Schedule: s.Name, Kind: sampling.KindScheduled, NominalTime: fire,
 				Design: s.Design(cfg.Industry(s.Industry), fire), Population: units, Inspectors: inspectors}
 			for i := range 20 {
 				rec.Seed = sampling.Seed{Bytes: []byte(fmt.Sprintf("%032d", i))}

@@ -93,8 +93,8 @@ func newFixture(t testing.TB, backend string) *fixture {
 	for _, c := range cfg.Industry("textiles").Categories {
 		tiers[c.ID] = c.Tier
 	}
-	in := sampling.DrawInputs{
-		Spec: sampling.DrawSpec{Schedule: "textiles-monthly", Industry: "textiles", Kind: sampling.KindScheduled,
+	in := sampling.SRSInputs{
+		Spec: sampling.SRSSpec{Schedule: "textiles-monthly", Industry: "textiles", Kind: sampling.KindScheduled,
 			NominalTime: time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai), Categories: tiers,
 			Batches: 4, InspectorsPerTask: 1, MaxTasksPerInspector: 2, Due: time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai)},
 		Frame: units, Inspectors: inspectors,

@@ -130,15 +130,15 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	}
 	// The draw's input: the stratified draw's record, or the first draw's
 	// inputs for plans made by it.
-	var in sampling.DrawInputs
-	var drawRec *sampling.Record
+	var in sampling.SRSInputs
+	var drawRec *sampling.DrawRecord
 	if p.Algorithm == sampling.Algorithm {
 		r, err := d.Store.RecordOf(ctx, p)
 		if err != nil {
 			return publication.Record{}, nil, err
 		}
 		drawRec = &r
-	} else if in, err = d.Store.DrawInputs(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	} else if in, err = d.Store.SRSInputs(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return publication.Record{}, nil, err
 	}
 	tasks := make([]publication.Task, len(details))

@@ -149,18 +149,6 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	return nil
 }
 
-// Rates returns rate rows from the snapshot for the named window (all when
-// empty), grouped by one of the sampling.By* groupings.
-func (m *Monitor) Rates(window, by string) []sampling.RateRow {
-	return m.RatesWith(window, sampling.RateOptions{By: by})
-}
-
-// RatesWith is Rates with every rate option; MinBatches comes from the
-// configuration.
-func (m *Monitor) RatesWith(window string, opts sampling.RateOptions) []sampling.RateRow {
-	return m.rates(m.Snapshot(), window, opts)
-}
-
 // Cell counts tested and failed batches of one window, tier, industry,
 // category and county.
 type Cell struct {

@@ -34,7 +34,7 @@ func planOf(t *testing.T, s *storage.Store, n int) []int64 {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 1, 1, 0, 0, 0, time.UTC)
-	p, err := sampling.Draw(sampling.DrawSpec{Schedule: "s", Industry: "textiles", NominalTime: at, Kind: sampling.KindManual,
+	p, err := sampling.DrawSRS(sampling.SRSSpec{Schedule: "s", Industry: "textiles", NominalTime: at, Kind: sampling.KindManual,
 		Categories: map[string]string{"car-seats": sampling.TierKey}, Batches: n, InspectorsPerTask: 1, Due: at.AddDate(0, 1, 0)},
 		make([]byte, sampling.SeedSize), units, ins)
 	if err != nil {
@@ -70,11 +70,11 @@ func TestRefresh(t *testing.T) {
 			if err := m.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			rows := m.Rates("30d", sampling.ByTier)
+			rows := m.Report("30d", sampling.RateOptions{By: sampling.ByTier}).Rates
 			if len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 3 {
 				t.Fatalf("Rates(30d) = %+v, want 3 provisional batches of the key tier", rows)
 			}
-			if got := m.Rates("30d", sampling.ByCounty); len(got) != 1 || got[0].County != "gusu" {
+			if got := m.Report("30d", sampling.RateOptions{By: sampling.ByCounty}).Rates; len(got) != 1 || got[0].County != "gusu" {
 				t.Errorf("Rates(30d, county) = %+v", got)
 			}
 			snap := m.Snapshot()
@@ -88,8 +88,8 @@ func TestRefresh(t *testing.T) {
 			if err := c.Refresh(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			if rows := m.RatesWith("30d", sampling.RateOptions{FinalOnly: true}); len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 0 {
-				t.Errorf("RatesWith(30d, final only) after the objection period = %+v, want 3 final batches", rows)
+			if rows := m.Report("30d", sampling.RateOptions{FinalOnly: true}).Rates; len(rows) != 1 || rows[0].Batches != 3 || rows[0].Provisional != 0 {
+				t.Errorf("Report(30d, final only) after the objection period = %+v, want 3 final batches", rows)
 			}
 		})
 	}

@@ -23,7 +23,9 @@ type Report struct {
 	Stability []sampling.StabilityRow `json:"stability,omitempty"`
 }
 
-// Report returns the rate rows of RatesWith, when they were computed and,
+// Report returns the rate rows of the snapshot for the named window (all
+// when empty) with the rate options (grouping, filters; MinBatches comes
+// from the configuration), when they were computed and,
 // for the tier headlines (grouped by tier, not final only, not narrowed to
 // an industry or county), each tier's stability, all read from the same
 // snapshot. Rates is never nil.
@@ -39,7 +41,7 @@ func (m *Monitor) Report(window string, opts sampling.RateOptions) Report {
 	return rep
 }
 
-// rates is RatesWith over snap.
+// rates returns the rate rows of snap for Report.
 func (m *Monitor) rates(snap *Snapshot, window string, opts sampling.RateOptions) []sampling.RateRow {
 	var rows []sampling.RateRow
 	def := m.cfg.RateOptions()

@@ -449,7 +449,7 @@ func TestFormats(t *testing.T) {
 	p.Tasks = append(p.Tasks[:39], sampling.Task{CreditCode: p.Tasks[39].CreditCode, Enterprise: p.Tasks[39].Enterprise, County: p.Tasks[39].County,
 		Category: "garments", Tier: "general", InclusionProbability: 0.5, Due: "2026-12-31", Status: sampling.TaskAssigned, Inspectors: []string{c}})
 	if _, err := f.store.Settle(t.Context(), storage.Claim{Schedule: "textiles-test", NominalTime: start, Kind: sampling.KindManual, Status: sampling.FireMade,
-		Now: f.clock.now, Notices: Notices(f.cfg)}, func(sampling.Record) (sampling.Plan, error) { return p, nil }); err != nil {
+		Now: f.clock.now, Notices: Notices(f.cfg)}, func(sampling.DrawRecord) (sampling.Plan, error) { return p, nil }); err != nil {
 		t.Fatal(err)
 	}
 	names, _ := f.store.InspectorNames(t.Context())

@@ -77,7 +77,7 @@ func drawAnnounced(t *testing.T, an announced, v beacon.Value) Record {
 
 // recordOf draws from input with seed and builds the record as the service
 // publishes it, signed with the authority's key.
-func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sampling.Record) Record {
+func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sampling.DrawRecord) Record {
 	t.Helper()
 	input.Seed = sampling.Seed{Bytes: seed}
 	plan, err := sampling.DrawPlan(input)
@@ -93,7 +93,7 @@ func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sam
 	p := Plan{ID: 30, Schedule: plan.Schedule, Industry: plan.Industry, Kind: plan.Kind, NominalTime: plan.NominalTime,
 		Status: sampling.PlanClosed, ClosedAt: plan.NominalTime.Add(30 * 24 * time.Hour), ClosedReason: "due date passed",
 		Algorithm: plan.Algorithm, Seed: plan.Seed, FrameDigest: plan.FrameDigest, Commitment: plan.Commitment, FrameSize: plan.FrameSize}
-	r := Build(p, tasks, sampling.DrawInputs{})
+	r := Build(p, tasks, sampling.SRSInputs{})
 	r.WithRecord(*plan.Record)
 	r.Announcements = append([]Announcement(nil), an.chain...)
 	r.Beacon = &v

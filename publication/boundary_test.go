@@ -158,7 +158,7 @@ func TestBulletinCountsEachOutcome(t *testing.T) {
 		task(4, "Z", "b", OutcomeRefused),
 		task(5, "Z", "b", OutcomeNotInspected),
 	}
-	rec := Build(Plan{ID: 17, Industry: "textiles"}, tasks, sampling.DrawInputs{})
+	rec := Build(Plan{ID: 17, Industry: "textiles"}, tasks, sampling.SRSInputs{})
 	want := Bulletin{
 		Title:       "textiles产品质量监督抽查结果（第 17 号抽查计划）",
 		Enterprises: 4, Batches: 6, Inspected: 4, Passed: 2, Failed: 2, Refused: 1, NotInspected: 1, PassRate: 0.5,
@@ -193,9 +193,9 @@ func TestLabelSeedEachOrigin(t *testing.T) {
 		{"announcements only", Record{Announcements: []Announcement{{Sequence: 1}}}, SeedBeacon},
 		{"beacon value only", Record{Beacon: &beacon.Value{Kind: beacon.KindText, Text: "517"}}, SeedBeacon},
 		{"announcements and a stated source", Record{Announcements: []Announcement{{Sequence: 1}},
-			Draw: Draw{Record: &sampling.Record{Seed: sampling.SeedFromText("x")}}}, SeedBeacon},
-		{"a stated source", Record{Draw: Draw{Record: &sampling.Record{Seed: sampling.SeedFromText("lottery 2026-123")}}}, SeedPublicText},
-		{"a draw input without a source", Record{Draw: Draw{Record: &sampling.Record{Seed: sampling.Seed{Bytes: make([]byte, 32)}}}}, SeedSystem},
+			Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.SeedFromText("x")}}}, SeedBeacon},
+		{"a stated source", Record{Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.SeedFromText("lottery 2026-123")}}}, SeedPublicText},
+		{"a draw input without a source", Record{Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.Seed{Bytes: make([]byte, 32)}}}}, SeedSystem},
 		{"nothing", Record{}, SeedSystem},
 	} {
 		r := tt.rec

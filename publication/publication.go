@@ -159,19 +159,20 @@ type FailedBatch struct {
 }
 
 // Draw is what the plan was drawn from besides its seed, as given to
-// sampling.Draw. Inspectors' names are left out.
+// sampling.DrawSRS (the first generation of the draw; plans of DrawPlan
+// carry Record instead). Inspectors' names are left out.
 type Draw struct {
-	Spec       sampling.DrawSpec    `json:"spec"`
+	Spec       sampling.SRSSpec     `json:"spec"`
 	Frame      []sampling.Unit      `json:"frame"`
 	Inspectors []sampling.Inspector `json:"inspectors"`
 	// Record is the input of the stratified draw (sampling.DrawPlan) for
 	// plans made by it; Spec, Frame and Inspectors then stay empty.
-	Record *sampling.Record `json:"record,omitempty"`
+	Record *sampling.DrawRecord `json:"record,omitempty"`
 }
 
 // WithRecord sets the record's draw input to rec, the input of the
 // stratified draw, with inspectors' names left out.
-func (r *Record) WithRecord(rec sampling.Record) {
+func (r *Record) WithRecord(rec sampling.DrawRecord) {
 	rec.Inspectors = withoutNames(rec.Inspectors)
 	r.Draw = Draw{Record: &rec}
 }
@@ -204,7 +205,7 @@ type Commitment struct {
 // Build returns the record of a closed plan from its tasks (Bulletin and
 // Signature are filled by Build and Sign). Inspectors' names are dropped
 // from the draw inputs.
-func Build(p Plan, tasks []Task, in sampling.DrawInputs) Record {
+func Build(p Plan, tasks []Task, in sampling.SRSInputs) Record {
 	tasks = slices.Clone(tasks)
 	slices.SortFunc(tasks, func(a, b Task) int { return cmp.Compare(a.ID, b.ID) })
 	inspectors := withoutNames(in.Inspectors)

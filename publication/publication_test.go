@@ -16,8 +16,8 @@ import (
 func closedRecord(t *testing.T) (Record, ed25519.PrivateKey) {
 	t.Helper()
 	shanghai := time.FixedZone("CST", 8*3600)
-	in := sampling.DrawInputs{
-		Spec: sampling.DrawSpec{Schedule: "textiles-monthly", Industry: "textiles", Kind: sampling.KindScheduled,
+	in := sampling.SRSInputs{
+		Spec: sampling.SRSSpec{Schedule: "textiles-monthly", Industry: "textiles", Kind: sampling.KindScheduled,
 			NominalTime: time.Date(2026, 11, 1, 9, 0, 0, 0, shanghai), Categories: map[string]string{"garments": "general", "childrens-garments": "key"},
 			Batches: 4, InspectorsPerTask: 2, Due: time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai)},
 		Inspectors: []sampling.Inspector{
@@ -179,7 +179,7 @@ func TestDecodeOpenPlan(t *testing.T) {
 func stratifiedRecord(t *testing.T) Record {
 	t.Helper()
 	nominal := time.Date(2026, 11, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	rec := sampling.Record{
+	rec := sampling.DrawRecord{
 		Schedule: "textiles-monthly", Kind: sampling.KindScheduled, NominalTime: nominal,
 		Seed: sampling.SeedFromText("lottery 2026-123: 03 17 22 29 31 08"),
 		Design: sampling.Design{
@@ -217,7 +217,7 @@ func stratifiedRecord(t *testing.T) Record {
 	p := Plan{ID: 18, Schedule: plan.Schedule, Industry: plan.Industry, Kind: plan.Kind, NominalTime: plan.NominalTime,
 		Status: sampling.PlanClosed, ClosedAt: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ClosedReason: "due date passed",
 		Algorithm: plan.Algorithm, Seed: plan.Seed, FrameDigest: plan.FrameDigest, Commitment: plan.Commitment, FrameSize: plan.FrameSize}
-	r := Build(p, tasks, sampling.DrawInputs{})
+	r := Build(p, tasks, sampling.SRSInputs{})
 	r.WithRecord(rec)
 	_, key, _ := ed25519.GenerateKey(nil)
 	if err := Sign(&r, key); err != nil {

@@ -109,7 +109,7 @@ func Verify(r Record, opts Options) []string {
 		}
 		redrawn, err = sampling.DrawPlan(*r.Draw.Record)
 	} else {
-		in := sampling.DrawInputs{Spec: r.Draw.Spec, Frame: r.Draw.Frame, Inspectors: r.Draw.Inspectors}
+		in := sampling.SRSInputs{Spec: r.Draw.Spec, Frame: r.Draw.Frame, Inspectors: r.Draw.Inspectors}
 		redrawn, err = in.Redraw(seed)
 	}
 	if err != nil {

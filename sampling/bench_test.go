@@ -8,9 +8,9 @@ import (
 // largeRecord is a frame of units in 30 strata (10 counties × 3
 // categories), risk classes spread over A–D, a few units after a failure,
 // and 100 inspectors.
-func largeRecord(b *testing.B, units int) Record {
+func largeRecord(b *testing.B, units int) DrawRecord {
 	b.Helper()
-	rec := Record{Schedule: "bench", Kind: KindScheduled, NominalTime: fixtureNominal, Seed: testSeed("bench"), Design: testDesign()}
+	rec := DrawRecord{Schedule: "bench", Kind: KindScheduled, NominalTime: fixtureNominal, Seed: testSeed("bench"), Design: testDesign()}
 	rec.Design.Categories["knitwear"] = CategoryRule{Tier: TierGeneral}
 	rec.Design.Batches = 1000
 	rec.Design.MaxTasksPerInspector = 30

@@ -358,7 +358,7 @@ func TestMaxTasksPerInspectorFixedCase(t *testing.T) {
 // eligible again; one drawn a second later is still excluded, naming when
 // it becomes eligible.
 func TestNoRepeatFixedCase(t *testing.T) {
-	rec := Record{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Design: testDesign()}
+	rec := DrawRecord{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Design: testDesign()}
 	rec.Design.NoRepeatSeconds = int64(180 * 24 * time.Hour / time.Second)
 	for i := range 3 {
 		rec.Population = append(rec.Population, Unit{CreditCode: testCode(t, i), County: "姑苏区", Category: "garments", Risk: "A"})

@@ -141,9 +141,6 @@ type History struct {
 	Outcome string `json:"outcome,omitempty"`
 }
 
-// Key is the key of the unit the history belongs to.
-func (h History) Key() string { return h.CreditCode + "/" + h.Category }
-
 // CellCount counts the recently tested and failed batches of one county and
 // category, for Neyman allocation.
 type CellCount struct {
@@ -156,10 +153,13 @@ type CellCount struct {
 // RecentDays is how far back the failure rates of Neyman allocation look.
 const RecentDays = 365
 
-// Record holds everything a plan is drawn from. DrawPlan is a pure function of
-// it, so a stored record re-derives its plan: that is how plans verify. It
-// is JSON-ready, for a public record of the draw.
-type Record struct {
+// DrawRecord holds everything a plan is drawn from. DrawPlan is a pure
+// function of it, so a stored draw record re-derives its plan: that is how
+// plans verify. It is JSON-ready, for the public record of a closed plan
+// (publication.Record), which carries it. The noun "record" means such a
+// document kept to check a plan against (the draw record, the public
+// record); the verb, storing what inspectors report (Store.RecordResults).
+type DrawRecord struct {
 	Schedule    string    `json:"schedule"`
 	Kind        string    `json:"kind"`
 	NominalTime time.Time `json:"nominal_time"`
@@ -184,7 +184,7 @@ type Record struct {
 
 // Compact returns the record's population in compact form: Units, or
 // Population converted.
-func (r *Record) Compact() *Units {
+func (r *DrawRecord) Compact() *Units {
 	if r.Units != nil {
 		return r.Units
 	}
@@ -193,7 +193,7 @@ func (r *Record) Compact() *Units {
 
 // PopulationLen returns the number of units in the record's population,
 // in whichever form it is held.
-func (r *Record) PopulationLen() int {
+func (r *DrawRecord) PopulationLen() int {
 	if r.Units != nil {
 		return r.Units.Len()
 	}
@@ -202,7 +202,7 @@ func (r *Record) PopulationLen() int {
 
 // Expanded returns the record with its population as Population, the
 // form its JSON encoding holds.
-func (r Record) Expanded() Record {
+func (r DrawRecord) Expanded() DrawRecord {
 	if r.Units != nil {
 		r.Population, r.Units = r.Units.Slice(), nil
 	}

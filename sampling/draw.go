@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// AlgorithmSRS names the draw implemented by Draw. A change that alters which
+// AlgorithmSRS names the draw implemented by DrawSRS. A change that alters which
 // units or inspectors a seed selects must change this name, so that stored
 // plans keep verifying against the algorithm that made them.
 const AlgorithmSRS = "srs-hmac-sha256/v1"
@@ -22,8 +22,9 @@ const AlgorithmSRS = "srs-hmac-sha256/v1"
 // SeedSize is the length in bytes of a draw seed.
 const SeedSize = 32
 
-// DrawSpec is what a schedule asks of one draw.
-type DrawSpec struct {
+// SRSSpec is what a schedule asked of one draw of the first generation
+// (DrawSRS); the draw of today is DrawPlan, of a DrawRecord.
+type SRSSpec struct {
 	Schedule    string
 	Industry    string
 	NominalTime time.Time
@@ -48,7 +49,9 @@ type DrawSpec struct {
 // ErrEmptyFrame reports a draw from a frame with no eligible units.
 var ErrEmptyFrame = errors.New("no eligible units in the frame")
 
-// Draw makes the plan for spec from frame and inspectors with seed. The
+// DrawSRS is the first generation of the draw (AlgorithmSRS), superseded
+// by DrawPlan and kept so that the public records of plans it made still
+// verify. It makes the plan for spec from frame and inspectors with seed. The
 // result depends only on its arguments, never on the order of frame or
 // inspectors, so anyone holding them can re-derive it.
 //
@@ -56,7 +59,7 @@ var ErrEmptyFrame = errors.New("no eligible units in the frame")
 // the lowest n are drawn: a simple random sample without replacement, each
 // unit with inclusion probability n/N. Inspectors are ranked per task the
 // same way and the lowest eligible ones are assigned.
-func Draw(spec DrawSpec, seed []byte, frame []Unit, inspectors []Inspector) (Plan, error) {
+func DrawSRS(spec SRSSpec, seed []byte, frame []Unit, inspectors []Inspector) (Plan, error) {
 	units := make([]Unit, 0, len(frame))
 	for _, u := range frame {
 		if _, ok := spec.Categories[u.Category]; ok && u.Industry == spec.Industry {
@@ -121,7 +124,7 @@ func Draw(spec DrawSpec, seed []byte, frame []Unit, inspectors []Inspector) (Pla
 // assign picks the task's inspectors: qualified for the industry, not recused
 // from the enterprise, from another county when required, and under the
 // per-plan cap, lowest HMAC rank first.
-func assign(spec DrawSpec, seed []byte, unit Unit, inspectors []Inspector, load map[string]int) ([]string, error) {
+func assign(spec SRSSpec, seed []byte, unit Unit, inspectors []Inspector, load map[string]int) ([]string, error) {
 	type ranked struct {
 		id string
 		u  uint64

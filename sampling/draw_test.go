@@ -53,7 +53,7 @@ var shanghai = time.FixedZone("CST", 8*60*60)
 
 // fixture is the golden test's world: 9 textile enterprises in three
 // counties, 12 units of two categories, and 8 inspectors.
-func fixture(t testing.TB) (DrawSpec, []Unit, []Inspector) {
+func fixture(t testing.TB) (SRSSpec, []Unit, []Inspector) {
 	t.Helper()
 	counties := []string{"姑苏区", "吴中区", "相城区"}
 	risks := []string{"A", "B", "C", "D"}
@@ -78,7 +78,7 @@ func fixture(t testing.TB) (DrawSpec, []Unit, []Inspector) {
 		{ID: "I07", Name: "赵敏", County: counties[2], Industries: []string{"textiles"}},
 		{ID: "I08", Name: "黄强", County: counties[0], Industries: []string{"food"}},
 	}
-	spec := DrawSpec{
+	spec := SRSSpec{
 		Schedule:             "textiles-monthly",
 		Industry:             "textiles",
 		NominalTime:          time.Date(2026, 12, 1, 9, 0, 0, 0, shanghai),
@@ -94,7 +94,7 @@ func fixture(t testing.TB) (DrawSpec, []Unit, []Inspector) {
 }
 
 // eligibleUnits are the units of frame that spec draws from.
-func eligibleUnits(spec DrawSpec, frame []Unit) []Unit {
+func eligibleUnits(spec SRSSpec, frame []Unit) []Unit {
 	var out []Unit
 	for _, u := range frame {
 		if _, ok := spec.Categories[u.Category]; ok && u.Industry == spec.Industry {
@@ -105,7 +105,7 @@ func eligibleUnits(spec DrawSpec, frame []Unit) []Unit {
 }
 
 // planSize is the number of tasks spec asks of a frame of N units.
-func planSize(spec DrawSpec, N int) int {
+func planSize(spec SRSSpec, N int) int {
 	n := spec.Batches
 	if n == 0 {
 		n = int(math.Round(spec.Fraction * float64(N)))
@@ -114,7 +114,7 @@ func planSize(spec DrawSpec, N int) int {
 }
 
 // checkPlan checks every promise Draw makes about p.
-func checkPlan(t *testing.T, spec DrawSpec, seed []byte, frame []Unit, inspectors []Inspector, p Plan) {
+func checkPlan(t *testing.T, spec SRSSpec, seed []byte, frame []Unit, inspectors []Inspector, p Plan) {
 	t.Helper()
 	units := map[string]Unit{}
 	for _, u := range eligibleUnits(spec, frame) {
@@ -199,9 +199,9 @@ func checkPlan(t *testing.T, spec DrawSpec, seed []byte, frame []Unit, inspector
 	}
 }
 
-func mustDraw(t *testing.T, spec DrawSpec, seed []byte, frame []Unit, inspectors []Inspector) Plan {
+func mustDraw(t *testing.T, spec SRSSpec, seed []byte, frame []Unit, inspectors []Inspector) Plan {
 	t.Helper()
-	p, err := Draw(spec, seed, frame, inspectors)
+	p, err := DrawSRS(spec, seed, frame, inspectors)
 	if err != nil {
 		t.Fatalf("Draw(%x) = %v, want nil", seed, err)
 	}
@@ -391,7 +391,7 @@ func TestDrawExcludesOtherUnits(t *testing.T) {
 func TestDrawEmptyFrame(t *testing.T) {
 	spec, frame, inspectors := fixture(t)
 	spec.Industry = "chemicals"
-	p, err := Draw(spec, seq(), frame, inspectors)
+	p, err := DrawSRS(spec, seq(), frame, inspectors)
 	if !errors.Is(err, ErrEmptyFrame) {
 		t.Fatalf("Draw(no chemicals units) = %v, want ErrEmptyFrame", err)
 	}
@@ -456,7 +456,7 @@ func TestDrawInsufficientInspectors(t *testing.T) {
 			spec, _, _ := fixture(t)
 			spec.Batches = 12 // every unit, so that the constrained one is drawn
 			spec.CrossCounty, spec.MaxTasksPerInspector = tt.cross, tt.cap
-			_, err := Draw(spec, seq(), frame, tt.inspectors)
+			_, err := DrawSRS(spec, seq(), frame, tt.inspectors)
 			if err == nil {
 				t.Fatal("Draw() = nil error, want too few inspectors")
 			}
@@ -522,7 +522,7 @@ func world(t testing.TB) ([]Unit, []Inspector) {
 func TestDrawProperties(t *testing.T) {
 	frame, inspectors := world(t)
 	for i := range 400 {
-		spec := DrawSpec{
+		spec := SRSSpec{
 			Schedule: "textiles", Industry: "textiles", Kind: KindScheduled,
 			NominalTime:          time.Date(2026, 1, 1, 9, 0, 0, 0, shanghai).AddDate(0, 0, i),
 			Categories:           map[string]string{"garments": TierGeneral, "childrens-garments": TierKey},
@@ -536,7 +536,7 @@ func TestDrawProperties(t *testing.T) {
 			spec.Batches, spec.Fraction = 0, 0.05*float64(1+i%4)
 		}
 		seed := seedN("property", i)
-		p, err := Draw(spec, seed, frame, inspectors)
+		p, err := DrawSRS(spec, seed, frame, inspectors)
 		if err != nil {
 			t.Fatalf("seed %d: Draw(%+v) = %v, want nil", i, spec, err)
 		}
@@ -576,7 +576,7 @@ func TestDrawInclusionFrequency(t *testing.T) {
 	var pair [N][N]int
 	assigned := map[string]int{}
 	for s := range draws {
-		p, err := Draw(spec, seedN("frequency", s), frame, inspectors)
+		p, err := DrawSRS(spec, seedN("frequency", s), frame, inspectors)
 		if err != nil {
 			t.Fatalf("Draw(seed %d) = %v", s, err)
 		}
@@ -717,13 +717,13 @@ func TestDrawCommitment(t *testing.T) {
 	want := mustDraw(t, spec, seq(), frame, inspectors).Commitment
 	tests := []struct {
 		name   string
-		change func(spec *DrawSpec, seed []byte, frame []Unit) []Unit
+		change func(spec *SRSSpec, seed []byte, frame []Unit) []Unit
 	}{
-		{"seed", func(_ *DrawSpec, seed []byte, f []Unit) []Unit { seed[31] ^= 1; return f }},
-		{"frame", func(_ *DrawSpec, _ []byte, f []Unit) []Unit { return f[1:] }},
-		{"unit risk", func(_ *DrawSpec, _ []byte, f []Unit) []Unit { f[3].Risk = "D"; return f }},
-		{"schedule", func(s *DrawSpec, _ []byte, f []Unit) []Unit { s.Schedule = "textiles-special"; return f }},
-		{"time", func(s *DrawSpec, _ []byte, f []Unit) []Unit { s.NominalTime = s.NominalTime.AddDate(0, 1, 0); return f }},
+		{"seed", func(_ *SRSSpec, seed []byte, f []Unit) []Unit { seed[31] ^= 1; return f }},
+		{"frame", func(_ *SRSSpec, _ []byte, f []Unit) []Unit { return f[1:] }},
+		{"unit risk", func(_ *SRSSpec, _ []byte, f []Unit) []Unit { f[3].Risk = "D"; return f }},
+		{"schedule", func(s *SRSSpec, _ []byte, f []Unit) []Unit { s.Schedule = "textiles-special"; return f }},
+		{"time", func(s *SRSSpec, _ []byte, f []Unit) []Unit { s.NominalTime = s.NominalTime.AddDate(0, 1, 0); return f }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

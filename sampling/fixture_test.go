@@ -57,7 +57,7 @@ func frameDigest(frame []listedUnit) string {
 
 // draw is DrawPlan, also returning the frame's units with their inclusion
 // probabilities once the frame is built.
-func draw(rec Record) (Plan, []listedUnit, error) {
+func draw(rec DrawRecord) (Plan, []listedUnit, error) {
 	plan, fr, err := drawFrame(rec)
 	if fr == nil {
 		return plan, nil, err
@@ -104,11 +104,11 @@ func testDesign() Design {
 // randomRecord builds a registry from r: up to units units over a few
 // counties and two categories with random risk classes, some inspected
 // before, and inspectors with random counties and recusals.
-func randomRecord(t testing.TB, r *rand.Rand, units int) Record {
+func randomRecord(t testing.TB, r *rand.Rand, units int) DrawRecord {
 	t.Helper()
 	counties := []string{"姑苏区", "吴江区", "吴中区", "相城区", "昆山市"}[:1+r.IntN(5)]
 	cats := []string{"garments", "childrens-garments", "knitwear"}
-	rec := Record{
+	rec := DrawRecord{
 		Schedule:    "textiles-monthly",
 		Kind:        KindScheduled,
 		NominalTime: fixtureNominal,
@@ -162,7 +162,7 @@ func randomRecord(t testing.TB, r *rand.Rand, units int) Record {
 }
 
 // shuffled returns a copy of rec with its slices in another order.
-func shuffled(rec Record, r *rand.Rand) Record {
+func shuffled(rec DrawRecord, r *rand.Rand) DrawRecord {
 	out := rec
 	out.Population = slices.Clone(rec.Population)
 	out.History = slices.Clone(rec.History)

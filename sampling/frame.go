@@ -36,8 +36,8 @@ type Exclusion struct {
 // frame is the population's units in a design's scope, sorted by stratum
 // and then by unit key, with their stratum, weight and status.
 type frame struct {
-	rec    *Record // the record drawn from: units index its population and history
-	pop    *Units  // the record's population
+	rec    *DrawRecord // the record drawn from: units index its population and history
+	pop    *Units      // the record's population
 	units  []frameUnit
 	strata []frameStratum
 	// digest is the SHA-256 of the frame's canonical listing (see lister);
@@ -98,7 +98,7 @@ type frameStratum struct {
 // For a draw it also derives each eligible unit's uniform from the seed,
 // while a stratum's units are at hand on its processor, and the frame
 // digest.
-func buildFrame(rec *Record, forDraw bool) (*frame, error) {
+func buildFrame(rec *DrawRecord, forDraw bool) (*frame, error) {
 	d := &rec.Design
 	pop := rec.Compact()
 	last := newLastInspections(rec.History)
@@ -290,7 +290,7 @@ func stratify(d *Design, pop *Units) ([]frameStratum, []int32) {
 
 // frameBuilder fills in a frame's units, stratum by stratum.
 type frameBuilder struct {
-	rec      *Record
+	rec      *DrawRecord
 	pop      *Units
 	frame    *frame
 	members  []int32 // population indices, stratum by stratum
@@ -440,7 +440,7 @@ func stratumKey(vars []string, u *Unit) string {
 
 // Exclusions lists the units that rec's frame excludes, by unit key, each
 // with the reason.
-func Exclusions(rec Record) ([]Exclusion, error) {
+func Exclusions(rec DrawRecord) ([]Exclusion, error) {
 	frame, err := buildFrame(&rec, false)
 	if err != nil {
 		return nil, err

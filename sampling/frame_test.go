@@ -11,7 +11,7 @@ import (
 // exception, the fail boost, and the scope limits.
 func TestFrameExclusions(t *testing.T) {
 	day := 24 * time.Hour
-	rec := Record{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Seed: testSeed("frame"), Design: testDesign()}
+	rec := DrawRecord{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Seed: testSeed("frame"), Design: testDesign()}
 	rec.Design.Counties = []string{"姑苏区", "吴江区"}
 	codes := make([]string, 8)
 	for i := range codes {
@@ -131,7 +131,7 @@ func TestFrameDigestIgnoresOrder(t *testing.T) {
 }
 
 func TestFrameErrors(t *testing.T) {
-	rec := Record{NominalTime: fixtureNominal, Design: testDesign()}
+	rec := DrawRecord{NominalTime: fixtureNominal, Design: testDesign()}
 	rec.Population = []Unit{{CreditCode: testCode(t, 1), County: "x", Category: "garments", Risk: "B"}}
 	rec.Population = append(rec.Population, rec.Population[0])
 	if _, err := buildFrame(&rec, false); err == nil || !strings.Contains(err.Error(), "appears twice") {

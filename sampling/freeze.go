@@ -15,7 +15,7 @@ type Frozen struct {
 	// Record is what DrawPlan will be given, its Seed empty: the population,
 	// the history that shapes the frame, the design and the qualified
 	// inspectors, trimmed as a plan stores them.
-	Record Record
+	Record DrawRecord
 	// FrameDigest and FrameSize are the frame's, as the plan will record
 	// them; DesignDigest is DesignDigest(Record.Design).
 	FrameDigest  string
@@ -30,7 +30,7 @@ type Frozen struct {
 // ever names a draw that can be made. Whether a plan can be drawn does not
 // depend on the seed: allocation minimums and inspector assignment either
 // have a solution or not.
-func Freeze(rec Record) (Frozen, error) {
+func Freeze(rec DrawRecord) (Frozen, error) {
 	rec.Seed = Seed{Bytes: make([]byte, SeedSize)}
 	plan, err := DrawPlan(rec)
 	if err != nil {
@@ -44,7 +44,7 @@ func Freeze(rec Record) (Frozen, error) {
 
 // FrozenDigest is the SHA-256 of rec's JSON encoding with its seed and
 // inspectors' names left out: everything a draw depends on besides the seed.
-func FrozenDigest(rec Record) string {
+func FrozenDigest(rec DrawRecord) string {
 	rec = rec.Expanded()
 	rec.Seed = Seed{}
 	// Inspectors' names are not an input of the draw, and public records
@@ -55,7 +55,7 @@ func FrozenDigest(rec Record) string {
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {
-		// A Record holds only strings, numbers, times, slices and maps.
+		// A DrawRecord holds only strings, numbers, times, slices and maps.
 		panic(fmt.Sprintf("encode record: %v", err))
 	}
 	h := sha256.Sum256(b)

@@ -20,8 +20,8 @@ func round12(x float64) float64 {
 // goldenRecord is a small fixed registry: two counties, two categories,
 // risk classes A–D, one unit excluded and one boosted after a failure,
 // five inspectors with a recusal.
-func goldenRecord(t *testing.T) Record {
-	rec := Record{
+func goldenRecord(t *testing.T) DrawRecord {
+	rec := DrawRecord{
 		Schedule: "textiles-monthly", Kind: KindScheduled, NominalTime: fixtureNominal,
 		Seed: SeedFromText("lottery 2026-123: 03 17 22 29 31 08"), Design: testDesign(),
 	}

@@ -33,7 +33,7 @@ const inclusionDraws = 10000
 // rule; 5 tasks are shared proportionally, so every stratum's share is
 // fractional and its number of tasks varies between draws.
 func TestInclusionFrequencies(t *testing.T) {
-	rec := Record{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Design: testDesign()}
+	rec := DrawRecord{Schedule: "s", Kind: KindScheduled, NominalTime: fixtureNominal, Design: testDesign()}
 	rec.Design.Strata = []string{StratumCounty}
 	rec.Design.Batches = 5
 	rec.Design.InspectorsPerTask = 1

@@ -12,7 +12,7 @@ import (
 )
 
 // randomDesign varies the design of rec at random.
-func randomDesign(r *rand.Rand, rec *Record) {
+func randomDesign(r *rand.Rand, rec *DrawRecord) {
 	d := &rec.Design
 	d.Strata = [][]string{{}, {StratumCounty}, {StratumCategory}, {StratumCounty, StratumCategory}, {StratumCategory, StratumCounty}}[r.IntN(5)]
 	d.Allocation = []string{AllocationProportional, AllocationEqual, AllocationNeyman}[r.IntN(3)]
@@ -68,7 +68,7 @@ func TestDrawPlanProperties(t *testing.T) {
 }
 
 // checkDrawnPlan checks one plan against its record and frame.
-func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []listedUnit) {
+func checkDrawnPlan(t *testing.T, run int, rec DrawRecord, plan Plan, frame []listedUnit) {
 	t.Helper()
 	d := rec.Design
 	byKey := map[string]*listedUnit{}
@@ -169,7 +169,7 @@ func checkDrawnPlan(t *testing.T, run int, rec Record, plan Plan, frame []listed
 
 // checkDrawError checks that a failed draw had reason to fail and returns
 // the kind of failure.
-func checkDrawError(t *testing.T, run int, rec Record, frame []listedUnit, err error) string {
+func checkDrawError(t *testing.T, run int, rec DrawRecord, frame []listedUnit, err error) string {
 	t.Helper()
 	msg := err.Error()
 	switch {

@@ -28,14 +28,14 @@ import (
 //
 // The returned plan carries its record in Plan.Record, for storage. An
 // error names the stratum or task and the constraint that could not be met.
-func DrawPlan(rec Record) (Plan, error) {
+func DrawPlan(rec DrawRecord) (Plan, error) {
 	plan, _, err := drawFrame(rec)
 	return plan, err
 }
 
 // drawFrame is DrawPlan, also returning the frame with each unit's
 // inclusion probability once the frame is built.
-func drawFrame(rec Record) (Plan, *frame, error) {
+func drawFrame(rec DrawRecord) (Plan, *frame, error) {
 	d := &rec.Design
 	if len(rec.Seed.Bytes) != SeedSize {
 		return Plan{}, nil, fmt.Errorf("seed has %d bytes, want %d", len(rec.Seed.Bytes), SeedSize)
@@ -242,7 +242,7 @@ func (l *lowest) offer(r ranked) {
 // trim returns the part of rec that the draw depended on, to be stored with
 // the plan: the whole population (stored once per distinct population), the
 // history of units it excluded or boosted, and the qualified inspectors.
-func trim(rec *Record, fr *frame) *Record {
+func trim(rec *DrawRecord, fr *frame) *DrawRecord {
 	out := *rec
 	out.History = nil
 	for _, s := range fr.strata {

@@ -39,12 +39,9 @@ func ruleOf(field string) textRule {
 // MaxIDLength bounds ids (inspectors' and others), in characters.
 const MaxIDLength = 64
 
-// TextLimit returns the most characters field may hold.
-func TextLimit(field string) int { return ruleOf(field).max }
-
 // CheckText checks a text value of field: valid UTF-8, no NUL or other
 // control characters (line breaks and tabs only in the multi-line fields
-// failed_items and note) and at most TextLimit(field) characters. It
+// failed_items and note) and at most the field's limit of characters. It
 // returns nil when the value is acceptable.
 func CheckText(field, value string) *FieldError {
 	rule := ruleOf(field)

@@ -80,14 +80,15 @@ type Plan struct {
 	TaskCount   int       `json:"task_count"`          // number of tasks, also when Tasks is not loaded
 	CreatedAt   time.Time `json:"created_at,omitzero"` // zero until stored: none in a dry run
 	Tasks       []Task    `json:"tasks,omitempty"`
-	// Inputs are what the plan was drawn from, set by the scheduler for
-	// storage with the plan; nil on plans loaded from storage.
-	Inputs *DrawInputs `json:"-"`
+	// Inputs are what a plan of the first generation (DrawSRS) was drawn
+	// from, for storage with the plan; nil on plans loaded from storage
+	// and on plans of DrawPlan, which keep their DrawRecord in Record instead.
+	Inputs *SRSInputs `json:"-"`
 	// Strata is the allocation, when the plan was just drawn or re-derived.
 	Strata []Stratum `json:"strata,omitempty"`
 	// Record is what the plan was drawn from, kept to verify it later;
 	// set by DrawPlan, stored by storage.
-	Record *Record `json:"-"`
+	Record *DrawRecord `json:"-"`
 }
 
 // Plan states.

@@ -30,7 +30,7 @@ import (
 // from the frame and design, which the digests pin, and their last bits
 // may differ between platforms' exponential functions; Verify compares
 // them to 1e−12.
-func commitment(p *Plan, rec *Record) string {
+func commitment(p *Plan, rec *DrawRecord) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "algorithm %s\nschedule %s\nnominal %s\ndesign %s\ninspectors %s\nframe %s\nseed %s\n",
 		p.Algorithm, p.Schedule, p.NominalTime.UTC().Format(time.RFC3339Nano), DesignDigest(rec.Design),
@@ -97,7 +97,7 @@ var ErrUnknownAlgorithm = errors.New("unknown algorithm")
 // probability, inspectors, due date and quantity, and the commitment. It
 // returns the re-derived plan, and a *MismatchError listing the differences
 // when there are any. Other errors mean that the plan cannot be verified.
-func Verify(rec Record, stored Plan) (Plan, error) {
+func Verify(rec DrawRecord, stored Plan) (Plan, error) {
 	if stored.Algorithm != Algorithm {
 		return Plan{}, fmt.Errorf("plan %d was drawn by %q; this version re-runs %q: %w", stored.ID, stored.Algorithm, Algorithm, ErrUnknownAlgorithm)
 	}

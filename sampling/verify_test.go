@@ -31,24 +31,26 @@ func TestVerify(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		tamper func(r *Record, p *Plan)
+		tamper func(r *DrawRecord, p *Plan)
 		want   string
 	}{
-		{"seed", func(r *Record, p *Plan) {
+		{"seed", func(r *DrawRecord, p *Plan) {
 			r.Seed = testSeed("another")
 			r.Seed.Source = ""
 			p.Seed = "3a" + p.Seed[2:]
 		}, "seed"},
-		{"seed source", func(r *Record, p *Plan) { r.Seed.Source = "lottery 2026-124" }, "is not the SHA-256 of its stated source"},
-		{"frame row", func(r *Record, p *Plan) { r.Population[5].Risk = "A" }, "frame: the stored frame has digest"},
-		{"frame row removed", func(r *Record, p *Plan) { r.Population = r.Population[1:] }, "frame"},
-		{"exclusion history", func(r *Record, p *Plan) { r.History = r.History[1:] }, "frame"},
-		{"task unit", func(r *Record, p *Plan) { p.Tasks[0].CreditCode = testCode(t, 99) }, "which the stored plan lacks"},
-		{"inspector", func(r *Record, p *Plan) { p.Tasks[1].Inspectors[0] = "I005" }, "inspectors"},
-		{"inclusion probability", func(r *Record, p *Plan) { p.Tasks[2].InclusionProbability *= 1.01 }, "inclusion probability"},
-		{"commitment", func(r *Record, p *Plan) { p.Commitment = strings.Repeat("0", 64) }, "commitment"},
-		{"design", func(r *Record, p *Plan) { r.Design.RiskWeights = map[string]float64{"A": 1, "B": 1, "C": 1, "D": 1} }, "frame"},
-		{"inspector pool", func(r *Record, p *Plan) { r.Inspectors[2].County = "昆山市" }, "commitment"},
+		{"seed source", func(r *DrawRecord, p *Plan) { r.Seed.Source = "lottery 2026-124" }, "is not the SHA-256 of its stated source"},
+		{"frame row", func(r *DrawRecord, p *Plan) { r.Population[5].Risk = "A" }, "frame: the stored frame has digest"},
+		{"frame row removed", func(r *DrawRecord, p *Plan) { r.Population = r.Population[1:] }, "frame"},
+		{"exclusion history", func(r *DrawRecord, p *Plan) { r.History = r.History[1:] }, "frame"},
+		{"task unit", func(r *DrawRecord, p *Plan) { p.Tasks[0].CreditCode = testCode(t, 99) }, "which the stored plan lacks"},
+		{"inspector", func(r *DrawRecord, p *Plan) { p.Tasks[1].Inspectors[0] = "I005" }, "inspectors"},
+		{"inclusion probability", func(r *DrawRecord, p *Plan) { p.Tasks[2].InclusionProbability *= 1.01 }, "inclusion probability"},
+		{"commitment", func(r *DrawRecord, p *Plan) { p.Commitment = strings.Repeat("0", 64) }, "commitment"},
+		{"design", func(r *DrawRecord, p *Plan) {
+			r.Design.RiskWeights = map[string]float64{"A": 1, "B": 1, "C": 1, "D": 1}
+		}, "frame"},
+		{"inspector pool", func(r *DrawRecord, p *Plan) { r.Inspectors[2].County = "昆山市" }, "commitment"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +107,7 @@ func TestRecordJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back Record
+	var back DrawRecord
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("decode record: %v", err)
 	}

@@ -49,12 +49,6 @@ type ResultVersion struct {
 	AuditSeq       int64       `db:"audit_seq" json:"audit_seq"`
 }
 
-// Result returns the version's content as a Result.
-func (v *ResultVersion) Result() Result {
-	return Result{TaskID: v.TaskID, Outcome: v.Outcome, TestedOn: v.TestedOn, ReportNo: v.ReportNo,
-		FailedItems: v.FailedItems, Retest: v.Kind == ResultRetest}
-}
-
 // Says reports whether r is what v records, so that sending r again is a
 // retry rather than a new result.
 func (v *ResultVersion) Says(r Result) bool {

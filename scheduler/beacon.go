@@ -29,7 +29,7 @@ func (s *Scheduler) announce(ctx context.Context, sc *config.Schedule, c storage
 	}
 	res, err := s.store.Announce(ctx, storage.AnnounceClaim{Schedule: sc.Name, NominalTime: c.NominalTime, Kind: c.Kind, RequestedBy: c.RequestedBy,
 		Design: c.Design, LockWait: c.LockWait, Now: s.opts.Now,
-		Make: func(rec sampling.Record, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error) {
+		Make: func(rec sampling.DrawRecord, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error) {
 			fz, err := sampling.Freeze(rec)
 			if err != nil {
 				return publication.Announcement{}, sampling.Frozen{}, fmt.Errorf("%w: %w", errDraw, err)

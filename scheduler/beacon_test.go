@@ -430,7 +430,7 @@ func TestBeaconFireFails(t *testing.T) {
 	if made || !errors.As(err, &de) {
 		t.Fatalf("Fire = %v, %v; want a *DrawError", made, err)
 	}
-	fires, _ := store.Fires(ctx, "textiles-lottery", nominal)
+	fires, _ := storagetest.Fires(ctx, store, "textiles-lottery", nominal)
 	if len(fires) != 1 || fires[0].Status != sampling.FireFailed || !strings.Contains(fires[0].Message, "inspectors_per_task needs 3") {
 		t.Errorf("ledger = %+v, want one failed fire naming the constraint", fires)
 	}

@@ -82,7 +82,7 @@ func TestFireFailsOnConstraint(t *testing.T) {
 			if made || !errors.As(err, &de) {
 				t.Fatalf("Fire = %v, %v; want a *DrawError", made, err)
 			}
-			fires, err := store.Fires(t.Context(), "textiles-10s", at)
+			fires, err := storagetest.Fires(t.Context(), store, "textiles-10s", at)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ import (
 // ledger renders the fires of textiles-10s as "mm:ss status", oldest first.
 func ledger(t *testing.T, store *storage.Store) string {
 	t.Helper()
-	fires, err := store.Fires(t.Context(), "textiles-10s", time.Time{})
+	fires, err := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestPauseAndResume(t *testing.T) {
 		if got := metric(t, reg, "spotcheck_schedule_paused", "schedule", "textiles-10s"); got != 0 {
 			t.Errorf("spotcheck_schedule_paused after resume = %v, want 0", got)
 		}
-		fires, _ := store.Fires(t.Context(), "textiles-10s", time.Time{})
+		fires, _ := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
 		if msg := fires[2].Message; !strings.Contains(msg, "paused by cli:ops") || !strings.Contains(msg, "registry audit") || !strings.Contains(msg, "+08:00:") {
 			t.Errorf("skipped fire's message = %q, want who paused, when (in the schedule's zone, Asia/Shanghai) and why", msg)
 		}
@@ -145,7 +145,7 @@ func TestFailingFireRetriesUntilItsDeadline(t *testing.T) {
 		if got, want := ledger(t, store), "00:00 failed, 00:10 failed, 00:20 made, 00:30 made"; got != want {
 			t.Errorf("ledger = %s, want %s", got, want)
 		}
-		fires, _ := store.Fires(t.Context(), "textiles-10s", time.Time{})
+		fires, _ := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
 		if msg := fires[0].Message; !strings.Contains(msg, "gave up at its deadline 2000-01-01T08:00:10+08:00 after 5 attempts") || !strings.Contains(msg, "eligible inspectors") {
 			t.Errorf("failed fire's message = %q, want the deadline, the attempts and the draw's reason", msg)
 		}
@@ -252,7 +252,7 @@ func TestManualFire(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 		sched.Stop()
-		fires, _ := store.Fires(t.Context(), "textiles-10s", time.Time{})
+		fires, _ := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
 		kinds := map[string]string{}
 		for _, f := range fires {
 			kinds[f.Kind] = string(f.Status) + " " + f.RequestedBy

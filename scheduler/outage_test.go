@@ -76,7 +76,7 @@ func TestOutageReasons(t *testing.T) {
 				}
 				want = append(want, "01:50 scheduled made", "02:00 scheduled made")
 
-				fires, err := stores[0].Fires(t.Context(), "textiles-10s", time.Time{})
+				fires, err := storagetest.Fires(t.Context(), stores[0], "textiles-10s", time.Time{})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -360,7 +360,7 @@ func (s *Scheduler) DryRun(ctx context.Context, req FireRequest) (sampling.Plan,
 var errDraw = errors.New("draw")
 
 // drawPlan is the draw: a pure function of its record.
-func drawPlan(rec sampling.Record) (sampling.Plan, error) {
+func drawPlan(rec sampling.DrawRecord) (sampling.Plan, error) {
 	plan, err := sampling.DrawPlan(rec)
 	if err != nil {
 		return plan, fmt.Errorf("%w: %w", errDraw, err)

@@ -127,9 +127,9 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		if err := s.CloseTask(ctx, b, late); !errors.As(err, &state) {
 			t.Errorf("CloseTask in a closed plan = %v, want a *StateError", err)
 		}
-		in, err := s.DrawInputs(ctx, p.ID)
+		in, err := s.SRSInputs(ctx, p.ID)
 		if !errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("DrawInputs of a plan committed without inputs = %+v, %v; want ErrNotFound", in, err)
+			t.Errorf("SRSInputs of a plan committed without inputs = %+v, %v; want ErrNotFound", in, err)
 		}
 	})
 }

@@ -34,7 +34,7 @@ type AnnounceClaim struct {
 	// returns the signed announcement of it, following prev (nil for the
 	// first) and made at at. It runs under the locks: no other
 	// announcement is made meanwhile.
-	Make func(rec sampling.Record, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error)
+	Make func(rec sampling.DrawRecord, prev *publication.Announcement, at time.Time) (publication.Announcement, sampling.Frozen, error)
 }
 
 // Announcement is an announcement as stored: its place, its fire, when its
@@ -260,8 +260,8 @@ func (s *Store) Announcements(ctx context.Context, f AnnouncementFilter) ([]Anno
 }
 
 // FrozenRecord returns the draw input announcement seq froze.
-func (s *Store) FrozenRecord(ctx context.Context, a Announcement) (sampling.Record, error) {
-	var rec sampling.Record
+func (s *Store) FrozenRecord(ctx context.Context, a Announcement) (sampling.DrawRecord, error) {
+	var rec sampling.DrawRecord
 	if err := s.loadBlob(ctx, a.Frozen, &rec); err != nil {
 		return rec, fmt.Errorf("load the frozen input of announcement %d: %w", a.Sequence, err)
 	}

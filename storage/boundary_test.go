@@ -46,7 +46,7 @@ func TestFireKeyNormalisedToUTC(t *testing.T) {
 		if err != nil || !first.Fresh || first.Fire.Status != sampling.FireMade {
 			t.Fatalf("Settle(09:00 Shanghai) = %+v, %v; want a fresh made fire", first.Fire, err)
 		}
-		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(sampling.Record) (sampling.Plan, error) {
+		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(sampling.DrawRecord) (sampling.Plan, error) {
 			t.Error("draw called for the 01:00 UTC fire, the same instant as the 09:00 Shanghai fire already made")
 			return sampling.Plan{}, nil
 		})
@@ -149,8 +149,7 @@ func TestObjectionPeriodLastDay(t *testing.T) {
 // TestObjectionPeriodOfOneDay: with a one-day period, a result recorded on
 // 5 November can be objected to on the 6th and is final on the 7th.
 func TestObjectionPeriodOfOneDay(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *storage.Store) {
-		s.SetResultPolicy(storage.ResultPolicy{Objection: sampling.ObjectionPolicy{Days: map[string]int{"textiles": 1}, DefaultDays: 15}})
+	forEachBackendWith(t, withObjection(sampling.ObjectionPolicy{Days: map[string]int{"textiles": 1}, DefaultDays: 15}), func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
 		ids := openPlan(t, s, 1)
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05")}, on("2026-11-05")); err != nil {

@@ -19,7 +19,7 @@ import (
 // DrawRecord loads what a draw of design at nominal time starts from, as
 // Settle does inside its transaction: for a dry run, which stores nothing.
 // The caller adds the schedule, kind and seed.
-func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.Time) (sampling.Record, error) {
+func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.Time) (sampling.DrawRecord, error) {
 	return drawRecord(ctx, s.db, d, nominal)
 }
 
@@ -27,8 +27,8 @@ func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.
 // from: the industry's active units, each unit's last inspection with its
 // result, the results of the sampling.RecentDays before nominal by county
 // and category, and the active inspectors.
-func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.Time) (sampling.Record, error) {
-	rec := sampling.Record{NominalTime: nominal, Design: d}
+func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.Time) (sampling.DrawRecord, error) {
+	rec := sampling.DrawRecord{NominalTime: nominal, Design: d}
 	var err error
 	if rec.Units, err = population(ctx, q, d.Industry); err != nil {
 		return rec, err
@@ -195,10 +195,10 @@ var ErrNoRecord = errors.New("no stored draw inputs")
 // PlanRecord returns the stored plan with id and the record of its draw,
 // rebuilt from stored data only: the population snapshot, the history that
 // shaped the frame, and the stored design, counts and inspectors.
-func (s *Store) PlanRecord(ctx context.Context, id int64) (sampling.Plan, sampling.Record, error) {
+func (s *Store) PlanRecord(ctx context.Context, id int64) (sampling.Plan, sampling.DrawRecord, error) {
 	plan, err := s.Plan(ctx, id)
 	if err != nil {
-		return plan, sampling.Record{}, err
+		return plan, sampling.DrawRecord{}, err
 	}
 	rec, err := s.RecordOf(ctx, plan)
 	return plan, rec, err
@@ -206,24 +206,24 @@ func (s *Store) PlanRecord(ctx context.Context, id int64) (sampling.Plan, sampli
 
 // RecordOf returns the stored draw record of plan, loaded already (its
 // tasks need not be); see PlanRecord.
-func (s *Store) RecordOf(ctx context.Context, plan sampling.Plan) (sampling.Record, error) {
+func (s *Store) RecordOf(ctx context.Context, plan sampling.Plan) (sampling.DrawRecord, error) {
 	id := plan.ID
 	var row struct {
 		PopulationID sql.NullInt64 `db:"population_id"`
 		Inputs       string        `db:"inputs"`
 	}
 	if err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT population_id, inputs FROM plans WHERE id = ?`), id); err != nil {
-		return sampling.Record{}, fmt.Errorf("load inputs of plan %d: %w", id, err)
+		return sampling.DrawRecord{}, fmt.Errorf("load inputs of plan %d: %w", id, err)
 	}
 	if !row.PopulationID.Valid {
-		return sampling.Record{}, fmt.Errorf("plan %d (algorithm %s): %w", id, plan.Algorithm, ErrNoRecord)
+		return sampling.DrawRecord{}, fmt.Errorf("plan %d (algorithm %s): %w", id, plan.Algorithm, ErrNoRecord)
 	}
 	var in planInputs
 	if err := json.Unmarshal([]byte(row.Inputs), &in); err != nil {
-		return sampling.Record{}, fmt.Errorf("plan %d: decode inputs: %w", id, err)
+		return sampling.DrawRecord{}, fmt.Errorf("plan %d: decode inputs: %w", id, err)
 	}
 	seed, _ := hex.DecodeString(plan.Seed) // a bad seed shows as a difference
-	rec := sampling.Record{
+	rec := sampling.DrawRecord{
 		Schedule: plan.Schedule, Kind: plan.Kind, NominalTime: plan.NominalTime.UTC(),
 		Seed:   sampling.Seed{Bytes: seed, Source: plan.SeedSource},
 		Design: in.Design, Recent: in.Recent, Inspectors: in.Inspectors,

@@ -2,7 +2,11 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"spotcheck/sampling"
 )
@@ -67,4 +71,31 @@ func (s *Store) LockWaiters(ctx context.Context) (int, error) {
 // CommitPlan is commitPlan, for tests that store a plan drawn already.
 func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
 	return s.commitPlan(ctx, plan, requestedBy)
+}
+
+// RecordFire writes a ledger row for a fire that made no plan (missed,
+// failed or skipped), as a crash or an old version might have left it. It
+// returns false when the fire is already recorded. It takes no locks and
+// does not look at the pause state: the service settles fires with Settle.
+func (s *Store) RecordFire(ctx context.Context, f Fire) (bool, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertFire(ctx, tx, f)
+		return err
+	})
+	return id != 0, err
+}
+
+// Fires returns the ledger rows of schedule (all schedules when empty) with
+// a nominal time at or after since, oldest first.
+func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]Fire, error) {
+	var fires []Fire
+	err := s.db.SelectContext(ctx, &fires, s.db.Rebind(`
+		SELECT `+fireColumns+` FROM fires
+		WHERE (? = '' OR schedule = ?) AND nominal_time >= ? ORDER BY nominal_time, id`), schedule, schedule, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("load fires: %w", err)
+	}
+	return fires, nil
 }

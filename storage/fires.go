@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -45,25 +47,16 @@ func fireKey(kind string, nominal time.Time) string {
 	return k
 }
 
-// RecordFire writes a ledger row for a fire that made no plan (missed,
-// failed or skipped). It returns false when the fire is already recorded.
-// It takes no locks and does not look at the pause state; the scheduler
-// settles fires with Settle.
-func (s *Store) RecordFire(ctx context.Context, f Fire) (bool, error) {
-	var id int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		id, err = insertFire(ctx, tx, f)
-		return err
-	})
-	return id != 0, err
-}
-
 // insertFire adds a ledger row and returns its id, or 0 when the fire is
 // already in the ledger. The unique key on (schedule, fire_key) makes a
 // concurrent writer wait for the first and then find the row. A zero
-// RecordedAt is filled in by the database.
+// RecordedAt is filled in by the database. A reason that is not one of the
+// codes the operators' documentation lists (sampling.FireReasons) is
+// refused.
 func insertFire(ctx context.Context, tx *sqlx.Tx, f Fire) (int64, error) {
+	if f.Reason != "" && !slices.Contains(sampling.FireReasons(), f.Reason) {
+		return 0, fmt.Errorf("record fire of %s: reason %q is not one of %s", f.Schedule, f.Reason, strings.Join(sampling.FireReasons(), ", "))
+	}
 	var recorded, started any
 	if !f.RecordedAt.IsZero() {
 		recorded = f.RecordedAt.UTC()
@@ -85,19 +78,6 @@ func insertFire(ctx context.Context, tx *sqlx.Tx, f Fire) (int64, error) {
 		return 0, fmt.Errorf("record fire of %s: %w", f.Schedule, err)
 	}
 	return id, nil
-}
-
-// Fires returns the ledger rows of schedule (all schedules when empty) with
-// a nominal time at or after since, oldest first.
-func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]Fire, error) {
-	var fires []Fire
-	err := s.db.SelectContext(ctx, &fires, s.db.Rebind(`
-		SELECT `+fireColumns+` FROM fires
-		WHERE (? = '' OR schedule = ?) AND nominal_time >= ? ORDER BY nominal_time, id`), schedule, schedule, since.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("load fires: %w", err)
-	}
-	return fires, nil
 }
 
 // RecentFires returns up to limit of the newest ledger rows of schedule,

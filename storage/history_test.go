@@ -202,8 +202,7 @@ func problemList(rej *storage.RejectedError) []string {
 }
 
 func TestObjectionPeriodPerIndustry(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *storage.Store) {
-		s.SetResultPolicy(storage.ResultPolicy{Objection: sampling.ObjectionPolicy{Days: map[string]int{"textiles": 5}, DefaultDays: 15}})
+	forEachBackendWith(t, withObjection(sampling.ObjectionPolicy{Days: map[string]int{"textiles": 5}, DefaultDays: 15}), func(t *testing.T, s *storage.Store) {
 		ids := openPlan(t, s, 3)
 		ctx := t.Context()
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05"), fail(ids[1], "2026-11-05", "x"), pass(ids[2], "2026-11-05")}, on("2026-11-06")); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -47,36 +48,89 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 		plan.Seed, plan.FrameDigest, plan.Commitment, plan.FrameSize, plan.SeedSource, plan.Excluded).Scan(&plan.ID, &plan.CreatedAt); err != nil {
 		return fmt.Errorf("insert plan: %w", err)
 	}
-	task, err := tx.PreparexContext(ctx, tx.Rebind(`
-			INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status,
-				stratum, quantity_test, quantity_backup)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
-	if err != nil {
+	if err := insertTasks(ctx, tx, plan); err != nil {
 		return err
-	}
-	defer task.Close()
-	assign, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO task_inspectors (task_id, inspector_id, position) VALUES (?, ?, ?)`))
-	if err != nil {
-		return err
-	}
-	defer assign.Close()
-	for i := range plan.Tasks {
-		t := &plan.Tasks[i]
-		if err := task.QueryRowxContext(ctx, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
-			t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status, t.Stratum, t.Quantity.Test, t.Quantity.Backup).Scan(&t.ID); err != nil {
-			return fmt.Errorf("insert task for %s: %w", t.CreditCode, err)
-		}
-		for pos, id := range t.Inspectors {
-			if _, err := assign.ExecContext(ctx, t.ID, id, pos); err != nil {
-				return fmt.Errorf("assign inspector %s: %w", id, err)
-			}
-		}
 	}
 	if err := saveInputs(ctx, tx, plan); err != nil {
 		return err
 	}
 	if plan.Inputs != nil {
-		return storeDrawInputs(ctx, tx, plan.ID, *plan.Inputs)
+		return storeSRSInputs(ctx, tx, plan.ID, *plan.Inputs)
+	}
+	return nil
+}
+
+// taskColumns are the columns insertTasks writes, one placeholder each.
+const taskColumns = `plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status,
+	stratum, quantity_test, quantity_backup`
+
+// insertTasks inserts the plan's tasks and their inspectors, setting each
+// task's ID, in statements of many rows each: a plan of a thousand tasks
+// takes a few dozen round trips rather than three thousand. The ids come
+// back with the tasks' unit keys (RETURNING gives no order), unique within
+// a plan; a plan that repeats a unit is inserted row by row.
+func insertTasks(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan) error {
+	index := make(map[string]int, len(plan.Tasks))
+	for i := range plan.Tasks {
+		index[plan.Tasks[i].Key()] = i
+	}
+	const width = 13
+	batch := 1000 / width
+	if len(index) < len(plan.Tasks) {
+		batch = 1
+	}
+	args := make([]any, 0, batch*width)
+	for start := 0; start < len(plan.Tasks); start += batch {
+		chunk := plan.Tasks[start:min(start+batch, len(plan.Tasks))]
+		args = args[:0]
+		for i := range chunk {
+			t := &chunk[i]
+			args = append(args, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
+				t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status, t.Stratum, t.Quantity.Test, t.Quantity.Backup)
+		}
+		rows, err := tx.QueryxContext(ctx, tx.Rebind(`INSERT INTO tasks (`+taskColumns+`) VALUES `+
+			strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"), ", len(chunk)), ", ")+` RETURNING id, credit_code, category`), args...)
+		if err != nil {
+			return fmt.Errorf("insert tasks: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			var id int64
+			var code, category string
+			if err := rows.Scan(&id, &code, &category); err != nil {
+				rows.Close()
+				return fmt.Errorf("insert tasks: %w", err)
+			}
+			i, ok := index[code+"/"+category]
+			if !ok {
+				rows.Close()
+				return fmt.Errorf("insert tasks: the database returned task %d of unit %s/%s, which the plan lacks", id, code, category)
+			}
+			if batch == 1 {
+				i = start
+			}
+			plan.Tasks[i].ID = id
+			n++
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("insert tasks: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("insert tasks: %w", err)
+		}
+		if n != len(chunk) {
+			return fmt.Errorf("insert tasks: %d ids returned for %d tasks", n, len(chunk))
+		}
+	}
+	var assigned [][]any
+	for i := range plan.Tasks {
+		t := &plan.Tasks[i]
+		for pos, id := range t.Inspectors {
+			assigned = append(assigned, []any{t.ID, id, pos})
+		}
+	}
+	if err := insertRows(ctx, tx, "task_inspectors (task_id, inspector_id, position)", assigned); err != nil {
+		return fmt.Errorf("assign inspectors: %w", err)
 	}
 	return nil
 }

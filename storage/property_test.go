@@ -18,9 +18,11 @@ import (
 func TestRollupsEqualRebuild(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
-			forEachBackend(t, func(t *testing.T, s *storage.Store) {
+			// The objection period is the seed's first draw.
+			days := 1 + rand.New(rand.NewPCG(seed, 0x5eed)).IntN(10)
+			forEachBackendWith(t, withObjection(sampling.ObjectionPolicy{Days: map[string]int{"textiles": days}}), func(t *testing.T, s *storage.Store) {
 				rng := rand.New(rand.NewPCG(seed, 0x5eed))
-				s.SetResultPolicy(storage.ResultPolicy{Objection: sampling.ObjectionPolicy{Days: map[string]int{"textiles": 1 + rng.IntN(10)}}})
+				rng.IntN(10) // the objection period's draw
 				ids := openPlan(t, s, 24)
 				ctx := storage.WithActor(t.Context(), "property")
 				today := on("2026-11-02")

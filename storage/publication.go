@@ -19,9 +19,10 @@ import (
 	"spotcheck/sampling"
 )
 
-// storeDrawInputs keeps what plan id was drawn from, for its public record.
+// storeSRSInputs keeps what plan id was drawn from by DrawSRS, for its
+// public record.
 // Frames and inspector lists are stored once by content.
-func storeDrawInputs(ctx context.Context, tx *sqlx.Tx, id int64, in sampling.DrawInputs) error {
+func storeSRSInputs(ctx context.Context, tx *sqlx.Tx, id int64, in sampling.SRSInputs) error {
 	spec, err := json.Marshal(in.Spec)
 	if err != nil {
 		return fmt.Errorf("store draw of plan %d: %w", id, err)
@@ -72,15 +73,16 @@ func (s *Store) loadBlob(ctx context.Context, digest string, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
-// DrawInputs returns what plan id was drawn from, or ErrNotFound for a plan
-// made without them (by an older version).
-func (s *Store) DrawInputs(ctx context.Context, id int64) (sampling.DrawInputs, error) {
+// SRSInputs returns what plan id was drawn from by DrawSRS, the first
+// generation of the draw, or ErrNotFound for a plan made without them (by
+// an older version, or by DrawPlan, whose record is kept instead).
+func (s *Store) SRSInputs(ctx context.Context, id int64) (sampling.SRSInputs, error) {
 	var row struct {
 		Spec       string `db:"spec"`
 		Frame      string `db:"frame"`
 		Inspectors string `db:"inspectors"`
 	}
-	var in sampling.DrawInputs
+	var in sampling.SRSInputs
 	err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT spec, frame, inspectors FROM plan_draws WHERE plan_id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, fmt.Errorf("draw inputs of plan %d: %w", id, ErrNotFound)

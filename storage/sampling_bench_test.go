@@ -182,7 +182,7 @@ func BenchmarkSampling(b *testing.B) {
 			units := frameUnits(b)
 			loadLargeRegistry(b, s, units)
 			ctx := b.Context()
-			var rec sampling.Record
+			var rec sampling.DrawRecord
 			b.Run("end-to-end", func(b *testing.B) {
 				for b.Loop() {
 					var err error
@@ -250,7 +250,7 @@ func BenchmarkSampling(b *testing.B) {
 }
 
 // benchPlan draws the plan of rec.
-func benchPlan(b *testing.B, rec sampling.Record) sampling.Plan {
+func benchPlan(b *testing.B, rec sampling.DrawRecord) sampling.Plan {
 	b.Helper()
 	p, err := sampling.DrawPlan(rec)
 	if err != nil {

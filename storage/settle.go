@@ -96,7 +96,7 @@ const idleInTxTimeout = time.Minute
 // turns anyway, so that makings queue here rather than on the database's
 // busy timeout), leaving the rest of the pool to other work. The returned
 // plan's Record is nil: PlanRecord reads it back from what was stored.
-func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
+func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.DrawRecord) (sampling.Plan, error)) (Settled, error) {
 	select {
 	case s.settles <- struct{}{}:
 		defer func() { <-s.settles }()
@@ -119,7 +119,7 @@ func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.Record) 
 	return out, nil
 }
 
-func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.Record) (sampling.Plan, error)) (Settled, error) {
+func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.DrawRecord) (sampling.Plan, error)) (Settled, error) {
 	if err := setLockWait(ctx, tx, c.LockWait); err != nil {
 		return Settled{}, err
 	}

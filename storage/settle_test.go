@@ -34,8 +34,8 @@ func clockAt(times ...time.Time) func() time.Time {
 
 // maker returns the draw of fires of schedule: sampling.DrawPlan of the
 // record the transaction loaded, checked to be the fire's.
-func maker(t *testing.T, _ *storage.Store, kind string, at time.Time) func(sampling.Record) (sampling.Plan, error) {
-	return func(rec sampling.Record) (sampling.Plan, error) {
+func maker(t *testing.T, _ *storage.Store, kind string, at time.Time) func(sampling.DrawRecord) (sampling.Plan, error) {
+	return func(rec sampling.DrawRecord) (sampling.Plan, error) {
 		if rec.Schedule != schedule || rec.Kind != kind || !rec.NominalTime.Equal(at) || rec.PopulationLen() == 0 || len(rec.Inspectors) == 0 {
 			t.Errorf("draw of the %s fire at %v given the record of the %s %s fire at %v with %d units and %d inspectors",
 				kind, at, rec.Schedule, rec.Kind, rec.NominalTime, rec.PopulationLen(), len(rec.Inspectors))
@@ -119,7 +119,7 @@ func TestSettleMakesOnce(t *testing.T) {
 			t.Errorf("fire recorded at %v, before its making started at %v", got.Fire.RecordedAt, *got.Fire.StartedAt)
 		}
 		// The same fire again, as a catch-up: the ledger's row, nothing drawn.
-		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(sampling.Record) (sampling.Plan, error) {
+		again, err := s.Settle(t.Context(), claim(sampling.KindCatchUp, nominal), func(sampling.DrawRecord) (sampling.Plan, error) {
 			t.Error("draw called for a fire already in the ledger")
 			return sampling.Plan{}, nil
 		})
@@ -138,7 +138,7 @@ func TestSettleRollsBack(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		seedRegistry(t, s, 20)
 		errDraw := errors.New("too few inspectors")
-		_, err := s.Settle(t.Context(), claim(sampling.KindScheduled, nominal), func(sampling.Record) (sampling.Plan, error) {
+		_, err := s.Settle(t.Context(), claim(sampling.KindScheduled, nominal), func(sampling.DrawRecord) (sampling.Plan, error) {
 			return sampling.Plan{}, errDraw
 		})
 		if !errors.Is(err, errDraw) {
@@ -282,7 +282,7 @@ func TestOverlapLive(t *testing.T) {
 	}
 	skip := claim(sampling.KindScheduled, next)
 	skip.Overlap = sampling.OverlapSkip
-	got, err := b.Settle(t.Context(), skip, func(sampling.Record) (sampling.Plan, error) {
+	got, err := b.Settle(t.Context(), skip, func(sampling.DrawRecord) (sampling.Plan, error) {
 		t.Error("draw called for a fire that overlaps a making")
 		return sampling.Plan{}, nil
 	})

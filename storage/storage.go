@@ -44,9 +44,20 @@ type Store struct {
 	settles chan struct{}
 }
 
+// Option sets a policy of a Store when it is opened.
+type Option func(*Store)
+
+// WithResultPolicy gives the store how results age and the clock of its
+// audit entries. Without it every industry has 15 days to object and the
+// clock is time.Now.
+func WithResultPolicy(p ResultPolicy) Option {
+	return func(s *Store) { s.policy = p }
+}
+
 // Open connects to the database named by dsn: "sqlite:PATH" or a
-// postgres:// or postgresql:// URL. It does not migrate; call Migrate.
-func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
+// postgres:// or postgresql:// URL, with the policies opts give. It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, logger *slog.Logger, opts ...Option) (*Store, error) {
 	var db *sqlx.DB
 	var dialect, path string
 	switch {
@@ -85,6 +96,9 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 		makings = 1
 	}
 	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage"), settles: make(chan struct{}, makings)}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -18,11 +18,22 @@ import (
 
 // forEachBackend runs test against a fresh store on every backend.
 func forEachBackend(t *testing.T, test func(t *testing.T, s *storage.Store)) {
+	forEachBackendWith(t, nil, test)
+}
+
+// forEachBackendWith is forEachBackend with stores opened with opts.
+func forEachBackendWith(t *testing.T, opts []storage.Option, test func(t *testing.T, s *storage.Store)) {
 	for _, b := range storagetest.Backends() {
 		t.Run(b, func(t *testing.T) {
-			test(t, storagetest.Open(t, b))
+			test(t, storagetest.Open(t, b, opts...))
 		})
 	}
+}
+
+// withObjection is the option of an objection policy, the clock left as
+// time.Now.
+func withObjection(p sampling.ObjectionPolicy) []storage.Option {
+	return []storage.Option{storage.WithResultPolicy(storage.ResultPolicy{Objection: p})}
 }
 
 func code(t *testing.T, body string) string {
@@ -77,7 +88,7 @@ func drawPlan(t *testing.T, s *storage.Store, kind string, at time.Time, batches
 	}
 	seed := make([]byte, sampling.SeedSize)
 	seed[0] = byte(at.Unix())
-	p, err := sampling.Draw(sampling.DrawSpec{
+	p, err := sampling.DrawSRS(sampling.SRSSpec{
 		Schedule: "textiles-monthly", Industry: "textiles", NominalTime: at, Kind: kind,
 		Categories: map[string]string{"garments": "general"}, Batches: batches,
 		InspectorsPerTask: 2, Due: at.AddDate(0, 0, 30),

@@ -25,17 +25,12 @@ func (s *Store) ResultHistory(ctx context.Context, taskID int64) (sampling.Resul
 }
 
 // ResultPolicy is how results age: the objection periods, and the clock
-// for audit timestamps.
+// for audit timestamps. It is given when the store is opened
+// (WithResultPolicy).
 type ResultPolicy struct {
 	Objection sampling.ObjectionPolicy
 	// Now is the clock of audit entries; nil means time.Now.
 	Now func() time.Time
-}
-
-// SetResultPolicy sets how results age. Call it while wiring, before the
-// store is used; without it every industry has 15 days.
-func (s *Store) SetResultPolicy(p ResultPolicy) {
-	s.policy = p
 }
 
 func (s *Store) now() time.Time {

@@ -41,12 +41,11 @@ func cmdBulletin(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	logger := newLogger(e, slog.LevelWarn)
-	store, err := c.openStore(ctx, logger)
+	store, err := c.openStore(ctx, logger, resultPolicy(cfg, e.now))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	applyPolicy(store, cfg, e.now)
 	// As `rates` does: make final the results whose objection period has
 	// ended before reading.
 	if _, err := chores.New(cfg, store, nil, logger, chores.Options{Now: e.now}).Finalize(ctx); err != nil {

@@ -143,13 +143,13 @@ func importResults(ctx context.Context, c *command, e env, cfg *config.Config, p
 	if err != nil {
 		return badInput(err)
 	}
-	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
+	// Results are stored with the configuration's objection periods.
+	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn), resultPolicy(cfg, e.now))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	done := spin(e, "storing results")
-	applyPolicy(s, cfg, e.now)
 	n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, sampling.Today(e.now(), cfg.Location))
 	done()
 	var rej *storage.RejectedError
@@ -335,12 +335,11 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	logger := newLogger(e, slog.LevelWarn)
-	store, err := c.openStore(ctx, logger)
+	store, err := c.openStore(ctx, logger, resultPolicy(cfg, e.now))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	applyPolicy(store, cfg, e.now)
 	mon := monitor.New(cfg, store, e.now, logger)
 	// As serve's chores do: results whose objection period has ended are
 	// final before the snapshot is read.

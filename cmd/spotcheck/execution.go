@@ -33,12 +33,11 @@ func cmdExecution(ctx context.Context, args []string, e env) error {
 		return usageError("execution: --schedule %q: %s", *schedule, scheduleNames(cfg))
 	}
 	logger := newLogger(e, slog.LevelWarn)
-	store, err := c.openStore(ctx, logger)
+	store, err := c.openStore(ctx, logger, resultPolicy(cfg, e.now))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	applyPolicy(store, cfg, e.now)
 	mon := monitor.New(cfg, store, e.now, logger)
 	// As serve's chores do: results whose objection period has ended are
 	// final before the snapshot is read.

@@ -135,7 +135,7 @@ func madeFire(b *testing.B, s *storage.Store, at time.Time, limit time.Duration,
 	b.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		fires, err := s.Fires(b.Context(), "bench", at)
+		fires, err := storagetest.Fires(b.Context(), s, "bench", at)
 		if err == nil {
 			for _, f := range fires {
 				if f.NominalTime.Equal(at) && f.Status == sampling.FireMade {

@@ -10,10 +10,11 @@ import (
 	"spotcheck/storage"
 )
 
-// applyPolicy gives the store the configuration's objection periods and
-// the clock of audit entries.
-func applyPolicy(s *storage.Store, cfg *config.Config, now func() time.Time) {
-	s.SetResultPolicy(storage.ResultPolicy{
+// resultPolicy is the store option of the configuration's objection
+// periods and the clock of audit entries, for commands that change or
+// finalize results.
+func resultPolicy(cfg *config.Config, now func() time.Time) storage.Option {
+	return storage.WithResultPolicy(storage.ResultPolicy{
 		Objection: sampling.ObjectionPolicy{
 			Days:        cfg.ObjectionDays(),
 			DefaultDays: int(time.Duration(config.DefaultObjectionPeriod) / (24 * time.Hour)),
@@ -29,10 +30,9 @@ func (c *command) openForResults(ctx context.Context) (*config.Config, *storage.
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := c.openStore(ctx, newLogger(c.e, slog.LevelWarn))
+	store, err := c.openStore(ctx, newLogger(c.e, slog.LevelWarn), resultPolicy(cfg, c.e.now))
 	if err != nil {
 		return nil, nil, err
 	}
-	applyPolicy(store, cfg, c.e.now)
 	return cfg, store, nil
 }

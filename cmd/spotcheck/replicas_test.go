@@ -68,7 +68,7 @@ func openStore(t *testing.T, db string) *storage.Store {
 func waitMade(t *testing.T, store *storage.Store, at time.Time) {
 	t.Helper()
 	waitFor(t, 60*time.Second, "a plan of a fire at or after "+at.Format(time.TimeOnly), func() bool {
-		fires, err := store.Fires(t.Context(), "textiles-2s", at)
+		fires, err := storagetest.Fires(t.Context(), store, "textiles-2s", at)
 		if err != nil {
 			return false
 		}
@@ -88,7 +88,7 @@ func waitMade(t *testing.T, store *storage.Store, at time.Time) {
 // returns the ledger by nominal time.
 func checkLedger(t *testing.T, store *storage.Store) map[time.Time]storage.Fire {
 	t.Helper()
-	fires, err := store.Fires(t.Context(), "textiles-2s", time.Time{})
+	fires, err := storagetest.Fires(t.Context(), store, "textiles-2s", time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestGracefulShutdown(t *testing.T) {
 				t.Errorf("serve exited %d after SIGTERM, want 0", code)
 			}
 			store := openStore(t, db)
-			fires, err := store.Fires(t.Context(), "textiles-2s", time.Time{})
+			fires, err := storagetest.Fires(t.Context(), store, "textiles-2s", time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -233,9 +233,9 @@ func (c *command) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
-// openStore opens and migrates the database.
-func (c *command) openStore(ctx context.Context, logger *slog.Logger) (*storage.Store, error) {
-	s, err := storage.Open(ctx, c.db, logger)
+// openStore opens and migrates the database, with the policies opts give.
+func (c *command) openStore(ctx context.Context, logger *slog.Logger, opts ...storage.Option) (*storage.Store, error) {
+	s, err := storage.Open(ctx, c.db, logger, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,15 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return usageError("serve: give both --tls-cert and --tls-key, or neither")
 	}
 	logger := newLogger(e, slog.LevelInfo)
+	if e.getenv("GOGC") == "" {
+		// A fire's frame, tens of MB for a million units, holds no
+		// pointers, so the collector has next to nothing to mark in it:
+		// collecting when the heap has grown by half rather than doubled
+		// costs little, and keeps a fire's peak resident memory down (see
+		// docs/benchmarks.md, "Fires on a large registry"). GOGC decides
+		// when set.
+		debug.SetGCPercent(50)
+	}
 	cfg := config.Default() // serve runs the demo only when asked
 	if *withDemo || c.configPath != "" {
 		var err error
@@ -65,7 +75,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	var store *storage.Store
 	err = retryConnection(ctx, logger, patience, "open and migrate the database", func(ctx context.Context) error {
 		var err error
-		store, err = c.openStore(ctx, logger)
+		store, err = c.openStore(ctx, logger, resultPolicy(cfg, e.now))
 		return err
 	})
 	if err != nil {
@@ -78,7 +88,6 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	defer release()
 	var demoInspectors []sampling.Inspector
-	applyPolicy(store, cfg, e.now)
 	if *withDemo {
 		units, inspectors := demo.Registry(1)
 		demoInspectors = inspectors

@@ -39,7 +39,7 @@ func Plan(t testing.TB, s *storage.Store, n int, planDay time.Time) []sampling.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := sampling.Draw(sampling.DrawSpec{
+	plan, err := sampling.DrawSRS(sampling.SRSSpec{
 		Schedule: "textiles-monthly", Industry: "textiles", NominalTime: planDay, Kind: sampling.KindManual,
 		Categories: map[string]string{"garments": "general"}, Batches: n, InspectorsPerTask: 1,
 		MaxTasksPerInspector: n, Due: planDay.AddDate(0, 0, 30),
@@ -59,7 +59,7 @@ func Plan(t testing.TB, s *storage.Store, n int, planDay time.Time) []sampling.T
 func Commit(t testing.TB, s *storage.Store, plan *sampling.Plan) {
 	t.Helper()
 	res, err := s.Settle(t.Context(), storage.Claim{Schedule: plan.Schedule, NominalTime: plan.NominalTime, Kind: plan.Kind,
-		Status: sampling.FireMade, RequestedBy: "test"}, func(sampling.Record) (sampling.Plan, error) { return *plan, nil })
+		Status: sampling.FireMade, RequestedBy: "test"}, func(sampling.DrawRecord) (sampling.Plan, error) { return *plan, nil })
 	if err != nil || !res.Fresh || res.Fire.Status != sampling.FireMade {
 		t.Fatalf("commit plan of %s at %s = %+v, %v; want a fresh made fire", plan.Schedule, plan.NominalTime, res.Fire, err)
 	}

@@ -74,11 +74,11 @@ func URL(t testing.TB, backend string) string {
 	return u.String()
 }
 
-// Open returns a migrated store on a fresh database of backend, closed when
-// the test ends.
-func Open(t testing.TB, backend string) *storage.Store {
+// Open returns a migrated store on a fresh database of backend, with the
+// policies opts give, closed when the test ends.
+func Open(t testing.TB, backend string, opts ...storage.Option) *storage.Store {
 	t.Helper()
-	s, err := storage.Open(t.Context(), URL(t, backend), Logger(t))
+	s, err := storage.Open(t.Context(), URL(t, backend), Logger(t), opts...)
 	if err != nil {
 		t.Fatalf("open %s store: %v", backend, err)
 	}
