@@ -131,6 +131,7 @@ func newFixture(t testing.TB, backend string) *fixture {
 		f.tokens[name], f.tokIDs[name] = secret, tok.ID
 	}
 	mon := monitor.New(cfg, store, clk.now, storagetest.Logger(t))
+	t.Cleanup(store.Watch(mon.Apply)) // as serve does
 	f.mon = mon
 	bulletins, err := bulletin.NewRenderer(bulletin.CJKFonts())
 	if err != nil {

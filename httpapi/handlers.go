@@ -153,8 +153,6 @@ func handleRecordResult(d Deps) http.Handler {
 		status := http.StatusCreated
 		if n == 0 {
 			status = http.StatusOK // a retry of a stored result
-		} else {
-			afterTransition(r, d, false)
 		}
 		writeJSON(w, status, res)
 	})
@@ -189,9 +187,6 @@ func handleImportResults(d Deps) http.Handler {
 		if err != nil {
 			serverError(w, d, err)
 			return
-		}
-		if n > 0 && d.Recorded != nil {
-			d.Recorded(r.Context())
 		}
 		writeJSON(w, http.StatusOK, map[string]int{"rows": len(sheet.Rows), "stored": n})
 	})

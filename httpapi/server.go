@@ -3,7 +3,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -30,8 +29,6 @@ type Deps struct {
 	Gatherer  prometheus.Gatherer
 	Logger    *slog.Logger
 	Now       func() time.Time
-	// Recorded is called after results are stored, to refresh the snapshot.
-	Recorded func(ctx context.Context)
 
 	// Registerer receives the HTTP request metrics; none are kept when nil.
 	Registerer prometheus.Registerer

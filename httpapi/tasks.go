@@ -357,19 +357,16 @@ func transitionFailed(w http.ResponseWriter, d Deps, id int64, err error) bool {
 	return true
 }
 
-// afterTransition refreshes the snapshot after a stored change. A plan is
-// done when each of its tasks is closed or refused, so only a close or a
-// refusal (completes true) can finish one: then it first has the chores
-// close the plans that are done. Overdue plans are closed by the chores'
-// minute sweep.
+// afterTransition follows a stored change (which the snapshot applied as
+// it committed, see monitor.Monitor.Apply). A plan is done when each of
+// its tasks is closed or refused, so only a close or a refusal (completes
+// true) can finish one: then it has the chores close the plans that are
+// done. Overdue plans are closed by the chores' minute sweep.
 func afterTransition(r *http.Request, d Deps, completes bool) {
 	if completes {
 		if _, err := d.Chores.ClosePlans(r.Context()); err != nil {
 			d.Logger.Warn("close plans", "err", err)
 		}
-	}
-	if d.Recorded != nil {
-		d.Recorded(r.Context())
 	}
 }
 

@@ -1,33 +1,10 @@
 package monitor
 
 import (
-	"context"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
 
-	"spotcheck/config"
 	"spotcheck/sampling"
-	"spotcheck/storage"
 )
-
-// execution reads the plans of the widest window and returns how much of
-// them was carried out, per schedule and window.
-func execution(ctx context.Context, cfg *config.Config, store *storage.Store, today time.Time) ([]sampling.ExecutionRow, error) {
-	windows := cfg.RateWindows()
-	// A day early: a plan's nominal date is in the service's zone, its time
-	// is stored in UTC.
-	since := windowsStart(today, windows).AddDate(0, 0, -1)
-	counts, err := store.PlanTaskCounts(ctx, since, cfg.Location)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(cfg.Schedules))
-	for i, sc := range cfg.Schedules {
-		names[i] = sc.Name
-	}
-	return sampling.ComputeExecution(counts, names, windows, today), nil
-}
 
 // executionDescs are the families of plan execution.
 type executionDescs struct {

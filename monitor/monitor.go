@@ -62,9 +62,19 @@ type Monitor struct {
 	// another refresh ran are then answered by one refresh between them.
 	requested atomic.Uint64
 	covered   uint64
+
+	mu      sync.Mutex // guards data, pending and version
+	data    *state     // nil until the first refresh
+	pending []storage.Change
+	version uint64 // counts changes to data
+
+	deriveMu sync.Mutex    // one derivation at a time
+	derived  atomic.Uint64 // the version the snapshot shows
 }
 
-// New returns a monitor over store; call Refresh before serving.
+// New returns a monitor over store; call Refresh before serving, and have
+// the store's changes applied (Store.Watch with Apply) to show this
+// process's writes at once.
 func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger *slog.Logger) *Monitor {
 	m := &Monitor{cfg: cfg, store: store, now: now, logger: logger.With("component", "monitor")}
 	m.snap.Store(&Snapshot{Exported: &Exported{}})
@@ -72,14 +82,25 @@ func New(cfg *config.Config, store *storage.Store, now func() time.Time, logger 
 }
 
 // Snapshot returns the current snapshot. It never touches the database.
-func (m *Monitor) Snapshot() *Snapshot { return m.snap.Load() }
+// When changes were applied since the snapshot was derived, it derives it
+// again first (once for all the changes, and for all callers meanwhile):
+// a write does not wait for the rates, the next reader does.
+func (m *Monitor) Snapshot() *Snapshot {
+	m.mu.Lock()
+	stale := m.version > m.derived.Load()
+	m.mu.Unlock()
+	if stale {
+		m.publish()
+	}
+	return m.snap.Load()
+}
 
-// Refresh reads the rollups, task counts, execution and pauses and
-// replaces the snapshot; it only reads (results become final by the
-// chores). When it returns,
-// the snapshot was read after it was called: it shows what was committed
-// before. Concurrent calls share refreshes: a refresh that began after a
-// call also answers it.
+// Refresh reads the rollups, task tallies, plans and pauses and replaces
+// the snapshot; it only reads (results become final by the chores), and
+// what it reads does not grow with the stored tasks or results. When it
+// returns, the snapshot was read after it was called: it shows what was
+// committed before. Concurrent calls share refreshes: a refresh that began
+// after a call also answers it.
 func (m *Monitor) Refresh(ctx context.Context) error {
 	call := m.requested.Add(1)
 	m.refreshMu.Lock()
@@ -98,25 +119,8 @@ func (m *Monitor) Refresh(ctx context.Context) error {
 // refresh is Refresh, once, under refreshMu.
 func (m *Monitor) refresh(ctx context.Context) error {
 	now := m.now().In(m.cfg.Location)
-	today := sampling.Today(now, m.cfg.Location)
-	todayUTC := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	windows := m.cfg.RateWindows()
-	since := windowsStart(todayUTC, windows)
-	stability := m.cfg.StabilityRules()
-	for _, rule := range stability {
-		if s := rule.Start(todayUTC); s.Before(since) {
-			since = s
-		}
-	}
-	rollups, err := m.store.Rollups(ctx, since)
-	if err != nil {
-		return err
-	}
-	tasks, err := m.store.TaskCountsBy(ctx, today)
-	if err != nil {
-		return err
-	}
-	executed, err := execution(ctx, m.cfg, m.store, todayUTC)
+	since, plansSince := m.starts(now)
+	read, err := m.store.SnapshotState(ctx, since, plansSince)
 	if err != nil {
 		return err
 	}
@@ -124,6 +128,97 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	st := newState(read, pauses, now)
+	m.mu.Lock()
+	// The changes the read did not include yet go on top of it.
+	pending := m.pending[:0]
+	for _, ch := range m.pending {
+		if ch.Seq > read.Seq {
+			st.apply(ch)
+			pending = append(pending, ch)
+		}
+	}
+	m.pending = pending
+	m.data = st
+	m.version++
+	m.mu.Unlock()
+	m.publish()
+	return nil
+}
+
+// Apply applies a change this process's store committed to the snapshot's
+// data, without reading the database: a write's rates and task counts show
+// to every Snapshot after the write returns. Changes already in the last
+// read are skipped, and changes arriving out of order keep the latest value
+// of each row, so the snapshot equals what a refresh would read. It costs
+// what the change holds; the rates are derived again by the next Snapshot.
+// Before the first refresh it only keeps the change. Give it to
+// Store.Watch.
+func (m *Monitor) Apply(ch storage.Change) {
+	m.mu.Lock()
+	if m.data != nil && ch.Seq <= m.data.seq {
+		m.mu.Unlock()
+		return
+	}
+	m.pending = append(m.pending, ch)
+	if m.data == nil {
+		m.mu.Unlock()
+		return
+	}
+	m.data.apply(ch)
+	m.version++
+	m.mu.Unlock()
+}
+
+// starts returns the first day of rollups and the first plan time that a
+// snapshot taken at now holds.
+func (m *Monitor) starts(now time.Time) (since, plansSince time.Time) {
+	todayUTC := todayOf(now, m.cfg.Location)
+	since = windowsStart(todayUTC, m.cfg.RateWindows())
+	// A day early: a plan's nominal date is in the service's zone, its time
+	// is stored in UTC.
+	plansSince = since.AddDate(0, 0, -1)
+	for _, rule := range m.cfg.StabilityRules() {
+		if s := rule.Start(todayUTC); s.Before(since) {
+			since = s
+		}
+	}
+	return since, plansSince
+}
+
+// todayOf is now's date in loc at midnight UTC, the end of every window.
+func todayOf(now time.Time, loc *time.Location) time.Time {
+	today := sampling.Today(now, loc)
+	return time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// publish derives a snapshot from the data, unless one derived since the
+// data last changed shows it already, and replaces the current one.
+// Concurrent calls share derivations like calls of Refresh.
+func (m *Monitor) publish() {
+	m.deriveMu.Lock()
+	defer m.deriveMu.Unlock()
+	m.mu.Lock()
+	if m.version <= m.derived.Load() {
+		m.mu.Unlock()
+		return
+	}
+	version, view := m.version, m.data.view()
+	m.mu.Unlock()
+	m.snap.Store(m.derive(view))
+	m.derived.Store(version)
+}
+
+// derive computes the snapshot of the data seen at now: every rate, the
+// task counts and execution, and what the collector exports.
+func (m *Monitor) derive(v view) *Snapshot {
+	now := m.now().In(m.cfg.Location)
+	today := sampling.Today(now, m.cfg.Location)
+	todayUTC := todayOf(now, m.cfg.Location)
+	windows := m.cfg.RateWindows()
+	since, plansSince := m.starts(now)
+	rollups := v.rollupsFrom(since)
+	stability := m.cfg.StabilityRules()
 	opts := m.cfg.RateOptions()
 	var stable []sampling.StabilityRow
 	for _, tier := range m.cfg.TierRules() {
@@ -133,20 +228,24 @@ func (m *Monitor) refresh(ctx context.Context) error {
 	}
 	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts,
 		append(Groupings(), sampling.ByIndustryCounty)...)
+	names := make([]string, len(m.cfg.Schedules))
+	for i, sc := range m.cfg.Schedules {
+		names[i] = sc.Name
+	}
+	counts := storage.CountPlanTasks(v.plans, v.tallies, plansSince, m.cfg.Location)
 	snap := &Snapshot{
-		AsOf:      now,
+		AsOf:      v.asOf,
 		Today:     todayUTC,
 		Rollups:   rollups,
 		Headline:  grouped[sampling.ByTier],
 		Stability: stable,
 		Grouped:   grouped,
-		Tasks:     tasks,
-		Execution: executed,
-		Pauses:    pauses,
+		Tasks:     storage.CountTasks(v.tallies, today),
+		Execution: sampling.ComputeExecution(counts, names, windows, todayUTC),
+		Pauses:    v.pauses,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)
-	m.snap.Store(snap)
-	return nil
+	return snap
 }
 
 // Cell counts tested and failed batches of one window, tier, industry,

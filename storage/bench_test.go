@@ -64,6 +64,9 @@ func seedTasks(b *testing.B, s *storage.Store, n int) {
 			b.Fatalf("seed: %v\n%s", err, q)
 		}
 	}
+	if err := s.RecountTallies(ctx); err != nil {
+		b.Fatal(err)
+	}
 	// As autovacuum would have by the time results come in (the first scan
 	// of freshly inserted rows would otherwise also set their hint bits).
 	vacuum := `VACUUM ANALYZE`
@@ -299,7 +302,8 @@ func BenchmarkRates(b *testing.B) {
 
 // BenchmarkPlanTaskCounts measures the plan-execution read of each snapshot
 // refresh over one open plan of 1,000,000 tasks, half of them with a
-// result: the worst case, since a closed plan stores its tasks' states.
+// result: the worst case before the task tallies (migration 12), since a
+// closed plan stores its tasks' states; it now reads the plan's tallies.
 // Results in docs/benchmarks.md, section Metrics.
 func BenchmarkPlanTaskCounts(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
@@ -320,6 +324,9 @@ func BenchmarkPlanTaskCounts(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			if err := s.RecountTallies(b.Context()); err != nil {
+				b.Fatal(err)
+			}
 			since := time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
 			for b.Loop() {
 				counts, err := s.PlanTaskCounts(b.Context(), since, shanghai)
@@ -328,5 +335,46 @@ func BenchmarkPlanTaskCounts(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkTaskCounts measures the task counts of a snapshot refresh at
+// volume: read from the task tallies, against counting every task and
+// joining the open ones with the results as the refresh did before
+// migration 12 (TaskCountsByFromTasks), alternating the two in each
+// operation. Sizes as BenchmarkWriteLatency (storagetest.Volumes):
+//
+//	SPOTCHECK_BENCH_STORED=10000000 SPOTCHECK_BENCH_OPEN=100000 \
+//	go test ./storage -run '^$' -bench TaskCounts -benchtime 5x -timeout 120m
+func BenchmarkTaskCounts(b *testing.B) {
+	for _, backend := range storagetest.Backends() {
+		for _, v := range storagetest.Volumes(b) {
+			b.Run(backend+"/"+v.Name(), func(b *testing.B) {
+				s := storagetest.Open(b, backend)
+				storagetest.Seed(b, s, v)
+				today := storagetest.VolumeToday
+				var tallies, tasks time.Duration
+				for b.Loop() {
+					start := time.Now()
+					got, err := s.TaskCountsBy(b.Context(), today)
+					if err != nil {
+						b.Fatal(err)
+					}
+					tallies += time.Since(start)
+					start = time.Now()
+					want, err := s.TaskCountsByFromTasks(b.Context(), today)
+					if err != nil {
+						b.Fatal(err)
+					}
+					tasks += time.Since(start)
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						b.Fatalf("TaskCounts = %v, counted over the tasks %v", got, want)
+					}
+				}
+				b.ReportMetric(float64(tallies.Microseconds())/1000/float64(b.N), "tallies-ms")
+				b.ReportMetric(float64(tasks.Microseconds())/1000/float64(b.N), "all-tasks-ms")
+				b.ReportMetric(0, "ns/op")
+			})
+		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 // version.
 func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, today time.Time) (sampling.ResultVersion, error) {
 	var next sampling.ResultVersion
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		if err := s.lockResults(ctx, tx); err != nil {
 			return err
 		}
@@ -55,7 +55,10 @@ func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason str
 		if err := s.supersede(ctx, tx, old, &next, seq, deltas); err != nil {
 			return err
 		}
-		return deltas.apply(ctx, tx)
+		if err := deltas.apply(ctx, tx, ch); err != nil {
+			return err
+		}
+		return numberChange(ctx, tx, ch)
 	})
 	if err != nil {
 		return sampling.ResultVersion{}, fmt.Errorf("correct result of task %d: %w", r.TaskID, err)
@@ -147,7 +150,7 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 	if n == 0 {
 		return 0, nil
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		if err := s.lockResults(ctx, tx); err != nil {
 			return err
 		}
@@ -167,10 +170,10 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 			return err
 		}
 		from := `FROM results r JOIN tasks t ON t.id = r.task_id WHERE ` + finalizable
-		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", sqlString(string(sampling.ResultFinal)), "r.outcome", "", from), day); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultFinal)), "r.outcome", "", from), day); err != nil {
 			return fmt.Errorf("add final rollups: %w", err)
 		}
-		if err := upsertRollupsFrom(ctx, tx, rollupSelect("r.counted_on", sqlString(string(sampling.ResultProvisional)), "r.outcome", "-", from), day); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultProvisional)), "r.outcome", "-", from), day); err != nil {
 			return fmt.Errorf("remove provisional rollups: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE state = 'provisional' AND tested = 0`); err != nil {
@@ -186,7 +189,7 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 			FROM results WHERE id >= finalize_mark.from_id)`); err != nil {
 			return fmt.Errorf("move finalize mark: %w", err)
 		}
-		return nil
+		return numberChange(ctx, tx, ch)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("finalize results: %w", err)

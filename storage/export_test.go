@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,8 +58,20 @@ func (s *Store) FinalizableSQL(ctx context.Context, v sampling.ResultVersion, da
 // of later migrations that today's code writes, so that a test can store
 // data with today's code before migrating the rest of the way.
 func (s *Store) AddLaterColumns(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, `ALTER TABLE fires ADD COLUMN reason TEXT NOT NULL DEFAULT ''`)
-	return err
+	for _, ddl := range []string{
+		`ALTER TABLE fires ADD COLUMN reason TEXT NOT NULL DEFAULT ''`,
+		// Migration 12's tables, empty as for a database without plans.
+		`CREATE TABLE task_tallies (plan_id BIGINT NOT NULL, due TEXT NOT NULL, tier TEXT NOT NULL, industry TEXT NOT NULL, county TEXT NOT NULL,
+			status TEXT NOT NULL, with_result BOOLEAN NOT NULL, n BIGINT NOT NULL,
+			PRIMARY KEY (plan_id, due, tier, industry, county, status, with_result))`,
+		`CREATE TABLE snapshot_seq (id INTEGER PRIMARY KEY DEFAULT 1 CHECK (id = 1), seq BIGINT NOT NULL)`,
+		`INSERT INTO snapshot_seq (seq) VALUES (0)`,
+	} {
+		if _, err := s.db.ExecContext(ctx, ddl); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LockWaiters counts the transactions waiting for an advisory lock, on
@@ -71,6 +85,139 @@ func (s *Store) LockWaiters(ctx context.Context) (int, error) {
 // CommitPlan is commitPlan, for tests that store a plan drawn already.
 func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
 	return s.commitPlan(ctx, plan, requestedBy)
+}
+
+// TaskCountsByFromTasks is what TaskCountsBy did before the task tallies:
+// it counts every task, for tests that check the tallies against it.
+//
+// It counts tasks by state, tier, industry and county, in the
+// states of TaskCounts; every (tier, industry, county) that has tasks has a
+// row for each of assigned, tested, overdue and lapsed, with 0 when none,
+// so that the metric's series stay while their counts fall to 0. Rows come
+// sorted by tier, industry, county and state.
+//
+// The states are taskStatus's, counted in two passes: the stored statuses
+// of all tasks, then the tasks of open plans that a result has made tested
+// (a plan stores its tasks' statuses when it closes, see ClosePlans).
+func (s *Store) TaskCountsByFromTasks(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
+	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
+	type row struct {
+		State    string `db:"state"`
+		Tier     string `db:"tier"`
+		Industry string `db:"industry"`
+		County   string `db:"county"`
+		N        int    `db:"n"`
+	}
+	var stored, tested []row
+	day := today.Format(time.DateOnly)
+	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n
+		FROM tasks t GROUP BY 1, 2, 3, 4`), day); err != nil {
+		return nil, fmt.Errorf("count tasks: %w", err)
+	}
+	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n FROM tasks t
+		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND `+madeTested+`
+		GROUP BY 1, 2, 3, 4`), day); err != nil {
+		return nil, fmt.Errorf("count tested tasks: %w", err)
+	}
+	m := map[sampling.TaskCount]int{}
+	add := func(state string, r row, n int) {
+		m[sampling.TaskCount{State: state, Tier: r.Tier, Industry: r.Industry, County: r.County}] += n
+		for _, st := range []string{sampling.TaskAssigned, sampling.TaskTested, sampling.TaskOverdue, sampling.TaskLapsed} {
+			m[sampling.TaskCount{State: st, Tier: r.Tier, Industry: r.Industry, County: r.County}] += 0
+		}
+	}
+	for _, r := range stored {
+		add(r.State, r, r.N)
+	}
+	for _, r := range tested {
+		add(r.State, r, -r.N)
+		add(sampling.TaskTested, r, r.N)
+	}
+	out := make([]sampling.TaskCount, 0, len(m))
+	for k, n := range m {
+		k.N = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b sampling.TaskCount) int {
+		return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry), cmp.Compare(a.County, b.County), cmp.Compare(a.State, b.State))
+	})
+	return out, nil
+}
+
+// PlanTaskCountsFromTasks is what PlanTaskCounts did before the task
+// tallies: it counts the plans' tasks, for tests that check the tallies
+// against it.
+//
+// It counts the tasks of each plan made at or after since by
+// state (as TaskDetails shows it, without overdue), with the plan's
+// schedule and nominal date in loc, for sampling.ComputeExecution.
+//
+// It counts in two passes, as TaskCounts does: the stored states, over the
+// index on (plan_id, status), then the tasks of open plans that a result
+// has made tested, found from the results. A closed plan stores its tasks'
+// states, so only open plans need the second pass.
+func (s *Store) PlanTaskCountsFromTasks(ctx context.Context, since time.Time, loc *time.Location) ([]sampling.PlanTaskCount, error) {
+	var plans []struct {
+		ID       int64     `db:"id"`
+		Schedule string    `db:"schedule"`
+		Nominal  time.Time `db:"nominal_time"`
+		Status   string    `db:"status"`
+	}
+	if err := s.db.SelectContext(ctx, &plans, s.db.Rebind(`SELECT id, schedule, nominal_time, status FROM plans WHERE nominal_time >= ? ORDER BY id`), since.UTC()); err != nil {
+		return nil, fmt.Errorf("load plans: %w", err)
+	}
+	var stored, tested []struct {
+		Plan   int64  `db:"plan_id"`
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	inWindow := `(SELECT id FROM plans WHERE nominal_time >= ?)`
+	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`
+		SELECT t.plan_id, t.status, count(*) AS n FROM tasks t WHERE t.plan_id IN `+inWindow+` GROUP BY t.plan_id, t.status`), since.UTC()); err != nil {
+		return nil, fmt.Errorf("count tasks of plans: %w", err)
+	}
+	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`
+		SELECT t.plan_id, t.status, count(*) AS n FROM tasks t
+		WHERE t.id IN (SELECT task_id FROM results) AND t.status IN ('assigned', 'sampled')
+			AND t.plan_id IN (SELECT id FROM plans WHERE status = 'open' AND nominal_time >= ?)
+		GROUP BY t.plan_id, t.status`), since.UTC()); err != nil {
+		return nil, fmt.Errorf("count tested tasks of open plans: %w", err)
+	}
+	type key struct {
+		plan   int64
+		status string
+	}
+	n := map[key]int{}
+	for _, r := range stored {
+		n[key{r.Plan, r.Status}] += r.N
+	}
+	for _, r := range tested {
+		n[key{r.Plan, r.Status}] -= r.N
+		n[key{r.Plan, sampling.TaskTested}] += r.N
+	}
+	var out []sampling.PlanTaskCount
+	for _, p := range plans {
+		y, m, d := p.Nominal.In(loc).Date()
+		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		for _, st := range sampling.TaskStates() {
+			if c := n[key{p.ID, st}]; c > 0 {
+				out = append(out, sampling.PlanTaskCount{Schedule: p.Schedule, Day: day, Status: st, N: c, PlanOpen: p.Status == sampling.PlanOpen})
+			}
+		}
+	}
+	return out, nil
+}
+
+// RecountTallies counts the task tallies afresh from the tasks, as
+// migration 12 does, for benchmarks that seed tasks and results with SQL.
+func (s *Store) RecountTallies(ctx context.Context) error {
+	for _, q := range []string{`DELETE FROM task_tallies`, `INSERT INTO task_tallies (` + tallyColumns + `)
+		SELECT t.plan_id, t.due, t.tier, t.industry, t.county, t.status, ` + hasResult + `, count(*) FROM tasks t GROUP BY 1, 2, 3, 4, 5, 6, 7`} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("recount task tallies: %w", err)
+		}
+	}
+	return nil
 }
 
 // RecordFire writes a ledger row for a fire that made no plan (missed,

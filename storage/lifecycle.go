@@ -257,54 +257,80 @@ func (s *Store) InspectorTaskIDs(ctx context.Context, inspector string, ids []in
 	return m, err
 }
 
+// lockedTask is what a transition reads of its task.
+type lockedTask struct {
+	Status     string    `db:"status"` // as taskStatus shows it
+	Stored     string    `db:"stored"` // as stored
+	Result     bool      `db:"with_result"`
+	PlanID     int64     `db:"plan_id"`
+	Due        string    `db:"due"`
+	Tier       string    `db:"tier"`
+	Industry   string    `db:"industry"`
+	County     string    `db:"county"`
+	PlanStatus string    `db:"plan_status"`
+	Nominal    time.Time `db:"nominal_time"`
+}
+
 // lockTask loads a task's status and its plan's for a transition; the
 // transaction's write lock (SQLite) or the row lock (PostgreSQL) keeps a
 // concurrent transition out until commit.
-func (s *Store) lockTask(ctx context.Context, tx *sqlx.Tx, id int64) (status, planStatus string, nominal time.Time, err error) {
-	q := `SELECT ` + taskStatus + `, p.status, p.nominal_time FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`
+func (s *Store) lockTask(ctx context.Context, tx *sqlx.Tx, id int64) (lockedTask, error) {
+	q := `SELECT ` + taskStatus + ` AS status, t.status AS stored, ` + hasResult + ` AS with_result, t.plan_id, t.due, t.tier, t.industry, t.county, p.status AS plan_status, p.nominal_time
+		FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`
 	if s.dialect == Postgres {
 		q += ` FOR UPDATE OF t`
 	}
-	err = tx.QueryRowxContext(ctx, tx.Rebind(q), id).Scan(&status, &planStatus, &nominal)
+	var lt lockedTask
+	err := tx.QueryRowxContext(ctx, tx.Rebind(q), id).StructScan(&lt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", time.Time{}, fmt.Errorf("task %d: %w", id, ErrNotFound)
+		return lockedTask{}, fmt.Errorf("task %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return "", "", time.Time{}, fmt.Errorf("load task %d: %w", id, err)
+		return lockedTask{}, fmt.Errorf("load task %d: %w", id, err)
 	}
-	return status, planStatus, nominal, nil
+	return lt, nil
 }
 
 // transition moves task id to state to in one transaction: it checks the
 // move, runs record (which stores what the move records), updates the
-// status and writes the event.
+// status, the task tallies and writes the event.
 func (s *Store) transition(ctx context.Context, id int64, to string, now time.Time,
 	record func(tx *sqlx.Tx, from string, nominal time.Time) error) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		if to == sampling.TaskRefused {
 			if err := s.lockResults(ctx, tx); err != nil {
 				return err
 			}
 		}
-		from, planStatus, nominal, err := s.lockTask(ctx, tx, id)
+		task, err := s.lockTask(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		from := task.Status
 		if err := sampling.CheckTransition(from, to); err != nil {
 			return &StateError{TaskID: id, From: from, To: to, Err: err}
 		}
-		if planStatus != sampling.PlanOpen {
-			return &StateError{TaskID: id, From: from, To: to, Err: fmt.Errorf("its plan is %s", planStatus)}
+		if task.PlanStatus != sampling.PlanOpen {
+			return &StateError{TaskID: id, From: from, To: to, Err: fmt.Errorf("its plan is %s", task.PlanStatus)}
 		}
 		if record != nil {
-			if err := record(tx, from, nominal); err != nil {
+			if err := record(tx, from, task.Nominal); err != nil {
 				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE tasks SET status = ? WHERE id = ?`), to, id); err != nil {
 			return fmt.Errorf("update task %d: %w", id, err)
 		}
-		return insertTaskEvent(ctx, tx, id, from, to, actorOf(ctx), now)
+		if err := insertTaskEvent(ctx, tx, id, from, to, actorOf(ctx), now); err != nil {
+			return err
+		}
+		tallies := tallyDeltas{}
+		tallies.move(tallyKey{plan: task.PlanID, due: task.Due, tier: task.Tier, industry: task.Industry, county: task.County},
+			task.Stored, task.Result, to, task.Result, 1)
+		if err := tallies.apply(ctx, tx, ch); err != nil {
+			return err
+		}
+		return numberChange(ctx, tx, ch)
 	})
 }
 
@@ -427,12 +453,13 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 		Done bool  `db:"done"`
 	}
 	day := today.Format(time.DateOnly)
+	// The open plans' task tallies answer without reading their tasks.
 	if err := s.db.SelectContext(ctx, &due, s.db.Rebind(`
-		SELECT p.id, NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND NOT `+taskDone+`) AS done
+		SELECT p.id, NOT EXISTS (SELECT 1 FROM task_tallies t WHERE t.plan_id = p.id AND t.n > 0 AND NOT `+taskDone+`) AS done
 		FROM plans p
 		WHERE p.status = 'open' AND (
-			NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND NOT `+taskDone+`)
-			OR (SELECT max(due) FROM tasks t WHERE t.plan_id = p.id) < ?)
+			NOT EXISTS (SELECT 1 FROM task_tallies t WHERE t.plan_id = p.id AND t.n > 0 AND NOT `+taskDone+`)
+			OR (SELECT max(due) FROM task_tallies t WHERE t.plan_id = p.id AND t.n > 0) < ?)
 		ORDER BY p.id`), day); err != nil {
 		return nil, fmt.Errorf("find plans to close: %w", err)
 	}
@@ -442,7 +469,7 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 		if p.Done {
 			reason = ClosedDone
 		}
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 			// No result may come in for the plan while it closes: its
 			// tasks' statuses are final from here on.
 			if err := s.lockResults(ctx, tx); err != nil {
@@ -473,8 +500,11 @@ func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, 
 				p.ID, now.UTC(), reason); err != nil {
 				return err
 			}
+			if err := tallyPlan(ctx, tx, ch, p.ID); err != nil {
+				return err
+			}
 			closed = append(closed, p.ID)
-			return nil
+			return numberChange(ctx, tx, ch)
 		})
 		if err != nil {
 			return closed, fmt.Errorf("close plan %d: %w", p.ID, err)

@@ -51,6 +51,13 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 	if err := insertTasks(ctx, tx, plan); err != nil {
 		return err
 	}
+	tallies := tallyDeltas{}
+	for _, t := range plan.Tasks {
+		tallies[tallyKey{plan.ID, t.Due, t.Tier, plan.Industry, t.County, t.Status, false}]++
+	}
+	if err := tallies.apply(ctx, tx, nil); err != nil {
+		return err
+	}
 	if err := saveInputs(ctx, tx, plan); err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (s *Store) createStage(ctx context.Context, tx *sqlx.Tx) error {
 			report_no TEXT NOT NULL, failed_items TEXT NOT NULL, idem_key TEXT)`,
 		`CREATE TEMP TABLE stage_plans (id BIGINT NOT NULL, first_day TEXT NOT NULL)`,
 		`CREATE TEMP TABLE stage_cells (day TEXT NOT NULL, plan_id BIGINT, tier TEXT, industry TEXT, category TEXT, county TEXT,
-			tested BIGINT NOT NULL, failed BIGINT NOT NULL, w_tested DOUBLE PRECISION NOT NULL, w_failed DOUBLE PRECISION NOT NULL)`,
+			due TEXT, status TEXT, tested BIGINT NOT NULL, failed BIGINT NOT NULL, w_tested DOUBLE PRECISION NOT NULL, w_failed DOUBLE PRECISION NOT NULL)`,
 	}
 	if s.dialect == Postgres {
 		for i := range ddls {
@@ -206,11 +206,11 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO stage_cells
-		SELECT s.tested_on AS day, t.plan_id, t.tier, t.industry, t.category, t.county, count(*) AS tested,
+		SELECT s.tested_on AS day, t.plan_id, t.tier, t.industry, t.category, t.county, t.due, t.status, count(*) AS tested,
 			sum(CASE WHEN s.outcome = 'fail' THEN 1 ELSE 0 END) AS failed,
 			sum(`+rollupWeight+`) AS w_tested, sum(CASE WHEN s.outcome = 'fail' THEN `+rollupWeight+` ELSE 0 END) AS w_failed
 		FROM result_stage s LEFT JOIN tasks t ON t.id = s.task_id
-		GROUP BY s.tested_on, t.plan_id, t.tier, t.industry, t.category, t.county`); err != nil {
+		GROUP BY s.tested_on, t.plan_id, t.tier, t.industry, t.category, t.county, t.due, t.status`); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("count staged results: %w", err)
 	}
 	if len(versions) == 0 {
@@ -330,7 +330,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 		staged = append(staged, i)
 	}
 	stored := 0
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		var firsts, retests []int
 		var versions map[int64]sampling.ResultHistory
 		if len(staged) > 0 {
@@ -361,13 +361,18 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			return &RejectedError{Problems: problems}
 		}
 		if len(firsts)+len(retests) > 0 {
-			if err := s.storeStaged(ctx, tx, results, firsts, retests, versions, today); err != nil {
+			if err := s.storeStaged(ctx, tx, ch, results, firsts, retests, versions, today); err != nil {
 				return err
 			}
 		}
 		stored = len(firsts) + len(retests)
 		if len(staged) > 0 {
-			return s.dropStage(ctx, tx)
+			if err := s.dropStage(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if stored > 0 {
+			return numberChange(ctx, tx, ch)
 		}
 		return nil
 	})
@@ -379,9 +384,10 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 
 // storeStaged moves the validated rows into results: first results set-wise
 // from the staging table, retests one by one; then rollups and the audit
-// entry. Tasks are not touched: a task with a result is tested (see
-// taskStatus), so a million results do not rewrite a million task rows.
-func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling.Result, firsts, retests []int,
+// entry, and the task tallies, noted in ch. Tasks are not touched: a task
+// with a result is tested (see taskStatus), so a million results do not
+// rewrite a million task rows.
+func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, ch *Change, results []sampling.Result, firsts, retests []int,
 	versions map[int64]sampling.ResultHistory, today time.Time) error {
 	actor := actorOf(ctx)
 	var retested, superseded []sampling.ResultVersion
@@ -455,9 +461,23 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 			`+from), args...); err != nil {
 			return fmt.Errorf("insert results: %w", err)
 		}
-		if err := upsertRollupsFrom(ctx, tx, `SELECT day, tier, industry, category, county, 'provisional', sum(tested), sum(failed), sum(w_tested), sum(w_failed)
+		if err := upsertRollupsFrom(ctx, tx, ch, `SELECT day, tier, industry, category, county, 'provisional', sum(tested), sum(failed), sum(w_tested), sum(w_failed)
 			FROM stage_cells GROUP BY day, tier, industry, category, county`); err != nil {
 			return fmt.Errorf("update rollups: %w", err)
+		}
+		// A first result gives its task a result (and so makes it tested).
+		var moved []TaskTally
+		if err := tx.SelectContext(ctx, &moved, `SELECT plan_id, due, tier, industry, county, status, sum(tested) AS n FROM stage_cells
+			GROUP BY plan_id, due, tier, industry, county, status`); err != nil {
+			return fmt.Errorf("count tested tasks: %w", err)
+		}
+		tallies := tallyDeltas{}
+		for _, m := range moved {
+			k := tallyKey{plan: m.PlanID, due: m.Due, tier: m.Tier, industry: m.Industry, county: m.County}
+			tallies.move(k, m.Status, false, m.Status, true, m.N)
+		}
+		if err := tallies.apply(ctx, tx, ch); err != nil {
+			return err
 		}
 	}
 	deltas := rollupDeltas{}
@@ -467,7 +487,7 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, results []sampling
 			return err
 		}
 	}
-	return deltas.apply(ctx, tx)
+	return deltas.apply(ctx, tx, ch)
 }
 
 // maxAuditRows is how many created versions an audit entry lists in full;

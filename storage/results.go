@@ -1,10 +1,8 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -100,55 +98,12 @@ func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int
 }
 
 // TaskCountsBy counts tasks by state, tier, industry and county, in the
-// states of TaskCounts; every (tier, industry, county) that has tasks has a
-// row for each of assigned, tested, overdue and lapsed, with 0 when none,
-// so that the metric's series stay while their counts fall to 0. Rows come
-// sorted by tier, industry, county and state.
-//
-// The states are taskStatus's, counted in two passes: the stored statuses
-// of all tasks, then the tasks of open plans that a result has made tested
-// (a plan stores its tasks' statuses when it closes, see ClosePlans).
+// states of TaskCounts. It reads the task tallies, not the tasks (see
+// CountTasks, which says which rows it returns).
 func (s *Store) TaskCountsBy(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
-	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
-	type row struct {
-		State    string `db:"state"`
-		Tier     string `db:"tier"`
-		Industry string `db:"industry"`
-		County   string `db:"county"`
-		N        int    `db:"n"`
+	ts, err := loadTallies(ctx, s.db)
+	if err != nil {
+		return nil, err
 	}
-	var stored, tested []row
-	day := today.Format(time.DateOnly)
-	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n
-		FROM tasks t GROUP BY 1, 2, 3, 4`), day); err != nil {
-		return nil, fmt.Errorf("count tasks: %w", err)
-	}
-	if err := s.db.SelectContext(ctx, &tested, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n FROM tasks t
-		WHERE t.plan_id IN (SELECT id FROM plans WHERE status = 'open') AND `+madeTested+`
-		GROUP BY 1, 2, 3, 4`), day); err != nil {
-		return nil, fmt.Errorf("count tested tasks: %w", err)
-	}
-	m := map[sampling.TaskCount]int{}
-	add := func(state string, r row, n int) {
-		m[sampling.TaskCount{State: state, Tier: r.Tier, Industry: r.Industry, County: r.County}] += n
-		for _, st := range []string{sampling.TaskAssigned, sampling.TaskTested, sampling.TaskOverdue, sampling.TaskLapsed} {
-			m[sampling.TaskCount{State: st, Tier: r.Tier, Industry: r.Industry, County: r.County}] += 0
-		}
-	}
-	for _, r := range stored {
-		add(r.State, r, r.N)
-	}
-	for _, r := range tested {
-		add(r.State, r, -r.N)
-		add(sampling.TaskTested, r, r.N)
-	}
-	out := make([]sampling.TaskCount, 0, len(m))
-	for k, n := range m {
-		k.N = n
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b sampling.TaskCount) int {
-		return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry), cmp.Compare(a.County, b.County), cmp.Compare(a.State, b.State))
-	})
-	return out, nil
+	return CountTasks(ts, today), nil
 }

@@ -63,25 +63,27 @@ const rollupConflict = ` ON CONFLICT (day, tier, industry, category, county, sta
 	tested = rollups.tested + excluded.tested, failed = rollups.failed + excluded.failed,
 	w_tested = rollups.w_tested + excluded.w_tested, w_failed = rollups.w_failed + excluded.w_failed`
 
+// rollupColumns are the rollups table's columns, in its order.
+const rollupColumns = `day, tier, industry, category, county, state, tested, failed, w_tested, w_failed`
+
 // apply adds the deltas to the rollups and removes rows left empty, so
-// that the table equals what a rebuild makes.
-func (d rollupDeltas) apply(ctx context.Context, tx *sqlx.Tx) error {
+// that the table equals what a rebuild makes, and notes the rows' new
+// values in ch.
+func (d rollupDeltas) apply(ctx context.Context, tx *sqlx.Tx, ch *Change) error {
 	if len(d) == 0 {
 		return nil
 	}
-	up, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO rollups (day, tier, industry, category, county, state, tested, failed, w_tested, w_failed)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+rollupConflict))
-	if err != nil {
-		return fmt.Errorf("update rollups: %w", err)
-	}
-	defer up.Close()
 	for k, r := range d {
 		if r.tested == 0 && r.failed == 0 && r.wTested == 0 && r.wFailed == 0 {
 			continue
 		}
-		if _, err := up.ExecContext(ctx, k.day, k.tier, k.industry, k.category, k.county, k.state, r.tested, r.failed, r.wTested, r.wFailed); err != nil {
+		rows, err := loadRollups(ctx, tx, `INSERT INTO rollups (`+rollupColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+rollupConflict+` RETURNING `+rollupColumns,
+			k.day, k.tier, k.industry, k.category, k.county, k.state, r.tested, r.failed, r.wTested, r.wFailed)
+		if err != nil {
 			return fmt.Errorf("update rollup %s %s/%s/%s: %w", k.day, k.industry, k.category, k.county, err)
 		}
+		ch.Rollups = append(ch.Rollups, rows...)
 		if r.tested < 0 {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rollups WHERE day = ? AND tier = ? AND industry = ? AND category = ? AND county = ? AND state = ? AND tested = 0`),
 				k.day, k.tier, k.industry, k.category, k.county, k.state); err != nil {
@@ -109,10 +111,10 @@ func rollupSelect(day, state, outcome, sign, from string) string {
 }
 
 // upsertRollupsFrom adds the set-wise aggregate of rollupSelect to the
-// rollups.
-func upsertRollupsFrom(ctx context.Context, tx *sqlx.Tx, selectSQL string, args ...any) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO rollups (day, tier, industry, category, county, state, tested, failed, w_tested, w_failed) `+
-		selectSQL+rollupConflict), args...)
+// rollups and notes the rows' new values in ch.
+func upsertRollupsFrom(ctx context.Context, tx *sqlx.Tx, ch *Change, selectSQL string, args ...any) error {
+	rows, err := loadRollups(ctx, tx, `INSERT INTO rollups (`+rollupColumns+`) `+selectSQL+rollupConflict+` RETURNING `+rollupColumns, args...)
+	ch.Rollups = append(ch.Rollups, rows...)
 	return err
 }
 

@@ -42,6 +42,8 @@ type Store struct {
 	policy  ResultPolicy
 	// settles bounds the plans made at once; see Settle.
 	settles chan struct{}
+	// watchers are told of each change to the snapshot's data.
+	watchers *watchers
 }
 
 // Option sets a policy of a Store when it is opened.
@@ -95,7 +97,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger, opts ...Option) 
 	if dialect == SQLite {
 		makings = 1
 	}
-	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage"), settles: make(chan struct{}, makings)}
+	s := &Store{db: db, dialect: dialect, path: path, logger: logger.With("component", "storage"), settles: make(chan struct{}, makings), watchers: &watchers{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -116,8 +116,12 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	reg.MustRegister(monitor.NewCollector(mon, refreshEvery))
-	// A write refreshes the snapshot even when its client has gone: the
-	// write is stored, and its rates must show.
+	// This process's writes show in the snapshot as they commit; other
+	// replicas' writes arrive with the chores' refresh.
+	stopWatch := store.Watch(mon.Apply)
+	defer stopWatch()
+	// A plan made here shows at once: making one is not a change the
+	// snapshot applies.
 	refresh := func(ctx context.Context) {
 		ctx = context.WithoutCancel(ctx)
 		if err := mon.Refresh(ctx); err != nil {
@@ -152,7 +156,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	srv := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Config: cfg, Store: store, Monitor: mon, Chores: work, Bulletins: bulletins, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now, Recorded: refresh,
+			Config: cfg, Store: store, Monitor: mon, Chores: work, Bulletins: bulletins, Gatherer: reg, Registerer: reg, Logger: logger, Now: e.now,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Whole requests and responses are bounded too: a bulk import of
@@ -170,7 +174,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	defer work.Stop()
 	var sim *demo.Simulator
 	if *withDemo {
-		rec := simRecorder{store: store, chores: work, cfg: cfg.Location, now: e.now, refresh: refresh, leave: demoInspectors[0].ID, logger: logger}
+		rec := simRecorder{store: store, chores: work, cfg: cfg.Location, now: e.now, leave: demoInspectors[0].ID, logger: logger}
 		sim = demo.NewSimulator(rec, logger, 1, e.now)
 		if err := sim.Start(bg, 2*time.Second); err != nil {
 			return err
@@ -228,13 +232,12 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // it records, so that plans without such tasks close within a minute and
 // their public records can be tried.
 type simRecorder struct {
-	store   *storage.Store
-	chores  *chores.Chores
-	cfg     *time.Location
-	now     func() time.Time
-	refresh func(context.Context)
-	leave   string
-	logger  *slog.Logger
+	store  *storage.Store
+	chores *chores.Chores
+	cfg    *time.Location
+	now    func() time.Time
+	leave  string
+	logger *slog.Logger
 }
 
 func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Task, error) {
@@ -243,8 +246,7 @@ func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Ta
 
 func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
 	ctx = storage.WithActor(ctx, "demo-simulator")
-	n, err := r.store.RecordResults(ctx, results, sampling.Today(r.now(), r.cfg))
-	if err != nil {
+	if _, err := r.store.RecordResults(ctx, results, sampling.Today(r.now(), r.cfg)); err != nil {
 		return err
 	}
 	for _, res := range results {
@@ -256,9 +258,6 @@ func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Resul
 		r.logger.Warn("close demo plans", "err", err)
 	} else if len(ids) > 0 {
 		r.logger.Info("plans closed; their results are public", "plans", ids)
-	}
-	if n > 0 {
-		r.refresh(ctx)
 	}
 	return nil
 }

@@ -1,0 +1,154 @@
+package storagetest
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"spotcheck/storage"
+)
+
+// Volume is a database at scale for benchmarks: Stored tasks of past plans
+// with one final result each, and one open plan of Open tasks awaiting
+// their results.
+type Volume struct {
+	Stored int
+	Open   int
+	// PastOpen leaves the past plans open (their tasks tested, none
+	// closed), so that every stored task belongs to an open plan.
+	PastOpen bool
+}
+
+// Volumes returns the volumes the write and refresh benchmarks run at:
+// 2,000 stored tasks and an open plan of 200 by default, or the sizes in
+// SPOTCHECK_BENCH_STORED and SPOTCHECK_BENCH_OPEN (10,000,000 and 100,000
+// for the full size in docs/benchmarks.md); each once with the past plans
+// closed and once with them open.
+func Volumes(tb testing.TB) []Volume {
+	tb.Helper()
+	size := func(name string, def int) int {
+		v := os.Getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			tb.Fatalf("%s=%q: want a positive number", name, v)
+		}
+		return n
+	}
+	stored, open := size("SPOTCHECK_BENCH_STORED", 2000), size("SPOTCHECK_BENCH_OPEN", 200)
+	return []Volume{{Stored: stored, Open: open}, {Stored: stored, Open: open, PastOpen: true}}
+}
+
+// Name names v for a sub-benchmark.
+func (v Volume) Name() string {
+	past := "closed"
+	if v.PastOpen {
+		past = "open"
+	}
+	return fmt.Sprintf("stored=%d/open=%d/past-plans=%s", v.Stored, v.Open, past)
+}
+
+// VolumeToday is the day a Volume's data ends: its results were tested
+// before it, and its open plan was made the day before.
+var VolumeToday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+
+// Seed fills the empty database of s with v set-wise, as a bulk load would
+// (generate_series on PostgreSQL, a recursive series on SQLite): ten
+// million rows take minutes, not hours. Past plans hold 100,000 tasks each,
+// spread over 40 categories of 6 industries in 12 counties and the three
+// years before VolumeToday; their rollups and task tallies are rebuilt from
+// them, and the finalize mark is past them. The open plan's tasks are
+// OpenTasks. The first task is not in a plan's sample frame, which the
+// benchmarks do not need.
+func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
+	tb.Helper()
+	ctx := tb.Context()
+	pg := s.Dialect() == storage.Postgres
+	series := func(n int) string {
+		if pg {
+			return fmt.Sprintf(`generate_series(1, %d) AS g(g)`, n)
+		}
+		return fmt.Sprintf(`(WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < %d) SELECT g FROM seq) AS s`, n)
+	}
+	// day is a date g days after 2023-12-01, as text.
+	day := func(g string) string {
+		if pg {
+			return `to_char(DATE '2023-12-01' + (` + g + `)::int, 'YYYY-MM-DD')`
+		}
+		return `date('2023-12-01', '+' || (` + g + `) || ' days')`
+	}
+	ts := func(g string) string { // a plan time g days after 2023-12-01
+		if pg {
+			return `TIMESTAMPTZ '2023-12-01 02:00:00+00' + (` + g + `) * INTERVAL '1 day'`
+		}
+		return `strftime('%Y-%m-%d %H:%M:%f+00:00', '2023-12-01 02:00:00', '+' || (` + g + `) || ' days')`
+	}
+	plans := max(1, (v.Stored+99_999)/100_000)
+	pastStatus, taskStatus := "closed", "tested"
+	if v.PastOpen {
+		pastStatus, taskStatus = "open", "assigned"
+	}
+	openDay := VolumeToday.AddDate(0, 0, -1)
+	const cell = `'county-' || ((g / 40) % 12), 'industry-' || (g % 40 % 6), 'category-' || (g % 40),
+		CASE g % 40 % 3 WHEN 0 THEN 'general' WHEN 1 THEN 'key' ELSE 'agri_input' END, 0.05 + (g % 7) * 0.1`
+	steps := []string{
+		`INSERT INTO enterprises (credit_code, name, county, industry) VALUES ('91320500MA0000000X', 'bench', 'county-0', 'industry-0')`,
+		// The past plans, one every 10 days, then the open one.
+		`INSERT INTO fires (schedule, fire_key, nominal_time, kind, status)
+			SELECT 'past', 'past-' || g, ` + ts(`g * 10 % 1090`) + `, 'scheduled', 'made' FROM ` + series(plans),
+		fmt.Sprintf(`INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size)
+			SELECT id, schedule, 'industry-0', kind, nominal_time, '%s', 'a', 's', 'd', 'c', 0 FROM fires WHERE schedule = 'past' ORDER BY id`, pastStatus),
+		fmt.Sprintf(`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
+			SELECT (SELECT min(id) FROM plans) + g %% %d, '91320500MA0000000X', 'bench', `+pct(cell)+`, '2026-12-31', '%s' FROM `+series(v.Stored), plans, taskStatus),
+		`INSERT INTO results (task_id, version, outcome, tested_on, failed_items, counted_on, state, objection_until)
+			SELECT id, 1, CASE WHEN id % 20 = 0 THEN 'fail' ELSE 'pass' END, d, CASE WHEN id % 20 = 0 THEN 'x' ELSE '' END, d, 'final', d
+			FROM (SELECT id, ` + day(`id % 1095`) + ` AS d FROM tasks) t`,
+		fmt.Sprintf(`INSERT INTO fires (schedule, fire_key, nominal_time, kind, status) VALUES ('open', 'open', '%s', 'scheduled', 'made')`,
+			openDay.Add(2*time.Hour).Format("2006-01-02 15:04:05+00:00")),
+		`INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size)
+			SELECT id, schedule, 'industry-0', kind, nominal_time, 'open', 'a', 's', 'd', 'c', 0 FROM fires WHERE schedule = 'open'`,
+		fmt.Sprintf(`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
+			SELECT (SELECT max(id) FROM plans), '91320500MA0000000X', 'bench', `+pct(cell)+`, '%s', 'assigned' FROM `+series(v.Open),
+			VolumeToday.AddDate(0, 0, 30).Format(time.DateOnly)),
+		`INSERT INTO task_tallies (plan_id, due, tier, industry, county, status, with_result, n)
+			SELECT t.plan_id, t.due, t.tier, t.industry, t.county, t.status, EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.id), count(*)
+			FROM tasks t GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+		`UPDATE finalize_mark SET from_id = (SELECT COALESCE(max(id), 0) + 1 FROM results)`,
+	}
+	for _, q := range steps {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			tb.Fatalf("seed %s: %v\n%s", v.Name(), err, q)
+		}
+	}
+	if _, err := s.RebuildRollups(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	// As autovacuum would have by the time results come in.
+	vacuum := `ANALYZE`
+	if pg {
+		vacuum = `VACUUM ANALYZE`
+	}
+	if _, err := s.DB().ExecContext(ctx, vacuum); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.DB().QueryRowContext(ctx, `SELECT min(id), max(id) FROM tasks WHERE plan_id = (SELECT max(id) FROM plans)`).Scan(&open.First, &open.Last); err != nil {
+		tb.Fatal(err)
+	}
+	open.Day = openDay
+	return open
+}
+
+// pct escapes the per cents of SQL for fmt.Sprintf.
+func pct(sql string) string { return strings.ReplaceAll(sql, "%", "%%") }
+
+// OpenTasks are the tasks First to Last of a Volume's open plan, made on
+// Day.
+type OpenTasks struct {
+	First, Last int64
+	Day         time.Time
+}
