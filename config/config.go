@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 	// Time zones must load where the OS has no zoneinfo (scratch images,
 	// minimal containers); this embeds the database in the binary.
 	_ "time/tzdata"
@@ -228,6 +229,20 @@ func Load(path string) (*Config, error) {
 // that the configuration does not know are errors. The returned error lists
 // every problem found, each naming the file, line and field.
 func Parse(name string, data []byte) (*Config, error) {
+	if !utf8.Valid(data) {
+		// The YAML decoder would say only "invalid leading UTF-8 octet".
+		line, col := 1, 1
+		for i := 0; i < len(data); {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return nil, fmt.Errorf("%s:%d:%d: invalid UTF-8 at byte %d: the file must be UTF-8", name, line, col, i)
+			}
+			if r == '\n' {
+				line, col = line+1, 0
+			}
+			i, col = i+n, col+1
+		}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, errors.New(atLine(name, strings.TrimPrefix(err.Error(), "yaml: ")))

@@ -271,6 +271,7 @@ func mustLoad(t *testing.T, name string) *time.Location {
 // in its error. Each names the file and line, so a regression in line
 // numbers shows up here.
 var badFiles = map[string][]string{
+	"utf8.bad.yaml": {"utf8.bad.yaml:4:14: invalid UTF-8 at byte 70: the file must be UTF-8"},
 	"beacon.bad.yaml": {
 		`beacon.bad.yaml:6: schedules[0].seed: unknown seed source "lottery" (want system or beacon)`,
 		"beacon.bad.yaml:7: schedules[1].seed: seed: beacon needs a beacon",

@@ -143,6 +143,8 @@ func TestBadBodies(t *testing.T) {
 				{"admin", "/api/v1/rates?county=x%FFy", 400, "query parameter county: invalid UTF-8 at byte 1"},
 				{"admin", "/api/v1/rates?industry=%1B", 400, "query parameter industry: control character U+001B at byte 0"},
 				{"admin", "/api/v1/execution?schedule=%00", 400, "query parameter schedule: NUL character at byte 0"},
+				{"admin", "/api/v1/tasks?inspector=%00", 400, "inspector: NUL character at byte 0"},
+				{"admin", "/api/v1/tasks.csv?inspector=%FF", 400, "inspector: invalid UTF-8 at byte 0"},
 				{"", "/api/v1/tasks.ics?token=spc_%00%00%00%00%00%00%00%00%00%00%00%00_x", 401, ""},
 			} {
 				status, body := f.do(tc.caller, "GET", tc.path, "")

@@ -83,7 +83,9 @@ func taskFilter(r *http.Request, p principal, defaultStatuses []string) (storage
 		f.PlanID = id
 	}
 	if v := q.Get("inspector"); v != "" {
-		if p.inspector() != "" && v != p.inspector() {
+		if e := sampling.CheckID("inspector", v); e != nil {
+			errs = append(errs, e.Error())
+		} else if p.inspector() != "" && v != p.inspector() {
 			errs = append(errs, "inspector: an inspector sees only its own tasks")
 		}
 		f.Inspector = v

@@ -40,6 +40,7 @@ func cmdMigrate(ctx context.Context, args []string, e env) error {
 
 func cmdImport(ctx context.Context, args []string, e env) error {
 	c := newCommand("import", "import enterprises|inspectors|results FILE [--encoding auto|utf-8|gb18030]", e)
+	c.pathArgs = true
 	encoding := c.fs.String("encoding", "auto", "character encoding of FILE: auto (UTF-8, with or without BOM, else GB18030), utf-8 or gb18030")
 	pos, err := c.parse(args, 2, 2)
 	if err != nil {

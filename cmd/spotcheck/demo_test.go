@@ -66,12 +66,6 @@ func serveDemo(te *testEnv) demoRun {
 			stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: te.now,
 		})
 	}()
-	tokens := regexp.MustCompile(`demo admin token \(valid 24h\):\s+(\S+)[\s\S]*demo inspector I001 token:\s+(\S+)`)
-	var m []string
-	waitFor(t, 30*time.Second, "the demo's tokens", func() bool {
-		m = tokens.FindStringSubmatch(stdout.String())
-		return m != nil
-	})
 	stopped := false
 	stop := func() string {
 		if stopped {
@@ -85,7 +79,15 @@ func serveDemo(te *testEnv) demoRun {
 		}
 		return fmt.Sprintf("exit %d\n%s", code, stderr.String())
 	}
+	// Stopped at the end even when its tokens never come: a demo left
+	// running would race with later tests.
 	t.Cleanup(func() { stop() })
+	tokens := regexp.MustCompile(`demo admin token \(valid 24h\):\s+(\S+)[\s\S]*demo inspector I001 token:\s+(\S+)`)
+	var m []string
+	waitFor(t, 90*time.Second, "the demo's tokens", func() bool {
+		m = tokens.FindStringSubmatch(stdout.String())
+		return m != nil
+	})
 	return demoRun{base: "http://" + addr, admin: m[1], inspector: m[2], stop: stop}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -26,11 +27,15 @@ func cmdExecution(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	var problems []string
 	if *window != "" && !slices.Contains(cfg.Windows, *window) {
-		return usageError("execution: --window %q is not a configured window (%s)", *window, strings.Join(cfg.Windows, ", "))
+		problems = append(problems, fmt.Sprintf("execution: --window %q is not a configured window (%s)", *window, strings.Join(cfg.Windows, ", ")))
 	}
 	if *schedule != "" && cfg.Schedule(*schedule) == nil {
-		return usageError("execution: --schedule %q: %s", *schedule, scheduleNames(cfg))
+		problems = append(problems, fmt.Sprintf("execution: --schedule %q is not a configured schedule (%s)", *schedule, scheduleNames(cfg)))
+	}
+	if len(problems) > 0 {
+		return usageError("%s", strings.Join(problems, "\n"))
 	}
 	logger := newLogger(e, slog.LevelWarn)
 	store, err := c.openStore(ctx, logger, resultPolicy(cfg, e.now))

@@ -45,7 +45,9 @@ func TestExecution(t *testing.T) {
 	if want := `"lapsed": 3`; code != 0 || !strings.Contains(out, want) {
 		t.Errorf("execution --format json = %s, want %s", out, want)
 	}
-	if _, stderr, code := te.run(ctx, "", "execution", "--window", "7d", "--config", cfg); code != 2 || !strings.Contains(stderr, `--window "7d" is not a configured window`) {
-		t.Errorf("execution --window 7d: exit %d, %s; want a usage error", code, stderr)
+	if _, stderr, code := te.run(ctx, "", "execution", "--window", "7d", "--schedule", "nosuch", "--config", cfg); code != 2 ||
+		!strings.Contains(stderr, `execution: --window "7d" is not a configured window (30d, 90d, 365d, ytd)`) ||
+		!strings.Contains(stderr, `execution: --schedule "nosuch" is not a configured schedule (known: textiles-monthly)`) {
+		t.Errorf("execution --window 7d --schedule nosuch: exit %d, %s; want a usage error naming both", code, stderr)
 	}
 }

@@ -19,7 +19,8 @@ func TestHelp(t *testing.T) {
 		{"result"}, {"result", "history"}, {"result", "correct"}, {"result", "object"},
 		{"audit"}, {"audit", "verify"}, {"audit", "log"},
 		{"token"}, {"token", "create"}, {"token", "list"}, {"token", "revoke"},
-		{"aql"},
+		{"aql"}, {"execution"}, {"bulletin"}, {"notifications"}, {"notifications", "retry"},
+		{"announcements"}, {"beacon"}, {"beacon", "enter"}, {"beacon", "fetch"}, {"key"},
 	}
 	for _, cmd := range commands {
 		for _, flag := range []string{"--help", "-h"} {

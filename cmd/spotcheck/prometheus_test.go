@@ -421,6 +421,31 @@ func TestPrometheusEndToEnd(t *testing.T) {
 		if checked < 29 {
 			t.Errorf("compared %d values with rates --by, want the 29 of the rate panels", checked)
 		}
+		// The tasks panels count the plan's tasks of the chosen tier,
+		// industry and county, every one tested.
+		wantTested := 0
+		for _, task := range plan.Tasks {
+			if task.Tier == tier && task.County == county {
+				wantTested++
+			}
+		}
+		taskPanels := 0
+		for _, q := range dashboardQueries(t) {
+			if !strings.Contains(q.Expr, "spotcheck_tasks") {
+				continue
+			}
+			taskPanels++
+			got := map[string]string{}
+			for _, smp := range boardQuery(t, prom, q, vars) {
+				got[smp.Metric["state"]] = smp.Value[1].(string)
+			}
+			if got[sampling.TaskTested] != strconv.Itoa(wantTested) || got[sampling.TaskAssigned] != "0" || got[sampling.TaskOverdue] != "0" {
+				t.Errorf("%s: tasks by state %v, want %d tested (the plan's %s tasks in %s) and none assigned or overdue", q.Where, got, wantTested, tier, county)
+			}
+		}
+		if taskPanels != 2 || wantTested == 0 {
+			t.Errorf("checked %d task panels with %d tested tasks, want the 2 panels and some tasks", taskPanels, wantTested)
+		}
 		t.Logf("compared %d values of the board with rates --by", checked)
 	})
 }

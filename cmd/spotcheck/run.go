@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"spotcheck/config"
 	"spotcheck/demo"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -144,6 +146,46 @@ type command struct {
 	e          env
 	format     *string  // set by formatFlag
 	formats    []string // the values --format accepts
+	// pathArgs marks commands whose positional arguments are file names,
+	// which parse leaves to the file system.
+	pathArgs bool
+}
+
+// checkArgs checks the text of every flag given and every positional
+// argument as every stored text is checked (sampling.CheckText): valid
+// UTF-8, no NUL or other control characters, at most 200 characters (500,
+// with line breaks and tabs, for --note and --failed-items), so that a bad
+// value is a usage error naming the flag or argument rather than a
+// database error or a silent repair.
+func (c *command) checkArgs(pos []string) error {
+	// pathFlags name files or URLs, left to the file system and the
+	// database driver; multilineFlags may hold line breaks and tabs.
+	pathFlags := []string{"db", "config", "from", "tls-cert", "tls-key"}
+	multilineFlags := []string{"note", "failed-items"}
+	var problems []string
+	check := func(what, v string, multiline bool) {
+		field := "argument" // the default rule: one line of at most 200 characters
+		if multiline {
+			field = "note"
+		}
+		if e := sampling.CheckText(field, v); e != nil {
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", c.fs.Name(), what, e.Reason))
+		}
+	}
+	c.fs.Visit(func(f *flag.Flag) {
+		if !slices.Contains(pathFlags, f.Name) {
+			check("--"+f.Name, f.Value.String(), slices.Contains(multilineFlags, f.Name))
+		}
+	})
+	if !c.pathArgs {
+		for i, p := range pos {
+			check(fmt.Sprintf("argument %d (%s)", i+1, strconv.QuoteToASCII(p)), p, false)
+		}
+	}
+	if len(problems) > 0 {
+		return usageError("%s", strings.Join(problems, "\n"))
+	}
+	return nil
 }
 
 // formatFlag adds --format, accepting allowed (the first is the default);
@@ -199,6 +241,9 @@ func (c *command) parse(args []string, minArgs, maxArgs int) ([]string, error) {
 	if len(pos) < minArgs || len(pos) > maxArgs {
 		c.usage(c.e.stderr)
 		return nil, usageError("%s: got %d arguments (%s), want %d to %d", c.fs.Name(), len(pos), strings.Join(pos, " "), minArgs, maxArgs)
+	}
+	if err := c.checkArgs(pos); err != nil {
+		return nil, err
 	}
 	if c.format != nil && !slices.Contains(c.formats, *c.format) {
 		return nil, usageError("--format %q: want %s", *c.format, strings.Join(c.formats, " or "))

@@ -82,14 +82,6 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 		done <- fmt.Sprintf("exit %d\n%s", code, stderr)
 	}()
 	base = "http://" + addr
-	waitFor(te.t, 30*time.Second, "/healthz to answer", func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
 	stopped := false
 	stop = func() string {
 		if stopped {
@@ -105,7 +97,19 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 			return ""
 		}
 	}
+	// Stopped at the end even when it never answers: a serve left running
+	// would race with later tests (HostZones sets time.Local).
 	te.t.Cleanup(func() { stop() })
+	// A bound on a hung start, not a performance goal: on a loaded machine
+	// migrating and the first snapshot take a while.
+	waitFor(te.t, 90*time.Second, "/healthz to answer", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	return base, stop
 }
 
@@ -404,6 +408,12 @@ func TestBadInput(t *testing.T) {
 		{[]string{"plans", "--schedule", "nosuch"}, `plans: --schedule "nosuch": no such schedule, and no plan of that name is stored (none configured; pass --config FILE)`},
 		{[]string{"rates", "--config", cfg, "--window", "x"}, `rates: --window "x"`},
 		{[]string{"rates", "--config", cfg, "--industry", "nosuch"}, `rates: --industry "nosuch" is not a configured industry`},
+		{[]string{"schedule", "pause", "textiles-monthly", "--config", cfg, "--reason", "春节\xff停检"}, "schedule pause: --reason: invalid UTF-8 at byte 6"},
+		{[]string{"schedule", "pause", "textiles-monthly", "--config", cfg, "--reason", strings.Repeat("停", 201)}, "schedule pause: --reason: 201 characters, at most 200"},
+		{[]string{"plans", "--schedule", "x\xff"}, "plans: --schedule: invalid UTF-8 at byte 1"},
+		{[]string{"token", "create", "--role", "inspector", "--inspector", "I\x1b1"}, "token create: --inspector: control character U+001B at byte 1"},
+		{[]string{"token", "revoke", "\xff"}, `token revoke: argument 1 ("\xff"): invalid UTF-8 at byte 0`},
+		{[]string{"plan", "run", "textiles-monthly", "--config", cfg, "--seed-from", "彩票\x00"}, "plan run: --seed-from: NUL character at byte 6"},
 		{[]string{"rates", "--config", cfg, "--county", "虎丘区"}, `rates: --county "虎丘区" is not a county of the configuration (known: 姑苏区, 吴江区)`},
 		{[]string{"rates", "--config", cfg, "--county", "姑苏\x00"}, "rates: --county: NUL character at byte 6"},
 		{[]string{"rates", "--config", cfg, "--window", "7d", "--industry", "nosuch"}, "rates: --window \"7d\" is not a configured window (30d, 90d, 365d, ytd)\nrates: --industry \"nosuch\" is not a configured industry (known: textiles)"},
