@@ -14,16 +14,8 @@ var enterpriseColumns = schema{
 	optional: []string{"risk"},
 }
 
-// Enterprises parses the enterprise registry, one sampling unit per row:
-// credit_code,name,county,industry,category[,risk]. Risk defaults to B.
-// It checks each row on its own (ReadEnterprises); the rules across rows
-// (a unit once, one name and county per enterprise) are the store's, which
-// checks them over the whole file at once (storage.Store.ImportUnits).
-func Enterprises(name string, r io.Reader, opts Options) (*Sheet[sampling.Unit], error) {
-	return parse(name, r, opts, enterpriseColumns, enterprise(opts))
-}
-
-// ReadEnterprises reads the header of an enterprise registry file and
+// ReadEnterprises reads the header of an enterprise registry file
+// (credit_code,name,county,industry,category[,risk]; risk defaults to B) and
 // returns its rows to read one by one, each checked on its own: a valid
 // credit code (with its check character), the required cells, the risk
 // class, and the industry, category and county against the configuration.

@@ -14,19 +14,9 @@ var inspectorColumns = schema{
 	optional: []string{"recuse"},
 }
 
-// Inspectors parses the inspectors: id,name,county,industries[,recuse].
-// Industries and recuse are lists split by ";"; an inspector needs at least
-// one industry, and recuse holds the credit codes of enterprises the
-// inspector must not inspect. It checks each row on its own
-// (ReadInspectors); the rules across rows and against the registry (an id
-// once, recusals of enterprises the registry holds) are the store's
-// (storage.Store.ImportInspectors).
-func Inspectors(name string, r io.Reader, opts Options) (*Sheet[sampling.Inspector], error) {
-	return parse(name, r, opts, inspectorColumns, inspector(opts))
-}
-
-// ReadInspectors reads the header of an inspectors file and returns its
-// rows to read one by one, each checked on its own: the id's shape, at
+// ReadInspectors reads the header of an inspectors file
+// (id,name,county,industries[,recuse]; industries and recuse are lists
+// split by ";") and returns its rows to read one by one, each checked on its own: the id's shape, at
 // least one industry, the industries and county against the configuration,
 // and each recusal a valid credit code.
 func ReadInspectors(name string, r io.Reader, opts Options) (*Rows[sampling.Inspector], error) {

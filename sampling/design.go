@@ -191,15 +191,6 @@ func (r *DrawRecord) Compact() *Units {
 	return UnitsOf(r.Population)
 }
 
-// PopulationLen returns the number of units in the record's population,
-// in whichever form it is held.
-func (r *DrawRecord) PopulationLen() int {
-	if r.Units != nil {
-		return r.Units.Len()
-	}
-	return len(r.Population)
-}
-
 // Expanded returns the record with its population as Population, the
 // form its JSON encoding holds.
 func (r DrawRecord) Expanded() DrawRecord {

@@ -56,16 +56,11 @@ func addLine[C string | []byte](l *lister, code C, category, county, risk, strat
 	l.buf = append(b, '\n')
 }
 
-// PopulationDigest is the SHA-256 of a population's canonical listing: the
+// Digest is the SHA-256 of a population's canonical listing: the
 // line "industry ID", then one line per unit sorted by key with credit
 // code, category, county and risk class, tab-separated. Equal digests mean
 // equal populations, so a population is stored once however many plans
 // draw from it.
-func PopulationDigest(industry string, units []Unit) string {
-	return UnitsOf(units).Digest(industry)
-}
-
-// Digest returns the PopulationDigest of the units.
 func (p *Units) Digest(industry string) string {
 	order := make([]int32, p.Len())
 	for i := range order {

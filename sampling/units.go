@@ -146,9 +146,6 @@ func (p *Units) County(i int) string { return p.field(p.rows[i].county) }
 // Risk returns the risk class of unit i.
 func (p *Units) Risk(i int) string { return p.field(p.rows[i].risk) }
 
-// Industry returns the industry of unit i.
-func (p *Units) Industry(i int) string { return p.field(p.rows[i].industry) }
-
 // Enterprise returns the enterprise name of unit i, if it has one.
 func (p *Units) Enterprise(i int) string {
 	if p.names == nil {

@@ -26,8 +26,8 @@ func TestUnits(t *testing.T) {
 		}
 		compact := rec
 		compact.Population, compact.Units = nil, units
-		if compact.PopulationLen() != len(rec.Population) {
-			t.Fatalf("record %d: PopulationLen = %d, want %d", i, compact.PopulationLen(), len(rec.Population))
+		if compact.Compact().Len() != len(rec.Population) {
+			t.Fatalf("record %d: PopulationLen = %d, want %d", i, compact.Compact().Len(), len(rec.Population))
 		}
 		want, werr := DrawPlan(rec)
 		got, gerr := DrawPlan(compact)
@@ -48,4 +48,9 @@ func TestUnits(t *testing.T) {
 			t.Fatalf("record %d: JSON of the expanded record = %s, want %s", i, ej, rj)
 		}
 	}
+}
+
+// PopulationDigest is the Digest of a population given as units.
+func PopulationDigest(industry string, units []Unit) string {
+	return UnitsOf(units).Digest(industry)
 }

@@ -66,8 +66,8 @@ func TestDrawRecord(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.PopulationLen() != 12 || len(rec.Inspectors) != 4 {
-			t.Errorf("DrawRecord: %d units and %d inspectors, want 12 and 4", rec.PopulationLen(), len(rec.Inspectors))
+		if rec.Compact().Len() != 12 || len(rec.Inspectors) != 4 {
+			t.Errorf("DrawRecord: %d units and %d inspectors, want 12 and 4", rec.Compact().Len(), len(rec.Inspectors))
 		}
 		want := map[string]string{}
 		for i, task := range first.Tasks {

@@ -246,3 +246,31 @@ func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]
 	}
 	return fires, nil
 }
+
+// TaskCounts counts tasks by state; "overdue" counts assigned and sampled
+// tasks whose due date is before today, and those are not also counted as
+// "assigned". Such tasks belong to open plans: when a plan closes, its tasks
+// without a result lapse. It sums TaskCountsBy over tiers, industries and
+// counties.
+func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
+	counts, err := s.TaskCountsBy(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int{"assigned": 0, "tested": 0, "overdue": 0, "lapsed": 0}
+	for _, c := range counts {
+		m[c.State] += c.N
+	}
+	return m, nil
+}
+
+// TaskCountsBy counts tasks by state, tier, industry and county, in the
+// states of TaskCounts. It reads the task tallies, not the tasks (see
+// CountTasks, which says which rows it returns).
+func (s *Store) TaskCountsBy(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
+	ts, err := loadTallies(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	return CountTasks(ts, today), nil
+}

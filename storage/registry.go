@@ -109,25 +109,3 @@ func placed(where string, problems []sampling.FieldError) []sampling.FieldError 
 	}
 	return problems
 }
-
-// KnownEnterprises returns which of the credit codes the registry holds,
-// so that an import can name the codes it does not (an inspector's
-// recusal of an enterprise never imported is a typo).
-func (s *Store) KnownEnterprises(ctx context.Context, codes []string) (map[string]bool, error) {
-	known := make(map[string]bool, len(codes))
-	for start := 0; start < len(codes); start += 500 {
-		batch := codes[start:min(start+500, len(codes))]
-		q, args, err := sqlx.In(`SELECT credit_code FROM enterprises WHERE credit_code IN (?)`, batch)
-		if err != nil {
-			return nil, err
-		}
-		var found []string
-		if err := s.db.SelectContext(ctx, &found, s.db.Rebind(q), args...); err != nil {
-			return nil, fmt.Errorf("look up credit codes: %w", err)
-		}
-		for _, c := range found {
-			known[c] = true
-		}
-	}
-	return known, nil
-}

@@ -36,9 +36,9 @@ func clockAt(times ...time.Time) func() time.Time {
 // record the transaction loaded, checked to be the fire's.
 func maker(t *testing.T, _ *storage.Store, kind string, at time.Time) func(sampling.DrawRecord) (sampling.Plan, error) {
 	return func(rec sampling.DrawRecord) (sampling.Plan, error) {
-		if rec.Schedule != schedule || rec.Kind != kind || !rec.NominalTime.Equal(at) || rec.PopulationLen() == 0 || len(rec.Inspectors) == 0 {
+		if rec.Schedule != schedule || rec.Kind != kind || !rec.NominalTime.Equal(at) || rec.Compact().Len() == 0 || len(rec.Inspectors) == 0 {
 			t.Errorf("draw of the %s fire at %v given the record of the %s %s fire at %v with %d units and %d inspectors",
-				kind, at, rec.Schedule, rec.Kind, rec.NominalTime, rec.PopulationLen(), len(rec.Inspectors))
+				kind, at, rec.Schedule, rec.Kind, rec.NominalTime, rec.Compact().Len(), len(rec.Inspectors))
 		}
 		return sampling.DrawPlan(rec)
 	}
