@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +16,6 @@ import (
 // categories), a plan of 1,000 tasks.
 const (
 	benchCategories = 3
-	benchCounties   = 10
 	benchTasks      = 1000
 )
 
@@ -28,81 +24,49 @@ const (
 // reports, or by default 20,000, small enough for every build to run
 // each benchmark once (go test -bench . -benchtime 1x -short).
 func frameUnits(b *testing.B) int {
-	b.Helper()
-	v := os.Getenv("SPOTCHECK_BENCH_UNITS")
-	if v == "" {
-		return 20_000
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 3000 {
-		b.Fatalf("SPOTCHECK_BENCH_UNITS=%q: want a number of units, at least 3000", v)
-	}
-	return n
+	return storagetest.EnvSize(b, "SPOTCHECK_BENCH_UNITS", 20_000, 3000)
 }
 
-var benchCategoryIDs = [benchCategories]string{"garments", "childrens-garments", "knitwear"}
-
-// loadLargeRegistry fills s with units textile units over units/3
-// enterprises with risk classes A–D, 200 inspectors, and a plan of 2,000
-// earlier tasks with results (a tenth failed), generated in SQL so that
-// setting up takes seconds, not the registry import's minutes.
+// loadLargeRegistry fills s with the registry of storagetest.SeedRegistry
+// (units textile units over units/3 enterprises, 200 inspectors) and a plan
+// of 2,000 earlier tasks with results (a tenth failed), generated in SQL so
+// that setting up takes seconds, not the registry import's minutes.
 func loadLargeRegistry(b *testing.B, s *storage.Store, units int) {
 	b.Helper()
 	ctx := b.Context()
+	storagetest.SeedRegistry(b, s, units)
 	enterprises := (units + benchCategories - 1) / benchCategories
 	history := enterprises * 9 / 10 // earlier tasks went to every step-th of the first nine tenths
 	step := max(history/2000, 1)
-	var seq, code, county, risk, cats string
+	var seq, code, county string
 	if s.Dialect() == storage.Postgres {
 		seq = fmt.Sprintf("SELECT i FROM generate_series(0, %d) AS i", enterprises-1)
-		code, county = "'91320500' || lpad(i::text, 10, '0')", "'county-' || lpad((i %% 10)::text, 2, '0')"
-		risk = "substr('ABBBCCD', 1 + i % 7, 1)"
+		code, county = "'91320500' || lpad(i::text, 10, '0')", "'county-' || lpad((i % 10)::text, 2, '0')"
 	} else {
 		seq = fmt.Sprintf("WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < %d) SELECT i FROM seq", enterprises-1)
-		code, county = "printf('91320500%010d', i)", "printf('county-%%02d', i %% 10)"
-		risk = "substr('ABBBCCD', 1 + i % 7, 1)"
-	}
-	county = strings.ReplaceAll(county, "%%", "%")
-	for k, c := range benchCategoryIDs {
-		if k > 0 {
-			cats += " UNION ALL "
-		}
-		cats += fmt.Sprintf("SELECT '%s' AS c, %d AS k", c, k)
+		code, county = "printf('91320500%010d', i)", "printf('county-%02d', i % 10)"
 	}
 	stmts := []string{
-		fmt.Sprintf(`INSERT INTO enterprises (credit_code, name, county, industry, risk)
-			SELECT %s, 'enterprise ' || i, %s, 'textiles', %s FROM (%s) AS seq`, code, county, risk, seq),
-		fmt.Sprintf(`INSERT INTO units (credit_code, industry, category)
-			SELECT %s, 'textiles', cats.c FROM (%s) AS seq CROSS JOIN (%s) AS cats WHERE i * %d + cats.k < %d`,
-			code, seq, cats, benchCategories, units),
 		`INSERT INTO fires (schedule, fire_key, nominal_time, kind, status) VALUES ('bench', 'earlier', '2026-10-01 01:00:00+00:00', 'scheduled', 'made')`,
 		`INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, algorithm, seed, frame_digest, commitment, frame_size)
 			SELECT id, 'bench', 'textiles', 'scheduled', nominal_time, 'earlier', '', '', '', 0 FROM fires WHERE fire_key = 'earlier'`,
-		fmt.Sprintf(`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due)
-			SELECT (SELECT id FROM plans WHERE schedule = 'bench'), %s, '', %s, 'textiles', 'garments', 'general', 0.001, '2026-10-31'
-			FROM (%s) AS seq WHERE i %% %d = 0 AND i < %d`, code, county, seq, step, history),
+		`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due)
+			SELECT (SELECT id FROM plans WHERE schedule = 'bench'), ` + code + `, '', ` + county + `, 'textiles', 'garments', 'general', 0.001, '2026-10-31'
+			FROM (` + seq + `) AS seq WHERE i % ` + fmt.Sprint(step) + ` = 0 AND i < ` + fmt.Sprint(history),
 		`INSERT INTO results (task_id, outcome, tested_on, failed_items)
 			SELECT id, CASE WHEN id % 10 = 0 THEN 'fail' ELSE 'pass' END, '2026-10-15', CASE WHEN id % 10 = 0 THEN 'x' ELSE '' END
 			FROM tasks WHERE id % 2 = 0`,
 	}
 	for _, q := range stmts {
-		if _, err := s.DB().ExecContext(ctx, strings.ReplaceAll(q, "%%", "%")); err != nil {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
 			b.Fatalf("load registry: %v\n%s", err, q)
 		}
-	}
-	var ins []sampling.Inspector
-	for i := range 200 {
-		ins = append(ins, sampling.Inspector{ID: fmt.Sprintf("I%03d", i), Name: "检查员", County: fmt.Sprintf("county-%02d", i%benchCounties),
-			Industries: []string{"textiles"}})
-	}
-	if err := s.UpsertInspectors(ctx, ins); err != nil {
-		b.Fatal(err)
 	}
 }
 
 func benchDesign(at time.Time) sampling.Design {
 	cats := map[string]sampling.CategoryRule{}
-	for _, c := range benchCategoryIDs {
+	for _, c := range storagetest.RegistryCategories {
 		cats[c] = sampling.CategoryRule{Tier: "general", Quantity: sampling.Quantity{Test: 2, Backup: 2}}
 	}
 	return sampling.Design{

@@ -36,21 +36,11 @@ func benchBinary(b *testing.B) string {
 
 // benchUnits returns the number of units of the benchmarks' registry.
 func benchUnits(b *testing.B) int {
-	b.Helper()
-	v := os.Getenv("SPOTCHECK_BENCH_UNITS")
-	if v == "" {
-		return 20_000
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 3000 {
-		b.Fatalf("SPOTCHECK_BENCH_UNITS=%q: want a number of units, at least 3000", v)
-	}
-	return n
+	return storagetest.EnvSize(b, "SPOTCHECK_BENCH_UNITS", 20_000, 3000)
 }
 
 // largeRegistry migrates the PostgreSQL database db and fills it with
-// units textile units in three categories over units/3 enterprises in 10
-// counties with risk classes A–D, and 200 inspectors.
+// storagetest.SeedRegistry's registry of units units.
 func largeRegistry(b *testing.B, db string, units int) *storage.Store {
 	b.Helper()
 	s, err := storage.Open(b.Context(), db, storagetest.Logger(b))
@@ -61,28 +51,7 @@ func largeRegistry(b *testing.B, db string, units int) *storage.Store {
 	if err := s.Migrate(b.Context()); err != nil {
 		b.Fatal(err)
 	}
-	enterprises := (units + 2) / 3
-	for _, q := range []string{
-		fmt.Sprintf(`INSERT INTO enterprises (credit_code, name, county, industry, risk)
-			SELECT '91320500' || lpad(i::text, 10, '0'), 'enterprise ' || i, 'county-' || lpad((i %% 10)::text, 2, '0'), 'textiles',
-				substr('ABBBCCD', 1 + i %% 7, 1)
-			FROM generate_series(0, %d) AS i`, enterprises-1),
-		fmt.Sprintf(`INSERT INTO units (credit_code, industry, category)
-			SELECT '91320500' || lpad(i::text, 10, '0'), 'textiles', (ARRAY['garments', 'childrens-garments', 'knitwear'])[k + 1]
-			FROM generate_series(0, %d) AS i CROSS JOIN generate_series(0, 2) AS k WHERE i * 3 + k < %d`, enterprises-1, units),
-	} {
-		if _, err := s.DB().ExecContext(b.Context(), q); err != nil {
-			b.Fatalf("seed the registry: %v\n%s", err, q)
-		}
-	}
-	var ins []sampling.Inspector
-	for i := range 200 {
-		ins = append(ins, sampling.Inspector{ID: fmt.Sprintf("I%03d", i), Name: "检查员", County: fmt.Sprintf("county-%02d", i%10),
-			Industries: []string{"textiles"}})
-	}
-	if err := s.UpsertInspectors(b.Context(), ins); err != nil {
-		b.Fatal(err)
-	}
+	storagetest.SeedRegistry(b, s, units)
 	return s
 }
 

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,17 +24,11 @@ const EnvBenchUnits = "SPOTCHECK_BENCH_UNITS"
 // benchRegistryUnits is the registry's size: EnvBenchUnits, else 20,000
 // (2,000 under -short, as CI runs every benchmark once).
 func benchRegistryUnits(b *testing.B) int {
-	if v := os.Getenv(EnvBenchUnits); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("%s=%q: want a positive number of units", EnvBenchUnits, v)
-		}
-		return n
-	}
+	def := 20_000
 	if testing.Short() {
-		return 2_000
+		def = 2_000
 	}
-	return 20_000
+	return storagetest.EnvSize(b, EnvBenchUnits, def, 1)
 }
 
 // writeRegistry writes a registry of n textile units, three categories to

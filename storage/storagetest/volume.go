@@ -2,8 +2,6 @@ package storagetest
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,18 +27,7 @@ type Volume struct {
 // closed and once with them open.
 func Volumes(tb testing.TB) []Volume {
 	tb.Helper()
-	size := func(name string, def int) int {
-		v := os.Getenv(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			tb.Fatalf("%s=%q: want a positive number", name, v)
-		}
-		return n
-	}
-	stored, open := size("SPOTCHECK_BENCH_STORED", 2000), size("SPOTCHECK_BENCH_OPEN", 200)
+	stored, open := EnvSize(tb, "SPOTCHECK_BENCH_STORED", 2000, 1), EnvSize(tb, "SPOTCHECK_BENCH_OPEN", 200, 1)
 	return []Volume{{Stored: stored, Open: open}, {Stored: stored, Open: open, PastOpen: true}}
 }
 
