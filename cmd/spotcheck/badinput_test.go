@@ -179,14 +179,7 @@ industries:
 					t.Errorf("import %s %s: stderr\n%s\nwant\n%s", tc.kind, tc.file, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 				}
 			}
-			store, err := storage.Open(t.Context(), te.db, storagetest.Logger(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			if err := store.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			store := te.store()
 			if units, err := store.Frame(t.Context(), "food"); err != nil || len(units) != 0 {
 				t.Errorf("Frame(food) = %d units, %v; want none stored", len(units), err)
 			}

@@ -120,16 +120,26 @@ func TestBeaconCommands(t *testing.T) {
 	}
 }
 
-// exec runs a statement on the test database directly, as someone with
-// access to it could.
-func (te *testEnv) exec(query string) {
+// store opens the test database, migrated, as the commands would; it is
+// closed when the test ends.
+func (te *testEnv) store() *storage.Store {
 	te.t.Helper()
 	store, err := storage.Open(te.t.Context(), te.db, storagetest.Logger(te.t))
 	if err != nil {
 		te.t.Fatal(err)
 	}
-	defer store.Close()
-	if _, err := store.DB().ExecContext(te.t.Context(), query); err != nil {
+	te.t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(te.t.Context()); err != nil {
+		te.t.Fatal(err)
+	}
+	return store
+}
+
+// exec runs a statement on the test database directly, as someone with
+// access to it could.
+func (te *testEnv) exec(query string) {
+	te.t.Helper()
+	if _, err := te.store().DB().ExecContext(te.t.Context(), query); err != nil {
 		te.t.Fatal(err)
 	}
 }

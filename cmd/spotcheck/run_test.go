@@ -367,14 +367,7 @@ func TestBadInput(t *testing.T) {
 	if want := hats + `:3:5: category: "hats" is not a category of industry "textiles"`; code != 2 || !strings.Contains(stderr, want) {
 		t.Errorf("import of an enterprise with a category not in its industry: exit %d, want 2 and %q\n%s", code, want, stderr)
 	}
-	store, err := storage.Open(t.Context(), te.db, storagetest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	store := te.store()
 	if frame, err := store.Frame(t.Context(), "textiles"); err != nil || len(frame) != 0 {
 		t.Errorf("after a rejected import the frame has %d units (%v), want 0", len(frame), err)
 	}
