@@ -28,7 +28,12 @@ type Unit struct {
 
 // Key identifies the unit in the draw. It is stable across registry
 // reorderings, so the draw does not depend on row order.
-func (u Unit) Key() string { return u.CreditCode + "/" + u.Category }
+func (u Unit) Key() string { return string(u.AppendKey(nil)) }
+
+// AppendKey appends the unit's Key to b.
+func (u Unit) AppendKey(b []byte) []byte {
+	return append(append(append(b, u.CreditCode...), '/'), u.Category...)
+}
 
 // Inspector is a person who may be sent to sample.
 type Inspector struct {

@@ -316,7 +316,7 @@ func loadPopulation(ctx context.Context, q queryer, id int64, industry string) (
 			return nil, fmt.Errorf("load population %d: %w", id, err)
 		}
 		if owner != nil {
-			key = append(append(append(key[:0], u.CreditCode...), '/'), u.Category...)
+			key = u.AppendKey(key[:0])
 			if owner[bucketOf(key, b)] != place[from] {
 				continue
 			}
