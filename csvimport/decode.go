@@ -86,16 +86,16 @@ func (d *autoDecoder) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	i := bytes.IndexFunc(buf, func(r rune) bool { return r >= utf8.RuneSelf })
-	if i != 0 {
-		if i < 0 {
-			i = len(buf)
-		}
-		if i == 0 {
-			return 0, io.EOF
-		}
+	if i < 0 {
+		i = len(buf)
+	}
+	if i > 0 { // ASCII, the same in both encodings
 		n := copy(p, buf[:i])
 		d.raw.Discard(n)
 		return n, nil
+	}
+	if len(buf) == 0 {
+		return 0, io.EOF
 	}
 	window := buf
 	if err == nil { // more follows: a rune cut at the window's end is not an error

@@ -168,7 +168,7 @@ func (rs *Rows[T]) Err(more ...*RowError) error {
 	if len(rs.src.bad) > 0 {
 		return joinErrors(rs.src.bad)
 	}
-	errs := append(rs.t.errs, more...)
+	errs := slices.Concat(rs.t.errs, more)
 	if rs.fatal != nil {
 		var re *RowError
 		if !errors.As(rs.fatal, &re) {

@@ -100,12 +100,3 @@ func inChunks[T any](values []T, fn func(args []any, list string) error) error {
 	}
 	return nil
 }
-
-// placed prefixes each problem's field with where the value was, such as
-// units[3].name.
-func placed(where string, problems []sampling.FieldError) []sampling.FieldError {
-	for i := range problems {
-		problems[i].Field = where + "." + problems[i].Field
-	}
-	return problems
-}

@@ -28,7 +28,7 @@ type LineProblem struct {
 // its line. Units that break the rules are refused with a *FieldsError
 // naming each (units[3].name), and nothing is stored.
 func (s *Store) UpsertUnits(ctx context.Context, units []sampling.Unit) error {
-	_, err := s.ImportUnits(ctx, indexed(units), refuse("units"))
+	_, err := s.ImportUnits(ctx, slices.All(units), refuse("units"))
 	return err
 }
 
@@ -37,19 +37,8 @@ func (s *Store) UpsertUnits(ctx context.Context, units []sampling.Unit) error {
 // inspector's index as its line. Inspectors that break the rules are
 // refused with a *FieldsError.
 func (s *Store) UpsertInspectors(ctx context.Context, inspectors []sampling.Inspector) error {
-	_, err := s.ImportInspectors(ctx, indexed(inspectors), refuse("inspectors"))
+	_, err := s.ImportInspectors(ctx, slices.All(inspectors), refuse("inspectors"))
 	return err
-}
-
-// indexed yields each value with its index.
-func indexed[T any](values []T) iter.Seq2[int, T] {
-	return func(yield func(int, T) bool) {
-		for i, v := range values {
-			if !yield(i, v) {
-				return
-			}
-		}
-	}
 }
 
 // refuse turns the problems of an import from a slice into a *FieldsError
@@ -215,11 +204,11 @@ func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 		return nil, fmt.Errorf("check enterprises: %w", err)
 	}
 	var conflicts bool
-	if err := tx.GetContext(ctx, &conflicts, `SELECT EXISTS (SELECT 1 FROM import_firms WHERE conflict)`); err != nil || !conflicts {
-		if err != nil {
-			return nil, fmt.Errorf("check enterprises: %w", err)
-		}
-		return problems, nil
+	if err := tx.GetContext(ctx, &conflicts, `SELECT EXISTS (SELECT 1 FROM import_firms WHERE conflict)`); err != nil {
+		return nil, fmt.Errorf("check enterprises: %w", err)
+	}
+	if !conflicts {
+		return nil, nil
 	}
 	var firms []struct {
 		Line        int    `db:"line"`

@@ -22,17 +22,6 @@ func lines[T any](ls []int, values []T) func(func(int, T) bool) {
 	}
 }
 
-// indexed yields values with their indexes as lines.
-func indexed[T any](values []T) func(func(int, T) bool) {
-	return func(yield func(int, T) bool) {
-		for i, v := range values {
-			if !yield(i, v) {
-				return
-			}
-		}
-	}
-}
-
 // collect is a decide that keeps the problems and refuses when there are any.
 func collect(got *[]storage.LineProblem) func([]storage.LineProblem) error {
 	return func(p []storage.LineProblem) error {
@@ -98,7 +87,7 @@ func TestImportUnitsBulk(t *testing.T) {
 		before := storagetest.Dump(t, s)
 		var got []storage.LineProblem
 		twice := append(slices.Clone(units), units[7])
-		if _, err := s.ImportUnits(ctx, indexed(twice), collect(&got)); err == nil {
+		if _, err := s.ImportUnits(ctx, slices.All(twice), collect(&got)); err == nil {
 			t.Fatal("ImportUnits accepted a unit twice")
 		}
 		want := []storage.LineProblem{{Line: n, Field: "category",
@@ -115,7 +104,7 @@ func TestImportUnitsBulk(t *testing.T) {
 		// Imported again, the repeated unit is stored already: no key
 		// meets the repeat, and the set is searched.
 		got = nil
-		if _, err := s.ImportUnits(ctx, indexed(twice), collect(&got)); err == nil || !slices.Equal(got, want) {
+		if _, err := s.ImportUnits(ctx, slices.All(twice), collect(&got)); err == nil || !slices.Equal(got, want) {
 			t.Errorf("ImportUnits again = %v, problems %v; want refused with %v", err, got, want)
 		}
 		units[3].Enterprise, units[2].Enterprise = "改名", "改名"
@@ -189,6 +178,43 @@ func TestImportInspectorsSetRules(t *testing.T) {
 		want1 := []sampling.Inspector{{ID: "I01", Name: "张三", County: "吴江区", Industries: []string{"food", "textiles"}}}
 		if err != nil || len(stored) != 1 || stored[0].County != want1[0].County || !slices.Equal(stored[0].Industries, want1[0].Industries) || len(stored[0].Recusals) != 0 {
 			t.Errorf("Inspectors = %+v, %v; want %+v", stored, err, want1)
+		}
+	})
+}
+
+// TestImportRefusedByCaller checks that a decide refusing an import the
+// store finds nothing wrong with (the caller's own problems, such as a bad
+// row it did not yield) stores nothing and returns decide's error, and
+// that the same import then succeeds: a refusal leaves no staging table
+// behind.
+func TestImportRefusedByCaller(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		a := code(t, "91320500MA0000001")
+		units := []sampling.Unit{{CreditCode: a, Enterprise: "甲", County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"}}
+		ins := []sampling.Inspector{{ID: "I01", Name: "张三", County: "姑苏区", Industries: []string{"textiles"}}}
+		errBadRow := errors.New("a bad row")
+		refuse := func(p []storage.LineProblem) error {
+			if len(p) > 0 {
+				return fmt.Errorf("problems %v, want none", p)
+			}
+			return errBadRow
+		}
+		before := storagetest.Dump(t, s)
+		if _, err := s.ImportUnits(ctx, slices.All(units), refuse); !errors.Is(err, errBadRow) {
+			t.Errorf("ImportUnits refused by the caller = %v, want %v", err, errBadRow)
+		}
+		if _, err := s.ImportInspectors(ctx, slices.All(ins), refuse); !errors.Is(err, errBadRow) {
+			t.Errorf("ImportInspectors refused by the caller = %v, want %v", err, errBadRow)
+		}
+		if after := storagetest.Dump(t, s); after != before {
+			t.Errorf("a refused import changed the tables")
+		}
+		if err := s.UpsertUnits(ctx, units); err != nil {
+			t.Errorf("UpsertUnits after a refused import: %v", err)
+		}
+		if err := s.UpsertInspectors(ctx, ins); err != nil {
+			t.Errorf("UpsertInspectors after a refused import: %v", err)
 		}
 	})
 }
