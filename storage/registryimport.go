@@ -334,8 +334,8 @@ func (s *Store) withoutUnitKeys(ctx context.Context, tx *sqlx.Tx, n int, insert 
 // it stages them as they come and checks them as a set — an id once, each
 // recusal an enterprise the registry holds — together with each
 // inspector's own rules (Inspector.Check), hands the problems to decide,
-// and stores only when decide returns nil, in one transaction. It returns
-// the number of inspectors.
+// and stores only when there are no problems and decide returns nil, in
+// one transaction. It returns the number of inspectors.
 func (s *Store) ImportInspectors(ctx context.Context, inspectors iter.Seq2[int, sampling.Inspector], decide func([]LineProblem) error) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -401,6 +401,9 @@ func (s *Store) ImportInspectors(ctx context.Context, inspectors iter.Seq2[int, 
 		slices.SortStableFunc(problems, func(a, b LineProblem) int { return cmp.Compare(a.Line, b.Line) })
 		if err := decide(problems); err != nil {
 			return err
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("import refused: %d problems", len(problems))
 		}
 		return s.upsertStagedInspectors(ctx, tx)
 	})

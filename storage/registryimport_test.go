@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"spotcheck/sampling"
@@ -215,6 +216,33 @@ func TestImportRefusedByCaller(t *testing.T) {
 		}
 		if err := s.UpsertInspectors(ctx, ins); err != nil {
 			t.Errorf("UpsertInspectors after a refused import: %v", err)
+		}
+	})
+}
+
+// TestImportWithProblemsRefusedWhateverDecide checks that an import with
+// problems stores nothing even when decide accepts them: units and
+// inspectors alike (an id twice, here).
+func TestImportWithProblemsRefusedWhateverDecide(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		a := code(t, "91320500MA0000001")
+		unit := sampling.Unit{CreditCode: a, Enterprise: "甲", County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"}
+		in := sampling.Inspector{ID: "I01", Name: "张三", County: "姑苏区", Industries: []string{"textiles"}}
+		var seen []storage.LineProblem
+		accept := func(p []storage.LineProblem) error { seen = append(seen, p...); return nil }
+		before := storagetest.Dump(t, s)
+		if _, err := s.ImportUnits(ctx, slices.All([]sampling.Unit{unit, unit}), accept); err == nil || !strings.Contains(err.Error(), "import refused") {
+			t.Errorf("ImportUnits of a unit twice, decide accepting = %v, want import refused", err)
+		}
+		if _, err := s.ImportInspectors(ctx, slices.All([]sampling.Inspector{in, in}), accept); err == nil || !strings.Contains(err.Error(), "import refused") {
+			t.Errorf("ImportInspectors of an id twice, decide accepting = %v, want import refused", err)
+		}
+		if len(seen) != 2 {
+			t.Errorf("decide was shown %d problems (%v), want the repeated unit and the repeated id", len(seen), seen)
+		}
+		if after := storagetest.Dump(t, s); after != before {
+			t.Errorf("an import with problems changed the tables")
 		}
 	})
 }
