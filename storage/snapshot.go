@@ -284,8 +284,7 @@ func (s *Store) SnapshotState(ctx context.Context, since, plansSince time.Time) 
 	if err := tx.GetContext(ctx, &st.Seq, `SELECT seq FROM snapshot_seq`); err != nil {
 		return SnapshotState{}, fmt.Errorf("read snapshot: %w", err)
 	}
-	if st.Rollups, err = loadRollups(ctx, tx, `SELECT day, tier, industry, category, county, state, tested, failed, w_tested, w_failed
-		FROM rollups WHERE day >= ?`, since.Format(time.DateOnly)); err != nil {
+	if st.Rollups, err = rollupsSince(ctx, tx, since); err != nil {
 		return SnapshotState{}, err
 	}
 	if st.Tallies, err = loadTallies(ctx, tx); err != nil {
