@@ -228,16 +228,20 @@ func boolCompare(a, b bool) int {
 // planInfoColumns select a PlanInfo from plans.
 const planInfoColumns = `id, schedule, nominal_time, status = 'open' AS open`
 
-// notePlans adds the plans ids to ch.
+// notePlans adds the plans ids to ch, in id order, a query per chunk of
+// ids rather than one per plan.
 func notePlans(ctx context.Context, tx *sqlx.Tx, ch *Change, ids []int64) error {
-	for _, id := range ids {
-		var p PlanInfo
-		if err := tx.GetContext(ctx, &p, tx.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE id = ?`), id); err != nil {
-			return fmt.Errorf("load plan %d: %w", id, err)
+	return inChunks(ids, func(args []any, list string) error {
+		var ps []PlanInfo
+		if err := tx.SelectContext(ctx, &ps, tx.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE id IN `+list+` ORDER BY id`), args...); err != nil {
+			return fmt.Errorf("load plans: %w", err)
 		}
-		ch.Plans = append(ch.Plans, p)
-	}
-	return nil
+		if len(ps) != len(args) {
+			return fmt.Errorf("load plans: %d of %d found", len(ps), len(args))
+		}
+		ch.Plans = append(ch.Plans, ps...)
+		return nil
+	})
 }
 
 // tallyPlan counts closed plan id's tasks into the task tallies afresh,
