@@ -294,10 +294,19 @@ func (s *Store) SnapshotState(ctx context.Context, since, plansSince time.Time) 
 	if st.Tallies, err = loadTallies(ctx, tx); err != nil {
 		return SnapshotState{}, err
 	}
-	if err := tx.SelectContext(ctx, &st.Plans, tx.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE nominal_time >= ? ORDER BY id`), plansSince.UTC()); err != nil {
-		return SnapshotState{}, fmt.Errorf("load plans: %w", err)
+	if st.Plans, err = plansFrom(ctx, tx, plansSince); err != nil {
+		return SnapshotState{}, err
 	}
 	return st, nil
+}
+
+// plansFrom reads the plans made at or after since, in id order.
+func plansFrom(ctx context.Context, q queryer, since time.Time) ([]PlanInfo, error) {
+	var ps []PlanInfo
+	if err := sqlx.SelectContext(ctx, q, &ps, q.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE nominal_time >= ? ORDER BY id`), since.UTC()); err != nil {
+		return nil, fmt.Errorf("load plans: %w", err)
+	}
+	return ps, nil
 }
 
 // loadTallies reads the task tallies that are not zero.
