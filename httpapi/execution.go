@@ -3,8 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"spotcheck/monitor"
@@ -24,8 +22,8 @@ func handleExecution(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		schedule, window := r.URL.Query().Get("schedule"), r.URL.Query().Get("window")
 		var errs []string
-		if window != "" && !slices.Contains(d.Config.Windows, window) {
-			errs = append(errs, fmt.Sprintf("query parameter window: %q is not a configured window (%s)", window, strings.Join(d.Config.Windows, ", ")))
+		for _, e := range monitor.CheckQuery(d.Config, window, sampling.RateOptions{}) {
+			errs = append(errs, "query parameter "+e.Error())
 		}
 		if e := sampling.CheckText("schedule", schedule); e != nil {
 			errs = append(errs, "query parameter "+e.Error())

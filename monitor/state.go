@@ -26,7 +26,7 @@ type state struct {
 	rollupSeqs []int64 // rollupSeqs[i] set rollups[i]
 	// gone holds the rows a change removed, with the change's number.
 	gone    map[rollupKey]int64
-	tallies map[tallyKey]seqTally
+	tallies map[storage.TaskTally]seqTally // keyed by the tally with N 0
 	plans   map[int64]seqPlan
 }
 
@@ -58,14 +58,10 @@ func boolOrder(a, b bool) int {
 	return -1
 }
 
-type tallyKey struct {
-	plan                                int64
-	due, tier, industry, county, status string
-	result                              bool
-}
-
-func tallyKeyOf(t storage.TaskTally) tallyKey {
-	return tallyKey{t.PlanID, t.Due, t.Tier, t.Industry, t.County, t.Status, t.Result}
+// tallyKey is t's row: t without its count.
+func tallyKey(t storage.TaskTally) storage.TaskTally {
+	t.N = 0
+	return t
 }
 
 type seqTally struct {
@@ -84,7 +80,7 @@ func newState(read storage.SnapshotState, pauses map[string]storage.ScheduleStat
 		seq: read.Seq, asOf: asOf, pause: pauses,
 		rollups: read.Rollups, rollupSeqs: make([]int64, len(read.Rollups)),
 		gone:    map[rollupKey]int64{},
-		tallies: make(map[tallyKey]seqTally, len(read.Tallies)),
+		tallies: make(map[storage.TaskTally]seqTally, len(read.Tallies)),
 		plans:   make(map[int64]seqPlan, len(read.Plans)),
 	}
 	slices.SortFunc(st.rollups, rollupOrder)
@@ -92,7 +88,7 @@ func newState(read storage.SnapshotState, pauses map[string]storage.ScheduleStat
 		st.rollupSeqs[i] = read.Seq
 	}
 	for _, t := range read.Tallies {
-		st.tallies[tallyKeyOf(t)] = seqTally{t.N, read.Seq}
+		st.tallies[tallyKey(t)] = seqTally{t.N, read.Seq}
 	}
 	for _, p := range read.Plans {
 		st.plans[p.ID] = seqPlan{p, read.Seq}
@@ -127,7 +123,7 @@ func (st *state) apply(ch storage.Change) {
 		}
 	}
 	for _, t := range ch.Tallies {
-		k := tallyKeyOf(t)
+		k := tallyKey(t)
 		if st.tallies[k].seq <= ch.Seq {
 			st.tallies[k] = seqTally{t.N, ch.Seq}
 		}
@@ -154,8 +150,8 @@ func (st *state) view() view {
 	st.shared = true
 	for k, t := range st.tallies {
 		if t.n != 0 {
-			v.tallies = append(v.tallies, storage.TaskTally{PlanID: k.plan, Due: k.due, Tier: k.tier, Industry: k.industry, County: k.county,
-				Status: k.status, Result: k.result, N: t.n})
+			k.N = t.n
+			v.tallies = append(v.tallies, k)
 		}
 	}
 	for _, p := range st.plans {

@@ -13,9 +13,9 @@ import (
 // schedule and nominal date in loc, for sampling.ComputeExecution. It
 // reads the plans' task tallies, not their tasks (see CountPlanTasks).
 func (s *Store) PlanTaskCounts(ctx context.Context, since time.Time, loc *time.Location) ([]sampling.PlanTaskCount, error) {
-	var plans []PlanInfo
-	if err := s.db.SelectContext(ctx, &plans, s.db.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE nominal_time >= ? ORDER BY id`), since.UTC()); err != nil {
-		return nil, fmt.Errorf("load plans: %w", err)
+	plans, err := plansFrom(ctx, s.db, since)
+	if err != nil {
+		return nil, err
 	}
 	var tallies []TaskTally
 	if err := s.db.SelectContext(ctx, &tallies, s.db.Rebind(`SELECT `+tallyColumns+` FROM task_tallies

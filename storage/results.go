@@ -76,6 +76,10 @@ func rejected(errs ...sampling.FieldError) *RejectedError {
 
 // Rollups returns the daily rollups from since (a date) on.
 func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup, error) {
-	return loadRollups(ctx, s.db, `SELECT day, tier, industry, category, county, state, tested, failed, w_tested, w_failed
-		FROM rollups WHERE day >= ?`, since.Format(time.DateOnly))
+	return rollupsSince(ctx, s.db, since)
+}
+
+// rollupsSince reads the daily rollups from since (a date) on.
+func rollupsSince(ctx context.Context, q queryer, since time.Time) ([]sampling.Rollup, error) {
+	return loadRollups(ctx, q, `SELECT `+rollupColumns+` FROM rollups WHERE day >= ?`, since.Format(time.DateOnly))
 }

@@ -228,16 +228,20 @@ func boolCompare(a, b bool) int {
 // planInfoColumns select a PlanInfo from plans.
 const planInfoColumns = `id, schedule, nominal_time, status = 'open' AS open`
 
-// notePlans adds the plans ids to ch.
+// notePlans adds the plans ids to ch, in id order, a query per chunk of
+// ids rather than one per plan.
 func notePlans(ctx context.Context, tx *sqlx.Tx, ch *Change, ids []int64) error {
-	for _, id := range ids {
-		var p PlanInfo
-		if err := tx.GetContext(ctx, &p, tx.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE id = ?`), id); err != nil {
-			return fmt.Errorf("load plan %d: %w", id, err)
+	return inChunks(ids, func(args []any, list string) error {
+		var ps []PlanInfo
+		if err := tx.SelectContext(ctx, &ps, tx.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE id IN `+list+` ORDER BY id`), args...); err != nil {
+			return fmt.Errorf("load plans: %w", err)
 		}
-		ch.Plans = append(ch.Plans, p)
-	}
-	return nil
+		if len(ps) != len(args) {
+			return fmt.Errorf("load plans: %d of %d found", len(ps), len(args))
+		}
+		ch.Plans = append(ch.Plans, ps...)
+		return nil
+	})
 }
 
 // tallyPlan counts closed plan id's tasks into the task tallies afresh,
@@ -284,17 +288,25 @@ func (s *Store) SnapshotState(ctx context.Context, since, plansSince time.Time) 
 	if err := tx.GetContext(ctx, &st.Seq, `SELECT seq FROM snapshot_seq`); err != nil {
 		return SnapshotState{}, fmt.Errorf("read snapshot: %w", err)
 	}
-	if st.Rollups, err = loadRollups(ctx, tx, `SELECT day, tier, industry, category, county, state, tested, failed, w_tested, w_failed
-		FROM rollups WHERE day >= ?`, since.Format(time.DateOnly)); err != nil {
+	if st.Rollups, err = rollupsSince(ctx, tx, since); err != nil {
 		return SnapshotState{}, err
 	}
 	if st.Tallies, err = loadTallies(ctx, tx); err != nil {
 		return SnapshotState{}, err
 	}
-	if err := tx.SelectContext(ctx, &st.Plans, tx.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE nominal_time >= ? ORDER BY id`), plansSince.UTC()); err != nil {
-		return SnapshotState{}, fmt.Errorf("load plans: %w", err)
+	if st.Plans, err = plansFrom(ctx, tx, plansSince); err != nil {
+		return SnapshotState{}, err
 	}
 	return st, nil
+}
+
+// plansFrom reads the plans made at or after since, in id order.
+func plansFrom(ctx context.Context, q queryer, since time.Time) ([]PlanInfo, error) {
+	var ps []PlanInfo
+	if err := sqlx.SelectContext(ctx, q, &ps, q.Rebind(`SELECT `+planInfoColumns+` FROM plans WHERE nominal_time >= ? ORDER BY id`), since.UTC()); err != nil {
+		return nil, fmt.Errorf("load plans: %w", err)
+	}
+	return ps, nil
 }
 
 // loadTallies reads the task tallies that are not zero.
