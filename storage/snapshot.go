@@ -319,7 +319,7 @@ func loadTallies(ctx context.Context, q queryer) ([]TaskTally, error) {
 }
 
 // CountTasks counts tasks by state, tier, industry and county from their
-// tallies, as TaskCountsBy does: "overdue" counts the tasks awaiting their
+// tallies (the snapshot's spotcheck_tasks): "overdue" counts the tasks awaiting their
 // result whose due date is before today, which are then not counted in
 // their own state. Every (tier, industry, county) that has tasks has a row
 // for each of assigned, tested, overdue and lapsed, with 0 when none, so
