@@ -68,9 +68,12 @@ func run() error {
 	timeout := flag.Duration("timeout", 2*time.Minute, "time allowed for one mutant's tests")
 	only := flag.String("only", "LIVED,NOT COVERED", "statuses of the report to run again, comma-separated")
 	files := flag.String("files", "", "run only the mutants of the files whose names match this regular expression")
+	selectTests := flag.Bool("select", false, "run each mutant against only the tests that reach its position (per-test coverage), and time only the tests, not the build")
+	skip := flag.String("skip", "", "with -select, tests to leave out (a -test.skip pattern)")
+	schemata := flag.Bool("schemata", false, "with -select, build the package's tests once with every mutant in it, switched by REJUDGE_MUTANT")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] REPORT.json PACKAGE")
+		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-select [-schemata] [-skip REGEXP]] REPORT.json PACKAGE")
 	}
 	data, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
@@ -98,6 +101,33 @@ func run() error {
 	if err := copyModule(".", tmp); err != nil {
 		return fmt.Errorf("copy the module: %w", err)
 	}
+	var sel *selector
+	if *selectTests {
+		if sel, err = newSelector(tmp, pkg, *skip); err != nil {
+			return err
+		}
+	}
+	var sch *schema
+	if *schemata {
+		if sel == nil {
+			return errors.New("-schemata needs -select")
+		}
+		var specs []mutantSpec
+		for _, f := range rep.Files {
+			for _, m := range f.Mutations {
+				if match.MatchString(f.Name) && statuses[m.Status] {
+					specs = append(specs, mutantSpec{f.Name, m.Line, m.Column, replacements[m.Type]})
+				}
+			}
+		}
+		if sch, err = newSchema(sel, specs); err != nil {
+			return err
+		}
+		fmt.Printf("schema: %d mutants held, %d built on their own\n", len(sch.ids), len(sch.invalid))
+	}
+	// Mutants that are the same change (a `-` is both ARITHMETIC_BASE and
+	// INVERT_NEGATIVES) are run once.
+	verdicts := map[siteKey]string{}
 
 	counts := map[string]int{}
 	for _, f := range rep.Files {
@@ -120,16 +150,52 @@ func run() error {
 			if err := os.WriteFile(path, mutated, 0o644); err != nil {
 				return err
 			}
-			status := test(tmp, pkg, *timeout)
+			var status, which string
+			start := time.Now()
+			if sel == nil {
+				status = test(tmp, pkg, *timeout)
+			} else {
+				tests, err := sel.testsFor(f.Name, orig, pos{m.Line, m.Column})
+				if err != nil {
+					return fmt.Errorf("%s:%d:%d: %w", f.Name, m.Line, m.Column, err)
+				}
+				which = " [" + testNames(tests, len(sel.tests)) + "]"
+				key := siteKey{f.Name, m.Line, m.Column, replacementAt(orig, m.Line, m.Column, replacements[m.Type])}
+				id, held := 0, false
+				if sch != nil {
+					id, held = sch.ids[key]
+				}
+				switch v, seen := verdicts[key]; {
+				case seen:
+					status, which = v, which+" (the same change as above)"
+				case held:
+					status = sch.judge(id, tests, *timeout)
+					which += " (schema)"
+				default:
+					status = sel.judge(tests, *timeout)
+				}
+				verdicts[key] = status
+			}
 			if err := os.WriteFile(path, orig, 0o644); err != nil {
 				return err
 			}
 			counts[status]++
-			fmt.Printf("%12s %s at %s:%d:%d (was %s)\n", status, m.Type, f.Name, m.Line, m.Column, m.Status)
+			fmt.Printf("%12s %s at %s:%d:%d (was %s) %.0fs%s\n", status, m.Type, f.Name, m.Line, m.Column, m.Status, time.Since(start).Seconds(), which)
 		}
 	}
 	fmt.Printf("\nKilled: %d, Lived: %d, Timed out: %d, Not viable: %d\n", counts["KILLED"], counts["LIVED"], counts["TIMED OUT"], counts["NOT VIABLE"])
 	return nil
+}
+
+// replacementAt returns what the operator at line and column becomes: the
+// key of a mutant with -schemata, where the schema's operator comes from
+// the syntax tree.
+func replacementAt(src []byte, line, column int, repl map[string]string) string {
+	_, to, err := operatorAt(src, line, column, repl)
+	if err != nil {
+		return ""
+	}
+	return to
 }
 
 // mutate returns src with the operator at line and column (1-based, in
@@ -144,13 +210,32 @@ func mutate(src []byte, line, column int, repl map[string]string) ([]byte, error
 		off += i + 1
 	}
 	off += column - 1
+	op, to, err := operatorAt(src, line, column, repl)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append([]byte{}, src[:off]...), to...), src[off+len(op):]...), nil
+}
+
+// operatorAt returns the operator at line and column and what repl makes
+// of it.
+func operatorAt(src []byte, line, column int, repl map[string]string) (op, to string, err error) {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(string(src[off:]), '\n')
+		if i < 0 {
+			return "", "", errors.New("no such line")
+		}
+		off += i + 1
+	}
+	off += column - 1
 	// The longest operator at the position: "<=" before "<".
 	for _, op := range []string{"==", "!=", ">=", "<=", "++", "--", ">", "<", "+", "-", "*", "/", "%"} {
 		if to, ok := repl[op]; ok && strings.HasPrefix(string(src[off:]), op) {
-			return append(append(append([]byte{}, src[:off]...), to...), src[off+len(op):]...), nil
+			return op, to, nil
 		}
 	}
-	return nil, fmt.Errorf("no operator to mutate at %q", string(src[off:min(off+10, len(src))]))
+	return "", "", fmt.Errorf("no operator to mutate at %q", string(src[off:min(off+10, len(src))]))
 }
 
 // test runs pkg's tests in the module at dir and reports the mutant's fate
