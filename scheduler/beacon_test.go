@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -436,5 +437,47 @@ func TestBeaconFireFails(t *testing.T) {
 	}
 	if anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{}); len(anns) != 0 {
 		t.Errorf("%d announcements, want none", len(anns))
+	}
+}
+
+// TestBeaconAnnouncementIsNoPlan: the fire of a beacon-seeded schedule
+// announces its draw; that is no plan yet: OnPlan is not called and no lag
+// or last success is recorded. The plan drawn from the beacon's value is
+// then handed to OnPlan once.
+func TestBeaconAnnouncementIsNoPlan(t *testing.T) {
+	ctx := t.Context()
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store)
+	cfg, err := config.Parse("test.yaml", fmt.Appendf(nil, beaconConfig, "https://relay.invalid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: nominal}
+	var handed []int64
+	reg := prometheus.NewRegistry()
+	sched, err := scheduler.New(cfg, store, reg, storagetest.Logger(t), scheduler.Options{Now: clock.now,
+		OnPlan: func(_ context.Context, p sampling.Plan) { handed = append(handed, p.ID) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal})
+	if err != nil || !made || plan.ID != 0 {
+		t.Fatalf("Fire = plan %d, %v, %v; want an announcement and no plan", plan.ID, made, err)
+	}
+	for _, name := range []string{"spotcheck_schedule_lag_seconds", "spotcheck_schedule_last_success_timestamp_seconds"} {
+		if n := testutil.CollectAndCount(reg, name); n != 0 {
+			t.Errorf("%s after the announcement: %d series, want none", name, n)
+		}
+	}
+	if len(handed) != 0 {
+		t.Errorf("OnPlan after the announcement got plans %v, want none", handed)
+	}
+	p, err := sched.DrawAnnounced(ctx, 1, beacon.Value{Kind: beacon.KindText, Text: "517"}, false)
+	if err != nil || p.ID == 0 {
+		t.Fatalf("DrawAnnounced(1, 517) = plan %d, %v", p.ID, err)
+	}
+	if len(handed) != 1 || handed[0] != p.ID {
+		t.Errorf("OnPlan after the draw got plans %v, want [%d]", handed, p.ID)
 	}
 }
