@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -479,5 +480,53 @@ func TestBeaconAnnouncementIsNoPlan(t *testing.T) {
 	}
 	if len(handed) != 1 || handed[0] != p.ID {
 		t.Errorf("OnPlan after the draw got plans %v, want [%d]", handed, p.ID)
+	}
+}
+
+// TestPollBeaconsEverySchedule: PollBeacons polls each beacon-seeded
+// schedule, not only the first: the text schedule, second in the
+// configuration, shows its awaiting announcement, how long it has waited
+// past its due time and its max_wait.
+func TestPollBeaconsEverySchedule(t *testing.T) {
+	ctx := t.Context()
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store)
+	nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: nominal}
+	sched, reg := beaconScheduler(t, store, []string{"https://relay.invalid"}, clock)
+	if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil || !made {
+		t.Fatalf("Fire(textiles-lottery) = %v, %v; want an announcement", made, err)
+	}
+	clock.set(nominal.Add(26 * time.Hour)) // two hours past the text's expected time
+	if err := sched.PollBeacons(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		"spotcheck_announcements_awaiting_beacon textiles-drand":   0,
+		"spotcheck_announcements_awaiting_beacon textiles-lottery": 1,
+		"spotcheck_beacon_wait_seconds textiles-drand":             0,
+		"spotcheck_beacon_wait_seconds textiles-lottery":           7200,
+		"spotcheck_beacon_max_wait_seconds textiles-drand":         3600,
+		"spotcheck_beacon_max_wait_seconds textiles-lottery":       259200, // the text beacon's default
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if !strings.Contains(mf.GetName(), "beacon") {
+			continue
+		}
+		for _, m := range mf.Metric {
+			for _, l := range m.Label {
+				if l.GetName() == "schedule" {
+					got[mf.GetName()+" "+l.GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("beacon gauges after PollBeacons = %v, want %v", got, want)
 	}
 }
