@@ -136,15 +136,15 @@ func TestCategoryMeanBelow(t *testing.T) {
 func TestJeffreysBelowNoBatchesAndNoPasses(t *testing.T) {
 	for _, target := range []float64{0.25, 0.5, 0.9} {
 		prior := 2 / math.Pi * math.Asin(math.Sqrt(target))
-		if got := JeffreysBelow(0, 0, target); math.Abs(got-prior) > 1e-14 {
+		if got := JeffreysBelow(0, 0, target); !(math.Abs(got-prior) <= 1e-14) {
 			t.Errorf("JeffreysBelow(0, 0, %v) = %.17g, want the arcsine law's %.17g", target, got, prior)
 		}
 		none := 2 / math.Pi * (math.Asin(math.Sqrt(target)) + math.Sqrt(target*(1-target)))
-		if got := JeffreysBelow(0, 1, target); math.Abs(got-none) > 1e-14 {
+		if got := JeffreysBelow(0, 1, target); !(math.Abs(got-none) <= 1e-14) {
 			t.Errorf("JeffreysBelow(0, 1, %v) = %.17g, want Beta(1/2, 3/2)'s %.17g", target, got, none)
 		}
 	}
-	if got := JeffreysBelow(0, 0, 0.25); math.Abs(got-1.0/3) > 1e-15 {
+	if got := JeffreysBelow(0, 0, 0.25); !(math.Abs(got-1.0/3) <= 1e-15) { // NaN fails too
 		t.Errorf("JeffreysBelow(0, 0, 0.25) = %.17g, want 1/3 (asin(1/2) = π/6)", got)
 	}
 	for _, c := range [][2]int{{0, -1}, {-1, 0}, {-1, 3}, {2, 1}} {

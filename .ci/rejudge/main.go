@@ -12,10 +12,23 @@
 //
 // Usage (from the module root; docs/testing.md):
 //
-//	go run ./.ci/rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] REPORT.json PACKAGE
+//	go run ./.ci/rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-covering] REPORT.json PACKAGE
 //
 // The report's positions must be those of the package's code as it is:
 // run gremlins again on files that changed since the report.
+//
+// With -covering, each mutant runs only the package's tests that reach its
+// position, not all of them: rejudge first runs each top-level test alone
+// with coverage, then gives a mutant the tests whose profile covers its
+// position (or, for a position in no block, such as a tagless switch's
+// case, any block of the function around it). A mutant no test reaches is
+// NOT COVERED. -only takes any of a report's statuses: RUNNABLE judges the
+// mutants of a dry run (gremlins unleash --dry-run).
+//
+// With -schemata (which implies -covering), all the chosen mutants are
+// written into one copy of the package and its tests built once (schemata.go);
+// a mutant then costs only the run of its tests, and -timeout bounds that
+// run, never a build.
 package main
 
 import (
@@ -68,13 +81,14 @@ func run() error {
 	timeout := flag.Duration("timeout", 2*time.Minute, "time allowed for one mutant's tests")
 	only := flag.String("only", "LIVED,NOT COVERED", "statuses of the report to run again, comma-separated")
 	files := flag.String("files", "", "run only the mutants of the files whose names match this regular expression")
-	selectTests := flag.Bool("select", false, "run each mutant against only the tests that reach its position (per-test coverage), and time only the tests, not the build")
-	skip := flag.String("skip", "", "with -select, tests to leave out (a -test.skip pattern)")
-	schemata := flag.Bool("schemata", false, "with -select, build the package's tests once with every mutant in it, switched by REJUDGE_MUTANT")
+	covering := flag.Bool("covering", false, "run for each mutant only the tests whose coverage reaches its position")
+	schemata := flag.Bool("schemata", false, "build the package's tests once with every chosen mutant in it, switched by REJUDGE_MUTANT (implies -covering)")
+	skip := flag.String("skip", "", "with -schemata, tests never to run (a -test.skip pattern)")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-select [-schemata] [-skip REGEXP]] REPORT.json PACKAGE")
+		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-covering | -schemata [-skip REGEXP]] REPORT.json PACKAGE")
 	}
+	*covering = *covering || *schemata
 	data, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
 		return err
@@ -101,17 +115,15 @@ func run() error {
 	if err := copyModule(".", tmp); err != nil {
 		return fmt.Errorf("copy the module: %w", err)
 	}
-	var sel *selector
-	if *selectTests {
-		if sel, err = newSelector(tmp, pkg, *skip); err != nil {
-			return err
+
+	var cov *testCoverage
+	if *covering {
+		if cov, err = coverPerTest(tmp, pkg); err != nil {
+			return fmt.Errorf("coverage per test: %w", err)
 		}
 	}
 	var sch *schema
 	if *schemata {
-		if sel == nil {
-			return errors.New("-schemata needs -select")
-		}
 		var specs []mutantSpec
 		for _, f := range rep.Files {
 			for _, m := range f.Mutations {
@@ -120,13 +132,13 @@ func run() error {
 				}
 			}
 		}
-		if sch, err = newSchema(sel, specs); err != nil {
+		if sch, err = newSchema(tmp, pkg, *skip, specs); err != nil {
 			return err
 		}
-		fmt.Printf("schema: %d mutants held, %d built on their own\n", len(sch.ids), len(sch.invalid))
+		fmt.Printf("schema: %d mutants held, %d to build on their own\n", len(sch.ids), len(sch.invalid))
 	}
-	// Mutants that are the same change (a `-` is both ARITHMETIC_BASE and
-	// INVERT_NEGATIVES) are run once.
+	// With -schemata, mutants that are the same change (a `-` is both
+	// ARITHMETIC_BASE and INVERT_NEGATIVES) run once.
 	verdicts := map[siteKey]string{}
 
 	counts := map[string]int{}
@@ -147,32 +159,30 @@ func run() error {
 			if err != nil {
 				return fmt.Errorf("%s:%d:%d %s: %w", f.Name, m.Line, m.Column, m.Type, err)
 			}
+			var run []string
+			if cov != nil {
+				if run = cov.covering(f.Name, orig, m.Line, m.Column); len(run) == 0 {
+					counts["NOT COVERED"]++
+					fmt.Printf("%12s %s at %s:%d:%d (was %s)\n", "NOT COVERED", m.Type, f.Name, m.Line, m.Column, m.Status)
+					continue
+				}
+			}
 			if err := os.WriteFile(path, mutated, 0o644); err != nil {
 				return err
 			}
-			var status, which string
-			start := time.Now()
-			if sel == nil {
-				status = test(tmp, pkg, *timeout)
+			var status, how string
+			if sch == nil {
+				status = test(tmp, pkg, *timeout, run)
 			} else {
-				tests, err := sel.testsFor(f.Name, orig, pos{m.Line, m.Column})
-				if err != nil {
-					return fmt.Errorf("%s:%d:%d: %w", f.Name, m.Line, m.Column, err)
-				}
-				which = " [" + testNames(tests, len(sel.tests)) + "]"
 				key := siteKey{f.Name, m.Line, m.Column, replacementAt(orig, m.Line, m.Column, replacements[m.Type])}
-				id, held := 0, false
-				if sch != nil {
-					id, held = sch.ids[key]
-				}
+				id, held := sch.ids[key]
 				switch v, seen := verdicts[key]; {
 				case seen:
-					status, which = v, which+" (the same change as above)"
+					status, how = v, " (the same change as the mutant before)"
 				case held:
-					status = sch.judge(id, tests, *timeout)
-					which += " (schema)"
+					status, how = sch.judge(id, run, *timeout), " (schema)"
 				default:
-					status = sel.judge(tests, *timeout)
+					status, how = sch.judgeAlone(run, *timeout), " (built alone)"
 				}
 				verdicts[key] = status
 			}
@@ -180,22 +190,19 @@ func run() error {
 				return err
 			}
 			counts[status]++
-			fmt.Printf("%12s %s at %s:%d:%d (was %s) %.0fs%s\n", status, m.Type, f.Name, m.Line, m.Column, m.Status, time.Since(start).Seconds(), which)
+			fmt.Printf("%12s %s at %s:%d:%d (was %s)", status, m.Type, f.Name, m.Line, m.Column, m.Status)
+			if cov != nil {
+				fmt.Printf(" with %s", strings.Join(run, " "))
+			}
+			fmt.Println(how)
 		}
 	}
-	fmt.Printf("\nKilled: %d, Lived: %d, Timed out: %d, Not viable: %d\n", counts["KILLED"], counts["LIVED"], counts["TIMED OUT"], counts["NOT VIABLE"])
-	return nil
-}
-
-// replacementAt returns what the operator at line and column becomes: the
-// key of a mutant with -schemata, where the schema's operator comes from
-// the syntax tree.
-func replacementAt(src []byte, line, column int, repl map[string]string) string {
-	_, to, err := operatorAt(src, line, column, repl)
-	if err != nil {
-		return ""
+	fmt.Printf("\nKilled: %d, Lived: %d, Timed out: %d, Not viable: %d", counts["KILLED"], counts["LIVED"], counts["TIMED OUT"], counts["NOT VIABLE"])
+	if cov != nil {
+		fmt.Printf(", Not covered: %d", counts["NOT COVERED"])
 	}
-	return to
+	fmt.Println()
+	return nil
 }
 
 // mutate returns src with the operator at line and column (1-based, in
@@ -238,13 +245,27 @@ func operatorAt(src []byte, line, column int, repl map[string]string) (op, to st
 	return "", "", fmt.Errorf("no operator to mutate at %q", string(src[off:min(off+10, len(src))]))
 }
 
-// test runs pkg's tests in the module at dir and reports the mutant's fate
-// as gremlins does: exit status 1 is a kill, 2 a build failure (not
-// viable), 0 a survivor.
-func test(dir, pkg string, timeout time.Duration) string {
+// replacementAt returns what the operator at line and column becomes: with
+// -schemata, a mutant is its position and replacement.
+func replacementAt(src []byte, line, column int, repl map[string]string) string {
+	_, to, err := operatorAt(src, line, column, repl)
+	if err != nil {
+		return ""
+	}
+	return to
+}
+
+// test runs pkg's tests (those named in run, or all) in the module at dir
+// and reports the mutant's fate as gremlins does: exit status 1 is a kill,
+// 2 a build failure (not viable), 0 a survivor.
+func test(dir, pkg string, timeout time.Duration, run []string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-failfast", "-timeout", (timeout + 10*time.Second).String(), "./"+pkg)
+	args := []string{"test", "-failfast", "-timeout", (timeout + 10*time.Second).String()}
+	if len(run) > 0 {
+		args = append(args, "-run", "^("+strings.Join(run, "|")+")$")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./"+pkg)...)
 	cmd.Dir = dir
 	err := cmd.Run()
 	var exit *exec.ExitError

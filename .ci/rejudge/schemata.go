@@ -25,12 +25,13 @@ import (
 // tests are then built once, and a mutant costs only the run of the tests
 // that reach it, not a build of its own. A mutant the schema cannot hold (an
 // operator inside a constant expression, or one whose closure does not
-// compile) is built on its own as with -select.
+// compile) is built on its own (judgeAlone).
 type schema struct {
-	sel     *selector
-	bin     string
-	ids     map[siteKey]int // the schema's mutant number of each held mutant
-	invalid map[siteKey]bool
+	dir, pkg string // the module copy and the package's path in it
+	skip     string // -test.skip for every run
+	bin      string
+	ids      map[siteKey]int // the schema's mutant number of each held mutant
+	invalid  map[siteKey]bool
 }
 
 // siteKey is one mutant: the operator's position and what it becomes.
@@ -60,9 +61,9 @@ type site struct {
 
 // newSchema writes the schema of the mutants into the package of the module
 // copy, builds its tests, and restores the original files.
-func newSchema(sel *selector, mutants []mutantSpec) (*schema, error) {
-	pkgDir := filepath.Join(sel.dir, sel.pkg)
-	s := &schema{sel: sel, ids: map[siteKey]int{}, invalid: map[siteKey]bool{}}
+func newSchema(dir, pkgPath, skip string, mutants []mutantSpec) (*schema, error) {
+	pkgDir := filepath.Join(dir, pkgPath)
+	s := &schema{dir: dir, pkg: pkgPath, skip: skip, ids: map[siteKey]int{}, invalid: map[siteKey]bool{}}
 	fset := token.NewFileSet()
 	entries, err := os.ReadDir(pkgDir)
 	if err != nil {
@@ -92,10 +93,10 @@ func newSchema(sel *selector, mutants []mutantSpec) (*schema, error) {
 	if err := os.Chdir(pkgDir); err != nil {
 		return nil, err
 	}
-	pkg, err := conf.Check(sel.pkg, fset, files, info)
+	pkg, err := conf.Check(pkgPath, fset, files, info)
 	os.Chdir(cwd)
 	if err != nil {
-		return nil, fmt.Errorf("type-check %s: %w", sel.pkg, err)
+		return nil, fmt.Errorf("type-check %s: %w", pkgPath, err)
 	}
 	qual := func(p *types.Package) string {
 		if p == pkg {
@@ -238,11 +239,11 @@ func newSchema(sel *selector, mutants []mutantSpec) (*schema, error) {
 	if err := os.WriteFile(filepath.Join(pkgDir, "rejudge_schema.go"), []byte(selectFile), 0o644); err != nil {
 		return nil, err
 	}
-	s.bin = filepath.Join(sel.dir, "rejudge-schema.test")
-	build := exec.Command("go", "test", "-c", "-vet=off", "-o", s.bin, "./"+sel.pkg)
-	build.Dir = sel.dir
+	s.bin = filepath.Join(dir, "rejudge-schema.test")
+	build := exec.Command("go", "test", "-c", "-vet=off", "-o", s.bin, "./"+pkgPath)
+	build.Dir = dir
 	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build the schema of %s: %v\n%s", sel.pkg, err, out)
+		return nil, fmt.Errorf("build the schema of %s: %v\n%s", pkgPath, err, out)
 	}
 	return s, nil
 }
@@ -319,9 +320,24 @@ func (st *site) closure(src []byte, tf *token.File, inner []*site) string {
 // judge runs the tests against the mutant held by the schema with number
 // id.
 func (s *schema) judge(id int, tests []string, timeout time.Duration) string {
-	if len(tests) == 0 {
-		return "LIVED"
+	return s.run(s.bin, []string{fmt.Sprintf("REJUDGE_MUTANT=%d", id)}, tests, timeout)
+}
+
+// judgeAlone builds the package's tests with the mutated file in place,
+// without a time limit, and runs them, allowing the run timeout.
+func (s *schema) judgeAlone(tests []string, timeout time.Duration) string {
+	bin := filepath.Join(s.dir, "rejudge-mutant.test")
+	os.Remove(bin)
+	build := exec.Command("go", "test", "-c", "-vet=off", "-o", bin, "./"+s.pkg)
+	build.Dir = s.dir
+	if err := build.Run(); err != nil {
+		return "NOT VIABLE"
 	}
+	return s.run(bin, nil, tests, timeout)
+}
+
+// run runs tests of the test binary bin with env added to the environment.
+func (s *schema) run(bin string, env, tests []string, timeout time.Duration) string {
 	quoted := make([]string, len(tests))
 	for i, t := range tests {
 		quoted[i] = regexp.QuoteMeta(t)
@@ -330,12 +346,12 @@ func (s *schema) judge(id int, tests []string, timeout time.Duration) string {
 	defer cancel()
 	args := []string{"-test.run", "^(" + strings.Join(quoted, "|") + ")$", "-test.count=1", "-test.failfast",
 		"-test.timeout", (timeout + 10*time.Second).String()}
-	if s.sel.skip != "" {
-		args = append(args, "-test.skip", s.sel.skip)
+	if s.skip != "" {
+		args = append(args, "-test.skip", s.skip)
 	}
-	cmd := exec.CommandContext(ctx, s.bin, args...)
-	cmd.Dir = filepath.Join(s.sel.dir, s.sel.pkg)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("REJUDGE_MUTANT=%d", id))
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = filepath.Join(s.dir, s.pkg)
+	cmd.Env = append(os.Environ(), env...)
 	err := cmd.Run()
 	switch {
 	case ctx.Err() != nil:
