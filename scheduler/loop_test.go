@@ -268,3 +268,32 @@ func TestManualFire(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedTickKeepsTheLoop: a tick that fails while the scheduler runs
+// (the replica cannot be recorded: its table is away) does not end the
+// loop; it is tried again with backoff (after 1, 2, 4, 8 and 15 s), and
+// the try after the table is back settles the due fires.
+func TestFailedTickKeepsTheLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := storagetest.Open(t, storage.SQLite)
+		seed(t, store)
+		exec := func(q string) {
+			t.Helper()
+			if _, err := store.DB().ExecContext(t.Context(), q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`ALTER TABLE scheduler_replicas RENAME TO scheduler_replicas_away`)
+		sched, _ := start(t, store, "latest", scheduler.Options{})
+		time.Sleep(25 * time.Second) // ticks fail at 0, 1, 3, 7 and 15 s
+		if got := ledger(t, store); got != "" {
+			t.Errorf("ledger while ticks fail = %q, want none", got)
+		}
+		exec(`ALTER TABLE scheduler_replicas_away RENAME TO scheduler_replicas`)
+		time.Sleep(10 * time.Second) // the try at 30 s settles 00:00 to 00:30
+		sched.Stop()
+		if got, want := ledger(t, store), "00:00 missed, 00:10 missed, 00:20 missed, 00:30 made"; got != want {
+			t.Errorf("ledger = %s, want %s", got, want)
+		}
+	})
+}
