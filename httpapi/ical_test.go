@@ -57,3 +57,25 @@ func TestWriteICSOwnerAndCoInspectors(t *testing.T) {
 		}
 	}
 }
+
+// TestICSLineFolding: a content line of exactly 75 octets is not folded,
+// one of 76 is (75, then a space and the rest); a fold never splits a
+// UTF-8 character but moves back to its start, and a continuation holds 74
+// octets after its space.
+func TestICSLineFolding(t *testing.T) {
+	han := strings.Repeat("中", 30) // 90 octets
+	for _, tc := range []struct{ in, want string }{
+		{strings.Repeat("a", 75), strings.Repeat("a", 75) + "\r\n"},
+		{strings.Repeat("a", 76), strings.Repeat("a", 75) + "\r\n a\r\n"},
+		{strings.Repeat("a", 75+74+1), strings.Repeat("a", 75) + "\r\n " + strings.Repeat("a", 74) + "\r\n a\r\n"},
+		// Octet 75 is inside the 25th 中 (octets 73 to 75): the fold comes
+		// before it.
+		{"X" + han, "X" + strings.Repeat("中", 24) + "\r\n " + strings.Repeat("中", 6) + "\r\n"},
+	} {
+		var b strings.Builder
+		(&icsWriter{w: &b}).line(tc.in)
+		if b.String() != tc.want {
+			t.Errorf("line(%d octets) = %q, want %q", len(tc.in), b.String(), tc.want)
+		}
+	}
+}

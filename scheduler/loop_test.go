@@ -3,7 +3,9 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -294,6 +296,79 @@ func TestFailedTickKeepsTheLoop(t *testing.T) {
 		sched.Stop()
 		if got, want := ledger(t, store), "00:00 missed, 00:10 missed, 00:20 missed, 00:30 made"; got != want {
 			t.Errorf("ledger = %s, want %s", got, want)
+		}
+	})
+}
+
+// lockedBuffer is a buffer a logger may write to from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestDowntimeBeyondMaxDue: after a downtime of more due fires than one
+// decision looks at (1000), the older ones are left out of the ledger,
+// logged as a warning with their number and counted as missed with the ones
+// recorded missed; only the newest is made (catch_up latest). Before the
+// downtime, with none left out, no such warning is logged.
+func TestDowntimeBeyondMaxDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := storagetest.Open(t, storage.SQLite)
+		seed(t, store)
+		var logs lockedBuffer
+		run := func(d time.Duration) *prometheus.Registry {
+			reg := prometheus.NewRegistry()
+			sched, err := scheduler.New(newConfig(t, "latest"), store, reg, slog.New(slog.NewJSONHandler(&logs, nil)), scheduler.Options{Now: time.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sched.Start(t.Context())
+			time.Sleep(d)
+			sched.Stop()
+			return reg
+		}
+		const leftOut = `"msg":"fires too old to record"`
+		run(5 * time.Second) // 00:00 made
+		if n := strings.Count(logs.String(), leftOut); n != 0 {
+			t.Errorf("%d warnings of fires left out before the downtime, want none", n)
+		}
+		// Down from 00:10: 1008 fires of 10 s are due at 02:48:00 (00:10 to
+		// 02:48:00); the loop restarts at 02:48:05.
+		time.Sleep(2*time.Hour + 48*time.Minute)
+		reg := run(time.Second)
+		if n, c := strings.Count(logs.String(), leftOut), strings.Count(logs.String(), `"count":8,`); n != 1 || c != 1 {
+			t.Errorf("%d warnings of fires left out after the downtime, %d with count 8; want 1\n%s", n, c, logs.String())
+		}
+		fires, err := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made, missed := 0, 0
+		for _, f := range fires {
+			switch f.Status {
+			case sampling.FireMade:
+				made++
+			case sampling.FireMissed:
+				missed++
+			}
+		}
+		if len(fires) != 1001 || made != 2 || missed != 999 {
+			t.Errorf("ledger: %d fires, %d made, %d missed; want 1001: 00:00 and 02:48:00 made, the 999 before it missed", len(fires), made, missed)
+		}
+		if got := metric(t, reg, "spotcheck_schedule_missed_fires_total", "schedule", "textiles-10s"); got != 1007 {
+			t.Errorf("missed fires counted = %v, want 1007 (8 left out, 999 recorded)", got)
 		}
 	})
 }
