@@ -372,3 +372,26 @@ func TestDowntimeBeyondMaxDue(t *testing.T) {
 		}
 	})
 }
+
+// TestLastSuccessFromTheLedger: a replica that did not make the last plan
+// still shows when it was made, read from the ledger at its next tick.
+func TestLastSuccessFromTheLedger(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := storagetest.Open(t, storage.SQLite)
+		seed(t, store)
+		maker, _ := start(t, store, "latest", scheduler.Options{})
+		time.Sleep(5 * time.Second) // 00:00 made
+		maker.Stop()
+		fires, err := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
+		if err != nil || len(fires) != 1 || fires[0].Status != sampling.FireMade {
+			t.Fatalf("ledger = %+v, %v; want 00:00 made", fires, err)
+		}
+		other, reg := start(t, store, "latest", scheduler.Options{})
+		time.Sleep(time.Second) // one tick, no fire due
+		other.Stop()
+		want := float64(fires[0].RecordedAt.UnixMilli()) / 1000
+		if got := metric(t, reg, "spotcheck_schedule_last_success_timestamp_seconds", "schedule", "textiles-10s"); got != want {
+			t.Errorf("last success on the other replica = %v, want %v (the ledger's)", got, want)
+		}
+	})
+}
