@@ -19,8 +19,9 @@
 //   - -select measures, once, the coverage of each of the package's tests
 //     on its own, and runs for each mutant only the tests that run its
 //     position (for a position in no block of the profile, such as a
-//     tagless switch's case, the tests that run its function); a mutant no
-//     test runs is NOT COVERED;
+//     tagless switch's case, the tests that run its function, and for a
+//     package-level declaration all tests); a mutant no test runs is NOT
+//     COVERED;
 //   - -schemata compiles the comparison mutants (CONDITIONALS_BOUNDARY and
 //     _NEGATION) of a file into one test binary, each behind a switch read
 //     from the environment (mutant schemata), instead of building a binary
@@ -102,6 +103,7 @@ type options struct {
 	schemata bool
 	skip     string
 	unset    string
+	only     *regexp.Regexp
 }
 
 func main() {
@@ -119,6 +121,7 @@ func run() error {
 	flag.BoolVar(&o.selected, "select", false, "run, per mutant, only the tests that cover its position (per-test coverage, measured once)")
 	cache := flag.String("coverage", "", "with -select: keep the per-test coverage in this file, and measure only the tests it lacks")
 	flag.BoolVar(&o.schemata, "schemata", false, "build a file's comparison mutants into one test binary")
+	onlyTests := flag.String("tests", "", "with -select, run only the selected tests whose names match this regular expression (to check that new tests kill the survivors)")
 	flag.StringVar(&o.unset, "first-unset", "", "run each mutant's tests first with this environment variable unset, and again with it only if the mutant lives (SPOTCHECK_TEST_POSTGRES: SQLite first)")
 	flag.Parse()
 	if flag.NArg() != 2 {
@@ -128,6 +131,10 @@ func run() error {
 		if v, ok := strings.CutPrefix(f, "-skip="); ok {
 			o.skip = v
 		}
+	}
+	var err error
+	if o.only, err = regexp.Compile(*onlyTests); err != nil {
+		return fmt.Errorf("-tests: %w", err)
 	}
 	data, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
@@ -216,7 +223,12 @@ func judgeFile(tmp, pkg, name string, ms []mutant, cov *coverage, o options, cou
 		if cov == nil {
 			return nil, true
 		}
-		t := cov.tests(name, m.Line, m.Column, file, fset)
+		var t []string
+		for _, n := range cov.tests(name, m.Line, m.Column, file, fset) {
+			if o.only.MatchString(n) {
+				t = append(t, n)
+			}
+		}
 		return t, len(t) > 0
 	}
 
@@ -266,13 +278,13 @@ func judgeFile(tmp, pkg, name string, ms []mutant, cov *coverage, o options, cou
 	}
 
 	for _, m := range rest {
+		if stringOperand(file, pos(m)) {
+			print(m, "NOT VIABLE", nil)
+			continue
+		}
 		tests, ok := testsOf(m)
 		if !ok {
 			print(m, "NOT COVERED", nil)
-			continue
-		}
-		if stringOperand(file, pos(m)) {
-			print(m, "NOT VIABLE", nil)
 			continue
 		}
 		mutated, err := mutate(orig, m.Line, m.Column, replacements[m.Type])
@@ -642,6 +654,12 @@ func (c *coverage) tests(name string, line, col int, file *ast.File, fset *token
 				for _, t := range c.by[blockKey(name, b)] {
 					set[t] = true
 				}
+			}
+		}
+		if fl == 0 {
+			// A package-level declaration: every test may read it.
+			for t := range c.times {
+				set[t] = true
 			}
 		}
 	}
