@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -510,6 +511,195 @@ func TestInspectorNamesEvery(t *testing.T) {
 		want := map[string]string{"I001": "张伟", "I002": "王芳", "I003": "李娜", "I004": "刘洋"}
 		if err != nil || !maps.Equal(got, want) {
 			t.Errorf("InspectorNames = %v, %v; want %v", got, err, want)
+		}
+	})
+}
+
+// TestFailedBatchesFromToInclusive: the failed batches counted on the
+// first and the last day of the period are listed, those of the days
+// around it are not; passes never are.
+func TestFailedBatchesFromToInclusive(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 5)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		days := []string{"2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"}
+		var batch []sampling.Result
+		for i, day := range days {
+			batch = append(batch, fail(p.Tasks[i].ID, day, "x"))
+		}
+		batch = append(batch, pass(p.Tasks[4].ID, "2026-11-03"))
+		if _, err := s.RecordResults(ctx, batch, on("2026-11-05")); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			from, to string
+			want     []int64
+		}{
+			{"2026-11-03", "2026-11-04", []int64{p.Tasks[1].ID, p.Tasks[2].ID}},
+			{"2026-11-03", "2026-11-03", []int64{p.Tasks[1].ID}},
+			{"2026-11-02", "2026-11-05", []int64{p.Tasks[0].ID, p.Tasks[1].ID, p.Tasks[2].ID, p.Tasks[3].ID}},
+			{"2026-11-06", "2026-11-30", nil},
+		} {
+			got, err := s.FailedBatches(ctx, on(c.from), on(c.to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, b := range got {
+				ids = append(ids, b.TaskID)
+				if b.PlanID != p.ID || b.FailedItems != "x" || b.CountedOn != b.TestedOn || b.Final {
+					t.Errorf("failed batch %+v: want plan %d, items x, counted on its test day, not final", b, p.ID)
+				}
+			}
+			if !slices.Equal(ids, c.want) {
+				t.Errorf("FailedBatches(%s, %s) = tasks %v, want %v", c.from, c.to, ids, c.want)
+			}
+		}
+	})
+}
+
+// TestClosedPlanIDsUntilExclusive: a closed plan whose nominal time is the
+// period's start is listed, one whose nominal time is its end is not; open
+// plans never are.
+func TestClosedPlanIDsUntilExclusive(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		at1, at2, at3 := nominal, nominal.AddDate(0, 0, 12), nominal.AddDate(0, 2, 0)
+		var ids []int64
+		for _, at := range []time.Time{at1, at2} {
+			p := drawPlan(t, s, sampling.KindScheduled, at, 3)
+			if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		if closed, err := s.ClosePlans(ctx, on("2026-12-31"), on("2026-12-31")); err != nil || len(closed) != 2 {
+			t.Fatalf("ClosePlans = %v, %v; want both", closed, err)
+		}
+		open := drawPlan(t, s, sampling.KindScheduled, at3, 3)
+		if _, err := s.CommitPlan(ctx, &open, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			from, until time.Time
+			want        []int64
+		}{
+			{at1, at2, ids[:1]},
+			{at1, at2.Add(time.Nanosecond * 1000), ids},
+			{at1.Add(time.Microsecond), at3.Add(time.Hour), ids[1:]},
+			{at2, at3.Add(time.Hour), ids[1:]},
+		} {
+			got, err := s.ClosedPlanIDs(ctx, c.from, c.until)
+			if err != nil || !slices.Equal(got, c.want) {
+				t.Errorf("ClosedPlanIDs(%v, %v) = %v, %v; want %v", c.from, c.until, got, err, c.want)
+			}
+		}
+	})
+}
+
+// TestRecordAuditListsUpTo20Results: a batch's audit entry lists its
+// result versions in task order when the batch has at most 20 (the
+// retests merged with the first results), none from 21 on; it names the
+// task when the batch has one result, and carries the superseded versions
+// only when there are some. A batch that stores nothing (a retry) numbers
+// no change.
+func TestRecordAuditListsUpTo20Results(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 60)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 45)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, task := range p.Tasks {
+			ids = append(ids, task.ID)
+		}
+		slices.Sort(ids)
+		if len(ids) < 43 {
+			t.Fatalf("plan of %d tasks, want at least 43", len(ids))
+		}
+		var changes int
+		stop := s.Watch(func(storage.Change) { changes++ })
+		defer stop()
+		day := "2026-11-02"
+		type version struct {
+			TaskID  int64 `json:"task_id"`
+			Version int   `json:"version"`
+		}
+		record := func(batch []sampling.Result) (entry storage.AuditEntry, listed []version, superseded []version) {
+			t.Helper()
+			before, err := s.AuditLog(ctx, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last int64
+			if len(before) > 0 {
+				last = before[len(before)-1].Seq
+			}
+			if _, err := s.RecordResults(ctx, batch, on(day)); err != nil {
+				t.Fatalf("RecordResults of %d: %v", len(batch), err)
+			}
+			added, err := s.AuditLog(ctx, last, 0)
+			if err != nil || len(added) != 1 || added[0].Action != storage.ActionRecord {
+				t.Fatalf("audit entries of a batch of %d = %+v, %v; want one %s", len(batch), added, err, storage.ActionRecord)
+			}
+			var after struct {
+				Results []version `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(added[0].After), &after); err != nil {
+				t.Fatal(err)
+			}
+			if added[0].Before != "" && added[0].Before != "null" {
+				var b struct {
+					Superseded []version `json:"superseded"`
+				}
+				if err := json.Unmarshal([]byte(added[0].Before), &b); err != nil {
+					t.Fatal(err)
+				}
+				superseded = b.Superseded
+			}
+			return added[0], after.Results, superseded
+		}
+		var first []sampling.Result
+		for i, id := range ids[:20] {
+			if i == 1 {
+				first = append(first, fail(id, day, "x"))
+			} else {
+				first = append(first, pass(id, day))
+			}
+		}
+		e, listed, sup := record(first)
+		if e.Entity != "results" || len(listed) != 20 || listed[0].TaskID != ids[0] || listed[19].TaskID != ids[19] || (e.Before != "" && e.Before != "null") || sup != nil {
+			t.Errorf("audit of 20 results: entity %q, %d listed, before %q; want results, 20 listed in task order, no before", e.Entity, len(listed), e.Before)
+		}
+		var next []sampling.Result
+		for _, id := range ids[20:41] {
+			next = append(next, pass(id, day))
+		}
+		if e, listed, _ := record(next); e.Entity != "results" || len(listed) != 0 {
+			t.Errorf("audit of 21 results: entity %q, %d listed; want results, none listed", e.Entity, len(listed))
+		}
+		e, listed, sup = record([]sampling.Result{pass(ids[41], day), retest(pass(ids[1], day))})
+		if want := []version{{ids[1], 2}, {ids[41], 1}}; e.Entity != "results" || !slices.Equal(listed, want) || !slices.Equal(sup, []version{{ids[1], 1}}) {
+			t.Errorf("audit of a retest and a first result: entity %q, listed %v, superseded %v; want results, %v, [{%d 1}]", e.Entity, listed, sup, want, ids[1])
+		}
+		if h, err := s.ResultHistory(ctx, ids[1]); err != nil || len(h) != 2 || h.Effective() == nil || h.Effective().Version != 2 || h.Effective().Outcome != sampling.OutcomePass {
+			t.Errorf("history of the retested task = %+v, %v; want 2 versions, the retest's pass in effect", h, err)
+		}
+		if e, listed, _ := record([]sampling.Result{pass(ids[42], day)}); e.Entity != fmt.Sprintf("task/%d", ids[42]) || len(listed) != 1 {
+			t.Errorf("audit of one result: entity %q, %d listed; want task/%d, 1", e.Entity, len(listed), ids[42])
+		}
+		if changes != 4 {
+			t.Errorf("%d changes told for 4 batches, want 4", changes)
+		}
+		if n, err := s.RecordResults(ctx, []sampling.Result{pass(ids[42], day)}, on(day)); err != nil || n != 0 || changes != 4 {
+			t.Errorf("the same result again = %d stored, %v, %d changes; want 0 stored, no change told", n, err, changes)
 		}
 	})
 }
