@@ -703,3 +703,69 @@ func TestRecordAuditListsUpTo20Results(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchRepeatsTaskNamesFirstResult: a batch giving a task two
+// different results is refused at the second, naming the first by its
+// 1-based place in the batch; the same result twice is taken once.
+func TestBatchRepeatsTaskNamesFirstResult(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		a, b := p.Tasks[0].ID, p.Tasks[1].ID
+		day := "2026-11-02"
+		_, err := s.RecordResults(ctx, []sampling.Result{pass(b, day), pass(a, day), fail(a, day, "x")}, on(day))
+		var rej *storage.RejectedError
+		want := fmt.Sprintf("task %d has a different result earlier in the same batch (result 2)", a)
+		if !errors.As(err, &rej) || len(rej.Problems) != 1 || rej.Problems[0].Index != 2 || rej.Problems[0].Reason != want || !rej.Problems[0].Conflict {
+			t.Fatalf("RecordResults with two results for task %d = %v, want one conflict at index 2: %q", a, err, want)
+		}
+		if n, err := s.RecordResults(ctx, []sampling.Result{pass(a, day), pass(a, day)}, on(day)); err != nil || n != 1 {
+			t.Errorf("RecordResults with the same result twice = %d, %v; want 1 stored", n, err)
+		}
+	})
+}
+
+// TestDrawRecordRecentFirstDay: the recent results a draw counts start on
+// the day sampling.RecentDays before the fire, that day included.
+func TestDrawRecordRecentFirstDay(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		a, b := p.Tasks[0], p.Tasks[1]
+		if _, err := s.RecordResults(ctx, []sampling.Result{fail(a.ID, "2026-11-02", "x"), pass(b.ID, "2026-11-03")}, on("2026-11-03")); err != nil {
+			t.Fatal(err)
+		}
+		count := func(at time.Time) (tested, failed int) {
+			t.Helper()
+			rec, err := s.DrawRecord(ctx, testDesign(at, 3), at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range rec.Recent {
+				tested, failed = tested+c.Tested, failed+c.Failed
+			}
+			return tested, failed
+		}
+		// 2027-11-02 is 365 days after 2026-11-02.
+		for _, c := range []struct {
+			at             time.Time
+			tested, failed int
+		}{
+			{time.Date(2027, 11, 2, 1, 0, 0, 0, time.UTC), 2, 1},
+			{time.Date(2027, 11, 3, 1, 0, 0, 0, time.UTC), 1, 0},
+			{time.Date(2027, 11, 4, 1, 0, 0, 0, time.UTC), 0, 0},
+		} {
+			if tested, failed := count(c.at); tested != c.tested || failed != c.failed {
+				t.Errorf("recent results of a draw at %v: %d tested, %d failed; want %d, %d", c.at, tested, failed, c.tested, c.failed)
+			}
+		}
+	})
+}
