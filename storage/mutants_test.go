@@ -769,3 +769,41 @@ func TestDrawRecordRecentFirstDay(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanTaskCountsSinceFirstPlan: the plans counted start with one made
+// exactly at since, with all its tasks; one made before is left out.
+func TestPlanTaskCountsSinceFirstPlan(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		at1, at2 := nominal, nominal.AddDate(0, 0, 12)
+		var sizes []int
+		for _, at := range []time.Time{at1, at2} {
+			p := drawPlan(t, s, sampling.KindScheduled, at, 3+len(sizes))
+			if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, len(p.Tasks))
+		}
+		for _, c := range []struct {
+			since time.Time
+			want  map[string]int // by plan day
+		}{
+			{at1, map[string]int{"2026-11-01": sizes[0], "2026-11-13": sizes[1]}},
+			{at2, map[string]int{"2026-11-13": sizes[1]}},
+			{at2.Add(time.Microsecond), map[string]int{}},
+		} {
+			pc, err := s.PlanTaskCounts(ctx, c.since, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, r := range pc {
+				got[r.Day.Format(time.DateOnly)] += r.N
+			}
+			if !maps.Equal(got, c.want) {
+				t.Errorf("PlanTaskCounts(since %v) = tasks by plan day %v, want %v", c.since, got, c.want)
+			}
+		}
+	})
+}
