@@ -30,7 +30,8 @@ import (
 )
 
 // TestRejectedErrorConflictNoProblems: a rejection is a conflict only when
-// it has problems and every one of them is a conflict.
+// it has problems and every one of them is a conflict; its message names
+// each result by its place in the batch, from 1.
 func TestRejectedErrorConflictNoProblems(t *testing.T) {
 	for _, c := range []struct {
 		problems []storage.Problem
@@ -43,6 +44,10 @@ func TestRejectedErrorConflictNoProblems(t *testing.T) {
 		if got := (&storage.RejectedError{Problems: c.problems}).Conflict(); got != c.want {
 			t.Errorf("Conflict of %+v = %v, want %v", c.problems, got, c.want)
 		}
+	}
+	err := &storage.RejectedError{Problems: []storage.Problem{{Index: 0, Field: "outcome", Reason: "unknown"}, {Index: 4, Field: "tested_on", Reason: "in the future"}}}
+	if want := "result 1: outcome: unknown\nresult 5: tested_on: in the future"; err.Error() != want {
+		t.Errorf("RejectedError = %q, want %q (results counted from 1)", err.Error(), want)
 	}
 }
 
@@ -803,6 +808,63 @@ func TestPlanTaskCountsSinceFirstPlan(t *testing.T) {
 			}
 			if !maps.Equal(got, c.want) {
 				t.Errorf("PlanTaskCounts(since %v) = tasks by plan day %v, want %v", c.since, got, c.want)
+			}
+		}
+	})
+}
+
+// TestFireReadsNewestAndSince: the ledger's reads: a schedule's newest
+// rows up to a limit, newest first; each schedule's newest non-manual
+// row; when each schedule last made a plan; and the counts from since on,
+// a fire at since included.
+func TestFireReadsNewestAndSince(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		t0 := nominal
+		t1, t2 := t0.Add(time.Hour), t0.Add(2*time.Hour)
+		made := func(sc string, at time.Time, kind string) storage.Fire {
+			started := at.Add(time.Second)
+			return storage.Fire{Schedule: sc, NominalTime: at, Kind: kind, Status: sampling.FireMade, StartedAt: &started, RecordedAt: at.Add(time.Minute)}
+		}
+		skipped := storage.Fire{Schedule: "s1", NominalTime: t1, Kind: sampling.KindScheduled, Status: sampling.FireSkipped,
+			Reason: sampling.FireReasonPaused, Message: "paused", RecordedAt: t1.Add(time.Minute)}
+		for _, f := range []storage.Fire{made("s1", t0, sampling.KindScheduled), skipped, made("s1", t2, sampling.KindManual), made("s2", t0, sampling.KindScheduled)} {
+			if ok, err := s.RecordFire(ctx, f); err != nil || !ok {
+				t.Fatalf("RecordFire(%+v) = %v, %v", f, ok, err)
+			}
+		}
+		times := func(fs []storage.Fire) []time.Time {
+			var out []time.Time
+			for _, f := range fs {
+				out = append(out, f.NominalTime.UTC())
+			}
+			return out
+		}
+		if got, err := s.RecentFires(ctx, "s1", 2); err != nil || !slices.Equal(times(got), []time.Time{t2, t1}) {
+			t.Errorf("RecentFires(s1, 2) = %v, %v; want %v", times(got), err, []time.Time{t2, t1})
+		}
+		if got, err := s.RecentFires(ctx, "s1", 10); err != nil || !slices.Equal(times(got), []time.Time{t2, t1, t0}) {
+			t.Errorf("RecentFires(s1, 10) = %v, %v; want %v", times(got), err, []time.Time{t2, t1, t0})
+		}
+		last, err := s.LastFires(ctx)
+		if err != nil || len(last) != 2 || !last["s1"].NominalTime.Equal(t1) || last["s1"].Status != sampling.FireSkipped || !last["s2"].NominalTime.Equal(t0) {
+			t.Errorf("LastFires = %+v, %v; want s1 skipped at %v, s2 at %v", last, err, t1, t0)
+		}
+		ok, err := s.LastSuccesses(ctx)
+		if err != nil || len(ok) != 2 || !ok["s1"].Equal(t2.Add(time.Minute)) || !ok["s2"].Equal(t0.Add(time.Minute)) {
+			t.Errorf("LastSuccesses = %v, %v; want s1 %v, s2 %v", ok, err, t2.Add(time.Minute), t0.Add(time.Minute))
+		}
+		for _, c := range []struct {
+			since time.Time
+			want  map[string]map[string]int
+		}{
+			{t0, map[string]map[string]int{"s1": {"made": 2, "skipped": 1}, "s2": {"made": 1}}},
+			{t1, map[string]map[string]int{"s1": {"made": 1, "skipped": 1}}},
+			{t2.Add(time.Microsecond), map[string]map[string]int{}},
+		} {
+			got, err := s.FireCounts(ctx, c.since)
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("FireCounts(%v) = %v, %v; want %v", c.since, got, err, c.want)
 			}
 		}
 	})
