@@ -6,6 +6,7 @@ package storage_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"database/sql/driver"
 	"encoding/json"
@@ -865,6 +866,31 @@ func TestFireReadsNewestAndSince(t *testing.T) {
 			got, err := s.FireCounts(ctx, c.since)
 			if err != nil || !reflect.DeepEqual(got, c.want) {
 				t.Errorf("FireCounts(%v) = %v, %v; want %v", c.since, got, err, c.want)
+			}
+		}
+	})
+}
+
+// TestRebuildRollupsReportsRows: a check and a rebuild of correct rollups
+// report every row they hold and none changed.
+func TestRebuildRollupsReportsRows(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordResults(ctx, []sampling.Result{fail(p.Tasks[0].ID, "2026-11-02", "x"), pass(p.Tasks[1].ID, "2026-11-03")}, on("2026-11-03")); err != nil {
+			t.Fatal(err)
+		}
+		rollups, err := s.Rollups(ctx, time.Time{})
+		if err != nil || len(rollups) < 2 {
+			t.Fatalf("Rollups = %d rows, %v; want at least 2", len(rollups), err)
+		}
+		for name, f := range map[string]func(context.Context) (storage.RebuildReport, error){"CheckRollups": s.CheckRollups, "RebuildRollups": s.RebuildRollups} {
+			if rep, err := f(ctx); err != nil || rep.Rows != len(rollups) || rep.Changed != 0 {
+				t.Errorf("%s = %+v, %v; want %d rows, none changed", name, rep, err, len(rollups))
 			}
 		}
 	})
