@@ -21,10 +21,11 @@ const finalizeBatch = 1_000
 //
 //   - tick: a tick that finds nothing to finalize, as almost every tick
 //     does; its cost should not grow with the stored results.
+//
 //   - finalize: a tick that makes final the finalizeBatch results whose
 //     objection period ended since the last tick.
 //
-//	SPOTCHECK_BENCH_STORED=1000000 go test ./storage -run '^$' -bench Finalize -benchtime 5x -timeout 60m
+//     SPOTCHECK_BENCH_STORED=1000000 go test ./storage -run '^$' -bench Finalize -benchtime 5x -timeout 60m
 func BenchmarkFinalize(b *testing.B) {
 	stored := storagetest.EnvSize(b, "SPOTCHECK_BENCH_STORED", 2000, 1)
 	for _, backend := range storagetest.Backends() {
