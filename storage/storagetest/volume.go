@@ -54,8 +54,7 @@ var VolumeToday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 // million rows take minutes, not hours. Past plans hold 100,000 tasks each,
 // spread over 40 categories of 6 industries in 12 counties and the three
 // years before VolumeToday; their rollups and task tallies are rebuilt from
-// them, and the finalize mark is past them (or at the held objection). The open plan's tasks are
-// OpenTasks. The first task is not in a plan's sample frame, which the
+// them. The open plan's tasks are OpenTasks. The first task is not in a plan's sample frame, which the
 // benchmarks do not need.
 func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 	tb.Helper()
@@ -114,7 +113,6 @@ func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 	if v.HeldObjection {
 		steps = append(steps, `UPDATE results SET state = 'provisional', objected_on = objection_until WHERE task_id = (SELECT min(task_id) FROM results)`)
 	}
-	steps = append(steps, `UPDATE finalize_mark SET from_id = COALESCE((SELECT min(id) FROM results WHERE state = 'provisional'), (SELECT COALESCE(max(id), 0) + 1 FROM results))`)
 	for _, q := range steps {
 		if _, err := s.DB().ExecContext(ctx, q); err != nil {
 			tb.Fatalf("seed %s: %v\n%s", v.Name(), err, q)
