@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,8 +18,9 @@ import (
 // connection is TLS, directly or to the proxy; an admin's, a viewer's or a
 // feed token is refused (401) like a wrong one; after the limit of
 // failures the form answers 429 with Retry-After rounded up (301 s of a
-// 5-minute window); ?lang= is kept in a year-long cookie; and none of these
-// pages logs an error.
+// 5-minute window); ?lang= is kept in a year-long cookie; a stale session
+// cookie is deleted on the way to sign in; signing out ends the session
+// and deletes its cookie; and none of these pages logs an error.
 func TestPagesSignIn(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
 	var logs logBuffer
@@ -79,6 +81,34 @@ func TestPagesSignIn(t *testing.T) {
 	pg.loginForm(w, httptest.NewRequest(http.MethodGet, "/inspect/login?lang=en", nil))
 	if c := cookie(w.Result(), "lang"); w.Code != http.StatusOK || c == nil || c.Value != "en" || c.MaxAge != 365*24*3600 || c.Path != "/inspect" {
 		t.Errorf("GET /inspect/login?lang=en = %d, lang cookie %+v; want 200, en for a year on /inspect", w.Code, c)
+	}
+	stale := httptest.NewRequest(http.MethodGet, "/inspect", nil)
+	stale.AddCookie(&http.Cookie{Name: sessionCookie, Value: "no-such-session"})
+	w = httptest.NewRecorder()
+	pg.session(pg.list).ServeHTTP(w, stale)
+	if c := cookie(w.Result(), sessionCookie); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/inspect/login" || c == nil || c.MaxAge != -1 || c.Value != "" {
+		t.Errorf("GET /inspect with a stale session = %d to %q, cookie %+v; want 303 to /inspect/login, the cookie deleted (Max-Age=0)", w.Code, w.Header().Get("Location"), c)
+	}
+	// Sign out: the session ends and its cookie is deleted.
+	f.clock.set(f.clock.now().Add(6 * time.Minute)) // past the failures' window
+	in := cookie(post(f.tokens["A"], false, ""), sessionCookie)
+	if in == nil {
+		t.Fatal("A signs in: no session cookie")
+	}
+	_, csrf, err := f.store.Session(t.Context(), in.Value, f.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := httptest.NewRequest(http.MethodPost, "/inspect/logout", strings.NewReader("csrf="+csrf))
+	out.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	out.AddCookie(in)
+	w = httptest.NewRecorder()
+	pg.session(pg.logout).ServeHTTP(w, out)
+	if c := cookie(w.Result(), sessionCookie); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/inspect/login" || c == nil || c.MaxAge != -1 {
+		t.Errorf("POST /inspect/logout = %d to %q, cookie %+v; want 303 to /inspect/login, the cookie deleted", w.Code, w.Header().Get("Location"), c)
+	}
+	if _, _, err := f.store.Session(t.Context(), in.Value, f.clock.now()); !errors.Is(err, storage.ErrBadToken) {
+		t.Errorf("the session after signing out: %v, want ErrBadToken", err)
 	}
 	if got := logs.records(t, slog.LevelError); len(got) != 0 {
 		t.Errorf("errors logged: %q", got)
