@@ -205,3 +205,44 @@ func TestExecutionOfFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyAgainstTheRead: a change that the last read holds (its sequence
+// at most the read's) is skipped by Apply, even one about a row the read
+// does not have; a later change is applied, and stays on top of a refresh
+// that reads the database as of before it.
+func TestApplyAgainstTheRead(t *testing.T) {
+	s := storagetest.Open(t, storage.SQLite)
+	cfg := testCfg(t)
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location)
+	openPlan(t, s, 2, now.AddDate(0, 0, -3))
+	m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(t))
+	if err := m.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	read := m.data.seq
+	if read < 1 {
+		t.Fatalf("the read's sequence is %d, want the plan's change", read)
+	}
+	row := func(county string) sampling.Rollup {
+		return sampling.Rollup{Day: day(1), Tier: "general", Industry: "textiles", Category: "garments", County: county, Tested: 3, Failed: 1}
+	}
+	counties := func() []string {
+		var out []string
+		for _, r := range m.Snapshot().Rollups {
+			out = append(out, r.County)
+		}
+		return out
+	}
+	m.Apply(storage.Change{Seq: read, Rollups: []sampling.Rollup{row("in-the-read")}})
+	m.Apply(storage.Change{Seq: read - 1, Rollups: []sampling.Rollup{row("before-the-read")}})
+	if got := counties(); len(got) != 0 {
+		t.Errorf("rollups after changes the read holds = %v, want none", got)
+	}
+	m.Apply(storage.Change{Seq: read + 1, Rollups: []sampling.Rollup{row("after-the-read")}})
+	if err := m.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := counties(); !slices.Equal(got, []string{"after-the-read"}) {
+		t.Errorf("rollups after a later change and a refresh = %v, want [after-the-read]", got)
+	}
+}
