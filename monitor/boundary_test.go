@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/config"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storage/storagetest"
@@ -244,5 +245,52 @@ func TestApplyAgainstTheRead(t *testing.T) {
 	}
 	if got := counties(); !slices.Equal(got, []string{"after-the-read"}) {
 		t.Errorf("rollups after a later change and a refresh = %v, want [after-the-read]", got)
+	}
+}
+
+// TestCheckQueryEachProblem: each parameter of a rates query is checked on
+// its own and named in its problem: a window or grouping that is not
+// configured, an industry not configured or not valid text, and a county
+// outside the configured counties (any county when none are configured).
+func TestCheckQueryEachProblem(t *testing.T) {
+	plain := testCfg(t)
+	withCounties, err := config.Parse("test.yaml", []byte(testConfig+"counties: [gusu, wujiang]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cfg    *config.Config
+		window string
+		opts   sampling.RateOptions
+		want   []string
+	}{
+		{plain, "", sampling.RateOptions{}, nil},
+		{withCounties, "30d", sampling.RateOptions{By: sampling.ByCounty, Industry: "textiles", County: "gusu"}, nil},
+		{plain, "7d", sampling.RateOptions{}, []string{`window: "7d" is not a configured window (30d, 365d)`}},
+		{plain, "", sampling.RateOptions{By: "plan"}, []string{`by: "plan" is not tier, industry, category or county`}},
+		{plain, "", sampling.RateOptions{Industry: "toys"}, []string{`industry: "toys" is not a configured industry (known: textiles, agri-inputs)`}},
+		{plain, "", sampling.RateOptions{County: "anywhere"}, nil},
+		{withCounties, "", sampling.RateOptions{County: "anywhere"}, []string{`county: "anywhere" is not a county of the configuration (known: gusu, wujiang)`}},
+		{withCounties, "1d", sampling.RateOptions{By: "x", Industry: "y", County: "z"}, []string{
+			`window: "1d" is not a configured window (30d, 365d)`, `by: "x" is not tier, industry, category or county`,
+			`industry: "y" is not a configured industry (known: textiles, agri-inputs)`, `county: "z" is not a county of the configuration (known: gusu, wujiang)`}},
+	} {
+		var got []string
+		for _, e := range CheckQuery(tc.cfg, tc.window, tc.opts) {
+			got = append(got, e.Field+": "+e.Reason)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("CheckQuery(%q, %+v) = %q, want %q", tc.window, tc.opts, got, tc.want)
+		}
+	}
+	for _, field := range []string{"industry", "county"} {
+		opts := sampling.RateOptions{Industry: "tex\x00tiles"}
+		if field == "county" {
+			opts = sampling.RateOptions{County: "gu\x00su"}
+		}
+		errs := CheckQuery(withCounties, "", opts)
+		if len(errs) != 1 || errs[0].Field != field || !strings.Contains(errs[0].Reason, "NUL") {
+			t.Errorf("CheckQuery(%s with a NUL) = %+v, want one problem of %s naming the NUL", field, errs, field)
+		}
 	}
 }
