@@ -294,3 +294,20 @@ func TestCheckQueryEachProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestRollupOrderFinalFirst: the state keeps a cell's final row before its
+// provisional one, the rollups table's key order, whichever came first.
+func TestRollupOrderFinalFirst(t *testing.T) {
+	row := func(final bool, tested int) sampling.Rollup {
+		return sampling.Rollup{Day: day(1), Tier: "general", Industry: "textiles", Category: "garments", County: "gusu", Final: final, Tested: tested}
+	}
+	st := newState(storage.SnapshotState{Seq: 1, Rollups: []sampling.Rollup{row(false, 2), row(true, 5)}}, nil, time.Time{})
+	st.apply(storage.Change{Seq: 2, Rollups: []sampling.Rollup{row(false, 3)}})
+	var got []string
+	for _, r := range st.view().rollups {
+		got = append(got, fmt.Sprintf("final %v %d", r.Final, r.Tested))
+	}
+	if want := []string{"final true 5", "final false 3"}; !slices.Equal(got, want) {
+		t.Errorf("rollups = %q, want %q", got, want)
+	}
+}
