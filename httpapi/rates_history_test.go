@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"spotcheck/monitor"
 	"spotcheck/storage"
@@ -50,5 +51,32 @@ func TestRatesHistoryParameters(t *testing.T) {
 		if got.Tier != "general" || got.Window != "30d" || got.Step != tc.step || !slices.Equal(dates, tc.dates) {
 			t.Errorf("GET ?%s = %s %s step %s, dates %q; want general 30d step %s, dates %q", tc.query, got.Tier, got.Window, got.Step, dates, tc.step, tc.dates)
 		}
+	}
+}
+
+// TestPublicPlansLimitAndIndustryName: the public list of plans takes a
+// limit from 1 to 1000, both ends included, and names a closed plan's
+// industry as configured.
+func TestPublicPlansLimitAndIndustryName(t *testing.T) {
+	f := newFixture(t, storage.SQLite)
+	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		limit  string
+		status int
+	}{{"0", 400}, {"1", 200}, {"1000", 200}, {"1001", 400}} {
+		status, body := f.do("", http.MethodGet, "/api/v1/public/plans?limit="+tc.limit, "")
+		if status != tc.status {
+			t.Errorf("GET /api/v1/public/plans?limit=%s = %d %s, want %d", tc.limit, status, body, tc.status)
+		}
+	}
+	_, body := f.do("", http.MethodGet, "/api/v1/public/plans", "")
+	var list struct {
+		Plans []publicPlan `json:"plans"`
+	}
+	decode(t, body, &list)
+	if len(list.Plans) != 1 || list.Plans[0].Industry != "textiles" || list.Plans[0].IndustryName != "纺织服装" {
+		t.Errorf("public plans = %+v, want the closed plan of textiles, 纺织服装", list.Plans)
 	}
 }
