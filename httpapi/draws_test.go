@@ -410,3 +410,25 @@ func TestPublicPagesLogNoError(t *testing.T) {
 		t.Errorf("errors logged rendering the public pages: %q", got)
 	}
 }
+
+// TestClosedPlanPageAnnouncementLink: the public page of a closed plan
+// drawn from a beacon links its announcement; that of a plan drawn with a
+// seed of its own links none.
+func TestClosedPlanPageAnnouncementLink(t *testing.T) {
+	beaconPlan := newDrawsFixture(t)
+	if _, err := beaconPlan.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), beaconPlan.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	page := string(beaconPlan.get(t, fmt.Sprintf("/public/plans/%d", beaconPlan.plan.ID), http.StatusOK))
+	if !strings.Contains(page, `<a href="/public/announcements/2" id="announcement-link">`) {
+		t.Errorf("closed beacon plan's page does not link announcement 2:\n%s", page)
+	}
+	seeded := newFixture(t, storage.SQLite)
+	if _, err := seeded.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), seeded.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	status, body := seeded.do("", http.MethodGet, fmt.Sprintf("/public/plans/%d", seeded.plan.ID), "")
+	if status != http.StatusOK || strings.Contains(string(body), "announcement-link") {
+		t.Errorf("closed seeded plan's page = %d, links an announcement: %v", status, strings.Contains(string(body), "announcement-link"))
+	}
+}
