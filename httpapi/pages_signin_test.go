@@ -3,9 +3,12 @@ package httpapi
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +116,57 @@ func TestPagesSignIn(t *testing.T) {
 	if got := logs.records(t, slog.LevelError); len(got) != 0 {
 		t.Errorf("errors logged: %q", got)
 	}
+}
+
+// TestTaskPageForms: an inspector's task page offers the forms its state
+// allows: sampling, a result and a refusal while assigned; a result once
+// sampled; closing once tested; none once the plan is closed.
+func TestTaskPageForms(t *testing.T) {
+	f := newFixture(t, storage.SQLite)
+	id, _, err := f.store.CreateSession(t.Context(), f.tokIDs["A"], f.clock.now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms := func() []string {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/inspect/tasks/%d", f.srv.URL, f.taskA), nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("task page = %d %s", resp.StatusCode, body)
+		}
+		var out []string
+		for _, form := range []string{"sample", "result", "close", "refuse"} {
+			if strings.Contains(string(body), fmt.Sprintf(`id="%s-form"`, form)) {
+				out = append(out, form)
+			}
+		}
+		return out
+	}
+	step := func(state string, want []string) {
+		t.Helper()
+		if got := forms(); !slices.Equal(got, want) {
+			t.Errorf("forms of a task %s = %q, want %q", state, got, want)
+		}
+	}
+	step("assigned", []string{"sample", "result", "refuse"})
+	today := f.clock.now().In(shanghai).Format(time.DateOnly)
+	if status, body := f.do("A", http.MethodPost, fmt.Sprintf("/api/v1/tasks/%d/sampling", f.taskA),
+		fmt.Sprintf(`{"sampled_on":%q,"batch_no":"B1","quantity":1,"seals":["F1"]}`, today)); status != http.StatusOK {
+		t.Fatalf("sampling = %d %s", status, body)
+	}
+	step("sampled", []string{"result"})
+	if status, body := f.do("A", http.MethodPost, "/api/v1/results", fmt.Sprintf("task_id,outcome,tested_on\n%d,pass,%s\n", f.taskA, today)); status != http.StatusOK {
+		t.Fatalf("result = %d %s", status, body)
+	}
+	step("tested", []string{"close"})
+	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	step("of a closed plan", nil)
 }
