@@ -120,16 +120,17 @@ func TestPagesSignIn(t *testing.T) {
 
 // TestTaskPageForms: an inspector's task page offers the forms its state
 // allows: sampling, a result and a refusal while assigned; a result once
-// sampled; closing once tested; none once the plan is closed.
+// sampled; closing once tested; none once the plan is closed. The
+// sampling form stores its quantity and the page then says it was saved.
 func TestTaskPageForms(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
 	id, _, err := f.store.CreateSession(t.Context(), f.tokIDs["A"], f.clock.now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	forms := func() []string {
+	page := func(query string) string {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/inspect/tasks/%d", f.srv.URL, f.taskA), nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("%s/inspect/tasks/%d%s", f.srv.URL, f.taskA, query), nil)
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -140,9 +141,14 @@ func TestTaskPageForms(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("task page = %d %s", resp.StatusCode, body)
 		}
+		return string(body)
+	}
+	forms := func() []string {
+		t.Helper()
+		body := page("")
 		var out []string
 		for _, form := range []string{"sample", "result", "close", "refuse"} {
-			if strings.Contains(string(body), fmt.Sprintf(`id="%s-form"`, form)) {
+			if strings.Contains(body, fmt.Sprintf(`id="%s-form"`, form)) {
 				out = append(out, form)
 			}
 		}
@@ -156,9 +162,29 @@ func TestTaskPageForms(t *testing.T) {
 	}
 	step("assigned", []string{"sample", "result", "refuse"})
 	today := f.clock.now().In(shanghai).Format(time.DateOnly)
-	if status, body := f.do("A", http.MethodPost, fmt.Sprintf("/api/v1/tasks/%d/sampling", f.taskA),
-		fmt.Sprintf(`{"sampled_on":%q,"batch_no":"B1","quantity":1,"seals":["F1"]}`, today)); status != http.StatusOK {
-		t.Fatalf("sampling = %d %s", status, body)
+	// The sampling form, with its quantity: stored, then shown as saved.
+	_, csrf, err := f.store.Session(t.Context(), id, f.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := fmt.Sprintf("csrf=%s&sampled_on=%s&batch_no=B1&quantity=2&seals=F1", csrf, today)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, fmt.Sprintf("%s/inspect/tasks/%d/sample", f.srv.URL, f.taskA), strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := fmt.Sprintf("/inspect/tasks/%d?saved=1", f.taskA); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("sampling form = %d to %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if d, err := f.store.TaskDetail(t.Context(), f.taskA, f.clock.now()); err != nil || d.Sampling == nil || d.Sampling.Quantity != 2 {
+		t.Errorf("task after the sampling form = %+v, %v; want sampled, quantity 2", d.Sampling, err)
+	}
+	if !strings.Contains(page("?saved=1"), `<p class="flash" role="status">已保存。</p>`) || strings.Contains(page(""), `class="flash"`) {
+		t.Errorf("the task page says saved with ?saved=1 only: want it")
 	}
 	step("sampled", []string{"result"})
 	if status, body := f.do("A", http.MethodPost, "/api/v1/results", fmt.Sprintf("task_id,outcome,tested_on\n%d,pass,%s\n", f.taskA, today)); status != http.StatusOK {
