@@ -311,3 +311,14 @@ func TestRollupOrderFinalFirst(t *testing.T) {
 		t.Errorf("rollups = %q, want %q", got, want)
 	}
 }
+
+// TestApplyPlanWrittenTwice: a change that wrote a plan twice (made, then
+// closed in the same write) leaves its later value, as for rollups.
+func TestApplyPlanWrittenTwice(t *testing.T) {
+	st := newState(storage.SnapshotState{Seq: 1}, nil, time.Time{})
+	at := time.Date(2026, 11, 1, 1, 0, 0, 0, time.UTC)
+	st.apply(storage.Change{Seq: 2, Plans: []storage.PlanInfo{{ID: 7, Schedule: "s", NominalTime: at, Open: true}, {ID: 7, Schedule: "s", NominalTime: at, Open: false}}})
+	if v := st.view(); len(v.plans) != 1 || v.plans[0].Open {
+		t.Errorf("plans after a change that made and closed plan 7 = %+v, want it closed", v.plans)
+	}
+}
