@@ -121,9 +121,18 @@ func TestPagesSignIn(t *testing.T) {
 // TestTaskPageForms: an inspector's task page offers the forms its state
 // allows: sampling, a result and a refusal while assigned; a result once
 // sampled; closing once tested; none once the plan is closed. The
-// sampling form stores its quantity and the page then says it was saved.
+// sampling form stores its quantity and the page then says it was saved;
+// on an overdue plan it leaves the plan open (only a refusal or a close
+// can complete it).
 func TestTaskPageForms(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
+	// The day after the tasks' due date: the plan is overdue, left open
+	// until a refusal or a close completes it (or the chores' sweep).
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(due.AddDate(0, 0, 1).Add(9 * time.Hour))
 	id, _, err := f.store.CreateSession(t.Context(), f.tokIDs["A"], f.clock.now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
