@@ -80,3 +80,16 @@ func TestPublicPlansLimitAndIndustryName(t *testing.T) {
 		t.Errorf("public plans = %+v, want the closed plan of textiles, 纺织服装", list.Plans)
 	}
 }
+
+// TestPlansList: GET /api/v1/plans lists the stored plans.
+func TestPlansList(t *testing.T) {
+	f := newFixture(t, storage.SQLite)
+	_, body := f.do("admin", http.MethodGet, "/api/v1/plans", "")
+	var list struct {
+		Plans []struct{ ID int64 } `json:"plans"`
+	}
+	decode(t, body, &list)
+	if len(list.Plans) != 1 || list.Plans[0].ID != f.plan.ID {
+		t.Errorf("GET /api/v1/plans = %s, want plan %d", body, f.plan.ID)
+	}
+}
