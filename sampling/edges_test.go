@@ -1,0 +1,230 @@
+package sampling
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Tests that pin edges mutation testing found loose (docs/testing.md,
+// "Scores"): each fails when the operator its comment names is changed.
+
+// TestParseSeedErrorNamesDigits: a seed of the wrong length is refused
+// with the number of digits a seed has, 2 × SeedSize = 64.
+func TestParseSeedErrorNamesDigits(t *testing.T) {
+	_, err := ParseSeed("abcd")
+	want := `seed "abcd": want 64 hexadecimal digits`
+	if err == nil || err.Error() != want {
+		t.Errorf("ParseSeed(abcd) error = %v, want %q", err, want)
+	}
+}
+
+// TestSamePiRelativeTolerance: SamePi holds up to a relative 1e-12,
+// inclusive, and not beyond. A difference of exactly 1e-12 × the larger
+// value can only be built where floats are evenly spaced by more than
+// that, among the subnormals: there 3e12 × the smallest float has a
+// tolerance of exactly 3 × the smallest float.
+func TestSamePiRelativeTolerance(t *testing.T) {
+	b := math.SmallestNonzeroFloat64 * 3e12
+	a := b - 3*math.SmallestNonzeroFloat64
+	if 1e-12*b != 3*math.SmallestNonzeroFloat64 {
+		t.Fatalf("1e-12 × %g = %g, want 3 × the smallest float", b, 1e-12*b)
+	}
+	cases := []struct {
+		a, b float64
+		want bool
+	}{
+		{a, b, true}, // exactly at the tolerance
+		{b, a, true},
+		{a - math.SmallestNonzeroFloat64, b, false}, // one step beyond
+		{0.5, 0.5 + 4e-13, true},
+		{0.5, 0.5 + 6e-13, false},
+		{0.5, 0.6, false},
+		{0.25, 0.25, true},
+	}
+	for _, c := range cases {
+		if got := SamePi(c.a, c.b); got != c.want {
+			t.Errorf("SamePi(%g, %g) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// TestPlanRecordKeepsRecentForNeymanOnly: the record stored with a plan
+// keeps the recent failure counts only when Neyman allocation read them.
+func TestPlanRecordKeepsRecentForNeymanOnly(t *testing.T) {
+	rec := randomRecord(t, rand.New(rand.NewPCG(7, 8)), 60)
+	if len(rec.Recent) == 0 {
+		t.Fatal("the fixture has no recent counts")
+	}
+	for _, alloc := range []string{AllocationProportional, AllocationNeyman} {
+		r := rec
+		r.Design.Allocation = alloc
+		plan, err := DrawPlan(r)
+		if err != nil {
+			t.Fatalf("%s: %v", alloc, err)
+		}
+		want := rec.Recent
+		if alloc != AllocationNeyman {
+			want = nil
+		}
+		if !slices.Equal(plan.Record.Recent, want) {
+			t.Errorf("%s: the plan's record keeps %d recent counts, want %d", alloc, len(plan.Record.Recent), len(want))
+		}
+	}
+}
+
+// TestParseAQLTolerance: an AQL is read up to a relative 1e-9 of the
+// table's value, so 0.0100000001 (1e-8 relative off 0.010) is no AQL.
+func TestParseAQLTolerance(t *testing.T) {
+	for s, want := range map[string]float64{"0.01": 0.010, "0.010000000001": 0.010, "1000.0000001": 1000} {
+		if got, err := ParseAQL(s); err != nil || got != want {
+			t.Errorf("ParseAQL(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"0.0100000001", "0.0099999999", "1000.01"} {
+		if got, err := ParseAQL(s); err == nil {
+			t.Errorf("ParseAQL(%q) = %v, want an error", s, got)
+		}
+	}
+}
+
+// TestFormatPeriodEachUnit: the no-repeat period is written in its largest
+// whole unit, seconds last.
+func TestFormatPeriodEachUnit(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		180 * 24 * time.Hour: "180d", 36 * time.Hour: "36h", 90 * time.Minute: "90m",
+		45 * time.Second: "45s", 0: "0s", 61 * time.Second: "61s",
+	} {
+		if got := formatPeriod(d); got != want {
+			t.Errorf("formatPeriod(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestRiskClassZ: the risk classes are the letters up to Z inclusive;
+// a unit of class Z takes the design's weight for Z.
+func TestRiskClassZ(t *testing.T) {
+	rec := randomRecord(t, rand.New(rand.NewPCG(3, 4)), 30)
+	rec.Design.RiskWeights = map[string]float64{"Y": 1, "Z": 3}
+	for i := range rec.Population {
+		rec.Population[i].Risk = "Y"
+	}
+	rec.Population[0].Risk = "Z"
+	plan, err := DrawPlan(rec)
+	if err != nil {
+		t.Fatalf("DrawPlan with a unit of risk class Z: %v", err)
+	}
+	if plan.FrameSize == 0 {
+		t.Fatal("empty frame")
+	}
+}
+
+// TestGroupWeightsOnePerDistinctWeight: units of equal weight share one
+// group, the first weight seen first.
+func TestGroupWeightsOnePerDistinctWeight(t *testing.T) {
+	w := []float64{2, 1, 2, 2, 4, 1}
+	g := groupWeights(len(w), func(i int) float64 { return w[i] })
+	if !slices.Equal(g.weight, []float64{2, 1, 4}) || !slices.Equal(g.size, []int{3, 2, 1}) || !slices.Equal(g.of, []int32{0, 1, 0, 0, 2, 1}) {
+		t.Errorf("groupWeights(%v) = weights %v, sizes %v, groups %v; want [2 1 4], [3 2 1], [0 1 0 0 2 1]", w, g.weight, g.size, g.of)
+	}
+}
+
+// blockRecord is a record of one stratum of n units (one county, one
+// category), in key order.
+func blockRecord(t *testing.T, n int) DrawRecord {
+	rec := DrawRecord{Schedule: "textiles-monthly", Kind: KindScheduled, NominalTime: fixtureNominal,
+		Seed: testSeed("block"), Design: testDesign()}
+	for i := range n {
+		rec.Population = append(rec.Population, Unit{CreditCode: testCode(t, i), Enterprise: fmt.Sprint("企业", i),
+			County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"})
+	}
+	return rec
+}
+
+// TestFrameOrderCheckedBeyondFirstBlock: a stratum's units are checked
+// for key order in blocks of fillBlock (64); a disorder or a duplicate
+// after the first block is found as in the first.
+func TestFrameOrderCheckedBeyondFirstBlock(t *testing.T) {
+	const n = 150 // two full blocks and a part
+	sorted := blockRecord(t, n)
+	want, err := buildFrame(&sorted, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := blockRecord(t, n)
+	swapped.Population[100], swapped.Population[130] = swapped.Population[130], swapped.Population[100]
+	got, err := buildFrame(&swapped, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.digest != want.digest {
+		t.Errorf("frame digest with units 100 and 130 swapped = %s, want %s, the digest in key order", got.digest, want.digest)
+	}
+	dup := blockRecord(t, n)
+	dup.Population[120] = dup.Population[119]
+	if _, err := buildFrame(&dup, true); err == nil || !strings.Contains(err.Error(), "appears twice") {
+		t.Errorf("buildFrame(unit 119 twice) = %v, want an error naming the duplicate", err)
+	}
+}
+
+// TestDuplicateNamedInKeyOrder: of two units that each appear twice, the
+// error names the first in key order, whatever the order given.
+func TestDuplicateNamedInKeyOrder(t *testing.T) {
+	rec := blockRecord(t, 2)
+	a, b := rec.Population[0], rec.Population[1]
+	rec.Population = []Unit{b, b, a, a}
+	_, err := buildFrame(&rec, true)
+	want := fmt.Sprintf("unit %s/garments appears twice in the population", a.CreditCode)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("buildFrame(b, b, a, a) = %v, want an error containing %q", err, want)
+	}
+}
+
+// TestStratifyAcrossChunks: a population larger than stratifyChunk rows is
+// stratified in pieces; each unit is counted once, in its own stratum.
+func TestStratifyAcrossChunks(t *testing.T) {
+	counties := []string{"姑苏区", "吴江区", "吴中区"}
+	cats := []string{"garments", "childrens-garments"}
+	rec := DrawRecord{Schedule: "textiles-monthly", Kind: KindScheduled, NominalTime: fixtureNominal,
+		Seed: testSeed("chunks"), Design: testDesign()}
+	rec.Design.Batches = 12
+	for i := range 8 {
+		rec.Inspectors = append(rec.Inspectors, Inspector{ID: fmt.Sprintf("I%03d", i), Name: fmt.Sprint("检查员", i),
+			County: counties[i%3], Industries: []string{"textiles"}})
+	}
+	want := map[string]int{}
+	n := 2*stratifyChunk + 4321
+	for i := range n {
+		// Interleaved, so that each piece holds every county and category,
+		// with a different number of units in each cell.
+		c, k := counties[i%3], cats[(i/3)%2]
+		if i%7 == 0 {
+			k = cats[0]
+		}
+		want[c+"/"+k]++
+		rec.Population = append(rec.Population, Unit{CreditCode: testCode(t, i), County: c, Industry: "textiles", Category: k, Risk: "A"})
+	}
+	plan, err := DrawPlan(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.FrameSize != n || len(plan.Strata) != len(want) {
+		t.Fatalf("frame of %d units in %d strata, want %d in %d", plan.FrameSize, len(plan.Strata), n, len(want))
+	}
+	var got, wantSizes []int
+	for _, s := range plan.Strata {
+		got = append(got, s.Units)
+	}
+	for _, v := range want {
+		wantSizes = append(wantSizes, v)
+	}
+	slices.Sort(got)
+	slices.Sort(wantSizes)
+	if !slices.Equal(got, wantSizes) {
+		t.Errorf("stratum sizes %v, want %v", got, wantSizes)
+	}
+}
