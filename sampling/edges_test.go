@@ -228,3 +228,92 @@ func TestStratifyAcrossChunks(t *testing.T) {
 		t.Errorf("stratum sizes %v, want %v", got, wantSizes)
 	}
 }
+
+// TestUniformsKnownValues pins the draw's random numbers to values
+// computed independently, with Python's hmac and hashlib:
+//
+//	seed = hashlib.sha256(b"uniforms").digest()
+//	x = int.from_bytes(hmac.new(seed, msg, hashlib.sha256).digest()[:8], "big")
+//	((x >> 11) + 0.5) / 2**53
+//
+// The half step keeps each number strictly inside (0, 1); without it (or
+// with −0.5) every number moves by 2⁻⁵³, which no draw's outcome shows.
+func TestUniformsKnownValues(t *testing.T) {
+	g := newUniforms(testSeed("uniforms").Bytes)
+	for msg, want := range map[string]float64{
+		"unit:91320500MA0000001X/garments": 0.6046557217175823,
+		"inspector:abc":                    0.3687214374667665,
+	} {
+		if got := g.of(msg); got != want {
+			t.Errorf("uniform of %q = %.17g, want %.17g", msg, got, want)
+		}
+	}
+}
+
+// TestTargetsShareExactlyOne: a unit whose share of the sample is exactly
+// 1 is a certainty unit, its target and inclusion probability exactly 1
+// (not 1 − 2⁻⁵³ from a rescaling): 3 × 0.2 is the total weight of
+// {0.2, 0.1, 0.1, 0.1, 0.1}; and a sample of every unit takes each with
+// probability exactly 1.
+func TestTargetsShareExactlyOne(t *testing.T) {
+	w := []float64{0.2, 0.1, 0.1, 0.1, 0.1}
+	if lam := targets(w, 3); lam[0] != 1 {
+		t.Errorf("targets(%v, 3)[0] = %.17g, want exactly 1", w, lam[0])
+	}
+	g := groupWeights(len(w), func(i int) float64 { return w[i] })
+	if pi := g.inclusion(3); pi[0] != 1 {
+		t.Errorf("inclusion of weight 0.2 in 3 of %v = %.17g, want exactly 1", w, pi[0])
+	}
+	all := []float64{1.5, 0.7, 1, 1}
+	for i, l := range targets(all, len(all)) {
+		if l != 1 {
+			t.Errorf("targets(%v, %d)[%d] = %.17g, want exactly 1", all, len(all), i, l)
+		}
+	}
+}
+
+// TestParetoInclusionNoneAndAll: a sample of none takes no unit, a sample
+// of all takes each.
+func TestParetoInclusionNoneAndAll(t *testing.T) {
+	lam, size := []float64{0.2, 0.6}, []int{2, 3}
+	if got := paretoInclusion(lam, size, 0); !slices.Equal(got, []float64{0, 0}) {
+		t.Errorf("paretoInclusion(m = 0) = %v, want [0 0]", got)
+	}
+	if got := paretoInclusion(lam, size, 5); !slices.Equal(got, []float64{1, 1}) {
+		t.Errorf("paretoInclusion(m = 5 of 5) = %v, want [1 1]", got)
+	}
+}
+
+// TestLogisticBothBranches: logistic computes σ(x) = 1/(1+e^−x) without
+// overflow on either side; checked against the definition where e^−x
+// neither overflows nor underflows, and exactly at 0 and far out.
+func TestLogisticBothBranches(t *testing.T) {
+	for x, want := range map[float64]float64{0: 0.5, 800: 1, -800: 0, 40: 1 - math.Exp(-40)} {
+		if got := logistic(x); got != want {
+			t.Errorf("logistic(%v) = %.17g, want exactly %.17g", x, got, want)
+		}
+	}
+	for _, x := range []float64{-30, -2, -0.5, 0.5, 2, 30} {
+		want := 1 / (1 + math.Exp(-x))
+		if got := logistic(x); !(math.Abs(got-want) <= 4e-16*want) {
+			t.Errorf("logistic(%v) = %.17g, want %.17g", x, got, want)
+		}
+	}
+}
+
+// TestBinomialUnderflowBranch: when P(0) = q^n underflows (n·log q below
+// −700), binomial goes on in logarithms; its probabilities are checked
+// against the log-gamma form of the binomial coefficient.
+func TestBinomialUnderflowBranch(t *testing.T) {
+	const n, p = 2000, 0.3
+	q := 1 - p
+	out := make([]float64, 700)
+	binomial(out, n, p, q, math.Log(q), binomialRatios(n, len(out)))
+	for _, j := range []int{1, 10, 300, 600, 699} {
+		lg := func(x float64) float64 { v, _ := math.Lgamma(x); return v }
+		want := math.Exp(lg(n+1) - lg(float64(j)+1) - lg(float64(n-j)+1) + float64(j)*math.Log(p) + float64(n-j)*math.Log(q))
+		if got := out[j]; !(math.Abs(got-want) <= 1e-9*want) {
+			t.Errorf("P(Bin(%d, %v) = %d) = %.17g, want %.17g", n, p, j, got, want)
+		}
+	}
+}
