@@ -317,3 +317,24 @@ func TestBinomialUnderflowBranch(t *testing.T) {
 		}
 	}
 }
+
+// TestBinomialCertainEdges: with p = 1 the whole mass is at n, which out
+// holds only when n < len(out); with p = 0 it is at 0.
+func TestBinomialCertainEdges(t *testing.T) {
+	for _, c := range []struct {
+		n, size int
+		p       float64
+		want    []float64
+	}{
+		{3, 3, 1, []float64{0, 0, 0}},
+		{2, 3, 1, []float64{0, 0, 1}},
+		{3, 3, 0, []float64{1, 0, 0}},
+		{0, 2, 0.4, []float64{1, 0}},
+	} {
+		out := []float64{9, 9, 9}[:c.size]
+		binomial(out, c.n, c.p, 1-c.p, math.Log(1-c.p), binomialRatios(c.n, c.size))
+		if !slices.Equal(out, c.want) {
+			t.Errorf("binomial(len %d, n = %d, p = %v) = %v, want %v", c.size, c.n, c.p, out, c.want)
+		}
+	}
+}
