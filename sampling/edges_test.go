@@ -338,3 +338,27 @@ func TestBinomialCertainEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignShortageNamesTask: the greedy pass gives every task what it
+// can before augmenting paths fill the short ones; when five tasks need
+// one inspector each from three with room for one task, the error names
+// the first task in order (fewest eligible inspectors first) left empty
+// after the greedy pass: C2. Augmenting while the greedy pass runs would
+// name C3.
+func TestAssignShortageNamesTask(t *testing.T) {
+	d := Design{Industry: "x", InspectorsPerTask: 1, MaxTasksPerInspector: 1}
+	var tasks []Task
+	for i, county := range []string{"c1", "c1", "c1", "c1", "c0"} {
+		tasks = append(tasks, Task{CreditCode: fmt.Sprint("C", i), Category: "k", County: county})
+	}
+	pool := []Inspector{
+		{ID: "I0", County: "c0", Industries: []string{"x"}, Recusals: []string{"C1"}},
+		{ID: "I1", County: "c0", Industries: []string{"x"}, Recusals: []string{"C1", "C2", "C4"}},
+		{ID: "I2", County: "c1", Industries: []string{"x"}, Recusals: []string{"C0", "C3"}},
+	}
+	err := assignInspectors(&d, []byte("seed83"), tasks, pool)
+	want := "task C2/k (county c1): 2 eligible inspectors, but only 0 can be assigned without exceeding max_tasks_per_inspector 1 (inspectors_per_task 1)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("assignInspectors = %v, want an error containing %q", err, want)
+	}
+}
