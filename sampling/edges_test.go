@@ -362,3 +362,32 @@ func TestAssignShortageNamesTask(t *testing.T) {
 		t.Errorf("assignInspectors = %v, want an error containing %q", err, want)
 	}
 }
+
+// TestParetoInclusionNearlyFull: a sample of all units but one, with
+// groups of 98 and 3 units, integrates far to the right, where P(0) of
+// the 98-unit group's binomial of one unit fewer underflows and binomial
+// works in logarithms: each π must stay a probability and they must sum
+// to the sample size.
+func TestParetoInclusionNearlyFull(t *testing.T) {
+	for _, c := range []struct {
+		w    []float64
+		size []int
+		m    int
+	}{
+		{[]float64{1, 1.01}, []int{98, 3}, 100},
+		{[]float64{1, 1.2}, []int{99, 2}, 100},
+	} {
+		lam := groupTargets(c.w, c.size, c.m)
+		pi := paretoInclusion(lam, c.size, c.m)
+		sum := 0.0
+		for g, p := range pi {
+			if !(p >= 0 && p <= 1) {
+				t.Errorf("weights %v, sizes %v, m = %d: π[%d] = %v, want a probability", c.w, c.size, c.m, g, p)
+			}
+			sum += float64(c.size[g]) * p
+		}
+		if !(math.Abs(sum-float64(c.m)) <= 1e-10) {
+			t.Errorf("weights %v, sizes %v, m = %d: Σπ = %.15g, want %d", c.w, c.size, c.m, sum, c.m)
+		}
+	}
+}
