@@ -391,3 +391,31 @@ func TestParetoInclusionNearlyFull(t *testing.T) {
 		}
 	}
 }
+
+// TestLongNamesOutsideStratumKey: a category or county name may be long
+// (a category named in full in Chinese) and need not be part of the
+// stratum key; the listing's buffer is sized for such lines too.
+func TestLongNamesOutsideStratumKey(t *testing.T) {
+	long := strings.Repeat("婴幼儿及儿童纺织产品", 3) // 90 bytes
+	for _, c := range []struct {
+		strata           []string
+		county, category string
+	}{
+		{[]string{StratumCounty}, "姑苏区", long},
+		{[]string{StratumCategory}, long, "garments"},
+	} {
+		rec := blockRecord(t, 5)
+		rec.Design.Strata = c.strata
+		rec.Design.Categories = map[string]CategoryRule{c.category: {Tier: TierGeneral, Quantity: Quantity{Test: 2, Backup: 2}}}
+		rec.Design.Batches = 2
+		rec.Design.InspectorsPerTask = 1
+		for i := range rec.Population {
+			rec.Population[i].County, rec.Population[i].Category = c.county, c.category
+		}
+		rec.Inspectors = []Inspector{{ID: "I1", County: "x", Industries: []string{"textiles"}}, {ID: "I2", County: "y", Industries: []string{"textiles"}}}
+		plan, err := DrawPlan(rec)
+		if err != nil || plan.FrameSize != 5 || len(plan.Tasks) != 2 {
+			t.Errorf("strata %v, county %q, category %q: frame of %d, %d tasks, %v; want 5, 2, no error", c.strata, c.county, c.category, plan.FrameSize, len(plan.Tasks), err)
+		}
+	}
+}
