@@ -176,16 +176,22 @@ func TestTaskPageForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	form := fmt.Sprintf("csrf=%s&sampled_on=%s&batch_no=B1&quantity=2&seals=F1", csrf, today)
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, fmt.Sprintf("%s/inspect/tasks/%d/sample", f.srv.URL, f.taskA), strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	postForm := func(action, form string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, fmt.Sprintf("%s/inspect/tasks/%d/%s", f.srv.URL, f.taskA, action),
+			strings.NewReader("csrf="+csrf+"&"+form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: id})
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
 	}
-	resp.Body.Close()
+	resp, _ := postForm("sample", fmt.Sprintf("sampled_on=%s&batch_no=B1&quantity=2&seals=F1", today))
 	if want := fmt.Sprintf("/inspect/tasks/%d?saved=1", f.taskA); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("sampling form = %d to %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
@@ -196,6 +202,10 @@ func TestTaskPageForms(t *testing.T) {
 		t.Errorf("the task page says saved with ?saved=1 only: want it")
 	}
 	step("sampled", []string{"result"})
+	// A refusal of the sampled task (a stale form) names its state.
+	if _, body := postForm("refuse", "reason=production_stopped"); !strings.Contains(body, "该任务现为“已抽样”，不能这样办理，请刷新页面。") {
+		t.Errorf("a refusal form on a sampled task: want the task's state named:\n%s", body)
+	}
 	if status, body := f.do("A", http.MethodPost, "/api/v1/results", fmt.Sprintf("task_id,outcome,tested_on\n%d,pass,%s\n", f.taskA, today)); status != http.StatusOK {
 		t.Fatalf("result = %d %s", status, body)
 	}
@@ -204,4 +214,9 @@ func TestTaskPageForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("of a closed plan", nil)
+	// A result form on a task of a closed plan (a stale form) says the plan
+	// is closed.
+	if _, body := postForm("close", ""); !strings.Contains(body, "该任务所属的抽查计划已结束，不能再登记。") {
+		t.Errorf("a close form on a task of a closed plan: want the plan said closed:\n%s", body)
+	}
 }
