@@ -895,3 +895,75 @@ func TestRebuildRollupsReportsRows(t *testing.T) {
 		}
 	})
 }
+
+// TestInsertTasksBatchBoundaries: a plan of exactly one batch of task rows
+// (76), one of a batch and one task, a plan repeating a unit (inserted row
+// by row) and a plan of no tasks each commit with every task given its own
+// id, in the plan's order.
+func TestInsertTasksBatchBoundaries(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 100)
+		for i, c := range []struct {
+			batches int
+			repeat  bool
+		}{{76, false}, {77, false}, {5, true}, {0, false}} {
+			at := nominal.AddDate(0, i, 0)
+			p := drawPlan(t, s, sampling.KindScheduled, at, max(c.batches, 1))
+			if c.batches == 0 {
+				p.Tasks = nil
+			}
+			if c.repeat {
+				p.Tasks = append(p.Tasks, p.Tasks[0])
+			}
+			if len(p.Tasks) != c.batches+map[bool]int{true: 1}[c.repeat] {
+				t.Fatalf("plan of %d tasks, want %d", len(p.Tasks), c.batches)
+			}
+			if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+				t.Fatalf("CommitPlan of %d tasks: %v", len(p.Tasks), err)
+			}
+			seen := map[int64]bool{}
+			for j, task := range p.Tasks {
+				if task.ID == 0 || seen[task.ID] || (j > 0 && task.ID <= p.Tasks[j-1].ID) {
+					t.Fatalf("plan of %d tasks: task %d has id %d, want a new id above the previous", len(p.Tasks), j, task.ID)
+				}
+				seen[task.ID] = true
+			}
+			got, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: p.ID}, on("2026-11-02"))
+			if err != nil || len(got) != len(p.Tasks) {
+				t.Fatalf("TaskDetails of the plan of %d tasks = %d, %v", len(p.Tasks), len(got), err)
+			}
+			for _, d := range got {
+				if !seen[d.ID] {
+					t.Errorf("stored task %d is not one of the plan's ids", d.ID)
+				}
+			}
+		}
+	})
+}
+
+// TestCorrectionNumbersChange: a correction tells the watchers a numbered
+// change carrying the rollups it moved.
+func TestCorrectionNumbersChange(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		id := p.Tasks[0].ID
+		if _, err := s.RecordResults(ctx, []sampling.Result{pass(id, "2026-11-02")}, on("2026-11-02")); err != nil {
+			t.Fatal(err)
+		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		if _, err := s.CorrectResult(ctx, fail(id, "2026-11-02", "x"), "typo", on("2026-11-03")); err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || changes[0].Seq == 0 || len(changes[0].Rollups) == 0 {
+			t.Errorf("changes told for a correction = %+v, want one, numbered, with rollups", changes)
+		}
+	})
+}
