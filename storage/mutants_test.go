@@ -967,3 +967,30 @@ func TestCorrectionNumbersChange(t *testing.T) {
 		}
 	})
 }
+
+// TestDiffRollupsRoundingTolerance: rollups differ when a count differs or
+// a weight differs by more than a billionth of its size; weights of a
+// million apart by a ten-thousandth are the same up to rounding.
+func TestDiffRollupsRoundingTolerance(t *testing.T) {
+	day := on("2026-11-02")
+	r := sampling.Rollup{Day: day, Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: 3, Failed: 1, WTested: 1e6, WFailed: 2}
+	with := func(f func(*sampling.Rollup)) []sampling.Rollup { c := r; f(&c); return []sampling.Rollup{c} }
+	for name, c := range map[string]struct {
+		b    []sampling.Rollup
+		want int
+	}{
+		"same":                   {with(func(*sampling.Rollup) {}), 0},
+		"weight within rounding": {with(func(x *sampling.Rollup) { x.WTested += 1e-4 }), 0},
+		"weight beyond rounding": {with(func(x *sampling.Rollup) { x.WTested += 1e-2 }), 1},
+		"failed weight":          {with(func(x *sampling.Rollup) { x.WFailed += 1e-6 }), 1},
+		"tested":                 {with(func(x *sampling.Rollup) { x.Tested++ }), 1},
+		"failed":                 {with(func(x *sampling.Rollup) { x.Failed-- }), 1},
+		"another county":         {with(func(x *sampling.Rollup) { x.County = "吴江区" }), 2},
+		"final":                  {with(func(x *sampling.Rollup) { x.Final = true }), 2},
+		"missing":                {nil, 1},
+	} {
+		if got := storage.DiffRollups([]sampling.Rollup{r}, c.b); got != c.want {
+			t.Errorf("DiffRollups, %s: %d, want %d", name, got, c.want)
+		}
+	}
+}
