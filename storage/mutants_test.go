@@ -994,3 +994,36 @@ func TestDiffRollupsRoundingTolerance(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalizeNumbersChange: a finalization tells the watchers a numbered
+// change carrying the rollups it moved from provisional to final.
+func TestFinalizeNumbersChange(t *testing.T) {
+	forEachBackendWith(t, withObjection(sampling.ObjectionPolicy{DefaultDays: 1}), func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordResults(ctx, []sampling.Result{pass(p.Tasks[0].ID, "2026-11-02")}, on("2026-11-02")); err != nil {
+			t.Fatal(err)
+		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		if n, err := s.FinalizeResults(ctx, on("2026-11-20")); err != nil || n != 1 {
+			t.Fatalf("FinalizeResults = %d, %v; want 1", n, err)
+		}
+		final := 0
+		for _, ch := range changes {
+			for _, r := range ch.Rollups {
+				if r.Final {
+					final += r.Tested
+				}
+			}
+		}
+		if len(changes) != 1 || changes[0].Seq == 0 || final != 1 {
+			t.Errorf("changes told for a finalization = %+v, want one, numbered, with the final rollup of 1 tested", changes)
+		}
+	})
+}
