@@ -1027,3 +1027,44 @@ func TestFinalizeNumbersChange(t *testing.T) {
 		}
 	})
 }
+
+// TestDrawRecordHistoryNewestTask: a unit drawn by three plans has, in a
+// draw's history, the task of the newest plan with its result.
+func TestDrawRecordHistoryNewestTask(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 6)
+		times := []time.Time{nominal.AddDate(0, 0, 12), nominal, nominal.AddDate(0, 0, 6)}
+		newest := map[string]sampling.Task{}
+		var failed int64
+		for _, at := range times {
+			p := drawPlan(t, s, sampling.KindScheduled, at, 6)
+			if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+				t.Fatal(err)
+			}
+			if at.Equal(times[0]) {
+				for _, task := range p.Tasks {
+					newest[task.CreditCode] = task
+				}
+				failed = p.Tasks[0].ID
+				if _, err := s.RecordResults(ctx, []sampling.Result{fail(failed, "2026-11-14", "x")}, on("2026-11-14")); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		rec, err := s.DrawRecord(ctx, testDesign(nominal.AddDate(0, 1, 0), 3), nominal.AddDate(0, 1, 0))
+		if err != nil || len(rec.History) != len(newest) || len(newest) != 6 {
+			t.Fatalf("DrawRecord history = %d units, %v; want 6", len(rec.History), err)
+		}
+		for _, h := range rec.History {
+			want := newest[h.CreditCode]
+			wantOutcome := ""
+			if want.ID == failed {
+				wantOutcome = sampling.OutcomeFail
+			}
+			if h.TaskID != want.ID || !h.Time.Equal(times[0]) || h.Outcome != wantOutcome {
+				t.Errorf("history of %s = task %d at %v, %q; want task %d at %v, %q", h.CreditCode, h.TaskID, h.Time, h.Outcome, want.ID, times[0], wantOutcome)
+			}
+		}
+	})
+}
