@@ -1068,3 +1068,17 @@ func TestDrawRecordHistoryNewestTask(t *testing.T) {
 		}
 	})
 }
+
+// TestPopulationOver200Units: a population of more units than one insert
+// statement takes (200) is stored whole: the plan's record reads every
+// unit back.
+func TestPopulationOver200Units(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 450)
+		p := commitDraw(t, s, testDesign(nominal, 3), nominal, "over 200")
+		_, rec, err := s.PlanRecord(t.Context(), p.ID)
+		if err != nil || rec.Compact().Len() != 450 {
+			t.Fatalf("PlanRecord = %d units, %v; want 450", rec.Compact().Len(), err)
+		}
+	})
+}
