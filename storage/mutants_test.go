@@ -1082,3 +1082,37 @@ func TestPopulationOver200Units(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryNoticesNamedAllFailed: retrying failed notifications by id
+// when every id names one queues them all, with no error.
+func TestRetryNoticesNamedAllFailed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 20)
+		ctx := t.Context()
+		c := claim(sampling.KindScheduled, nominal)
+		c.Now = clockAt(nominal.Add(time.Hour))
+		c.Notices = planNotices(48 * time.Hour)
+		if _, err := s.Settle(ctx, c, maker(t, s, sampling.KindScheduled, nominal)); err != nil {
+			t.Fatal(err)
+		}
+		at := nominal.Add(2 * time.Hour)
+		taken, err := s.TakeNotices(ctx, storage.Take{Now: at, Lease: time.Minute, Limit: 2})
+		if err != nil || len(taken) != 2 {
+			t.Fatalf("TakeNotices = %v, %v; want 2", noticeList(taken), err)
+		}
+		var ids []int64
+		for _, n := range taken {
+			if ok, err := s.FinishNotice(ctx, n, storage.Outcome{Status: storage.NoticeFailed, Error: "404", At: at}); !ok || err != nil {
+				t.Fatalf("FinishNotice(failed) = %v, %v", ok, err)
+			}
+			ids = append(ids, n.ID)
+		}
+		slices.Sort(ids)
+		if got, err := s.RetryNotices(ctx, ids, at); err != nil || !slices.Equal(got, ids) {
+			t.Errorf("RetryNotices(%v) = %v, %v; want all queued", ids, got, err)
+		}
+		if failed, err := s.Notices(ctx, storage.NoticeFilter{Status: storage.NoticeFailed}); err != nil || len(failed) != 0 {
+			t.Errorf("failed notices after the retry = %v, %v; want none", noticeList(failed), err)
+		}
+	})
+}
