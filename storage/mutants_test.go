@@ -1116,3 +1116,39 @@ func TestRetryNoticesNamedAllFailed(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxStatsDueNowCounted: a message due exactly now counts as
+// pending, and the oldest pending is its due time; a moment before, it
+// does not count.
+func TestOutboxStatsDueNowCounted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 20)
+		ctx := t.Context()
+		made := nominal.Add(time.Hour)
+		c := claim(sampling.KindScheduled, nominal)
+		c.Now = clockAt(made)
+		c.Notices = planNotices(48 * time.Hour)
+		if _, err := s.Settle(ctx, c, maker(t, s, sampling.KindScheduled, nominal)); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Notices(ctx, storage.NoticeFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dueNow := 0
+		for _, n := range all {
+			if !n.DueAt.After(made) {
+				dueNow++
+			}
+		}
+		if dueNow == 0 || dueNow == len(all) {
+			t.Fatalf("%d of %d notices due at %v, want some but not all", dueNow, len(all), made)
+		}
+		if st, err := s.OutboxStats(ctx, made); err != nil || st.Pending != dueNow || !st.OldestPending.Equal(made) {
+			t.Errorf("OutboxStats at the due time = %+v, %v; want %d pending, the oldest due %v", st, err, dueNow, made)
+		}
+		if st, err := s.OutboxStats(ctx, made.Add(-time.Microsecond)); err != nil || st.Pending != 0 || !st.OldestPending.IsZero() {
+			t.Errorf("OutboxStats just before = %+v, %v; want none pending", st, err)
+		}
+	})
+}
