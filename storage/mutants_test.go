@@ -1152,3 +1152,30 @@ func TestOutboxStatsDueNowCounted(t *testing.T) {
 		}
 	})
 }
+
+// TestFirstResultOnPlanDayBesideRetest: in a batch that also retests (so
+// every row's plan is checked), a first result tested on its plan's day
+// (in the service's zone) is taken; one tested the day before is refused.
+func TestFirstResultOnPlanDayBesideRetest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4) // 2026-11-01 09:00 in Shanghai
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		a, b, c := p.Tasks[0].ID, p.Tasks[1].ID, p.Tasks[2].ID
+		if _, err := s.RecordResults(ctx, []sampling.Result{fail(a, "2026-11-01", "x")}, on("2026-11-01")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.RecordResults(ctx, []sampling.Result{retest(pass(a, "2026-11-02")), pass(c, "2026-10-31")}, on("2026-11-02"))
+		var rej *storage.RejectedError
+		want := "2026-10-31 is before the task's plan was made (2026-11-01)"
+		if !errors.As(err, &rej) || len(rej.Problems) != 1 || rej.Problems[0].Index != 1 || rej.Problems[0].Reason != want {
+			t.Fatalf("a retest with a result tested the day before the plan = %v, want result 2 refused: %q", err, want)
+		}
+		if n, err := s.RecordResults(ctx, []sampling.Result{retest(pass(a, "2026-11-02")), pass(b, "2026-11-01")}, on("2026-11-02")); err != nil || n != 2 {
+			t.Errorf("a retest with a result tested on the plan's day = %d, %v; want both stored", n, err)
+		}
+	})
+}
