@@ -1179,3 +1179,20 @@ func TestFirstResultOnPlanDayBesideRetest(t *testing.T) {
 		}
 	})
 }
+
+// TestImportInspectorsCountsStored: an accepted import of inspectors
+// reports how many it stored.
+func TestImportInspectorsCountsStored(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 2)
+		ins := []sampling.Inspector{
+			{ID: "I101", Name: "周杰", County: "姑苏区", Industries: []string{"textiles"}},
+			{ID: "I102", Name: "吴磊", County: "吴江区", Industries: []string{"textiles", "food"}},
+			{ID: "I103", Name: "郑爽", County: "吴江区", Industries: []string{"food"}},
+		}
+		n, err := s.ImportInspectors(t.Context(), slices.All(ins), func([]storage.LineProblem) error { return nil })
+		if err != nil || n != 3 {
+			t.Errorf("ImportInspectors of 3 = %d, %v; want 3", n, err)
+		}
+	})
+}
