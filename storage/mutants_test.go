@@ -1196,3 +1196,31 @@ func TestImportInspectorsCountsStored(t *testing.T) {
 		}
 	})
 }
+
+// TestReplicaSpansSeenAtSince: a replica last seen exactly at since is
+// among those seen from since on, so the last one seen before since is
+// still the one before it.
+func TestReplicaSpansSeenAtSince(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		at := func(sec int) time.Time { return nominal.Add(time.Duration(sec) * time.Second) }
+		for _, see := range []struct {
+			id  string
+			sec int
+		}{{"old", 0}, {"a", 10}, {"a", 20}, {"b", 25}, {"b", 30}} {
+			if err := s.SeeReplica(t.Context(), see.id, at(see.sec)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spans, err := s.ReplicaSpans(t.Context(), at(30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, sp := range spans {
+			got = append(got, fmt.Sprintf("%v-%v", sp.Started.Sub(nominal).Seconds(), sp.Seen.Sub(nominal).Seconds()))
+		}
+		if want := "10-20 25-30"; strings.Join(got, " ") != want {
+			t.Errorf("ReplicaSpans(since 30s) = %v, want %s", got, want)
+		}
+	})
+}
