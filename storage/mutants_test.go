@@ -656,10 +656,14 @@ func TestRecordAuditListsUpTo20Results(t *testing.T) {
 				t.Fatalf("audit entries of a batch of %d = %+v, %v; want one %s", len(batch), added, err, storage.ActionRecord)
 			}
 			var after struct {
+				Count   int       `json:"count"`
 				Results []version `json:"results"`
 			}
 			if err := json.Unmarshal([]byte(added[0].After), &after); err != nil {
 				t.Fatal(err)
+			}
+			if after.Count != len(batch) {
+				t.Errorf("audit entry of a batch of %d counts %d versions", len(batch), after.Count)
 			}
 			if added[0].Before != "" && added[0].Before != "null" {
 				var b struct {
