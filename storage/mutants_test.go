@@ -1228,3 +1228,95 @@ func TestReplicaSpansSeenAtSince(t *testing.T) {
 		}
 	})
 }
+
+// TestTokenLastUseNotedOncePerMinute: a token's use is noted when it was
+// never used or last used more than a minute before; a use exactly a
+// minute later leaves the note as it was.
+func TestTokenLastUseNotedOncePerMinute(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 2)
+		secret, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin, CreatedBy: "test"}, nominal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastUse := func() time.Time {
+			t.Helper()
+			ts, err := s.Tokens(ctx)
+			if err != nil || len(ts) != 1 || ts[0].ID != tok.ID {
+				t.Fatalf("Tokens = %+v, %v; want the one token", ts, err)
+			}
+			if ts[0].LastUsedAt == nil {
+				return time.Time{}
+			}
+			return ts[0].LastUsedAt.UTC()
+		}
+		for _, c := range []struct {
+			at, want time.Time
+		}{
+			{nominal, nominal},
+			{nominal.Add(time.Minute), nominal},
+			{nominal.Add(time.Minute + time.Millisecond), nominal.Add(time.Minute + time.Millisecond)},
+		} {
+			if _, err := s.Authenticate(ctx, secret, c.at); err != nil {
+				t.Fatalf("Authenticate at %v: %v", c.at, err)
+			}
+			if got := lastUse(); !got.Equal(c.want) {
+				t.Errorf("last use after a use at %v = %v, want %v", c.at, got, c.want)
+			}
+		}
+	})
+}
+
+// TestCreateTokenOwnerChecks: an inspector token needs a known inspector;
+// an admin token names none; a token's times show in the zone asked for,
+// and those it lacks stay unset.
+func TestCreateTokenOwnerChecks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 2)
+		if _, _, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleInspector, Inspector: "I999"}, nominal); err == nil {
+			t.Error("CreateToken for an unknown inspector: no error")
+		}
+		var fields *storage.FieldsError
+		if _, _, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin, Inspector: "I001"}, nominal); !errors.As(err, &fields) {
+			t.Errorf("CreateToken(admin for an inspector) = %v, want a *FieldsError", err)
+		}
+		_, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleInspector, Inspector: "I001", TTL: time.Hour}, nominal)
+		if err != nil || tok.Inspector != "I001" {
+			t.Fatalf("CreateToken(inspector I001) = %+v, %v", tok, err)
+		}
+		if _, _, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleViewer}, nominal); err != nil {
+			t.Errorf("CreateToken(viewer) = %v", err)
+		}
+		tok.Localize(shanghai)
+		if tok.CreatedAt.Location() != shanghai || tok.ExpiresAt == nil || tok.ExpiresAt.Location() != shanghai || !tok.ExpiresAt.Equal(nominal.Add(time.Hour)) || tok.RevokedAt != nil {
+			t.Errorf("Localize = created %v, expires %v, revoked %v; want Shanghai times, expiring %v, not revoked", tok.CreatedAt, tok.ExpiresAt, tok.RevokedAt, nominal.Add(time.Hour))
+		}
+	})
+}
+
+// TestDeleteSessionEndsIt: a deleted session no longer authenticates.
+func TestDeleteSessionEndsIt(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 2)
+		_, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin}, nominal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := s.CreateSession(ctx, tok.ID, nominal, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Session(ctx, id, nominal.Add(time.Minute)); err != nil {
+			t.Fatalf("Session before its deletion: %v", err)
+		}
+		if err := s.DeleteSession(ctx, id); err != nil {
+			t.Fatalf("DeleteSession: %v", err)
+		}
+		if _, _, err := s.Session(ctx, id, nominal.Add(time.Minute)); !errors.Is(err, storage.ErrBadToken) {
+			t.Errorf("Session after its deletion = %v, want ErrBadToken", err)
+		}
+	})
+}
