@@ -1320,3 +1320,35 @@ func TestDeleteSessionEndsIt(t *testing.T) {
 		}
 	})
 }
+
+// TestClosePlansNumbersChange: closing a plan tells the watchers a
+// numbered change with the plan's tallies, now counted as stored, and the
+// plan closed.
+func TestClosePlansNumbersChange(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		if closed, err := s.ClosePlans(ctx, on("2026-12-31"), on("2026-12-31")); err != nil || len(closed) != 1 {
+			t.Fatalf("ClosePlans = %v, %v; want the plan", closed, err)
+		}
+		n := 0
+		for _, ch := range changes {
+			for _, tl := range ch.Tallies {
+				if tl.PlanID == p.ID {
+					n += tl.N
+				}
+			}
+		}
+		closedPlan := len(changes) == 1 && len(changes[0].Plans) == 1 && changes[0].Plans[0].ID == p.ID && !changes[0].Plans[0].Open
+		if !closedPlan || changes[0].Seq == 0 || n != len(p.Tasks) {
+			t.Errorf("changes told for closing the plan = %+v; want one, numbered, with the closed plan and its %d tasks' tallies", changes, len(p.Tasks))
+		}
+	})
+}
