@@ -1075,14 +1075,24 @@ func TestDrawRecordHistoryNewestTask(t *testing.T) {
 
 // TestPopulationOver200Units: a population of more units than one insert
 // statement takes (200) is stored whole: the plan's record reads every
-// unit back.
+// unit back; so are the inspectors of a plan of more assignments than one
+// statement takes (333 rows of 3 columns).
 func TestPopulationOver200Units(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		seedRegistry(t, s, 450)
-		p := commitDraw(t, s, testDesign(nominal, 3), nominal, "over 200")
+		p := commitDraw(t, s, testDesign(nominal, 170), nominal, "over 200")
 		_, rec, err := s.PlanRecord(t.Context(), p.ID)
 		if err != nil || rec.Compact().Len() != 450 {
 			t.Fatalf("PlanRecord = %d units, %v; want 450", rec.Compact().Len(), err)
+		}
+		got, err := s.TaskDetails(t.Context(), storage.TaskFilter{PlanID: p.ID}, on("2026-11-02"))
+		if err != nil || len(got) != 170 {
+			t.Fatalf("TaskDetails = %d tasks, %v; want 170", len(got), err)
+		}
+		for _, d := range got {
+			if len(d.Inspectors) != 2 {
+				t.Fatalf("task %d has inspectors %v, want 2", d.ID, d.Inspectors)
+			}
 		}
 	})
 }
