@@ -1362,3 +1362,23 @@ func TestClosePlansNumbersChange(t *testing.T) {
 		}
 	})
 }
+
+// TestSetPausedAgainSameReason: pausing a paused schedule again for the
+// same reason changes nothing (who and when stay the first pause's); for
+// another reason it records the new reason and who gave it.
+func TestSetPausedAgainSameReason(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if _, _, err := s.SetPaused(ctx, schedule, true, "holiday", "cli:ops"); err != nil {
+			t.Fatal(err)
+		}
+		before, after, err := s.SetPaused(ctx, schedule, true, "holiday", "cli:other")
+		if err != nil || after != before || after.ChangedBy != "cli:ops" || after.Reason != "holiday" {
+			t.Errorf("SetPaused(same reason) = %+v -> %+v, %v; want unchanged, by cli:ops", before, after, err)
+		}
+		_, after, err = s.SetPaused(ctx, schedule, true, "audit", "cli:other")
+		if err != nil || !after.Paused || after.Reason != "audit" || after.ChangedBy != "cli:other" {
+			t.Errorf("SetPaused(another reason) -> %+v, %v; want paused for audit by cli:other", after, err)
+		}
+	})
+}
