@@ -31,8 +31,8 @@ func sample() *Bulletin {
 		b.Tiers = append(b.Tiers, TierHeadline{Tier: tier.name, Target: tier.target, Period: row("2026Q4", tier.name, 40, 3, tier.target), YTD: row("ytd", tier.name, 150, 9, tier.target)})
 		s := TrendSeries{Tier: tier.name, Target: tier.target}
 		for _, m := range months(date("2026-12-31"), TrendMonths) {
-			pt := TrendPoint{Month: m.Format("2006-01")}
-			if m.Month() != time.March {
+			pt := TrendPoint{Month: string(m)[:len("2006-01")]}
+			if _, mo, _ := m.Date(); mo != time.March {
 				pt.Rate = row(pt.Month, tier.name, 12, 1, tier.target)
 			}
 			s.Points = append(s.Points, pt)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -25,7 +26,7 @@ func TestImportOthersTaskRefused(t *testing.T) {
 	if status != http.StatusUnprocessableEntity {
 		t.Errorf("A imports a result of B's task = %d, want 422", status)
 	}
-	if d, err := f.store.TaskDetail(t.Context(), f.taskB, f.clock.now()); err != nil || d.Status != "assigned" {
+	if d, err := f.store.TaskDetail(t.Context(), f.taskB, sampling.Today(f.clock.now(), shanghai)); err != nil || d.Status != "assigned" {
 		t.Errorf("B's task after A's import = %+v, %v; want it still assigned, no result", d, err)
 	}
 	status, body = f.do("A", http.MethodPost, "/api/v1/results", row(f.taskA))
@@ -39,7 +40,7 @@ func TestImportOthersTaskRefused(t *testing.T) {
 // the plans it closed, and an empty list (not null) when none.
 func TestClosePlansListsClosed(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestClosePlansListsClosed(t *testing.T) {
 // the chores' sweep, and a refusal then closes it.
 func TestSamplingLeavesOverduePlanToTheSweep(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}

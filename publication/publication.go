@@ -99,23 +99,23 @@ type Plan struct {
 
 // Task is one batch of the plan and what came of it.
 type Task struct {
-	ID                   int64    `json:"id"`
-	CreditCode           string   `json:"credit_code"`
-	Enterprise           string   `json:"enterprise"`
-	County               string   `json:"county"`
-	Category             string   `json:"category"`
-	CategoryName         string   `json:"category_name"`
-	Tier                 string   `json:"tier"`
-	InclusionProbability float64  `json:"inclusion_probability"`
-	Inspectors           []string `json:"inspectors"`
-	Due                  string   `json:"due"`
-	Outcome              string   `json:"outcome"`
-	SampledOn            string   `json:"sampled_on,omitempty"`
-	BatchNo              string   `json:"batch_no,omitempty"`
-	TestedOn             string   `json:"tested_on,omitempty"`
-	ReportNo             string   `json:"report_no,omitempty"`
-	FailedItems          string   `json:"failed_items,omitempty"`
-	RefusalReason        string   `json:"refusal_reason,omitempty"`
+	ID                   int64        `json:"id"`
+	CreditCode           string       `json:"credit_code"`
+	Enterprise           string       `json:"enterprise"`
+	County               string       `json:"county"`
+	Category             string       `json:"category"`
+	CategoryName         string       `json:"category_name"`
+	Tier                 string       `json:"tier"`
+	InclusionProbability float64      `json:"inclusion_probability"`
+	Inspectors           []string     `json:"inspectors"`
+	Due                  sampling.Day `json:"due"`
+	Outcome              string       `json:"outcome"`
+	SampledOn            sampling.Day `json:"sampled_on,omitempty"`
+	BatchNo              string       `json:"batch_no,omitempty"`
+	TestedOn             sampling.Day `json:"tested_on,omitempty"`
+	ReportNo             string       `json:"report_no,omitempty"`
+	FailedItems          string       `json:"failed_items,omitempty"`
+	RefusalReason        string       `json:"refusal_reason,omitempty"`
 }
 
 // Bulletin is the summary a regulator publishes: batches, failed batches,

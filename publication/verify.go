@@ -171,7 +171,7 @@ func compareTasks(got []Task, want []sampling.Task) []string {
 			{"enterprise", t.Enterprise, w.Enterprise},
 			{"county", t.County, w.County},
 			{"tier", t.Tier, w.Tier},
-			{"due", t.Due, w.Due},
+			{"due", t.Due.String(), w.Due.String()},
 			{"inclusion_probability", fmt.Sprint(t.InclusionProbability), fmt.Sprint(w.InclusionProbability)},
 			{"inspectors", strings.Join(t.Inspectors, ","), strings.Join(w.Inspectors, ",")},
 		} {

@@ -60,8 +60,8 @@ type Design struct {
 	InspectorsPerTask    int     `json:"inspectors_per_task"`
 	CrossCounty          bool    `json:"cross_county,omitempty"`
 	MaxTasksPerInspector int     `json:"max_tasks_per_inspector,omitempty"`
-	// Due is the tasks' due date, YYYY-MM-DD.
-	Due string `json:"due"`
+	// Due is the tasks' due date.
+	Due Day `json:"due"`
 }
 
 // CategoryRule is what a design knows of a category in scope.

@@ -43,7 +43,11 @@ type SRSSpec struct {
 	// MaxTasksPerInspector caps one inspector's tasks in the plan; zero
 	// means no cap.
 	MaxTasksPerInspector int
-	Due                  time.Time
+	// Due is the tasks' due date: the day of this instant in its own
+	// zone. It stays a time.Time, not a Day, because the spec is stored
+	// and published as JSON with the first-generation draw records, and
+	// those records must keep decoding and verifying.
+	Due time.Time
 }
 
 // ErrEmptyFrame reports a draw from a frame with no eligible units.
@@ -113,7 +117,7 @@ func DrawSRS(spec SRSSpec, seed []byte, frame []Unit, inspectors []Inspector) (P
 			Tier:                 spec.Categories[r.unit.Category],
 			InclusionProbability: pi,
 			Inspectors:           ids,
-			Due:                  spec.Due.Format(time.DateOnly),
+			Due:                  DayOf(spec.Due, spec.Due.Location()),
 			Status:               TaskAssigned,
 		})
 	}

@@ -74,12 +74,12 @@ func rejected(errs ...sampling.FieldError) *RejectedError {
 	return &RejectedError{Problems: ps}
 }
 
-// Rollups returns the daily rollups from since (a date) on.
-func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup, error) {
+// Rollups returns the daily rollups from the day since on.
+func (s *Store) Rollups(ctx context.Context, since sampling.Day) ([]sampling.Rollup, error) {
 	return rollupsSince(ctx, s.db, since)
 }
 
-// rollupsSince reads the daily rollups from since (a date) on.
-func rollupsSince(ctx context.Context, q queryer, since time.Time) ([]sampling.Rollup, error) {
-	return loadRollups(ctx, q, `SELECT `+rollupColumns+` FROM rollups WHERE day >= ?`, since.Format(time.DateOnly))
+// rollupsSince reads the daily rollups from the day since on.
+func rollupsSince(ctx context.Context, q queryer, since sampling.Day) ([]sampling.Rollup, error) {
+	return loadRollups(ctx, q, `SELECT `+rollupColumns+` FROM rollups WHERE day >= ?`, since)
 }

@@ -246,7 +246,7 @@ func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Ta
 
 func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
 	ctx = storage.WithActor(ctx, "demo-simulator")
-	if _, err := r.store.RecordResults(ctx, results, sampling.Today(r.now(), r.cfg)); err != nil {
+	if _, err := r.store.RecordResults(ctx, results, r.now().In(r.cfg)); err != nil {
 		return err
 	}
 	for _, res := range results {
