@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,5 +91,98 @@ func TestSamplingLeavesOverduePlanToTheSweep(t *testing.T) {
 	}
 	if got := planStatus(); got != "closed" {
 		t.Errorf("plan after a refusal past its due date = %s, want closed", got)
+	}
+}
+
+// logBuffer collects a logger's JSON records; safe for the server's
+// goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// records returns the records logged so far at level or above, as
+// "LEVEL msg err" lines.
+func (b *logBuffer) records(t *testing.T, level slog.Level) []string {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for line := range strings.Lines(b.buf.String()) {
+		var r struct{ Level, Msg, Err string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log record %q: %v", line, err)
+		}
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(r.Level)); err != nil {
+			t.Fatalf("log record %q: %v", line, err)
+		}
+		if l >= level {
+			out = append(out, strings.TrimSpace(r.Level+" "+r.Msg+" "+r.Err))
+		}
+	}
+	return out
+}
+
+// TestClosePlansFailureLogged: when the plans a refusal completes cannot be
+// closed, the refusal still answers 200 and stays stored, the plan stays
+// open, and the failure is logged as a warning naming the cause; once
+// closing works again the next refusal closes the plan and logs no warning.
+func TestClosePlansFailureLogged(t *testing.T) {
+	f := newFixture(t, storage.SQLite)
+	var logs logBuffer
+	d := f.deps
+	d.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	f.srv = httptest.NewServer(NewHandler(d))
+	t.Cleanup(f.srv.Close)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(due.AddDate(0, 0, 1).Add(9 * time.Hour)) // the plan is overdue: any refusal has it closed
+	db := f.store.DB()
+	if _, err := db.ExecContext(t.Context(), `CREATE TRIGGER refuse_closures BEFORE INSERT ON plan_closures
+		BEGIN SELECT RAISE(ABORT, 'closures refused by the test'); END`); err != nil {
+		t.Fatal(err)
+	}
+	refuse := func(caller string, task int64) {
+		t.Helper()
+		if status, body := f.do(caller, http.MethodPost, fmt.Sprintf("/api/v1/tasks/%d/refusal", task), `{"reason":"production_stopped"}`); status != http.StatusOK {
+			t.Fatalf("%s refuses task %d = %d %s, want 200", caller, task, status, body)
+		}
+	}
+	planStatus := func() string {
+		t.Helper()
+		_, body := f.do("admin", http.MethodGet, fmt.Sprintf("/api/v1/plans/%d", f.plan.ID), "")
+		var p struct{ Status string }
+		decode(t, body, &p)
+		return p.Status
+	}
+	refuse("B", f.taskB)
+	want := []string{fmt.Sprintf("WARN close plans close plan %d: constraint failed: closures refused by the test (1811)", f.plan.ID)}
+	if got := logs.records(t, slog.LevelWarn); !slices.Equal(got, want) {
+		t.Errorf("warnings after a refusal whose plan cannot close = %q, want %q", got, want)
+	}
+	if got := planStatus(); got != "open" {
+		t.Errorf("plan after the failed close = %s, want open", got)
+	}
+	if dt, err := f.store.TaskDetail(t.Context(), f.taskB, f.clock.now()); err != nil || dt.Status != sampling.TaskRefused {
+		t.Errorf("B's task after its refusal = %+v, %v; want refused", dt, err)
+	}
+	if _, err := db.ExecContext(t.Context(), `DROP TRIGGER refuse_closures`); err != nil {
+		t.Fatal(err)
+	}
+	refuse("A", f.taskA)
+	if got := logs.records(t, slog.LevelWarn); !slices.Equal(got, want) {
+		t.Errorf("warnings after a refusal whose plan closes = %q, want only the earlier %q", got, want)
+	}
+	if got := planStatus(); got != "closed" {
+		t.Errorf("plan after a refusal once closing works = %s, want closed", got)
 	}
 }

@@ -57,6 +57,7 @@ type fixture struct {
 	tokIDs map[string]string
 	taskA  int64 // a task of A only
 	taskB  int64 // a task of B only
+	deps   Deps  // what srv serves, for a test to serve again with changes
 }
 
 var shanghai = time.FixedZone("CST", 8*3600)
@@ -138,8 +139,9 @@ func newFixture(t testing.TB, backend string) *fixture {
 		t.Fatal(err)
 	}
 	work := chores.New(cfg, store, mon, storagetest.Logger(t), chores.Options{Now: clk.now})
-	f.srv = httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Monitor: mon, Chores: work, Bulletins: bulletins, Gatherer: prometheus.NewRegistry(),
-		Logger: storagetest.Logger(t), Now: clk.now}))
+	f.deps = Deps{Config: cfg, Store: store, Monitor: mon, Chores: work, Bulletins: bulletins, Gatherer: prometheus.NewRegistry(),
+		Logger: storagetest.Logger(t), Now: clk.now}
+	f.srv = httptest.NewServer(NewHandler(f.deps))
 	t.Cleanup(f.srv.Close)
 	return f
 }

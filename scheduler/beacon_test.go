@@ -1,10 +1,12 @@
 package scheduler_test
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -436,5 +438,95 @@ func TestBeaconFireFails(t *testing.T) {
 	}
 	if anns, _ := store.Announcements(ctx, storage.AnnouncementFilter{}); len(anns) != 0 {
 		t.Errorf("%d announcements, want none", len(anns))
+	}
+}
+
+// TestBeaconAnnouncementIsNoPlan: the fire of a beacon-seeded schedule
+// announces its draw; that is no plan yet: OnPlan is not called and no lag
+// or last success is recorded. The plan drawn from the beacon's value is
+// then handed to OnPlan once.
+func TestBeaconAnnouncementIsNoPlan(t *testing.T) {
+	ctx := t.Context()
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store)
+	cfg, err := config.Parse("test.yaml", fmt.Appendf(nil, beaconConfig, "https://relay.invalid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: nominal}
+	var handed []int64
+	reg := prometheus.NewRegistry()
+	sched, err := scheduler.New(cfg, store, reg, storagetest.Logger(t), scheduler.Options{Now: clock.now,
+		OnPlan: func(_ context.Context, p sampling.Plan) { handed = append(handed, p.ID) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal})
+	if err != nil || !made || plan.ID != 0 {
+		t.Fatalf("Fire = plan %d, %v, %v; want an announcement and no plan", plan.ID, made, err)
+	}
+	for _, name := range []string{"spotcheck_schedule_lag_seconds", "spotcheck_schedule_last_success_timestamp_seconds"} {
+		if n := testutil.CollectAndCount(reg, name); n != 0 {
+			t.Errorf("%s after the announcement: %d series, want none", name, n)
+		}
+	}
+	if len(handed) != 0 {
+		t.Errorf("OnPlan after the announcement got plans %v, want none", handed)
+	}
+	p, err := sched.DrawAnnounced(ctx, 1, beacon.Value{Kind: beacon.KindText, Text: "517"}, false)
+	if err != nil || p.ID == 0 {
+		t.Fatalf("DrawAnnounced(1, 517) = plan %d, %v", p.ID, err)
+	}
+	if len(handed) != 1 || handed[0] != p.ID {
+		t.Errorf("OnPlan after the draw got plans %v, want [%d]", handed, p.ID)
+	}
+}
+
+// TestPollBeaconsEverySchedule: PollBeacons polls each beacon-seeded
+// schedule, not only the first: the text schedule, second in the
+// configuration, shows its awaiting announcement, how long it has waited
+// past its due time and its max_wait.
+func TestPollBeaconsEverySchedule(t *testing.T) {
+	ctx := t.Context()
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store)
+	nominal := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: nominal}
+	sched, reg := beaconScheduler(t, store, []string{"https://relay.invalid"}, clock)
+	if _, made, err := sched.Fire(ctx, scheduler.FireRequest{Schedule: "textiles-lottery", Kind: sampling.KindScheduled, NominalTime: nominal}); err != nil || !made {
+		t.Fatalf("Fire(textiles-lottery) = %v, %v; want an announcement", made, err)
+	}
+	clock.set(nominal.Add(26 * time.Hour)) // two hours past the text's expected time
+	if err := sched.PollBeacons(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		"spotcheck_announcements_awaiting_beacon textiles-drand":   0,
+		"spotcheck_announcements_awaiting_beacon textiles-lottery": 1,
+		"spotcheck_beacon_wait_seconds textiles-drand":             0,
+		"spotcheck_beacon_wait_seconds textiles-lottery":           7200,
+		"spotcheck_beacon_max_wait_seconds textiles-drand":         3600,
+		"spotcheck_beacon_max_wait_seconds textiles-lottery":       259200, // the text beacon's default
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if !strings.Contains(mf.GetName(), "beacon") {
+			continue
+		}
+		for _, m := range mf.Metric {
+			for _, l := range m.Label {
+				if l.GetName() == "schedule" {
+					got[mf.GetName()+" "+l.GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("beacon gauges after PollBeacons = %v, want %v", got, want)
 	}
 }

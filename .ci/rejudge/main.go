@@ -12,10 +12,18 @@
 //
 // Usage (from the module root; docs/testing.md):
 //
-//	go run ./.ci/rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] REPORT.json PACKAGE
+//	go run ./.ci/rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-covering] REPORT.json PACKAGE
 //
 // The report's positions must be those of the package's code as it is:
 // run gremlins again on files that changed since the report.
+//
+// With -covering, each mutant runs only the package's tests that reach its
+// position, not all of them: rejudge first runs each top-level test alone
+// with coverage, then gives a mutant the tests whose profile covers its
+// position (or, for a position in no block, such as a tagless switch's
+// case, any block of the function around it). A mutant no test reaches is
+// NOT COVERED. -only takes any of a report's statuses: RUNNABLE judges the
+// mutants of a dry run (gremlins unleash --dry-run).
 package main
 
 import (
@@ -68,9 +76,10 @@ func run() error {
 	timeout := flag.Duration("timeout", 2*time.Minute, "time allowed for one mutant's tests")
 	only := flag.String("only", "LIVED,NOT COVERED", "statuses of the report to run again, comma-separated")
 	files := flag.String("files", "", "run only the mutants of the files whose names match this regular expression")
+	covering := flag.Bool("covering", false, "run for each mutant only the tests whose coverage reaches its position")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] REPORT.json PACKAGE")
+		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-covering] REPORT.json PACKAGE")
 	}
 	data, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
@@ -99,6 +108,13 @@ func run() error {
 		return fmt.Errorf("copy the module: %w", err)
 	}
 
+	var cov *testCoverage
+	if *covering {
+		if cov, err = coverPerTest(tmp, pkg); err != nil {
+			return fmt.Errorf("coverage per test: %w", err)
+		}
+	}
+
 	counts := map[string]int{}
 	for _, f := range rep.Files {
 		if !match.MatchString(f.Name) {
@@ -117,18 +133,34 @@ func run() error {
 			if err != nil {
 				return fmt.Errorf("%s:%d:%d %s: %w", f.Name, m.Line, m.Column, m.Type, err)
 			}
+			var run []string
+			if cov != nil {
+				if run = cov.covering(f.Name, orig, m.Line, m.Column); len(run) == 0 {
+					counts["NOT COVERED"]++
+					fmt.Printf("%12s %s at %s:%d:%d (was %s)\n", "NOT COVERED", m.Type, f.Name, m.Line, m.Column, m.Status)
+					continue
+				}
+			}
 			if err := os.WriteFile(path, mutated, 0o644); err != nil {
 				return err
 			}
-			status := test(tmp, pkg, *timeout)
+			status := test(tmp, pkg, *timeout, run)
 			if err := os.WriteFile(path, orig, 0o644); err != nil {
 				return err
 			}
 			counts[status]++
-			fmt.Printf("%12s %s at %s:%d:%d (was %s)\n", status, m.Type, f.Name, m.Line, m.Column, m.Status)
+			fmt.Printf("%12s %s at %s:%d:%d (was %s)", status, m.Type, f.Name, m.Line, m.Column, m.Status)
+			if cov != nil {
+				fmt.Printf(" with %s", strings.Join(run, " "))
+			}
+			fmt.Println()
 		}
 	}
-	fmt.Printf("\nKilled: %d, Lived: %d, Timed out: %d, Not viable: %d\n", counts["KILLED"], counts["LIVED"], counts["TIMED OUT"], counts["NOT VIABLE"])
+	fmt.Printf("\nKilled: %d, Lived: %d, Timed out: %d, Not viable: %d", counts["KILLED"], counts["LIVED"], counts["TIMED OUT"], counts["NOT VIABLE"])
+	if cov != nil {
+		fmt.Printf(", Not covered: %d", counts["NOT COVERED"])
+	}
+	fmt.Println()
 	return nil
 }
 
@@ -153,13 +185,17 @@ func mutate(src []byte, line, column int, repl map[string]string) ([]byte, error
 	return nil, fmt.Errorf("no operator to mutate at %q", string(src[off:min(off+10, len(src))]))
 }
 
-// test runs pkg's tests in the module at dir and reports the mutant's fate
-// as gremlins does: exit status 1 is a kill, 2 a build failure (not
-// viable), 0 a survivor.
-func test(dir, pkg string, timeout time.Duration) string {
+// test runs pkg's tests (those named in run, or all) in the module at dir
+// and reports the mutant's fate as gremlins does: exit status 1 is a kill,
+// 2 a build failure (not viable), 0 a survivor.
+func test(dir, pkg string, timeout time.Duration, run []string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-failfast", "-timeout", (timeout + 10*time.Second).String(), "./"+pkg)
+	args := []string{"test", "-failfast", "-timeout", (timeout + 10*time.Second).String()}
+	if len(run) > 0 {
+		args = append(args, "-run", "^("+strings.Join(run, "|")+")$")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./"+pkg)...)
 	cmd.Dir = dir
 	err := cmd.Run()
 	var exit *exec.ExitError
