@@ -141,7 +141,7 @@ func TestClosePlansFailureLogged(t *testing.T) {
 	d.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	f.srv = httptest.NewServer(NewHandler(d))
 	t.Cleanup(f.srv.Close)
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestClosePlansFailureLogged(t *testing.T) {
 	if got := planStatus(); got != "open" {
 		t.Errorf("plan after the failed close = %s, want open", got)
 	}
-	if dt, err := f.store.TaskDetail(t.Context(), f.taskB, f.clock.now()); err != nil || dt.Status != sampling.TaskRefused {
+	if dt, err := f.store.TaskDetail(t.Context(), f.taskB, sampling.Today(f.clock.now(), shanghai)); err != nil || dt.Status != sampling.TaskRefused {
 		t.Errorf("B's task after its refusal = %+v, %v; want refused", dt, err)
 	}
 	if _, err := db.ExecContext(t.Context(), `DROP TRIGGER refuse_closures`); err != nil {
