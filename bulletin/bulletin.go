@@ -39,7 +39,7 @@ type Request struct {
 	// Now is the time the bulletin is made; a period not over by then is
 	// provisional.
 	Now time.Time
-	// Public leaves out what the public record may not show: failures of
+	// Public leaves out what the disclosure may not show: failures of
 	// plans still open and the execution of open plans.
 	Public bool
 }
@@ -75,8 +75,9 @@ type Bulletin struct {
 	// named, and why.
 	Unnamed Unnamed  `json:"failures_unnamed"`
 	Changes []Change `json:"changes"`
-	// Records are the public draw records of the period's closed plans.
-	Records []int64 `json:"records"`
+	// Disclosures are the plans closed in the period, whose disclosures
+	// are published (the JSON key is "records", as it always was).
+	Disclosures []int64 `json:"records"`
 }
 
 // TierHeadline is one tier's pass rate for the period and the year to
@@ -231,7 +232,7 @@ func Build(ctx context.Context, src Source, cfg *config.Config, req Request) (*B
 	if err := b.addFailures(ctx, src, cfg, p.From, end); err != nil {
 		return nil, fmt.Errorf("bulletin %s: %w", p.Name, err)
 	}
-	if b.Records, err = src.ClosedPlanIDs(ctx, from, until); err != nil {
+	if b.Disclosures, err = src.ClosedPlanIDs(ctx, from, until); err != nil {
 		return nil, fmt.Errorf("bulletin %s: %w", p.Name, err)
 	}
 	return b, nil

@@ -23,7 +23,7 @@ func sample() *Bulletin {
 	b := &Bulletin{Period: "2026Q4", Kind: KindQuarter, From: "2026-10-01", To: "2026-12-31", PeriodEnd: "2026-12-31",
 		AsOf: time.Date(2027, 1, 2, 9, 0, 0, 0, time.UTC), Timezone: "Asia/Shanghai", Previous: "2026Q3", MinBatches: 30,
 		Failures: []Failure{{Enterprise: "苏州<恒瑞>服饰有限公司", CategoryName: "童装", County: "姑苏区", FailedItems: "甲醛含量", ReportNo: "R-1"}},
-		Unnamed:  Unnamed{Provisional: 2}, Records: []int64{7}, Execution: []Execution{}}
+		Unnamed:  Unnamed{Provisional: 2}, Disclosures: []int64{7}, Execution: []Execution{}}
 	for _, tier := range []struct {
 		name   string
 		target float64

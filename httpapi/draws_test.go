@@ -127,7 +127,7 @@ func TestPublicDraws(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list.Announcements) != 2 || list.Announcements[0].Status != "overdue" || list.Announcements[1].Status != "drawn" ||
-		list.Announcements[1].Plan != f.plan.ID || list.Announcements[1].PlanStatus != sampling.PlanOpen || list.Announcements[1].Record != "" {
+		list.Announcements[1].Plan != f.plan.ID || list.Announcements[1].PlanStatus != sampling.PlanOpen || list.Announcements[1].Disclosure != "" {
 		t.Fatalf("announcements = %+v, want 1 overdue and 2 drawn as plan %d, open", list.Announcements, f.plan.ID)
 	}
 	key, _ := hex.DecodeString(list.PublicKey)

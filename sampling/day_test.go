@@ -99,6 +99,11 @@ func TestDayAddDays(t *testing.T) {
 		if got := tt.d.AddDays(tt.n); got != tt.want {
 			t.Errorf("Day(%q).AddDays(%d) = %q, want %q", tt.d, tt.n, got, tt.want)
 		}
+		if tt.want != "" {
+			if got := tt.want.Sub(tt.d); got != tt.n {
+				t.Errorf("Day(%q).Sub(%q) = %d, want %d", tt.want, tt.d, got, tt.n)
+			}
+		}
 	}
 }
 

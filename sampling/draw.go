@@ -54,7 +54,7 @@ type SRSSpec struct {
 var ErrEmptyFrame = errors.New("no eligible units in the frame")
 
 // DrawSRS is the first generation of the draw (AlgorithmSRS), superseded
-// by DrawPlan and kept so that the public records of plans it made still
+// by DrawPlan and kept so that the disclosures of plans it made still
 // verify. It makes the plan for spec from frame and inspectors with seed. The
 // result depends only on its arguments, never on the order of frame or
 // inspectors, so anyone holding them can re-derive it.

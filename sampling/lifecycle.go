@@ -149,8 +149,8 @@ func fieldError(field, key string, args ...any) FieldError {
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
 
-// Check validates the sampling record against today and the day the plan
-// was made, listing every problem.
+// Check validates what the inspector reported of the sampling against
+// today and the day the plan was made, listing every problem.
 func (s Sampling) Check(today, planDay Day) []FieldError {
 	var errs []FieldError
 	if day := s.SampledOn; !day.Valid() {
@@ -210,7 +210,7 @@ func RefusalReasons() []string {
 	return []string{RefusalNoSuchProduct, RefusalNotForSale, RefusalStopped, RefusalClosed, RefusalInsufficient, RefusedWithoutReason, RefusalOther}
 }
 
-// Refusal is a record that a task's enterprise was not sampled.
+// Refusal reports that a task's enterprise was not sampled.
 type Refusal struct {
 	Reason string `json:"reason"`
 	Note   string `json:"note,omitempty"`

@@ -49,7 +49,7 @@ func (s *Store) FailedBatches(ctx context.Context, from, to sampling.Day) ([]Fai
 }
 
 // ClosedPlanIDs lists the closed plans whose nominal time lies in
-// [from, until), oldest first: the plans whose public records exist.
+// [from, until), oldest first: the plans whose disclosures exist.
 func (s *Store) ClosedPlanIDs(ctx context.Context, from, until time.Time) ([]int64, error) {
 	var out []int64
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT id FROM plans

@@ -39,8 +39,8 @@ func (e *StateError) Error() string {
 	return fmt.Sprintf("task %d: cannot become %s: %v", e.TaskID, e.To, e.Err)
 }
 
-// FieldsError reports a record that was rejected for its fields; nothing
-// was stored.
+// FieldsError reports a sampling, refusal or result that was rejected for
+// its fields; nothing was stored.
 type FieldsError struct {
 	Problems []sampling.FieldError
 }
@@ -111,7 +111,7 @@ var taskDetailQuery = `
 	LEFT JOIN results r ON r.task_id = t.id AND r.version = (SELECT max(version) FROM results WHERE task_id = t.id)`
 
 // TaskDetails returns the tasks that f selects, by due date, with their
-// inspectors and records. today decides which tasks are overdue.
+// inspectors and what was reported of them. today decides which tasks are overdue.
 func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today sampling.Day) ([]TaskDetail, error) {
 	var where []string
 	var args []any
@@ -348,7 +348,7 @@ func insertTaskEvent(ctx context.Context, tx *sqlx.Tx, id int64, from, to, actor
 }
 
 // RecordSampling records that task id was sampled: assigned → sampled. A
-// rejected record returns a *StateError or *FieldsError and stores nothing.
+// rejected sampling returns a *StateError or *FieldsError and stores nothing.
 func (s *Store) RecordSampling(ctx context.Context, id int64, sm sampling.Sampling, now time.Time, loc *time.Location) error {
 	return s.transition(ctx, id, sampling.TaskSampled, now, func(tx *sqlx.Tx, _ string, nominal time.Time) error {
 		if problems := sm.Check(sampling.Today(now, loc), sampling.DayOf(nominal, loc)); len(problems) > 0 {

@@ -230,7 +230,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // It leaves the tasks of one inspector (leave, the one whose token the demo
 // prints) to the person trying the inspectors' pages, and closes the tasks
 // it records, so that plans without such tasks close within a minute and
-// their public records can be tried.
+// their disclosures can be tried.
 type simRecorder struct {
 	store  *storage.Store
 	chores *chores.Chores
