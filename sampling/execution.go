@@ -84,7 +84,7 @@ func (r ExecutionRow) Count(outcome string) int {
 }
 
 // ComputeExecution sums counts into one row per schedule and window ending
-// on today (midnight UTC), for every schedule in schedules and then every
+// on today, for every schedule in schedules and then every
 // other schedule that counts name (one since removed from the
 // configuration), in that order, then by window.
 func ComputeExecution(counts []PlanTaskCount, schedules []string, windows []Window, today Day) []ExecutionRow {

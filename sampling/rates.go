@@ -115,7 +115,7 @@ type RateOptions struct {
 func (o RateOptions) Filtered() bool { return o.Industry != "" || o.County != "" }
 
 // ComputeRates forms pass rates from daily rollups for each window ending on
-// today (a date in the service's time zone, at midnight UTC) and each tier
+// today (a day in the service's time zone) and each tier
 // with data, following each tier's aggregation rule. Rows come sorted by
 // window order, tier order, then group.
 func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today Day, opts RateOptions) []RateRow {

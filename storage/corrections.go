@@ -85,7 +85,7 @@ func versionsOf(ctx context.Context, tx *sqlx.Tx, taskID int64) (sampling.Result
 }
 
 // RecordObjection records that the enterprise objected to the task's result
-// on lodgedOn (YYYY-MM-DD), asking for a retest: the result stays
+// on lodgedOn, asking for a retest: the result stays
 // provisional past its objection period until the retest is recorded or
 // the objection withdrawn. The objection must fall within the period.
 func (s *Store) RecordObjection(ctx context.Context, taskID int64, lodgedOn, today sampling.Day) error {
