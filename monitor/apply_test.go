@@ -15,7 +15,8 @@ import (
 
 // TestApplyEqualsRefresh: on every backend, over random sequences of
 // results, retests, corrections, objections, samplings, refusals, task and
-// plan closings and finalizations, the snapshot of a monitor that applies
+// plan closings, finalizations and new plans (made as a fire makes them,
+// Store.Settle), the snapshot of a monitor that applies
 // each write's change (and refreshes now and then) equals, after every
 // step, the snapshot of a monitor that reads everything again.
 func TestApplyEqualsRefresh(t *testing.T) {
@@ -72,12 +73,13 @@ func testApplyEqualsRefresh(t *testing.T, seed uint64, backend string) {
 		return r
 	}
 	done := map[string]int{}
+	plans := 0
 	for step := range 100 {
 		today := sampling.Today(now, cfg.Location)
 		id := ids[rng.IntN(len(ids))]
 		var op string
 		var err error
-		switch k := rng.IntN(16); {
+		switch k := rng.IntN(17); {
 		case k < 4:
 			op = "record"
 			batch := []sampling.Result{result(id)}
@@ -117,6 +119,14 @@ func testApplyEqualsRefresh(t *testing.T, seed uint64, backend string) {
 			op = "finalize"
 			now = now.Add(time.Duration(rng.IntN(4*24)) * time.Hour)
 			_, err = s.FinalizeResults(ctx, sampling.Today(now, cfg.Location))
+		case k < 15:
+			op = "plan"
+			// A fire's nominal time is its ledger key: one a minute
+			// before now, a minute apart, never the same twice.
+			plans++
+			for _, task := range storagetest.Plan(t, s, 1+rng.IntN(4), now.Add(-time.Duration(plans)*time.Minute)) {
+				ids = append(ids, task.ID)
+			}
 		default:
 			op = "refresh"
 			err = applied.Refresh(t.Context())
@@ -142,7 +152,7 @@ func testApplyEqualsRefresh(t *testing.T, seed uint64, backend string) {
 			t.Fatalf("step %d (%s): the applied snapshot differs from a refresh: %s", step, op, diff)
 		}
 	}
-	for _, op := range []string{"record", "retest", "correct", "object", "sample", "refuse", "close task", "close plans", "finalize"} {
+	for _, op := range []string{"record", "retest", "correct", "object", "sample", "refuse", "close task", "close plans", "finalize", "plan"} {
 		if done[op] == 0 {
 			t.Errorf("no %s succeeded in 100 steps %v: the sequence does not test what it says", op, done)
 		}

@@ -126,3 +126,30 @@ func TestCategoryMeanBelow(t *testing.T) {
 		t.Errorf("categoryMeanBelow(9000/10000) = %v, exact %v", got, exact)
 	}
 }
+
+// TestJeffreysBelowNoBatchesAndNoPasses pins the edges of JeffreysBelow's
+// argument check, n = 0 and passed = 0, which are valid: with no batches
+// it is the prior's probability, Beta(½, ½)'s distribution function
+// (2/π)·asin(√t) (the arcsine law), and with no pass in one batch it is
+// Beta(½, 3/2)'s, (2/π)·(asin(√t) + √(t(1−t))), both in closed form and so
+// computed here independently of gonum. Only a negative count is refused.
+func TestJeffreysBelowNoBatchesAndNoPasses(t *testing.T) {
+	for _, target := range []float64{0.25, 0.5, 0.9} {
+		prior := 2 / math.Pi * math.Asin(math.Sqrt(target))
+		if got := JeffreysBelow(0, 0, target); !(math.Abs(got-prior) <= 1e-14) {
+			t.Errorf("JeffreysBelow(0, 0, %v) = %.17g, want the arcsine law's %.17g", target, got, prior)
+		}
+		none := 2 / math.Pi * (math.Asin(math.Sqrt(target)) + math.Sqrt(target*(1-target)))
+		if got := JeffreysBelow(0, 1, target); !(math.Abs(got-none) <= 1e-14) {
+			t.Errorf("JeffreysBelow(0, 1, %v) = %.17g, want Beta(1/2, 3/2)'s %.17g", target, got, none)
+		}
+	}
+	if got := JeffreysBelow(0, 0, 0.25); !(math.Abs(got-1.0/3) <= 1e-15) { // NaN fails too
+		t.Errorf("JeffreysBelow(0, 0, 0.25) = %.17g, want 1/3 (asin(1/2) = π/6)", got)
+	}
+	for _, c := range [][2]int{{0, -1}, {-1, 0}, {-1, 3}, {2, 1}} {
+		if got := JeffreysBelow(c[0], c[1], 0.5); !math.IsNaN(got) {
+			t.Errorf("JeffreysBelow(%d, %d, 0.5) = %v, want NaN", c[0], c[1], got)
+		}
+	}
+}

@@ -281,7 +281,7 @@ func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, pl
 	if err != nil {
 		return fmt.Errorf("encode beacon value: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		if err := setLockWait(ctx, tx, 0); err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, pl
 		if err != nil {
 			return err
 		}
-		if err := insertPlan(ctx, tx, a.FireID, plan); err != nil {
+		if err := insertPlan(ctx, tx, a.FireID, plan, ch); err != nil {
 			return err
 		}
 		if notices != nil {
@@ -319,8 +319,10 @@ func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, pl
 			return fmt.Errorf("announcement %d: %w", seq, ErrDrawn)
 		}
 		msg := fmt.Sprintf("announcement %d; plan %d drawn at %s with its beacon value", seq, plan.ID, stamp(at))
-		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET message = ? WHERE id = ?`), msg, a.FireID)
-		return err
+		if _, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET message = ? WHERE id = ?`), msg, a.FireID); err != nil {
+			return err
+		}
+		return numberChange(ctx, tx, ch)
 	})
 	if err != nil {
 		return fmt.Errorf("draw the plan of announcement %d: %w", seq, err)

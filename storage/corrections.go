@@ -127,27 +127,28 @@ func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn, today 
 	return nil
 }
 
-// finalizable selects the results r from the finalize mark on that become
-// final on a day (the argument): sampling.ResultVersion.Finalizable written
-// out, as its test checks.
-var (
-	finalizableVersion = `r.state = ` + sqlString(string(sampling.ResultProvisional)) + ` AND r.objection_until < ? AND r.objected_on = ''`
-	finalizable        = `r.id >= (SELECT from_id FROM finalize_mark) AND ` + finalizableVersion
-)
+// finalizableVersion selects the results r that become final on a day (the
+// argument): sampling.ResultVersion.Finalizable written out, as its test
+// checks. Its terms are those of the partial index results_finalizable
+// (migration 15) over the objection_until of provisional results with no
+// objection pending, so that the index serves it: finalization reads only
+// the results whose objection period has ended and that are still
+// provisional, those it makes final.
+var finalizableVersion = `r.state = ` + sqlString(string(sampling.ResultProvisional)) + ` AND r.objected_on = '' AND r.objection_until < ?`
 
 // FinalizeResults makes final every provisional result whose objection
 // period ended before today and that has no pending objection, moving its
 // batch from the provisional to the final rollups, with one audit entry.
 // It returns how many results became final.
 //
-// It reads results from the finalize mark on: every result before the mark
-// is final or superseded, and the mark then moves to the first result still
-// provisional. (A result never becomes provisional again, and results are
-// written in id order under the results lock.)
+// It reads only those results, through the partial index
+// results_finalizable: what it costs grows with the results it makes final
+// (a tick that finds none reads an empty range of the index), not with the
+// results stored, provisional or held by a pending objection.
 func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, error) {
 	day := today
 	var n int
-	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM results r WHERE `+finalizable), day); err != nil {
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM results r WHERE `+finalizableVersion), day); err != nil {
 		return 0, fmt.Errorf("finalize results: %w", err)
 	}
 	if n == 0 {
@@ -158,7 +159,7 @@ func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, e
 			return err
 		}
 		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT r.id FROM results r WHERE `+finalizable+` ORDER BY r.id`), day); err != nil {
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT r.id FROM results r WHERE `+finalizableVersion+` ORDER BY r.id`), day); err != nil {
 			return err
 		}
 		n = len(ids)
@@ -172,7 +173,7 @@ func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, e
 		if _, err := s.appendAudit(ctx, tx, ActionFinalize, "results", nil, after); err != nil {
 			return err
 		}
-		from := `FROM results r JOIN tasks t ON t.id = r.task_id WHERE ` + finalizable
+		from := `FROM results r JOIN tasks t ON t.id = r.task_id WHERE ` + finalizableVersion
 		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultFinal)), "r.outcome", "", from), day); err != nil {
 			return fmt.Errorf("add final rollups: %w", err)
 		}
@@ -182,15 +183,14 @@ func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, e
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE state = 'provisional' AND tested = 0`); err != nil {
 			return fmt.Errorf("drop empty rollups: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results SET state = ? WHERE id IN (SELECT r.id FROM results r WHERE `+finalizable+`)`), sampling.ResultFinal, day); err != nil {
+		// The results lock keeps the set the statements above read: the
+		// same rows become final, found through the same index.
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results AS r SET state = `+sqlString(string(sampling.ResultFinal))+` WHERE `+finalizableVersion), day)
+		if err != nil {
 			return err
 		}
-		// The mark moves to the first result still provisional, or past
-		// the last result.
-		if _, err := tx.ExecContext(ctx, `UPDATE finalize_mark SET from_id = (
-			SELECT COALESCE(min(CASE WHEN state = 'provisional' THEN id END), max(id) + 1, finalize_mark.from_id)
-			FROM results WHERE id >= finalize_mark.from_id)`); err != nil {
-			return fmt.Errorf("move finalize mark: %w", err)
+		if m, err := res.RowsAffected(); err != nil || m != int64(n) {
+			return fmt.Errorf("made %d results final, want %d (%v)", m, n, err)
 		}
 		return numberChange(ctx, tx, ch)
 	})

@@ -20,17 +20,18 @@ import (
 // fills in the IDs of the plan and its tasks.
 func (s *Store) commitPlan(ctx context.Context, plan *sampling.Plan, requestedBy string) (bool, error) {
 	created := false
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
+		created = false
 		fireID, err := insertFire(ctx, tx, Fire{Schedule: plan.Schedule, NominalTime: plan.NominalTime,
 			Kind: plan.Kind, Status: sampling.FireMade, RequestedBy: requestedBy})
 		if err != nil || fireID == 0 {
 			return err
 		}
-		if err := insertPlan(ctx, tx, fireID, plan); err != nil {
+		if err := insertPlan(ctx, tx, fireID, plan, ch); err != nil {
 			return err
 		}
 		created = true
-		return nil
+		return numberChange(ctx, tx, ch)
 	})
 	if err != nil {
 		return false, fmt.Errorf("commit plan of %s at %s: %w", plan.Schedule, plan.NominalTime.UTC().Format(time.RFC3339), err)
@@ -39,8 +40,10 @@ func (s *Store) commitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 }
 
 // insertPlan stores plan and its tasks under the ledger row fireID and fills
-// in their IDs.
-func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.Plan) error {
+// in their IDs. It notes in ch the plan and the task tallies its tasks
+// added, the change a snapshot applies (the caller numbers it, see
+// numberChange).
+func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.Plan, ch *Change) error {
 	if err := tx.QueryRowxContext(ctx, tx.Rebind(`
 			INSERT INTO plans (fire_id, schedule, industry, kind, nominal_time, status, algorithm, seed, frame_digest, commitment, frame_size, seed_source, excluded)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_at`),
@@ -55,8 +58,13 @@ func insertPlan(ctx context.Context, tx *sqlx.Tx, fireID int64, plan *sampling.P
 	for _, t := range plan.Tasks {
 		tallies[tallyKey{plan.ID, t.Due, t.Tier, plan.Industry, t.County, t.Status, false}]++
 	}
-	if err := tallies.apply(ctx, tx, nil); err != nil {
+	if err := tallies.apply(ctx, tx, ch); err != nil {
 		return err
+	}
+	if len(tallies) == 0 { // no tasks: the plan is noted alone
+		if err := notePlans(ctx, tx, ch, []int64{plan.ID}); err != nil {
+			return err
+		}
 	}
 	if err := saveInputs(ctx, tx, plan); err != nil {
 		return err

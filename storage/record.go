@@ -26,9 +26,8 @@ import (
 // that writes results (recording, correcting, objecting, finalizing),
 // refuses a task or closes a plan. Whether a task is tested depends on its
 // having a result (see taskStatus), so a refusal, a plan's closing and a
-// result must not decide on one task at once; and results are committed in
-// id order, which FinalizeResults' mark relies on. On SQLite the write
-// lock, taken at BEGIN, does the same.
+// result must not decide on one task at once. On SQLite the write lock,
+// taken at BEGIN, does the same.
 func (s *Store) lockResults(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := lock(ctx, tx, false, "results")
 	return err

@@ -104,9 +104,9 @@ func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.DrawReco
 		return Settled{}, ctx.Err()
 	}
 	var out Settled
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		var err error
-		out, err = settle(ctx, tx, c, draw)
+		out, err = settle(ctx, tx, c, draw, ch)
 		return err
 	})
 	if err != nil {
@@ -119,7 +119,9 @@ func (s *Store) Settle(ctx context.Context, c Claim, draw func(sampling.DrawReco
 	return out, nil
 }
 
-func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.DrawRecord) (sampling.Plan, error)) (Settled, error) {
+// settle settles the fire in tx; a plan it makes is noted in ch, the change
+// the snapshot applies once tx commits.
+func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.DrawRecord) (sampling.Plan, error), ch *Change) (Settled, error) {
 	if err := setLockWait(ctx, tx, c.LockWait); err != nil {
 		return Settled{}, err
 	}
@@ -196,7 +198,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.DrawRe
 		// The fire lock makes this unreachable; the unique key still guards.
 		return Settled{}, errors.New("the fire was recorded by another transaction while locked")
 	}
-	if err := insertPlan(ctx, tx, f.ID, &plan); err != nil {
+	if err := insertPlan(ctx, tx, f.ID, &plan, ch); err != nil {
 		return Settled{}, err
 	}
 	if c.Notices != nil {
@@ -216,6 +218,11 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.DrawRe
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET recorded_at = ? WHERE id = ?`), f.RecordedAt, f.ID); err != nil {
 		return Settled{}, fmt.Errorf("stamp the fire: %w", err)
+	}
+	// Last, after BeforeCommit too: the change's number locks a row every
+	// write that reports a change takes.
+	if err := numberChange(ctx, tx, ch); err != nil {
+		return Settled{}, err
 	}
 	return Settled{Fire: f, Plan: plan, Fresh: true}, nil
 }

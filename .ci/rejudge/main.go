@@ -24,6 +24,11 @@
 // case, any block of the function around it). A mutant no test reaches is
 // NOT COVERED. -only takes any of a report's statuses: RUNNABLE judges the
 // mutants of a dry run (gremlins unleash --dry-run).
+//
+// With -schemata (which implies -covering), all the chosen mutants are
+// written into one copy of the package and its tests built once (schemata.go);
+// a mutant then costs only the run of its tests, and -timeout bounds that
+// run, never a build.
 package main
 
 import (
@@ -77,10 +82,13 @@ func run() error {
 	only := flag.String("only", "LIVED,NOT COVERED", "statuses of the report to run again, comma-separated")
 	files := flag.String("files", "", "run only the mutants of the files whose names match this regular expression")
 	covering := flag.Bool("covering", false, "run for each mutant only the tests whose coverage reaches its position")
+	schemata := flag.Bool("schemata", false, "build the package's tests once with every chosen mutant in it, switched by REJUDGE_MUTANT (implies -covering)")
+	skip := flag.String("skip", "", "with -schemata, tests never to run (a -test.skip pattern)")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-covering] REPORT.json PACKAGE")
+		return errors.New("usage: rejudge [-timeout 2m] [-only LIVED] [-files REGEXP] [-covering | -schemata [-skip REGEXP]] REPORT.json PACKAGE")
 	}
+	*covering = *covering || *schemata
 	data, err := os.ReadFile(flag.Arg(0))
 	if err != nil {
 		return err
@@ -114,6 +122,24 @@ func run() error {
 			return fmt.Errorf("coverage per test: %w", err)
 		}
 	}
+	var sch *schema
+	if *schemata {
+		var specs []mutantSpec
+		for _, f := range rep.Files {
+			for _, m := range f.Mutations {
+				if match.MatchString(f.Name) && statuses[m.Status] {
+					specs = append(specs, mutantSpec{f.Name, m.Line, m.Column, replacements[m.Type]})
+				}
+			}
+		}
+		if sch, err = newSchema(tmp, pkg, *skip, specs); err != nil {
+			return err
+		}
+		fmt.Printf("schema: %d mutants held, %d to build on their own\n", len(sch.ids), len(sch.invalid))
+	}
+	// With -schemata, mutants that are the same change (a `-` is both
+	// ARITHMETIC_BASE and INVERT_NEGATIVES) run once.
+	verdicts := map[siteKey]string{}
 
 	counts := map[string]int{}
 	for _, f := range rep.Files {
@@ -144,7 +170,22 @@ func run() error {
 			if err := os.WriteFile(path, mutated, 0o644); err != nil {
 				return err
 			}
-			status := test(tmp, pkg, *timeout, run)
+			var status, how string
+			if sch == nil {
+				status = test(tmp, pkg, *timeout, run)
+			} else {
+				key := siteKey{f.Name, m.Line, m.Column, replacementAt(orig, m.Line, m.Column, replacements[m.Type])}
+				id, held := sch.ids[key]
+				switch v, seen := verdicts[key]; {
+				case seen:
+					status, how = v, " (the same change as the mutant before)"
+				case held:
+					status, how = sch.judge(id, run, *timeout), " (schema)"
+				default:
+					status, how = sch.judgeAlone(run, *timeout), " (built alone)"
+				}
+				verdicts[key] = status
+			}
 			if err := os.WriteFile(path, orig, 0o644); err != nil {
 				return err
 			}
@@ -153,7 +194,7 @@ func run() error {
 			if cov != nil {
 				fmt.Printf(" with %s", strings.Join(run, " "))
 			}
-			fmt.Println()
+			fmt.Println(how)
 		}
 	}
 	fmt.Printf("\nKilled: %d, Lived: %d, Timed out: %d, Not viable: %d", counts["KILLED"], counts["LIVED"], counts["TIMED OUT"], counts["NOT VIABLE"])
@@ -176,13 +217,42 @@ func mutate(src []byte, line, column int, repl map[string]string) ([]byte, error
 		off += i + 1
 	}
 	off += column - 1
+	op, to, err := operatorAt(src, line, column, repl)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append([]byte{}, src[:off]...), to...), src[off+len(op):]...), nil
+}
+
+// operatorAt returns the operator at line and column and what repl makes
+// of it.
+func operatorAt(src []byte, line, column int, repl map[string]string) (op, to string, err error) {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(string(src[off:]), '\n')
+		if i < 0 {
+			return "", "", errors.New("no such line")
+		}
+		off += i + 1
+	}
+	off += column - 1
 	// The longest operator at the position: "<=" before "<".
 	for _, op := range []string{"==", "!=", ">=", "<=", "++", "--", ">", "<", "+", "-", "*", "/", "%"} {
 		if to, ok := repl[op]; ok && strings.HasPrefix(string(src[off:]), op) {
-			return append(append(append([]byte{}, src[:off]...), to...), src[off+len(op):]...), nil
+			return op, to, nil
 		}
 	}
-	return nil, fmt.Errorf("no operator to mutate at %q", string(src[off:min(off+10, len(src))]))
+	return "", "", fmt.Errorf("no operator to mutate at %q", string(src[off:min(off+10, len(src))]))
+}
+
+// replacementAt returns what the operator at line and column becomes: with
+// -schemata, a mutant is its position and replacement.
+func replacementAt(src []byte, line, column int, repl map[string]string) string {
+	_, to, err := operatorAt(src, line, column, repl)
+	if err != nil {
+		return ""
+	}
+	return to
 }
 
 // test runs pkg's tests (those named in run, or all) in the module at dir

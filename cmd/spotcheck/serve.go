@@ -116,18 +116,10 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	reg.MustRegister(monitor.NewCollector(mon, refreshEvery))
-	// This process's writes show in the snapshot as they commit; other
-	// replicas' writes arrive with the chores' refresh.
+	// This process's writes, plans included, show in the snapshot as they
+	// commit; other replicas' writes arrive with the chores' refresh.
 	stopWatch := store.Watch(mon.Apply)
 	defer stopWatch()
-	// A plan made here shows at once: making one is not a change the
-	// snapshot applies.
-	refresh := func(ctx context.Context) {
-		ctx = context.WithoutCancel(ctx)
-		if err := mon.Refresh(ctx); err != nil {
-			logger.Warn("refresh snapshot", "err", err)
-		}
-	}
 	notifier := notify.New(cfg, store, reg, logger, notify.Options{Now: e.now})
 	hold, err := holdPlanHook(e, logger)
 	if err != nil {
@@ -136,7 +128,6 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	// The scheduler reads the database's clock, which all replicas share.
 	sched, err := scheduler.New(cfg, store, reg, logger, scheduler.Options{
 		OnPlan: func(ctx context.Context, p sampling.Plan) {
-			refresh(ctx)
 			notifier.Wake()
 		},
 		Notices:      notify.Notices(cfg),

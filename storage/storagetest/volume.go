@@ -19,6 +19,11 @@ type Volume struct {
 	// PastOpen leaves the past plans open (their tasks tested, none
 	// closed), so that every stored task belongs to an open plan.
 	PastOpen bool
+	// HeldObjection makes the first stored result provisional with an
+	// objection pending, as a result whose enterprise objected and whose
+	// retest never came: it stays provisional for ever (the worst case for
+	// a finalization that reads from its oldest provisional result on).
+	HeldObjection bool
 }
 
 // Volumes returns the volumes the write and refresh benchmarks run at:
@@ -50,8 +55,7 @@ var VolumeToday = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 // million rows take minutes, not hours. Past plans hold 100,000 tasks each,
 // spread over 40 categories of 6 industries in 12 counties and the three
 // years before VolumeToday; their rollups and task tallies are rebuilt from
-// them, and the finalize mark is past them. The open plan's tasks are
-// OpenTasks. The first task is not in a plan's sample frame, which the
+// them. The open plan's tasks are OpenTasks. The first task is not in a plan's sample frame, which the
 // benchmarks do not need.
 func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 	tb.Helper()
@@ -106,7 +110,9 @@ func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 		`INSERT INTO task_tallies (plan_id, due, tier, industry, county, status, with_result, n)
 			SELECT t.plan_id, t.due, t.tier, t.industry, t.county, t.status, EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.id), count(*)
 			FROM tasks t GROUP BY 1, 2, 3, 4, 5, 6, 7`,
-		`UPDATE finalize_mark SET from_id = (SELECT COALESCE(max(id), 0) + 1 FROM results)`,
+	}
+	if v.HeldObjection {
+		steps = append(steps, `UPDATE results SET state = 'provisional', objected_on = objection_until WHERE task_id = (SELECT min(task_id) FROM results)`)
 	}
 	for _, q := range steps {
 		if _, err := s.DB().ExecContext(ctx, q); err != nil {
