@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -128,7 +129,7 @@ func TestTaskPageForms(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
 	// The day after the tasks' due date: the plan is overdue, left open
 	// until a refusal or a close completes it (or the chores' sweep).
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestTaskPageForms(t *testing.T) {
 	if want := fmt.Sprintf("/inspect/tasks/%d?saved=1", f.taskA); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 		t.Fatalf("sampling form = %d to %q, want 303 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
-	if d, err := f.store.TaskDetail(t.Context(), f.taskA, f.clock.now()); err != nil || d.Sampling == nil || d.Sampling.Quantity != 2 {
+	if d, err := f.store.TaskDetail(t.Context(), f.taskA, sampling.Today(f.clock.now(), shanghai)); err != nil || d.Sampling == nil || d.Sampling.Quantity != 2 {
 		t.Errorf("task after the sampling form = %+v, %v; want sampled, quantity 2", d.Sampling, err)
 	}
 	if !strings.Contains(page("?saved=1"), `<p class="flash" role="status">已保存。</p>`) || strings.Contains(page(""), `class="flash"`) {
@@ -210,7 +211,7 @@ func TestTaskPageForms(t *testing.T) {
 		t.Fatalf("result = %d %s", status, body)
 	}
 	step("tested", []string{"close"})
-	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+	if _, err := f.store.ClosePlans(t.Context(), sampling.NewDay(2027, 2, 1), f.clock.now()); err != nil {
 		t.Fatal(err)
 	}
 	step("of a closed plan", nil)

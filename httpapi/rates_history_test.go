@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"spotcheck/monitor"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -46,7 +46,7 @@ func TestRatesHistoryParameters(t *testing.T) {
 		decode(t, body, &got)
 		var dates []string
 		for _, p := range got.Points {
-			dates = append(dates, p.Date)
+			dates = append(dates, p.Date.String())
 		}
 		if got.Tier != "general" || got.Window != "30d" || got.Step != tc.step || !slices.Equal(dates, tc.dates) {
 			t.Errorf("GET ?%s = %s %s step %s, dates %q; want general 30d step %s, dates %q", tc.query, got.Tier, got.Window, got.Step, dates, tc.step, tc.dates)
@@ -59,7 +59,7 @@ func TestRatesHistoryParameters(t *testing.T) {
 // industry as configured.
 func TestPublicPlansLimitAndIndustryName(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
-	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+	if _, err := f.store.ClosePlans(t.Context(), sampling.NewDay(2027, 2, 1), f.clock.now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
