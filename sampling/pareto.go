@@ -146,14 +146,11 @@ func paretoRank(u, lambda float64) float64 {
 type uniforms struct {
 	mac hash.Hash
 	buf []byte
-	out []byte
-	// ahead are the uniforms of the units of the population being drawn,
-	// computed while it was read, when there are (see UniformsAhead).
-	ahead []float64
+	sum []byte
 }
 
 func newUniforms(seed []byte) *uniforms {
-	return &uniforms{mac: hmac.New(sha256.New, seed), out: make([]byte, 0, sha256.Size)}
+	return &uniforms{mac: hmac.New(sha256.New, seed), sum: make([]byte, 0, sha256.Size)}
 }
 
 // of returns the uniform of the message made of parts, concatenated.
@@ -166,14 +163,11 @@ func (g *uniforms) of(parts ...string) float64 {
 }
 
 // sumBuf returns the uniform of the message in buf.
-func (g *uniforms) sumBuf() float64 { return g.sum(g.buf) }
-
-// sum returns the uniform of message m.
-func (g *uniforms) sum(m []byte) float64 {
+func (g *uniforms) sumBuf() float64 {
 	g.mac.Reset()
-	g.mac.Write(m)
-	g.out = g.mac.Sum(g.out[:0])
-	x := binary.BigEndian.Uint64(g.out)
+	g.mac.Write(g.buf)
+	g.sum = g.mac.Sum(g.sum[:0])
+	x := binary.BigEndian.Uint64(g.sum)
 	return (float64(x>>11) + 0.5) / (1 << 53)
 }
 
@@ -182,9 +176,6 @@ func (g *uniforms) unit(u *Unit) float64 { return g.of("unit:", u.CreditCode, "/
 
 // unitAt returns the uniform of unit i of pop, as unit.
 func (g *uniforms) unitAt(pop *Units, i int32) float64 {
-	if g.ahead != nil {
-		return g.ahead[i]
-	}
 	g.buf = pop.appendKey(append(g.buf[:0], "unit:"...), i)
 	return g.sumBuf()
 }

@@ -25,9 +25,6 @@ type Units struct {
 	// names are the enterprise names, nil until a unit has one: the draw
 	// does not need them, and a registry's population leaves them out.
 	names []string
-	// ahead holds the units' uniforms for one seed when they were computed
-	// while the units were read (UniformsAhead).
-	ahead *aheadUniforms
 }
 
 // unitRow is a unit's row of Units: where its code ends in codes, and its

@@ -274,12 +274,3 @@ func (s *Store) TaskCountsBy(ctx context.Context, today time.Time) ([]sampling.T
 	}
 	return CountTasks(ts, today), nil
 }
-
-// SetUniformsAhead turns the computing of a fire's uniforms while its
-// population is read on or off, for a benchmark of both in one run, and
-// returns a function that restores it.
-func SetUniformsAhead(on bool) (restore func()) {
-	was := uniformsAhead
-	uniformsAhead = on
-	return func() { uniformsAhead = was }
-}

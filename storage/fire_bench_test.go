@@ -26,9 +26,6 @@ const changedEnterprises = 100
 //
 //   - stream: the query that reads the frame, each row scanned;
 //   - steady: a fire whose population an earlier fire stored already;
-//   - behind: the same fire with its uniforms computed after the read
-//     rather than during it (as before sampling.UniformsAhead), for the
-//     comparison in one run;
 //   - first: a fire right after changedEnterprises enterprises changed
 //     their risk class (the change itself is not timed), which stores the
 //     new population.
@@ -68,8 +65,7 @@ func BenchmarkFire(b *testing.B) {
 				return took, after.TotalAlloc - before.TotalAlloc
 			}
 			fire() // stores the population
-			var stream, steady, behind, first time.Duration
-			iteration := 0
+			var stream, steady, first time.Duration
 			var allocated uint64
 			for b.Loop() {
 				took, err := streamFrame(ctx, s, units)
@@ -77,27 +73,9 @@ func BenchmarkFire(b *testing.B) {
 					b.Fatal(err)
 				}
 				stream += took
-				// Steady and behind take turns at going first, so that
-				// neither always finds the other's pages cached.
-				steadyFire := func() {
-					took, alloc := fire()
-					steady += took
-					allocated += alloc
-				}
-				behindFire := func() {
-					restore := storage.SetUniformsAhead(false)
-					took, _ := fire()
-					restore()
-					behind += took
-				}
-				if iteration%2 == 0 {
-					steadyFire()
-					behindFire()
-				} else {
-					behindFire()
-					steadyFire()
-				}
-				iteration++
+				took, alloc := fire()
+				steady += took
+				allocated += alloc
 				b.StopTimer()
 				if err := changeRegistry(ctx, s, units, fires); err != nil {
 					b.Fatal(err)
@@ -111,8 +89,6 @@ func BenchmarkFire(b *testing.B) {
 			b.ReportMetric(steady.Seconds()/n, "steady-s/op")
 			b.ReportMetric(first.Seconds()/n, "first-s/op")
 			b.ReportMetric(steady.Seconds()/stream.Seconds(), "steady/stream")
-			b.ReportMetric(behind.Seconds()/n, "behind-s/op")
-			b.ReportMetric(behind.Seconds()/stream.Seconds(), "behind/stream")
 			b.ReportMetric(first.Seconds()/steady.Seconds(), "first/steady")
 			b.ReportMetric(float64(allocated)/n/1e6, "steady-MB-alloc/op")
 		})

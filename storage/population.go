@@ -88,22 +88,16 @@ func decodeDigests(b []byte) []uint64 {
 	return out
 }
 
-// uniformsAhead switches the computing of uniforms during the read on;
-// BenchmarkFire turns it off to measure a fire without it in the same run.
-var uniformsAhead = true
-
 // population loads the active units of industry, by key: in that order
 // the draw walks memory in sequence. It holds them compactly (see
 // sampling.Units): a field the driver returns is copied into the units'
 // own storage, so the load allocates no object per unit. Enterprise names
-// are left out; nameTasks fetches those of the drawn units. With a seed,
-// the units' uniforms for it are computed on another goroutine while the
-// rows arrive (sampling.UniformsAhead), for the draw that follows.
-func population(ctx context.Context, q queryer, industry string, seed []byte) (units *sampling.Units, err error) {
+// are left out; nameTasks fetches those of the drawn units.
+func population(ctx context.Context, q queryer, industry string) (*sampling.Units, error) {
 	// The last stored population's size is a good guess of this one's,
 	// and a query cheaper than counting: the units then grow in place.
 	var n int
-	err = q.QueryRowxContext(ctx, q.Rebind(`SELECT units FROM populations WHERE industry = ? ORDER BY id DESC LIMIT 1`), industry).Scan(&n)
+	err := q.QueryRowxContext(ctx, q.Rebind(`SELECT units FROM populations WHERE industry = ? ORDER BY id DESC LIMIT 1`), industry).Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("size units of %s: %w", industry, err)
 	}
@@ -115,28 +109,14 @@ func population(ctx context.Context, q queryer, industry string, seed []byte) (u
 		return nil, fmt.Errorf("load units of %s: %w", industry, err)
 	}
 	defer rows.Close()
-	units = &sampling.Units{}
+	units := &sampling.Units{}
 	units.Grow(n+n/64, 18*(n+n/64)) // credit codes have 18 characters
-	var ahead *sampling.UniformsAhead
-	if len(seed) > 0 && uniformsAhead {
-		ahead = sampling.NewUniformsAhead(seed)
-		defer func() {
-			if err != nil {
-				ahead.Finish(nil)
-			} else {
-				ahead.Finish(units)
-			}
-		}()
-	}
 	var code, category, county, risk sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&code, &category, &county, &risk); err != nil {
 			return nil, fmt.Errorf("load units of %s: %w", industry, err)
 		}
 		units.AppendBytes(code, category, county, risk, industry)
-		if ahead != nil {
-			ahead.Add(code, category)
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load units of %s: %w", industry, err)
