@@ -186,3 +186,60 @@ func TestClosePlansFailureLogged(t *testing.T) {
 		t.Errorf("plan after a refusal once closing works = %s, want closed", got)
 	}
 }
+
+// TestHardeningEdges: a body of exactly the limit passes the length check
+// (the handler then judges it), one byte more is refused with 413; the
+// Content-Security-Policy is the inspectors' pages' on /inspect itself and
+// below it, the public pages' on /public/, the API's elsewhere; and
+// Strict-Transport-Security is sent over TLS only.
+func TestHardeningEdges(t *testing.T) {
+	f := newFixture(t, storage.SQLite)
+	path := fmt.Sprintf("/api/v1/tasks/%d/sampling", f.taskA)
+	body := func(n int) string {
+		b := `{"batch_no":"` + strings.Repeat("x", n-len(`{"batch_no":""}`)) + `"}`
+		if len(b) != n {
+			t.Fatalf("body of %d bytes, want %d", len(b), n)
+		}
+		return b
+	}
+	if status, got := f.do("A", http.MethodPost, path, body(maxBody)); status != http.StatusUnprocessableEntity {
+		t.Errorf("POST a body of exactly %d bytes = %d %s, want 422 (judged by the handler)", maxBody, status, got)
+	}
+	if status, _ := f.do("A", http.MethodPost, path, body(maxBody+1)); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST a body of %d bytes = %d, want 413", maxBody+1, status)
+	}
+	const (
+		pagesCSP  = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+		publicCSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+		apiCSP    = "default-src 'none'; frame-ancestors 'none'"
+	)
+	get := func(client *http.Client, base, path string) http.Header {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+f.tokens["A"])
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header
+	}
+	for _, tc := range []struct{ path, csp string }{
+		{"/inspect", pagesCSP}, {"/inspect/login", pagesCSP}, {"/public/announcements", publicCSP},
+		{"/api/v1/tasks", apiCSP}, {"/inspector", apiCSP},
+	} {
+		h := get(&http.Client{}, f.srv.URL, tc.path)
+		if got := h.Get("Content-Security-Policy"); got != tc.csp {
+			t.Errorf("GET %s: Content-Security-Policy = %q, want %q", tc.path, got, tc.csp)
+		}
+		if got := h.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("GET %s over plain HTTP: Strict-Transport-Security = %q, want none", tc.path, got)
+		}
+	}
+	tls := httptest.NewTLSServer(NewHandler(f.deps))
+	t.Cleanup(tls.Close)
+	if got := get(tls.Client(), tls.URL, "/api/v1/tasks").Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("GET /api/v1/tasks over TLS: Strict-Transport-Security = %q, want max-age=31536000", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -44,6 +45,7 @@ type drawsFixture struct {
 	store *storage.Store
 	clock *clock
 	plan  sampling.Plan
+	deps  Deps // what srv serves
 }
 
 // drawsStore is a store holding eight units of textiles and two
@@ -94,9 +96,10 @@ func newDrawsFixture(t *testing.T) *drawsFixture {
 	if err != nil {
 		t.Fatalf("DrawAnnounced(2, 517) = %v", err)
 	}
-	srv := httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Gatherer: prometheus.NewRegistry(), Logger: storagetest.Logger(t), Now: clk.now}))
+	deps := Deps{Config: cfg, Store: store, Gatherer: prometheus.NewRegistry(), Logger: storagetest.Logger(t), Now: clk.now}
+	srv := httptest.NewServer(NewHandler(deps))
 	t.Cleanup(srv.Close)
-	return &drawsFixture{srv: srv, store: store, clock: clk, plan: plan}
+	return &drawsFixture{srv: srv, store: store, clock: clk, plan: plan, deps: deps}
 }
 
 func (f *drawsFixture) get(t *testing.T, path string, want int) []byte {
@@ -346,5 +349,64 @@ func TestPublicDrandRecord(t *testing.T) {
 	diffs := publication.Verify(rec, publication.Options{PublicKey: pub})
 	if len(diffs) == 0 || !strings.Contains(strings.Join(diffs, "\n"), "signature does not verify against the chain's public key") {
 		t.Errorf("Verify(record with round 1001's signature) = %q, want the forged signature named", diffs)
+	}
+}
+
+// TestAnnouncementOverdueAfterMaxWait: an announcement awaiting its beacon
+// is still awaiting exactly max_wait (3 days) after its value was due, and
+// overdue a second later.
+func TestAnnouncementOverdueAfterMaxWait(t *testing.T) {
+	f := newDrawsFixture(t)
+	anns, err := f.store.Announcements(t.Context(), storage.AnnouncementFilter{Sequence: 1})
+	if err != nil || len(anns) != 1 {
+		t.Fatalf("Announcements(1) = %d, %v", len(anns), err)
+	}
+	if want := time.Date(2026, 11, 2, 9, 0, 0, 0, shanghai); !anns[0].DueAt.Equal(want) {
+		t.Fatalf("announcement 1 due at %s, want %s (a day after the fire)", anns[0].DueAt, want)
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{anns[0].DueAt.Add(72 * time.Hour), "awaiting_beacon"},
+		{anns[0].DueAt.Add(72*time.Hour + time.Second), "overdue"},
+	} {
+		f.clock.set(tc.at)
+		var one publicAnnouncement
+		decode(t, f.get(t, "/api/v1/public/announcements/1", http.StatusOK), &one)
+		if one.Status != tc.want {
+			t.Errorf("announcement 1 status at %s = %q, want %q", tc.at.In(shanghai), one.Status, tc.want)
+		}
+	}
+}
+
+// TestAnnouncementPageLinksPrevious: an announcement's page links the
+// previous announcement by its sequence, and the first links none.
+func TestAnnouncementPageLinksPrevious(t *testing.T) {
+	f := newDrawsFixture(t)
+	second := string(f.get(t, "/public/announcements/2", http.StatusOK))
+	if !strings.Contains(second, `<a href="/public/announcements/1">`) || strings.Contains(second, `<a href="/public/announcements/3">`) {
+		t.Errorf("announcement 2's page does not link announcement 1 (and only it) as the previous:\n%s", second)
+	}
+	first := string(f.get(t, "/public/announcements/1", http.StatusOK))
+	if strings.Contains(first, `<a href="/public/announcements/0">`) || !strings.Contains(first, "（第一份") {
+		t.Errorf("announcement 1's page links a previous one, or does not say it is the first:\n%s", first)
+	}
+}
+
+// TestPublicPagesLogNoError: the public pages render without logging an
+// error (a failed render is logged as one).
+func TestPublicPagesLogNoError(t *testing.T) {
+	f := newDrawsFixture(t)
+	var logs logBuffer
+	d := f.deps
+	d.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	f.srv = httptest.NewServer(NewHandler(d))
+	t.Cleanup(f.srv.Close)
+	for _, path := range []string{"/public/announcements", "/public/announcements/1", "/public/announcements/2", fmt.Sprintf("/public/plans/%d", f.plan.ID)} {
+		f.get(t, path, http.StatusOK)
+	}
+	if got := logs.records(t, slog.LevelError); len(got) != 0 {
+		t.Errorf("errors logged rendering the public pages: %q", got)
 	}
 }

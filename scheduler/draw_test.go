@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +99,42 @@ func TestFireFailsOnConstraint(t *testing.T) {
 				t.Errorf("Plans = %d plans, %v; want none stored", len(plans), err)
 			}
 		})
+	}
+}
+
+// TestDryRunNamesTasksAsFire: a dry run's tasks carry the enterprise names
+// from the registry, as the plan the same fire makes does; and the fire
+// sets the schedule's last success to the second it was recorded at.
+func TestDryRunNamesTasksAsFire(t *testing.T) {
+	store := storagetest.Open(t, storage.SQLite)
+	seed(t, store)
+	at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
+	now := at.Add(90*time.Second + 250*time.Millisecond)
+	reg := prometheus.NewRegistry()
+	sched, err := scheduler.New(newConfig(t, "latest"), store, reg, storagetest.Logger(t), scheduler.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindManual, NominalTime: at, RequestedBy: "test", Seed: sampling.SeedFromText("named")}
+	dry, err := sched.DryRun(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, made, err := sched.Fire(t.Context(), req)
+	if err != nil || !made {
+		t.Fatalf("Fire = %v, %v", made, err)
+	}
+	name := func(tasks []sampling.Task) []string {
+		var out []string
+		for _, task := range tasks {
+			out = append(out, task.CreditCode+" "+task.Enterprise)
+		}
+		return out
+	}
+	if got, want := name(dry.Tasks), name(plan.Tasks); len(got) != 3 || !slices.Equal(got, want) || !strings.HasPrefix(got[0], "91320500MA") || !strings.Contains(got[0], " 企业") {
+		t.Errorf("dry run's tasks %q, want the plan's %q, each named 企业…", got, want)
+	}
+	if got := metric(t, reg, "spotcheck_schedule_last_success_timestamp_seconds", "schedule", "textiles-10s"); got != float64(now.UnixMilli())/1000 {
+		t.Errorf("last success = %v, want %v", got, float64(now.UnixMilli())/1000)
 	}
 }

@@ -3,7 +3,9 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -265,6 +267,131 @@ func TestManualFire(t *testing.T) {
 		}
 		if _, _, err := sched.Fire(t.Context(), scheduler.FireRequest{Schedule: "textiles-10s", Kind: sampling.KindManual, NominalTime: time.Now(), RequestedBy: "cli:ops"}); !errors.Is(err, storage.ErrPaused) {
 			t.Errorf("Fire(manual) of a paused schedule = %v, want storage.ErrPaused", err)
+		}
+	})
+}
+
+// TestFailedTickKeepsTheLoop: a tick that fails while the scheduler runs
+// (the replica cannot be recorded: its table is away) does not end the
+// loop; it is tried again with backoff (after 1, 2, 4, 8 and 15 s), and
+// the try after the table is back settles the due fires.
+func TestFailedTickKeepsTheLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := storagetest.Open(t, storage.SQLite)
+		seed(t, store)
+		exec := func(q string) {
+			t.Helper()
+			if _, err := store.DB().ExecContext(t.Context(), q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`ALTER TABLE scheduler_replicas RENAME TO scheduler_replicas_away`)
+		sched, _ := start(t, store, "latest", scheduler.Options{})
+		time.Sleep(25 * time.Second) // ticks fail at 0, 1, 3, 7 and 15 s
+		if got := ledger(t, store); got != "" {
+			t.Errorf("ledger while ticks fail = %q, want none", got)
+		}
+		exec(`ALTER TABLE scheduler_replicas_away RENAME TO scheduler_replicas`)
+		time.Sleep(10 * time.Second) // the try at 30 s settles 00:00 to 00:30
+		sched.Stop()
+		if got, want := ledger(t, store), "00:00 missed, 00:10 missed, 00:20 missed, 00:30 made"; got != want {
+			t.Errorf("ledger = %s, want %s", got, want)
+		}
+	})
+}
+
+// lockedBuffer is a buffer a logger may write to from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestDowntimeBeyondMaxDue: after a downtime of more due fires than one
+// decision looks at (1000), the older ones are left out of the ledger,
+// logged as a warning with their number and counted as missed with the ones
+// recorded missed; only the newest is made (catch_up latest). Before the
+// downtime, with none left out, no such warning is logged.
+func TestDowntimeBeyondMaxDue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := storagetest.Open(t, storage.SQLite)
+		seed(t, store)
+		var logs lockedBuffer
+		run := func(d time.Duration) *prometheus.Registry {
+			reg := prometheus.NewRegistry()
+			sched, err := scheduler.New(newConfig(t, "latest"), store, reg, slog.New(slog.NewJSONHandler(&logs, nil)), scheduler.Options{Now: time.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sched.Start(t.Context())
+			time.Sleep(d)
+			sched.Stop()
+			return reg
+		}
+		const leftOut = `"msg":"fires too old to record"`
+		run(5 * time.Second) // 00:00 made
+		if n := strings.Count(logs.String(), leftOut); n != 0 {
+			t.Errorf("%d warnings of fires left out before the downtime, want none", n)
+		}
+		// Down from 00:10: 1008 fires of 10 s are due at 02:48:00 (00:10 to
+		// 02:48:00); the loop restarts at 02:48:05.
+		time.Sleep(2*time.Hour + 48*time.Minute)
+		reg := run(time.Second)
+		if n, c := strings.Count(logs.String(), leftOut), strings.Count(logs.String(), `"count":8,`); n != 1 || c != 1 {
+			t.Errorf("%d warnings of fires left out after the downtime, %d with count 8; want 1\n%s", n, c, logs.String())
+		}
+		fires, err := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made, missed := 0, 0
+		for _, f := range fires {
+			switch f.Status {
+			case sampling.FireMade:
+				made++
+			case sampling.FireMissed:
+				missed++
+			}
+		}
+		if len(fires) != 1001 || made != 2 || missed != 999 {
+			t.Errorf("ledger: %d fires, %d made, %d missed; want 1001: 00:00 and 02:48:00 made, the 999 before it missed", len(fires), made, missed)
+		}
+		if got := metric(t, reg, "spotcheck_schedule_missed_fires_total", "schedule", "textiles-10s"); got != 1007 {
+			t.Errorf("missed fires counted = %v, want 1007 (8 left out, 999 recorded)", got)
+		}
+	})
+}
+
+// TestLastSuccessFromTheLedger: a replica that did not make the last plan
+// still shows when it was made, read from the ledger at its next tick.
+func TestLastSuccessFromTheLedger(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := storagetest.Open(t, storage.SQLite)
+		seed(t, store)
+		maker, _ := start(t, store, "latest", scheduler.Options{})
+		time.Sleep(5 * time.Second) // 00:00 made
+		maker.Stop()
+		fires, err := storagetest.Fires(t.Context(), store, "textiles-10s", time.Time{})
+		if err != nil || len(fires) != 1 || fires[0].Status != sampling.FireMade {
+			t.Fatalf("ledger = %+v, %v; want 00:00 made", fires, err)
+		}
+		other, reg := start(t, store, "latest", scheduler.Options{})
+		time.Sleep(time.Second) // one tick, no fire due
+		other.Stop()
+		want := float64(fires[0].RecordedAt.UnixMilli()) / 1000
+		if got := metric(t, reg, "spotcheck_schedule_last_success_timestamp_seconds", "schedule", "textiles-10s"); got != want {
+			t.Errorf("last success on the other replica = %v, want %v (the ledger's)", got, want)
 		}
 	})
 }

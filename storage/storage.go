@@ -70,9 +70,12 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger, opts ...Option) 
 		}
 		// WAL lets readers run beside the writer; immediate transactions
 		// take the write lock up front so that concurrent writers wait
-		// (busy_timeout) instead of failing on upgrade.
+		// (busy_timeout) instead of failing on upgrade. The wait is long
+		// (30 s) because a command such as schedule resume, run beside
+		// serve, competes with serve's writers for the one write lock, and
+		// on a busy host 10 s were seen to run out.
 		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "busy_timeout(30000)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "synchronous(NORMAL)")
