@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +78,9 @@ func newSchema(dir, pkgPath, skip string, mutants []mutantSpec) (*schema, error)
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			continue
 		}
+		if ok, err := build.Default.MatchFile(pkgDir, name); err != nil || !ok {
+			continue // another platform's file
+		}
 		src, err := os.ReadFile(filepath.Join(pkgDir, name))
 		if err != nil {
 			return nil, err
@@ -88,13 +93,29 @@ func newSchema(dir, pkgPath, skip string, mutants []mutantSpec) (*schema, error)
 		srcs[name] = src
 	}
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
-	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
-	cwd, _ := os.Getwd()
-	if err := os.Chdir(pkgDir); err != nil {
-		return nil, err
+	// The imports' types from their export data, which go list builds (or
+	// finds in the build cache): fast even for large dependencies.
+	list := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}", "./"+pkgPath)
+	list.Dir = dir
+	out, err := list.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -export %s: %w", pkgPath, err)
 	}
+	export := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if path, file, ok := strings.Cut(line, "\t"); ok && file != "" {
+			export[path] = file
+		}
+	}
+	lookup := func(path string) (io.ReadCloser, error) {
+		file, ok := export[path]
+		if !ok {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(file)
+	}
+	conf := types.Config{Importer: importer.ForCompiler(fset, "gc", lookup)}
 	pkg, err := conf.Check(pkgPath, fset, files, info)
-	os.Chdir(cwd)
 	if err != nil {
 		return nil, fmt.Errorf("type-check %s: %w", pkgPath, err)
 	}
