@@ -24,8 +24,8 @@ const TrendMonths = 12
 
 // Source is what a bulletin reads; *storage.Store has it.
 type Source interface {
-	Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup, error)
-	FailedBatches(ctx context.Context, from, to time.Time) ([]storage.FailedBatch, error)
+	Rollups(ctx context.Context, since sampling.Day) ([]sampling.Rollup, error)
+	FailedBatches(ctx context.Context, from, to sampling.Day) ([]storage.FailedBatch, error)
 	PlanTaskCounts(ctx context.Context, since time.Time, loc *time.Location) ([]sampling.PlanTaskCount, error)
 	ClosedPlanIDs(ctx context.Context, from, until time.Time) ([]int64, error)
 }
@@ -39,25 +39,25 @@ type Request struct {
 	// Now is the time the bulletin is made; a period not over by then is
 	// provisional.
 	Now time.Time
-	// Public leaves out what the public record may not show: failures of
+	// Public leaves out what the disclosure may not show: failures of
 	// plans still open and the execution of open plans.
 	Public bool
 }
 
 // Bulletin is the content of one bulletin, in no language: Render words it.
 type Bulletin struct {
-	Period string `json:"period"`
-	Kind   string `json:"kind"`
-	From   string `json:"from"` // first day of the period
+	Period string       `json:"period"`
+	Kind   string       `json:"kind"`
+	From   sampling.Day `json:"from"` // first day of the period
 	// To is the last day the figures cover: the period's last day, or the
 	// as-of date of a provisional bulletin.
-	To          string    `json:"to"`
-	PeriodEnd   string    `json:"period_end"` // the period's last day
-	AsOf        time.Time `json:"as_of"`
-	Provisional bool      `json:"provisional"`
-	Public      bool      `json:"public"`
-	Timezone    string    `json:"timezone"`
-	Previous    string    `json:"previous"` // the period compared with
+	To          sampling.Day `json:"to"`
+	PeriodEnd   sampling.Day `json:"period_end"` // the period's last day
+	AsOf        time.Time    `json:"as_of"`
+	Provisional bool         `json:"provisional"`
+	Public      bool         `json:"public"`
+	Timezone    string       `json:"timezone"`
+	Previous    string       `json:"previous"` // the period compared with
 	// PreviousBatches counts the previous period's batches of every tier.
 	PreviousBatches int `json:"previous_batches"`
 	MinBatches      int `json:"min_batches"`
@@ -75,8 +75,9 @@ type Bulletin struct {
 	// named, and why.
 	Unnamed Unnamed  `json:"failures_unnamed"`
 	Changes []Change `json:"changes"`
-	// Records are the public draw records of the period's closed plans.
-	Records []int64 `json:"records"`
+	// Disclosures are the plans closed in the period, whose disclosures
+	// are published (the JSON key is "records", as it always was).
+	Disclosures []int64 `json:"records"`
 }
 
 // TierHeadline is one tier's pass rate for the period and the year to
@@ -122,17 +123,17 @@ type Execution struct {
 
 // Failure is one non-conforming product.
 type Failure struct {
-	Enterprise   string `json:"enterprise"`
-	CreditCode   string `json:"credit_code"`
-	Industry     string `json:"industry"`
-	Category     string `json:"category"`
-	CategoryName string `json:"category_name"`
-	Tier         string `json:"tier"`
-	County       string `json:"county"`
-	FailedItems  string `json:"failed_items"`
-	ReportNo     string `json:"report_no"`
-	TestedOn     string `json:"tested_on"`
-	PlanID       int64  `json:"plan_id"`
+	Enterprise   string       `json:"enterprise"`
+	CreditCode   string       `json:"credit_code"`
+	Industry     string       `json:"industry"`
+	Category     string       `json:"category"`
+	CategoryName string       `json:"category_name"`
+	Tier         string       `json:"tier"`
+	County       string       `json:"county"`
+	FailedItems  string       `json:"failed_items"`
+	ReportNo     string       `json:"report_no"`
+	TestedOn     sampling.Day `json:"tested_on"`
+	PlanID       int64        `json:"plan_id"`
 }
 
 // Unnamed counts failed batches that a bulletin counts but does not name.
@@ -168,16 +169,15 @@ type Change struct {
 // Build makes the bulletin of req.Period from src, as it stands at req.Now.
 func Build(ctx context.Context, src Source, cfg *config.Config, req Request) (*Bulletin, error) {
 	now := req.Now.In(cfg.Location)
-	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	today := sampling.Today(now, cfg.Location)
 	p := req.Period
 	if today.Before(p.From) {
-		return nil, fmt.Errorf("bulletin %s: %w (today is %s in %s)", p.Name, ErrNotBegun, today.Format(time.DateOnly), cfg.Location)
+		return nil, fmt.Errorf("bulletin %s: %w (today is %s in %s)", p.Name, ErrNotBegun, today, cfg.Location)
 	}
 	end := p.End(today)
 	prev := p.Previous()
 	b := &Bulletin{
-		Period: p.Name, Kind: p.Kind, From: day(p.From), To: day(end), PeriodEnd: day(p.To),
+		Period: p.Name, Kind: p.Kind, From: p.From, To: end, PeriodEnd: p.To,
 		AsOf: now, Provisional: !today.After(p.To), Public: req.Public, Timezone: cfg.Location.String(),
 		Previous: prev.Name, MinBatches: cfg.MinBatches,
 	}
@@ -185,8 +185,9 @@ func Build(ctx context.Context, src Source, cfg *config.Config, req Request) (*B
 	stable := cfg.StabilityRules()
 	// Stability as `rates` shows it on the first day after the period, or
 	// today while it runs: over the complete periods before that day.
-	stableOn := earliest(today, p.To.AddDate(0, 0, 1))
-	since := earliest(trend[0], prev.From, time.Date(end.Year(), 1, 1, 0, 0, 0, 0, time.UTC))
+	stableOn := earliest(today, p.To.AddDays(1))
+	endYear, _, _ := end.Date()
+	since := earliest(trend[0], prev.From, sampling.NewDay(endYear, time.January, 1))
 	for _, rule := range stable {
 		since = earliest(since, rule.Start(stableOn))
 	}
@@ -207,7 +208,7 @@ func Build(ctx context.Context, src Source, cfg *config.Config, req Request) (*B
 		}
 		series := TrendSeries{Tier: t.Name, Target: t.Target}
 		for _, first := range trend {
-			mo := Period{Name: first.Format("2006-01"), Kind: KindMonth, From: first, To: first.AddDate(0, 1, -1)}
+			mo := monthOf(first)
 			moEnd := mo.End(end)
 			rows := sampling.ComputeRates(rollups, []sampling.TierRule{t}, []sampling.Window{mo.Window(moEnd)}, moEnd, opts)
 			series.Points = append(series.Points, TrendPoint{Month: mo.Name, Rate: find(rows, mo.Name, t.Name, "")})
@@ -231,17 +232,15 @@ func Build(ctx context.Context, src Source, cfg *config.Config, req Request) (*B
 	if err := b.addFailures(ctx, src, cfg, p.From, end); err != nil {
 		return nil, fmt.Errorf("bulletin %s: %w", p.Name, err)
 	}
-	if b.Records, err = src.ClosedPlanIDs(ctx, from, until); err != nil {
+	if b.Disclosures, err = src.ClosedPlanIDs(ctx, from, until); err != nil {
 		return nil, fmt.Errorf("bulletin %s: %w", p.Name, err)
 	}
 	return b, nil
 }
 
-func earliest(t ...time.Time) time.Time {
-	return slices.MinFunc(t, func(a, b time.Time) int { return a.Compare(b) })
+func earliest(d ...sampling.Day) sampling.Day {
+	return slices.MinFunc(d, sampling.Day.Compare)
 }
-
-func day(t time.Time) string { return t.Format(time.DateOnly) }
 
 // find returns the row of window and tier (and county or industry, when
 // group is set) or nil.
@@ -282,7 +281,7 @@ func industryName(cfg *config.Config, id string) string {
 func (b *Bulletin) addExecution(ctx context.Context, src Source, cfg *config.Config, p Period) error {
 	// A day early: a plan's nominal date is in the service's zone, its
 	// time is stored in UTC.
-	counts, err := src.PlanTaskCounts(ctx, p.From.AddDate(0, 0, -1), cfg.Location)
+	counts, err := src.PlanTaskCounts(ctx, p.From.AddDays(-1).Start(time.UTC), cfg.Location)
 	if err != nil {
 		return err
 	}
@@ -304,7 +303,7 @@ func (b *Bulletin) addExecution(ctx context.Context, src Source, cfg *config.Con
 
 // addFailures names the final failures counted from from to to and counts
 // the others.
-func (b *Bulletin) addFailures(ctx context.Context, src Source, cfg *config.Config, from, to time.Time) error {
+func (b *Bulletin) addFailures(ctx context.Context, src Source, cfg *config.Config, from, to sampling.Day) error {
 	failed, err := src.FailedBatches(ctx, from, to)
 	if err != nil {
 		return err

@@ -16,14 +16,13 @@ const (
 	KindMonth   = "month"
 )
 
-// Period is a calendar year, quarter or month in the service's time zone.
-// From and To are its first and last days at midnight UTC, the form the
-// rate rollups use for days.
+// Period is a calendar year, quarter or month in the service's time zone,
+// from its first day From to its last day To.
 type Period struct {
 	Name string // 2026, 2026Q4 or 2026-11
 	Kind string
-	From time.Time
-	To   time.Time
+	From sampling.Day
+	To   sampling.Day
 }
 
 var periodPattern = regexp.MustCompile(`^([0-9]{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))?$`)
@@ -51,27 +50,31 @@ func ParsePeriod(s string) (Period, error) {
 }
 
 func span(name, kind string, year int, first time.Month, months int) Period {
-	from := time.Date(year, first, 1, 0, 0, 0, 0, time.UTC)
-	return Period{Name: name, Kind: kind, From: from, To: from.AddDate(0, months, -1)}
+	return Period{Name: name, Kind: kind, From: sampling.NewDay(year, first, 1), To: sampling.NewDay(year, first+time.Month(months), 0)}
+}
+
+// monthOf returns the month whose first day is first.
+func monthOf(first sampling.Day) Period {
+	y, m, _ := first.Date()
+	return span(fmt.Sprintf("%04d-%02d", y, int(m)), KindMonth, y, m, 1)
 }
 
 // Previous returns the period of the same kind just before p.
 func (p Period) Previous() Period {
+	y, m, _ := p.From.Date()
 	switch p.Kind {
 	case KindQuarter:
-		from := p.From.AddDate(0, -3, 0)
-		return span(fmt.Sprintf("%dQ%d", from.Year(), (int(from.Month())+2)/3), KindQuarter, from.Year(), from.Month(), 3)
+		y, m, _ = sampling.NewDay(y, m-3, 1).Date()
+		return span(fmt.Sprintf("%dQ%d", y, (int(m)+2)/3), KindQuarter, y, m, 3)
 	case KindMonth:
-		from := p.From.AddDate(0, -1, 0)
-		return span(from.Format("2006-01"), KindMonth, from.Year(), from.Month(), 1)
+		return monthOf(sampling.NewDay(y, m-1, 1))
 	}
-	y := p.From.Year() - 1
-	return span(strconv.Itoa(y), KindYear, y, time.January, 12)
+	return span(strconv.Itoa(y-1), KindYear, y-1, time.January, 12)
 }
 
-// End returns the last day the period's figures cover on today (midnight
-// UTC): its last day, or today while it runs.
-func (p Period) End(today time.Time) time.Time {
+// End returns the last day the period's figures cover on today: its last
+// day, or today while it runs.
+func (p Period) End(today sampling.Day) sampling.Day {
 	if today.Before(p.To) {
 		return today
 	}
@@ -80,24 +83,23 @@ func (p Period) End(today time.Time) time.Time {
 
 // Window returns the rate window that covers the period from its first day
 // to end (see End), named after the period.
-func (p Period) Window(end time.Time) sampling.Window {
-	return sampling.Window{Name: p.Name, Days: int(end.Sub(p.From).Hours()/24+0.5) + 1}
+func (p Period) Window(end sampling.Day) sampling.Window {
+	return sampling.Window{Name: p.Name, Days: end.Sub(p.From) + 1}
 }
 
 // Bounds returns the period's first instant and the first instant after it
 // in loc, for times such as a plan's nominal time.
 func (p Period) Bounds(loc *time.Location) (time.Time, time.Time) {
-	at := func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc) }
-	return at(p.From), at(p.To.AddDate(0, 0, 1))
+	return p.From.Start(loc), p.To.AddDays(1).Start(loc)
 }
 
 // months returns the first days of the n months that end with the month
 // holding day, oldest first.
-func months(day time.Time, n int) []time.Time {
-	last := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
-	out := make([]time.Time, n)
+func months(day sampling.Day, n int) []sampling.Day {
+	y, m, _ := day.Date()
+	out := make([]sampling.Day, n)
 	for i := range n {
-		out[i] = last.AddDate(0, i-n+1, 0)
+		out[i] = sampling.NewDay(y, m+time.Month(i-n+1), 1)
 	}
 	return out
 }

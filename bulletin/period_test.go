@@ -3,10 +3,12 @@ package bulletin
 import (
 	"testing"
 	"time"
+
+	"spotcheck/sampling"
 )
 
-func date(s string) time.Time {
-	d, err := time.Parse(time.DateOnly, s)
+func date(s string) sampling.Day {
+	d, err := sampling.ParseDay(s)
 	if err != nil {
 		panic(err)
 	}
@@ -15,10 +17,11 @@ func date(s string) time.Time {
 
 func TestParsePeriod(t *testing.T) {
 	tests := []struct {
-		in             string
-		kind, from, to string
-		previous       string
-		days           int // of the whole period's window
+		in       string
+		kind     string
+		from, to sampling.Day
+		previous string
+		days     int // of the whole period's window
 	}{
 		{"2026", KindYear, "2026-01-01", "2026-12-31", "2025", 365},
 		{"2024", KindYear, "2024-01-01", "2024-12-31", "2023", 366},
@@ -34,14 +37,14 @@ func TestParsePeriod(t *testing.T) {
 			t.Errorf("ParsePeriod(%q): %v", tt.in, err)
 			continue
 		}
-		if p.Name != tt.in || p.Kind != tt.kind || day(p.From) != tt.from || day(p.To) != tt.to {
-			t.Errorf("ParsePeriod(%q) = %s %s %s to %s, want %s %s to %s", tt.in, p.Name, p.Kind, day(p.From), day(p.To), tt.kind, tt.from, tt.to)
+		if p.Name != tt.in || p.Kind != tt.kind || p.From != tt.from || p.To != tt.to {
+			t.Errorf("ParsePeriod(%q) = %s %s %s to %s, want %s %s to %s", tt.in, p.Name, p.Kind, p.From, p.To, tt.kind, tt.from, tt.to)
 		}
-		if prev := p.Previous(); prev.Name != tt.previous || !prev.To.AddDate(0, 0, 1).Equal(p.From) {
-			t.Errorf("ParsePeriod(%q).Previous() = %s ending %s, want %s ending the day before %s", tt.in, prev.Name, day(prev.To), tt.previous, tt.from)
+		if prev := p.Previous(); prev.Name != tt.previous || prev.To.AddDays(1) != p.From {
+			t.Errorf("ParsePeriod(%q).Previous() = %s ending %s, want %s ending the day before %s", tt.in, prev.Name, prev.To, tt.previous, tt.from)
 		}
-		if w := p.Window(p.End(date("2030-01-01"))); w.Days != tt.days || w.Name != tt.in || !w.Start(p.To).Equal(p.From) {
-			t.Errorf("ParsePeriod(%q) window = %+v starting %s, want %d days from %s", tt.in, w, day(w.Start(p.To)), tt.days, tt.from)
+		if w := p.Window(p.End(date("2030-01-01"))); w.Days != tt.days || w.Name != tt.in || w.Start(p.To) != p.From {
+			t.Errorf("ParsePeriod(%q) window = %+v starting %s, want %d days from %s", tt.in, w, w.Start(p.To), tt.days, tt.from)
 		}
 	}
 }
@@ -56,7 +59,10 @@ func TestParsePeriodBad(t *testing.T) {
 
 func TestPeriodEnd(t *testing.T) {
 	p, _ := ParsePeriod("2026Q4")
-	tests := []struct{ today, end string }{
+	tests := []struct {
+		today string
+		end   sampling.Day
+	}{
 		{"2026-10-01", "2026-10-01"},
 		{"2026-11-15", "2026-11-15"},
 		{"2026-12-31", "2026-12-31"},
@@ -64,11 +70,11 @@ func TestPeriodEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		end := p.End(date(tt.today))
-		if day(end) != tt.end {
-			t.Errorf("2026Q4.End(%s) = %s, want %s", tt.today, day(end), tt.end)
+		if end != tt.end {
+			t.Errorf("2026Q4.End(%s) = %s, want %s", tt.today, end, tt.end)
 		}
-		if w := p.Window(end); !w.Start(end).Equal(p.From) {
-			t.Errorf("2026Q4.Window(%s) starts %s, want 2026-10-01", day(end), day(w.Start(end)))
+		if w := p.Window(end); w.Start(end) != p.From {
+			t.Errorf("2026Q4.Window(%s) starts %s, want 2026-10-01", end, w.Start(end))
 		}
 	}
 	loc, _ := time.LoadLocation("Asia/Shanghai")
@@ -80,7 +86,7 @@ func TestPeriodEnd(t *testing.T) {
 
 func TestMonths(t *testing.T) {
 	got := months(date("2026-03-17"), 12)
-	if len(got) != 12 || day(got[0]) != "2025-04-01" || day(got[11]) != "2026-03-01" {
+	if len(got) != 12 || got[0] != "2025-04-01" || got[11] != "2026-03-01" {
 		t.Errorf("months(2026-03-17, 12) = %v", got)
 	}
 }

@@ -74,7 +74,7 @@ type page struct {
 	IndustryFig template.HTML
 	CountyFig   template.HTML
 	Changes     []string
-	Records     []recordLink
+	Disclosures []disclosureLink
 	PageLabel   [2]string
 	BaseURL     string
 	LangLinks   bool
@@ -99,7 +99,7 @@ type stabilityView struct {
 	Periods []sampling.PeriodRate
 }
 
-type recordLink struct {
+type disclosureLink struct {
 	ID  int64
 	URL string
 }
@@ -152,8 +152,8 @@ func (r *Renderer) HTML(w io.Writer, b *Bulletin, opts HTMLOptions) error {
 	}
 	pg.Changes = changeLines(b, t)
 	pg.BaseURL, pg.LangLinks = strings.TrimSuffix(opts.BaseURL, "/"), opts.LangLinks
-	for _, id := range b.Records {
-		pg.Records = append(pg.Records, recordLink{ID: id, URL: fmt.Sprintf("%s/public/plans/%d", pg.BaseURL, id)})
+	for _, id := range b.Disclosures {
+		pg.Disclosures = append(pg.Disclosures, disclosureLink{ID: id, URL: fmt.Sprintf("%s/public/plans/%d", pg.BaseURL, id)})
 	}
 	if err := r.page.Execute(w, pg); err != nil {
 		return fmt.Errorf("render bulletin %s: %w", b.Period, err)

@@ -23,7 +23,7 @@ func sample() *Bulletin {
 	b := &Bulletin{Period: "2026Q4", Kind: KindQuarter, From: "2026-10-01", To: "2026-12-31", PeriodEnd: "2026-12-31",
 		AsOf: time.Date(2027, 1, 2, 9, 0, 0, 0, time.UTC), Timezone: "Asia/Shanghai", Previous: "2026Q3", MinBatches: 30,
 		Failures: []Failure{{Enterprise: "苏州<恒瑞>服饰有限公司", CategoryName: "童装", County: "姑苏区", FailedItems: "甲醛含量", ReportNo: "R-1"}},
-		Unnamed:  Unnamed{Provisional: 2}, Records: []int64{7}, Execution: []Execution{}}
+		Unnamed:  Unnamed{Provisional: 2}, Disclosures: []int64{7}, Execution: []Execution{}}
 	for _, tier := range []struct {
 		name   string
 		target float64
@@ -31,8 +31,8 @@ func sample() *Bulletin {
 		b.Tiers = append(b.Tiers, TierHeadline{Tier: tier.name, Target: tier.target, Period: row("2026Q4", tier.name, 40, 3, tier.target), YTD: row("ytd", tier.name, 150, 9, tier.target)})
 		s := TrendSeries{Tier: tier.name, Target: tier.target}
 		for _, m := range months(date("2026-12-31"), TrendMonths) {
-			pt := TrendPoint{Month: m.Format("2006-01")}
-			if m.Month() != time.March {
+			pt := TrendPoint{Month: string(m)[:len("2006-01")]}
+			if _, mo, _ := m.Date(); mo != time.March {
 				pt.Rate = row(pt.Month, tier.name, 12, 1, tier.target)
 			}
 			s.Points = append(s.Points, pt)

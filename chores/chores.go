@@ -151,4 +151,4 @@ func (c *Chores) ClosePlans(ctx context.Context) ([]int64, error) {
 }
 
 // today is the current date in the service's time zone.
-func (c *Chores) today() time.Time { return sampling.Today(c.opts.Now(), c.cfg.Location) }
+func (c *Chores) today() sampling.Day { return sampling.Today(c.opts.Now(), c.cfg.Location) }

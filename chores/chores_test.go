@@ -50,7 +50,7 @@ func TestRefreshFinalizes(t *testing.T) {
 	recorded := time.Date(2026, 11, 5, 10, 0, 0, 0, cfg.Location)
 	tasks := storagetest.Plan(t, s, 2, recorded.AddDate(0, 0, -1))
 	rs := []sampling.Result{{TaskID: tasks[0].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-05"}, {TaskID: tasks[1].ID, Outcome: sampling.OutcomePass, TestedOn: "2026-11-05"}}
-	if _, err := s.RecordResults(t.Context(), rs, sampling.Today(recorded, cfg.Location)); err != nil {
+	if _, err := s.RecordResults(t.Context(), rs, recorded); err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder

@@ -47,7 +47,7 @@ func (s *Schedule) Design(ind *Industry, nominal time.Time) sampling.Design {
 		InspectorsPerTask:    s.InspectorsPerTask,
 		CrossCounty:          s.CrossCounty,
 		MaxTasksPerInspector: s.MaxTasksPerInspector,
-		Due:                  nominal.In(s.Location).Add(time.Duration(s.Due)).Format(time.DateOnly),
+		Due:                  sampling.DayOf(nominal.Add(time.Duration(s.Due)), s.Location),
 	}
 	if s.Strata != nil {
 		d.Strata = *s.Strata

@@ -81,8 +81,8 @@ func (r *row) outcome(column string) string {
 	return ""
 }
 
-// date returns the cell as YYYY-MM-DD.
-func (r *row) date(column string) string {
+// date returns the day the cell names.
+func (r *row) date(column string) sampling.Day {
 	v := r.required(column)
 	if v == "" {
 		return ""
@@ -100,7 +100,7 @@ func (r *row) date(column string) string {
 		r.errorf(column, "%q is not a real date", v)
 		return ""
 	}
-	return d.Format(time.DateOnly)
+	return sampling.DayOf(d, time.UTC)
 }
 
 // yesNo returns an optional yes/no cell; empty is no.

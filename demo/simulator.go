@@ -178,7 +178,7 @@ func (s *Simulator) Step(ctx context.Context) (int, error) {
 	if len(tasks) == 0 {
 		return 0, nil
 	}
-	today := s.now().In(s.loc)
+	today := sampling.Today(s.now(), s.loc)
 	results := make([]sampling.Result, len(tasks))
 	for i, t := range tasks {
 		results[i] = s.result(t, today)
@@ -192,13 +192,13 @@ func (s *Simulator) Step(ctx context.Context) (int, error) {
 // result decides a task's outcome. Its random source is derived from the
 // seed and the task id rather than shared, so the outcome does not depend on
 // which tasks came before it.
-func (s *Simulator) result(t sampling.Task, today time.Time) sampling.Result {
+func (s *Simulator) result(t sampling.Task, today sampling.Day) sampling.Result {
 	r := rand.New(rand.NewPCG(s.seed, uint64(t.ID)))
 	res := sampling.Result{
 		TaskID:   t.ID,
 		Outcome:  sampling.OutcomePass,
-		TestedOn: today.Format(time.DateOnly),
-		ReportNo: fmt.Sprintf("SC%d-%06d", today.Year(), t.ID),
+		TestedOn: today,
+		ReportNo: fmt.Sprintf("SC%s-%06d", string(today)[:len("2006")], t.ID),
 	}
 	if r.Float64() < s.failRate(t) {
 		res.Outcome = sampling.OutcomeFail

@@ -206,7 +206,7 @@ func TestStepDrainsPendingTasks(t *testing.T) {
 // counties look worse than others, and that a task's outcome depends on the
 // seed and the task alone.
 func TestOutcomes(t *testing.T) {
-	today := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	today := sampling.Day("2026-03-02")
 	tasks := demoTasks(60_000)
 	s := NewSimulator(nil, nil, 7, time.Now)
 

@@ -31,7 +31,7 @@ func TestImportOthersTaskRefused(t *testing.T) {
 	if status != http.StatusUnprocessableEntity {
 		t.Errorf("A imports a result of B's task = %d, want 422", status)
 	}
-	if d, err := f.store.TaskDetail(t.Context(), f.taskB, f.clock.now()); err != nil || d.Status != "assigned" {
+	if d, err := f.store.TaskDetail(t.Context(), f.taskB, sampling.Today(f.clock.now(), shanghai)); err != nil || d.Status != "assigned" {
 		t.Errorf("B's task after A's import = %+v, %v; want it still assigned, no result", d, err)
 	}
 	status, body = f.do("A", http.MethodPost, "/api/v1/results", row(f.taskA))
@@ -45,7 +45,7 @@ func TestImportOthersTaskRefused(t *testing.T) {
 // the plans it closed, and an empty list (not null) when none.
 func TestClosePlansListsClosed(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestClosePlansListsClosed(t *testing.T) {
 // the chores' sweep, and a refusal then closes it.
 func TestSamplingLeavesOverduePlanToTheSweep(t *testing.T) {
 	f := newFixture(t, storage.SQLite)
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestClosePlansFailureLogged(t *testing.T) {
 	d.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	f.srv = httptest.NewServer(NewHandler(d))
 	t.Cleanup(f.srv.Close)
-	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, f.plan.Tasks[0].Due.String(), shanghai)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestClosePlansFailureLogged(t *testing.T) {
 	if got := planStatus(); got != "open" {
 		t.Errorf("plan after the failed close = %s, want open", got)
 	}
-	if dt, err := f.store.TaskDetail(t.Context(), f.taskB, f.clock.now()); err != nil || dt.Status != sampling.TaskRefused {
+	if dt, err := f.store.TaskDetail(t.Context(), f.taskB, sampling.Today(f.clock.now(), shanghai)); err != nil || dt.Status != sampling.TaskRefused {
 		t.Errorf("B's task after its refusal = %+v, %v; want refused", dt, err)
 	}
 	if _, err := db.ExecContext(t.Context(), `DROP TRIGGER refuse_closures`); err != nil {

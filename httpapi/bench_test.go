@@ -68,7 +68,7 @@ func benchWriteLatency(b *testing.B, backend string, v storagetest.Volume) {
 		Chores: chores.New(cfg, s, mon, storagetest.Logger(b), chores.Options{Now: clk}), Bulletins: bulletins,
 		Gatherer: prometheus.NewRegistry(), Logger: storagetest.Logger(b), Now: clk}))
 	b.Cleanup(srv.Close)
-	body := `{"outcome": "pass", "tested_on": "` + sampling.Today(now, cfg.Location).Format(time.DateOnly) + `"}`
+	body := `{"outcome": "pass", "tested_on": "` + sampling.Today(now, cfg.Location).String() + `"}`
 	post := func(id int64, want int) time.Duration {
 		req, err := http.NewRequestWithContext(b.Context(), http.MethodPost, fmt.Sprintf("%s/api/v1/tasks/%d/result", srv.URL, id), strings.NewReader(body))
 		if err != nil {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"spotcheck/sampling"
 )
 
 // chromium finds the headless browser: $SPOTCHECK_CHROMIUM, or Debian's
@@ -212,7 +214,7 @@ func TestInspectorPages(t *testing.T) {
 	if !strings.Contains(heading, "404") {
 		t.Errorf("inspector A opening B's task page shows %q, want 404", heading)
 	}
-	d, err := f.store.TaskDetail(t.Context(), task, f.clock.now())
+	d, err := f.store.TaskDetail(t.Context(), task, sampling.Today(f.clock.now(), shanghai))
 	if err != nil || d.Status != "closed" || d.Result == nil || d.Result.FailedItems != "纤维含量" {
 		t.Errorf("stored task after the browser = %+v (%v), want closed with its failed result", d, err)
 	}

@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"testing"
-	"time"
 
 	"spotcheck/config"
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -22,7 +22,7 @@ industries:
 		t.Fatal(err)
 	}
 	d := Deps{Config: cfg}
-	today := time.Date(2026, 11, 5, 0, 0, 0, 0, cfg.Location)
+	today := sampling.Day("2026-11-05")
 	for _, tc := range []struct {
 		category, wantName string
 		wantTest           int

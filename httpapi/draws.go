@@ -17,10 +17,10 @@ import (
 	"spotcheck/storage"
 )
 
-// withAnnouncement completes the public record of a plan drawn from a
+// withAnnouncement completes the disclosure of a plan drawn from a
 // beacon: the announcement chain up to its announcement, the beacon value,
 // and as draw input the very input the announcement froze.
-func withAnnouncement(ctx context.Context, d Deps, rec *publication.Record) error {
+func withAnnouncement(ctx context.Context, d Deps, rec *publication.Disclosure) error {
 	found, err := d.Store.Announcements(ctx, storage.AnnouncementFilter{PlanID: rec.Plan.ID})
 	if err != nil || len(found) == 0 {
 		return err
@@ -57,7 +57,7 @@ type publicAnnouncement struct {
 	BeaconValue  *beacon.Value            `json:"beacon_value,omitempty"`
 	Plan         int64                    `json:"plan,omitempty"`
 	PlanStatus   string                   `json:"plan_status,omitempty"`
-	Record       string                   `json:"record,omitempty"` // path of the plan's public record once closed
+	Disclosure   string                   `json:"record,omitempty"` // path of the plan's disclosure once closed
 	Page         string                   `json:"page"`
 }
 
@@ -105,7 +105,7 @@ func publicAnnouncements(ctx context.Context, d Deps, seq int64) ([]publicAnnoun
 		if a.PlanID.Valid {
 			pa.Plan, pa.PlanStatus = a.PlanID.Int64, statuses[a.PlanID.Int64]
 			if pa.PlanStatus == sampling.PlanClosed {
-				pa.Record = fmt.Sprintf("/api/v1/public/plans/%d", pa.Plan)
+				pa.Disclosure = fmt.Sprintf("/api/v1/public/plans/%d", pa.Plan)
 			}
 		}
 		out = append(out, pa)
@@ -200,7 +200,7 @@ type drawPage struct {
 	Title       string
 	Chain       []publicAnnouncement
 	One         *publicAnnouncement
-	Record      *publication.Record
+	Disclosure  *publication.Disclosure
 	PlanID      int64
 	Announced   int64 // the plan's announcement, if any
 	Commitment  string
@@ -283,7 +283,7 @@ func (p *drawPages) plan(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rec, open, err := publicRecord(r.Context(), p.d, id)
+	rec, open, err := disclosureOf(r.Context(), p.d, id)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		data.Title = "没有这份计划 No such plan"
@@ -297,7 +297,7 @@ func (p *drawPages) plan(w http.ResponseWriter, r *http.Request) {
 	if open != nil {
 		data.Commitment = open.Commitment
 	} else {
-		data.Record = &rec
+		data.Disclosure = &rec
 		if n := len(rec.Announcements); n > 0 {
 			data.Announced = rec.Announcements[n-1].Sequence
 		}

@@ -130,7 +130,7 @@ func TestPublicDraws(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(list.Announcements) != 2 || list.Announcements[0].Status != "overdue" || list.Announcements[1].Status != "drawn" ||
-		list.Announcements[1].Plan != f.plan.ID || list.Announcements[1].PlanStatus != sampling.PlanOpen || list.Announcements[1].Record != "" {
+		list.Announcements[1].Plan != f.plan.ID || list.Announcements[1].PlanStatus != sampling.PlanOpen || list.Announcements[1].Disclosure != "" {
 		t.Fatalf("announcements = %+v, want 1 overdue and 2 drawn as plan %d, open", list.Announcements, f.plan.ID)
 	}
 	key, _ := hex.DecodeString(list.PublicKey)
@@ -154,7 +154,7 @@ func TestPublicDraws(t *testing.T) {
 	f.get(t, "/api/v1/public/announcements/x", http.StatusBadRequest)
 
 	// The plan closes; its record verifies offline.
-	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+	if _, err := f.store.ClosePlans(t.Context(), "2027-02-01", f.clock.now()); err != nil {
 		t.Fatal(err)
 	}
 	data := f.get(t, fmt.Sprintf("/api/v1/public/plans/%d", f.plan.ID), http.StatusOK)
@@ -246,7 +246,7 @@ func TestPublicDrawPages(t *testing.T) {
 	if !strings.Contains(openNote, "保密") {
 		t.Errorf("open plan page: %q, want that it stays confidential", openNote)
 	}
-	if _, err := f.store.ClosePlans(t.Context(), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC), f.clock.now()); err != nil {
+	if _, err := f.store.ClosePlans(t.Context(), "2027-02-01", f.clock.now()); err != nil {
 		t.Fatal(err)
 	}
 	var tasks []string
@@ -326,7 +326,7 @@ func TestPublicDrandRecord(t *testing.T) {
 	srv := httptest.NewServer(NewHandler(Deps{Config: cfg, Store: store, Gatherer: prometheus.NewRegistry(), Logger: storagetest.Logger(t), Now: clk.now}))
 	t.Cleanup(srv.Close)
 	f := &drawsFixture{srv: srv, store: store, clock: clk}
-	if _, err := store.ClosePlans(ctx, q.RoundTime(1000).Add(60*24*time.Hour), clk.now()); err != nil {
+	if _, err := store.ClosePlans(ctx, sampling.DayOf(q.RoundTime(1000).Add(60*24*time.Hour), time.UTC), clk.now()); err != nil {
 		t.Fatal(err)
 	}
 	var key struct {

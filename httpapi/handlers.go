@@ -123,11 +123,11 @@ func handlePlan(d Deps) http.Handler {
 
 // resultBody is the JSON of POST /api/v1/tasks/{id}/result.
 type resultBody struct {
-	Outcome     string `json:"outcome"`
-	TestedOn    string `json:"tested_on"`
-	ReportNo    string `json:"report_no"`
-	FailedItems string `json:"failed_items"`
-	Retest      bool   `json:"retest"`
+	Outcome     string       `json:"outcome"`
+	TestedOn    sampling.Day `json:"tested_on"` // checked by sampling.Result.Check
+	ReportNo    string       `json:"report_no"`
+	FailedItems string       `json:"failed_items"`
+	Retest      bool         `json:"retest"`
 }
 
 func handleRecordResult(d Deps) http.Handler {
@@ -142,7 +142,7 @@ func handleRecordResult(d Deps) http.Handler {
 			return
 		}
 		res := sampling.Result{TaskID: id, Outcome: body.Outcome, TestedOn: body.TestedOn, ReportNo: body.ReportNo, FailedItems: body.FailedItems, Retest: body.Retest}
-		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), d.today())
+		n, err := d.Store.RecordResult(r.Context(), res, r.Header.Get("Idempotency-Key"), d.zonedNow())
 		if rejected(w, err, func(p storage.Problem) string { return p.Field + ": " + p.Reason }) {
 			return
 		}
@@ -178,7 +178,7 @@ func handleImportResults(d Deps) http.Handler {
 			problem(w, http.StatusUnprocessableEntity, "the result was rejected; nothing was stored", msgs...)
 			return
 		}
-		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, d.today())
+		n, err := d.Store.RecordResults(r.Context(), sheet.Rows, d.zonedNow())
 		if rejected(w, err, func(p storage.Problem) string {
 			return sheet.RowError(p.Index, p.Field, p.Reason).Error()
 		}) {

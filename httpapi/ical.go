@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"spotcheck/i18n"
+	"spotcheck/sampling"
 )
 
 // icsOptions are what an iCalendar feed needs besides its tasks.
@@ -40,8 +41,7 @@ func writeICS(w io.Writer, views []taskView, o icsOptions) {
 	c.line("X-PUBLISHED-TTL:PT1H")
 	stamp := o.Now.UTC().Format("20060102T150405Z")
 	for _, v := range views {
-		due, err := time.Parse(time.DateOnly, v.Due)
-		if err != nil {
+		if !v.Due.Valid() {
 			continue
 		}
 		var co []string
@@ -64,7 +64,7 @@ func writeICS(w io.Writer, views []taskView, o icsOptions) {
 			fmt.Sprintf(l["cal_enterprise"], v.Enterprise, v.CreditCode),
 			l["cal_county"] + v.County,
 			fmt.Sprintf(l["cal_quantity"], v.CategoryName, v.Quantity.Test, v.Quantity.Backup),
-			l["cal_due"] + v.Due,
+			l["cal_due"] + v.Due.String(),
 			l["cal_status"] + i18n.State(o.Lang, v.State),
 		}
 		if len(co) > 0 {
@@ -73,8 +73,8 @@ func writeICS(w io.Writer, views []taskView, o icsOptions) {
 		c.line("BEGIN:VEVENT")
 		c.line("UID:spotcheck-task-" + strconv.FormatInt(v.ID, 10))
 		c.line("DTSTAMP:" + stamp)
-		c.line("DTSTART;VALUE=DATE:" + due.Format("20060102"))
-		c.line("DTEND;VALUE=DATE:" + due.AddDate(0, 0, 1).Format("20060102"))
+		c.line("DTSTART;VALUE=DATE:" + icsDate(v.Due))
+		c.line("DTEND;VALUE=DATE:" + icsDate(v.Due.AddDays(1)))
 		c.line("SUMMARY:" + icsText(summary))
 		c.line("LOCATION:" + icsText(v.County))
 		c.line("DESCRIPTION:" + icsText(strings.Join(desc, "\n")))
@@ -117,3 +117,6 @@ func (c *icsWriter) line(s string) {
 	b.WriteString("\r\n")
 	io.WriteString(c.w, b.String())
 }
+
+// icsDate writes d as an iCalendar DATE, YYYYMMDD.
+func icsDate(d sampling.Day) string { return strings.ReplaceAll(d.String(), "-", "") }

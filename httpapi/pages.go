@@ -261,7 +261,7 @@ func (pg *pages) showTask(w http.ResponseWriter, r *http.Request, data pageData,
 	}
 	data.Reasons = sampling.RefusalReasons()
 	if data.Form == nil {
-		today := pg.d.today().Format(time.DateOnly)
+		today := pg.d.today().String()
 		data.Form = map[string]string{"sampled_on": today, "tested_on": today}
 	}
 	if r.URL.Query().Get("saved") != "" && data.Errors == nil && data.Error == "" {
@@ -291,13 +291,13 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 		if qerr != nil {
 			q = 0 // reported by the check as a missing quantity
 		}
-		err = pg.d.Store.RecordSampling(ctx, id, sampling.Sampling{SampledOn: form["sampled_on"], BatchNo: form["batch_no"],
+		err = pg.d.Store.RecordSampling(ctx, id, sampling.Sampling{SampledOn: sampling.Day(form["sampled_on"]), BatchNo: form["batch_no"],
 			Quantity: q, Seals: sampling.SplitSeals(form["seals"])}, now, pg.d.Config.Location)
 	case "refuse":
 		err = pg.d.Store.RecordRefusal(ctx, id, sampling.Refusal{Reason: form["reason"], Note: form["note"]}, now)
 	case "result":
-		res := sampling.Result{TaskID: id, Outcome: form["outcome"], TestedOn: form["tested_on"], ReportNo: form["report_no"], FailedItems: form["failed_items"]}
-		_, err = pg.d.Store.RecordResult(ctx, res, "", pg.d.today())
+		res := sampling.Result{TaskID: id, Outcome: form["outcome"], TestedOn: sampling.Day(form["tested_on"]), ReportNo: form["report_no"], FailedItems: form["failed_items"]}
+		_, err = pg.d.Store.RecordResult(ctx, res, "", pg.d.zonedNow())
 	case "close":
 		err = pg.d.Store.CloseTask(ctx, id, now)
 	default:
@@ -311,7 +311,7 @@ func (pg *pages) act(w http.ResponseWriter, r *http.Request, data pageData) {
 	}
 	data.Form = form
 	// The other forms' dates were not posted: they show today again.
-	today := pg.d.today().Format(time.DateOnly)
+	today := pg.d.today().String()
 	for k, own := range map[string]string{"sampled_on": "sample", "tested_on": "result"} {
 		if action != own && form[k] == "" {
 			form[k] = today

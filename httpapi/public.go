@@ -29,7 +29,7 @@ type publicPlan struct {
 	Algorithm    string     `json:"algorithm,omitempty"`
 	Seed         string     `json:"seed,omitempty"`
 	FrameDigest  string     `json:"frame_digest,omitempty"`
-	Record       string     `json:"record,omitempty"` // path of the full record
+	Disclosure   string     `json:"record,omitempty"` // path of the full disclosure
 }
 
 func handlePublicPlans(d Deps) http.Handler {
@@ -65,7 +65,7 @@ func handlePublicPlans(d Deps) http.Handler {
 				if !at.IsZero() {
 					pp.ClosedAt = &at
 				}
-				pp.Record = fmt.Sprintf("/api/v1/public/plans/%d", p.ID)
+				pp.Disclosure = fmt.Sprintf("/api/v1/public/plans/%d", p.ID)
 			}
 			out = append(out, pp)
 		}
@@ -80,7 +80,7 @@ func industryName(d Deps, id string) string {
 	return id
 }
 
-// handlePublicPlan serves a closed plan's signed public record, or the
+// handlePublicPlan serves a closed plan's signed disclosure, or the
 // commitment of an open one.
 func handlePublicPlan(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +88,7 @@ func handlePublicPlan(d Deps) http.Handler {
 		if !ok {
 			return
 		}
-		rec, open, err := publicRecord(r.Context(), d, id)
+		rec, open, err := disclosureOf(r.Context(), d, id)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
 			problem(w, http.StatusNotFound, fmt.Sprintf("no plan %d", id))
@@ -102,31 +102,31 @@ func handlePublicPlan(d Deps) http.Handler {
 	})
 }
 
-// publicRecord builds and signs the public record of plan id when it is
+// disclosureOf builds and signs the disclosure of plan id when it is
 // closed; for an open plan it returns only its commitment.
-func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *publication.Commitment, error) {
+func disclosureOf(ctx context.Context, d Deps, id int64) (publication.Disclosure, *publication.Commitment, error) {
 	// The plan without its tasks: TaskDetails below loads them with what
 	// was recorded on them.
 	found, err := d.Store.Plans(ctx, storage.PlanFilter{ID: id})
 	if err != nil {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	if len(found) == 0 {
-		return publication.Record{}, nil, fmt.Errorf("plan %d: %w", id, storage.ErrNotFound)
+		return publication.Disclosure{}, nil, fmt.Errorf("plan %d: %w", id, storage.ErrNotFound)
 	}
 	p := found[0]
 	if p.Status != sampling.PlanClosed {
-		return publication.Record{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}, nil
+		return publication.Disclosure{}, &publication.Commitment{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}, nil
 	}
 	d.Config.Localize(&p)
 	closedAt, reason, err := d.Store.PlanClosure(ctx, id)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	today := d.today()
 	details, err := d.Store.TaskDetails(ctx, storage.TaskFilter{PlanID: id}, today)
 	if err != nil {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	// The draw's input: the stratified draw's record, or the first draw's
 	// inputs for plans made by it.
@@ -135,11 +135,11 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 	if p.Algorithm == sampling.Algorithm {
 		r, err := d.Store.RecordOf(ctx, p)
 		if err != nil {
-			return publication.Record{}, nil, err
+			return publication.Disclosure{}, nil, err
 		}
 		drawRec = &r
 	} else if in, err = d.Store.SRSInputs(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	tasks := make([]publication.Task, len(details))
 	for i, t := range details {
@@ -165,20 +165,20 @@ func publicRecord(ctx context.Context, d Deps, id int64) (publication.Record, *p
 		rec.WithRecord(*drawRec)
 	}
 	if err := withAnnouncement(ctx, d, &rec); err != nil {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	rec.LabelSeed()
 	key, err := d.Store.SigningKey(ctx, d.Now())
 	if err != nil {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	if err := publication.Sign(&rec, key); err != nil {
-		return publication.Record{}, nil, err
+		return publication.Disclosure{}, nil, err
 	}
 	return rec, nil, nil
 }
 
-// handlePublicKey serves the key that signs public records.
+// handlePublicKey serves the key that signs disclosures.
 func handlePublicKey(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, err := d.Store.SigningKey(r.Context(), d.Now())

@@ -34,7 +34,7 @@ type taskView struct {
 	Events       []sampling.TaskEvent `json:"events,omitempty"`
 }
 
-func viewTask(d Deps, t storage.TaskDetail, today time.Time) taskView {
+func viewTask(d Deps, t storage.TaskDetail, today sampling.Day) taskView {
 	v := taskView{TaskDetail: t, State: sampling.ShownStatus(t.Status, t.Due, today), CategoryName: d.Config.CategoryName(t.Industry, t.Category)}
 	v.NominalTime = t.NominalTime.In(d.Config.Location)
 	if ind := d.Config.Industry(t.Industry); ind != nil {
@@ -45,7 +45,12 @@ func viewTask(d Deps, t storage.TaskDetail, today time.Time) taskView {
 	return v
 }
 
-func (d Deps) today() time.Time { return sampling.Today(d.Now(), d.Config.Location) }
+// today is the current day in the service's time zone.
+func (d Deps) today() sampling.Day { return sampling.Today(d.Now(), d.Config.Location) }
+
+// zonedNow is the current time in the service's time zone, as storage
+// takes it to record results.
+func (d Deps) zonedNow() time.Time { return d.Now().In(d.Config.Location) }
 
 // taskFilter reads the query of GET /api/v1/tasks: status (a comma list of
 // states, "overdue" or "open"), from and to (due dates, inclusive), plan,
@@ -66,13 +71,14 @@ func taskFilter(r *http.Request, p principal, defaultStatuses []string) (storage
 	}
 	for _, c := range []struct {
 		name string
-		dst  *string
+		dst  *sampling.Day
 	}{{"from", &f.DueFrom}, {"to", &f.DueTo}} {
 		if v := q.Get(c.name); v != "" {
-			if _, err := time.Parse(time.DateOnly, v); err != nil {
+			day, err := sampling.ParseDay(v)
+			if err != nil {
 				errs = append(errs, fmt.Sprintf("%s: %q is not a date YYYY-MM-DD", c.name, v))
 			}
-			*c.dst = v
+			*c.dst = day
 		}
 	}
 	if v := q.Get("plan"); v != "" {
@@ -148,14 +154,14 @@ func writeTasksCSV(w http.ResponseWriter, views []taskView) {
 		"quantity_test", "quantity_backup", "inspectors", "sampled_on", "batch_no", "quantity_taken", "seals",
 		"outcome", "tested_on", "report_no", "failed_items", "refusal_reason", "refusal_note"})
 	for _, v := range views {
-		row := []string{strconv.FormatInt(v.ID, 10), strconv.FormatInt(v.PlanID, 10), v.State, v.Due, v.Enterprise, v.CreditCode,
+		row := []string{strconv.FormatInt(v.ID, 10), strconv.FormatInt(v.PlanID, 10), v.State, v.Due.String(), v.Enterprise, v.CreditCode,
 			v.County, v.Category, v.CategoryName, strconv.Itoa(v.Quantity.Test), strconv.Itoa(v.Quantity.Backup),
 			strings.Join(v.Inspectors, ";"), "", "", "", "", "", "", "", "", "", ""}
 		if s := v.Sampling; s != nil {
-			row[12], row[13], row[14], row[15] = s.SampledOn, s.BatchNo, strconv.Itoa(s.Quantity), strings.Join(s.Seals, ";")
+			row[12], row[13], row[14], row[15] = s.SampledOn.String(), s.BatchNo, strconv.Itoa(s.Quantity), strings.Join(s.Seals, ";")
 		}
 		if res := v.Result; res != nil {
-			row[16], row[17], row[18], row[19] = res.Outcome, res.TestedOn, res.ReportNo, res.FailedItems
+			row[16], row[17], row[18], row[19] = res.Outcome, res.TestedOn.String(), res.ReportNo, res.FailedItems
 		}
 		if ref := v.Refusal; ref != nil {
 			row[20], row[21] = ref.Reason, ref.Note
@@ -251,7 +257,7 @@ const (
 // samplingBody is the JSON of POST /api/v1/tasks/{id}/sampling. Seals may
 // be a list or one string of numbers separated by commas.
 type samplingBody struct {
-	SampledOn string          `json:"sampled_on"`
+	SampledOn sampling.Day    `json:"sampled_on"` // checked by sampling.Sampling.Check
 	BatchNo   string          `json:"batch_no"`
 	Quantity  int             `json:"quantity"`
 	Seals     json.RawMessage `json:"seals"`

@@ -66,7 +66,7 @@ func testApplyEqualsRefresh(t *testing.T, seed uint64, backend string) {
 		return fit[rng.IntN(len(fit))]
 	}
 	result := func(id int64) sampling.Result {
-		r := sampling.Result{TaskID: id, Outcome: sampling.OutcomePass, TestedOn: now.AddDate(0, 0, -rng.IntN(3)).Format(time.DateOnly)}
+		r := sampling.Result{TaskID: id, Outcome: sampling.OutcomePass, TestedOn: sampling.Today(now, cfg.Location).AddDays(-rng.IntN(3))}
 		if rng.IntN(3) == 0 {
 			r.Outcome, r.FailedItems = sampling.OutcomeFail, fmt.Sprintf("item %d", rng.IntN(3))
 		}
@@ -86,7 +86,7 @@ func testApplyEqualsRefresh(t *testing.T, seed uint64, backend string) {
 			if other := ids[rng.IntN(len(ids))]; other != id {
 				batch = append(batch, result(other))
 			}
-			if _, err = s.RecordResults(ctx, batch, today); err == nil {
+			if _, err = s.RecordResults(ctx, batch, now.In(cfg.Location)); err == nil {
 				for _, r := range batch {
 					recorded[r.TaskID] = true
 				}
@@ -95,16 +95,16 @@ func testApplyEqualsRefresh(t *testing.T, seed uint64, backend string) {
 			op = "retest"
 			r := result(withResult())
 			r.Retest = true
-			_, err = s.RecordResults(ctx, []sampling.Result{r}, today)
+			_, err = s.RecordResults(ctx, []sampling.Result{r}, now.In(cfg.Location))
 		case k < 7:
 			op = "correct"
-			_, err = s.CorrectResult(ctx, result(withResult()), "property test", today)
+			_, err = s.CorrectResult(ctx, result(withResult()), "property test", now.In(cfg.Location))
 		case k < 8:
 			op = "object"
-			err = s.RecordObjection(ctx, withResult(), today.Format(time.DateOnly), today)
+			err = s.RecordObjection(ctx, withResult(), today, today)
 		case k < 9:
 			op = "sample"
-			err = s.RecordSampling(ctx, id, sampling.Sampling{SampledOn: today.Format(time.DateOnly), BatchNo: "B", Quantity: 1, Seals: []string{"S"}}, now, cfg.Location)
+			err = s.RecordSampling(ctx, id, sampling.Sampling{SampledOn: today, BatchNo: "B", Quantity: 1, Seals: []string{"S"}}, now, cfg.Location)
 		case k < 10:
 			op = "refuse"
 			err = s.RecordRefusal(ctx, id, sampling.Refusal{Reason: sampling.RefusalStopped}, now)
@@ -197,7 +197,7 @@ func snapshotDiff(a, b *Snapshot) string {
 // same rows leaves the later values, and a change the last read includes
 // is skipped.
 func TestApplyOutOfOrder(t *testing.T) {
-	day := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	day := sampling.Day("2026-11-27")
 	row := func(tested int) sampling.Rollup {
 		return sampling.Rollup{Day: day, Tier: "general", Industry: "textiles", Category: "garments", County: "gusu", Tested: tested}
 	}

@@ -21,7 +21,7 @@ import (
 func TestCellsWindowFirstAndLastDay(t *testing.T) {
 	cfg := testCfg(t)
 	windows := cfg.RateWindows() // 30d, 365d
-	cell := func(d time.Time, tested int) sampling.Rollup {
+	cell := func(d sampling.Day, tested int) sampling.Rollup {
 		return sampling.Rollup{Day: d, Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: tested, Failed: tested / 2}
 	}
 	// today is 2026-11-28: the 30d window starts on 10-30, the 365d one on
@@ -34,10 +34,10 @@ func TestCellsWindowFirstAndLastDay(t *testing.T) {
 		cell(day(364), 16), // 365d's first day
 		cell(day(365), 32), // the day before it
 	}}
-	if got := windows[0].Start(today).Format(time.DateOnly); got != "2026-10-30" {
+	if got := windows[0].Start(today); got != "2026-10-30" {
 		t.Errorf("30d starts on %s, want 2026-10-30", got)
 	}
-	if got := windows[1].Start(today).Format(time.DateOnly); got != "2025-11-29" {
+	if got := windows[1].Start(today); got != "2025-11-29" {
 		t.Errorf("365d starts on %s, want 2025-11-29", got)
 	}
 	var got []string
@@ -55,13 +55,13 @@ func TestCellsWindowFirstAndLastDay(t *testing.T) {
 // not one dated the day before.
 func TestWindowsStartFirstDay(t *testing.T) {
 	cfg := testCfg(t)
-	if got := windowsStart(today, cfg.RateWindows()).Format(time.DateOnly); got != "2025-11-29" {
+	if got := windowsStart(today, cfg.RateWindows()); got != "2025-11-29" {
 		t.Errorf("windowsStart = %s, want 2025-11-29 (365d's first day)", got)
 	}
-	if got := windowsStart(today, []sampling.Window{{Name: "1d", Days: 1}}); !got.Equal(today) {
-		t.Errorf("windowsStart(1d) = %s, want today", got.Format(time.DateOnly))
+	if got := windowsStart(today, []sampling.Window{{Name: "1d", Days: 1}}); got != today {
+		t.Errorf("windowsStart(1d) = %s, want today", got)
 	}
-	general := func(d time.Time, tested int) sampling.Rollup {
+	general := func(d sampling.Day, tested int) sampling.Rollup {
 		return sampling.Rollup{Day: d, Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: tested}
 	}
 	base := snapshotOf(cfg, &Snapshot{Exported: &Exported{}}, []sampling.Rollup{general(day(364), 1), general(day(365), 1)})
@@ -83,10 +83,10 @@ func TestHistoryPointsBounds(t *testing.T) {
 	now := time.Date(2026, 11, 28, 0, 30, 0, 0, cfg.Location)
 	tasks := openPlan(t, s, 3, now.AddDate(0, 0, -20))
 	var rs []sampling.Result
-	for i, day := range []string{"2026-11-14", "2026-11-21", "2026-11-28"} {
+	for i, day := range []sampling.Day{"2026-11-14", "2026-11-21", "2026-11-28"} {
 		rs = append(rs, sampling.Result{TaskID: tasks[i].ID, Outcome: sampling.OutcomePass, TestedOn: day})
 	}
-	if _, err := s.RecordResults(t.Context(), rs, sampling.Today(now, cfg.Location)); err != nil {
+	if _, err := s.RecordResults(t.Context(), rs, now.In(cfg.Location)); err != nil {
 		t.Fatal(err)
 	}
 	m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(t))

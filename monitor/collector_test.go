@@ -49,9 +49,9 @@ func testCfg(t *testing.T) *config.Config {
 	return cfg
 }
 
-var today = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+var today sampling.Day = "2026-11-28"
 
-func day(daysAgo int) time.Time { return today.AddDate(0, 0, -daysAgo) }
+func day(daysAgo int) sampling.Day { return today.AddDays(-daysAgo) }
 
 // snapshotOf builds the snapshot Refresh would take of rollups, after prev.
 func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *Snapshot {
@@ -64,7 +64,7 @@ func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *
 		}
 	}
 	s := &Snapshot{
-		AsOf:      today.Add(10 * time.Hour),
+		AsOf:      today.Start(time.UTC).Add(10 * time.Hour),
 		Today:     today,
 		Rollups:   rollups,
 		Headline:  grouped[sampling.ByTier],
@@ -88,8 +88,8 @@ func snapshotOf(cfg *config.Config, prev *Snapshot, rollups []sampling.Rollup) *
 			{Schedule: "textiles-monthly", Day: day(10), Status: sampling.TaskAssigned, N: 12},
 		}, []string{"textiles-monthly"}, cfg.RateWindows(), today),
 		Pauses: map[string]storage.ScheduleState{
-			"textiles-monthly": {Schedule: "textiles-monthly", Paused: true, Reason: "春节停检", ChangedBy: "cli:alice", ChangedAt: today.AddDate(0, 0, -9)},
-			"agri-monthly":     {Schedule: "agri-monthly", Paused: false, ChangedBy: "cli:bob", ChangedAt: today.AddDate(0, 0, -2)},
+			"textiles-monthly": {Schedule: "textiles-monthly", Paused: true, Reason: "春节停检", ChangedBy: "cli:alice", ChangedAt: today.AddDays(-9).Start(time.UTC)},
+			"agri-monthly":     {Schedule: "agri-monthly", Paused: false, ChangedBy: "cli:bob", ChangedAt: today.AddDays(-2).Start(time.UTC)},
 		},
 	}
 	s.Exported = export(cfg, prev, s)
@@ -188,10 +188,10 @@ func exposition(t *testing.T, c prometheus.Collector) []byte {
 // between snapshots, whoever wrote them, and never go down.
 func TestRecordedSince(t *testing.T) {
 	cfg := testCfg(t)
-	general := func(d time.Time, tested, failed int) sampling.Rollup {
+	general := func(d sampling.Day, tested, failed int) sampling.Rollup {
 		return sampling.Rollup{Day: d, Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: tested, Failed: failed}
 	}
-	key := func(d time.Time, tested, failed int) sampling.Rollup {
+	key := func(d sampling.Day, tested, failed int) sampling.Rollup {
 		return sampling.Rollup{Day: d, Tier: "key", Industry: "textiles", Category: "childrens-garments", County: "吴江区", Tested: tested, Failed: failed}
 	}
 	tests := []struct {
@@ -220,7 +220,7 @@ func TestRecordedSince(t *testing.T) {
 			base := snapshotOf(cfg, empty, tt.before)
 			next := snapshotOf(cfg, base, tt.after)
 			if tt.moveDays > 0 {
-				next.Today = today.AddDate(0, 0, tt.moveDays)
+				next.Today = today.AddDays(tt.moveDays)
 				next.Exported = export(cfg, base, next)
 			}
 			got := map[string]Recorded{}

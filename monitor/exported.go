@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"maps"
 	"slices"
-	"time"
 
 	"spotcheck/config"
 	"spotcheck/sampling"
@@ -33,7 +32,7 @@ type Recorded struct {
 
 // windowsStart returns the first day of the widest window ending on today:
 // the snapshot holds the rollups from that day on.
-func windowsStart(today time.Time, windows []sampling.Window) time.Time {
+func windowsStart(today sampling.Day, windows []sampling.Window) sampling.Day {
 	since := today
 	for _, w := range windows {
 		if s := w.Start(today); s.Before(since) {
@@ -129,7 +128,7 @@ func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
 
 // sums adds up tested and failed batches of the rollups from since on, by
 // tier, industry and county.
-func sums(rollups []sampling.Rollup, since time.Time) map[recordedKey]sampling.Rollup {
+func sums(rollups []sampling.Rollup, since sampling.Day) map[recordedKey]sampling.Rollup {
 	out := map[recordedKey]sampling.Rollup{}
 	for _, r := range rollups {
 		if r.Day.Before(since) {

@@ -3,7 +3,6 @@ package monitor
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"spotcheck/sampling"
 )
@@ -38,12 +37,11 @@ func (m *Monitor) History(ctx context.Context, tierName, windowName string, step
 	}
 	today := m.Snapshot().Today
 	if today.IsZero() {
-		y, mo, d := m.now().In(m.cfg.Location).Date()
-		today = time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		today = sampling.Today(m.now(), m.cfg.Location)
 	}
-	ends := make([]time.Time, points)
+	ends := make([]sampling.Day, points)
 	for i := range ends {
-		ends[i] = today.AddDate(0, 0, -step*(points-1-i))
+		ends[i] = today.AddDays(-step * (points - 1 - i))
 	}
 	rollups, err := m.store.Rollups(ctx, window.Start(ends[0]))
 	if err != nil {

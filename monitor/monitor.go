@@ -23,8 +23,8 @@ import (
 type Snapshot struct {
 	// AsOf is when the snapshot was taken, in the service's time zone.
 	AsOf time.Time
-	// Today is AsOf's date at midnight UTC, the end of every window.
-	Today time.Time
+	// Today is AsOf's date in the service's zone, the end of every window.
+	Today sampling.Day
 	// Rollups are the daily rollups inside the widest window, or further
 	// back when a stability rule needs it.
 	Rollups []sampling.Rollup
@@ -172,24 +172,17 @@ func (m *Monitor) Apply(ch storage.Change) {
 
 // starts returns the first day of rollups and the first plan time that a
 // snapshot taken at now holds.
-func (m *Monitor) starts(now time.Time) (since, plansSince time.Time) {
-	todayUTC := todayOf(now, m.cfg.Location)
-	since = windowsStart(todayUTC, m.cfg.RateWindows())
+func (m *Monitor) starts(now time.Time) (since sampling.Day, plansSince time.Time) {
+	since = windowsStart(sampling.Today(now, m.cfg.Location), m.cfg.RateWindows())
 	// A day early: a plan's nominal date is in the service's zone, its time
 	// is stored in UTC.
-	plansSince = since.AddDate(0, 0, -1)
+	plansSince = since.AddDays(-1).Start(time.UTC)
 	for _, rule := range m.cfg.StabilityRules() {
-		if s := rule.Start(todayUTC); s.Before(since) {
+		if s := rule.Start(sampling.Today(now, m.cfg.Location)); s.Before(since) {
 			since = s
 		}
 	}
 	return since, plansSince
-}
-
-// todayOf is now's date in loc at midnight UTC, the end of every window.
-func todayOf(now time.Time, loc *time.Location) time.Time {
-	today := sampling.Today(now, loc)
-	return time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // publish derives a snapshot from the data, unless one derived since the
@@ -214,7 +207,6 @@ func (m *Monitor) publish() {
 func (m *Monitor) derive(v view) *Snapshot {
 	now := m.now().In(m.cfg.Location)
 	today := sampling.Today(now, m.cfg.Location)
-	todayUTC := todayOf(now, m.cfg.Location)
 	windows := m.cfg.RateWindows()
 	since, plansSince := m.starts(now)
 	rollups := v.rollupsFrom(since)
@@ -223,10 +215,10 @@ func (m *Monitor) derive(v view) *Snapshot {
 	var stable []sampling.StabilityRow
 	for _, tier := range m.cfg.TierRules() {
 		if rule, ok := stability[tier.Name]; ok {
-			stable = append(stable, sampling.ComputeStability(rollups, tier, rule, todayUTC, opts))
+			stable = append(stable, sampling.ComputeStability(rollups, tier, rule, today, opts))
 		}
 	}
-	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, todayUTC, opts,
+	grouped := sampling.ComputeRatesBy(rollups, m.cfg.TierRules(), windows, today, opts,
 		append(Groupings(), sampling.ByIndustryCounty)...)
 	names := make([]string, len(m.cfg.Schedules))
 	for i, sc := range m.cfg.Schedules {
@@ -235,13 +227,13 @@ func (m *Monitor) derive(v view) *Snapshot {
 	counts := storage.CountPlanTasks(v.plans, v.tallies, plansSince, m.cfg.Location)
 	snap := &Snapshot{
 		AsOf:      v.asOf,
-		Today:     todayUTC,
+		Today:     today,
 		Rollups:   rollups,
 		Headline:  grouped[sampling.ByTier],
 		Stability: stable,
 		Grouped:   grouped,
 		Tasks:     storage.CountTasks(v.tallies, today),
-		Execution: sampling.ComputeExecution(counts, names, windows, todayUTC),
+		Execution: sampling.ComputeExecution(counts, names, windows, today),
 		Pauses:    v.pauses,
 	}
 	snap.Exported = export(m.cfg, m.snap.Load(), snap)

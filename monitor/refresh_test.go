@@ -37,7 +37,7 @@ func TestRefreshCountsResults(t *testing.T) {
 					}
 					rs = append(rs, r)
 				}
-				if _, err := s.RecordResults(t.Context(), rs, sampling.Today(now, cfg.Location)); err != nil {
+				if _, err := s.RecordResults(t.Context(), rs, now.In(cfg.Location)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -31,7 +31,7 @@ type state struct {
 }
 
 type rollupKey struct {
-	day                              time.Time
+	day                              sampling.Day
 	tier, industry, category, county string
 	final                            bool
 }
@@ -161,7 +161,7 @@ func (st *state) view() view {
 }
 
 // rollupsFrom returns the view's rollups from the day since on.
-func (v view) rollupsFrom(since time.Time) []sampling.Rollup {
-	i, _ := slices.BinarySearchFunc(v.rollups, since, func(r sampling.Rollup, day time.Time) int { return r.Day.Compare(day) })
+func (v view) rollupsFrom(since sampling.Day) []sampling.Rollup {
+	i, _ := slices.BinarySearchFunc(v.rollups, since, func(r sampling.Rollup, day sampling.Day) int { return r.Day.Compare(day) })
 	return v.rollups[i:len(v.rollups):len(v.rollups)]
 }

@@ -131,7 +131,7 @@ func texts(cfg *config.Config, m message, limit int) []string {
 }
 
 // due is the due date of a reminder's task.
-func due(tasks []sampling.Task) string {
+func due(tasks []sampling.Task) sampling.Day {
 	if len(tasks) == 0 {
 		return ""
 	}

@@ -257,7 +257,7 @@ func (n *Notifier) load(ctx context.Context, notice storage.Notice, hook config.
 	}
 	m := message{notice: notice, hook: hook, names: names}
 	if notice.TaskID != 0 {
-		d, err := n.store.TaskDetail(ctx, notice.TaskID, n.now())
+		d, err := n.store.TaskDetail(ctx, notice.TaskID, sampling.Today(n.now(), n.cfg.Location))
 		if err != nil {
 			return message{}, err
 		}

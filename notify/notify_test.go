@@ -329,7 +329,7 @@ func TestReminderTiming(t *testing.T) {
 	if len(p.Tasks) < 3 {
 		t.Fatalf("plan has %d tasks, want at least 3", len(p.Tasks))
 	}
-	due, err := time.ParseInLocation(time.DateOnly, p.Tasks[0].Due, shanghai)
+	due, err := time.ParseInLocation(time.DateOnly, p.Tasks[0].Due.String(), shanghai)
 	if err != nil || p.Tasks[0].Due != "2026-12-11" {
 		t.Fatalf("due %q, want 2026-12-11 (10 days after the plan)", p.Tasks[0].Due)
 	}

@@ -54,30 +54,30 @@ type Reminder struct {
 	At    time.Time
 }
 
-// Reminders returns the reminders of a task due on due (YYYY-MM-DD, a day
-// in the service's time zone): for each lead time L, the due day's
-// reminders.at minus L; with overdue, reminders.at on the day after. None
-// when due is not a date.
-func Reminders(cfg *config.Config, due string) []Reminder {
+// Reminders returns the reminders of a task due on due (a day in the
+// service's time zone): for each lead time L, the due day's reminders.at
+// minus L; with overdue, reminders.at on the day after. None when due is
+// not a valid day.
+func Reminders(cfg *config.Config, due sampling.Day) []Reminder {
 	r := cfg.Notifications.Reminders
-	day, err := time.ParseInLocation(time.DateOnly, due, cfg.Location)
-	if err != nil {
+	if !due.Valid() {
 		return nil
 	}
-	at := func(d time.Time) time.Time {
+	day := due
+	at := func(d sampling.Day) time.Time {
 		// The time of day in the zone, also on days of a DST change.
-		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, cfg.Location).Add(r.TimeOfDay())
+		return d.Start(cfg.Location).Add(r.TimeOfDay())
 	}
 	var out []Reminder
 	for _, lead := range r.Before {
 		when := at(day).Add(-time.Duration(lead))
 		if days := time.Duration(lead) / (24 * time.Hour); time.Duration(lead)%(24*time.Hour) == 0 {
-			when = at(day.AddDate(0, 0, -int(days))) // whole days: the same time of day
+			when = at(day.AddDays(-int(days))) // whole days: the same time of day
 		}
 		out = append(out, Reminder{Kind: storage.NoticeReminder, Label: lead.String(), At: when})
 	}
 	if r.Overdue {
-		out = append(out, Reminder{Kind: storage.NoticeOverdue, At: at(day.AddDate(0, 0, 1))})
+		out = append(out, Reminder{Kind: storage.NoticeOverdue, At: at(day.AddDays(1))})
 	}
 	return out
 }

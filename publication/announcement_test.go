@@ -65,7 +65,7 @@ func announce(t *testing.T, key ed25519.PrivateKey, fz sampling.Frozen, src Sour
 
 // drawAnnounced draws the plan of the last announcement with value and
 // returns its signed public record.
-func drawAnnounced(t *testing.T, an announced, v beacon.Value) Record {
+func drawAnnounced(t *testing.T, an announced, v beacon.Value) Disclosure {
 	t.Helper()
 	a := an.chain[len(an.chain)-1]
 	seed, err := a.BeaconValue(v)
@@ -77,7 +77,7 @@ func drawAnnounced(t *testing.T, an announced, v beacon.Value) Record {
 
 // recordOf draws from input with seed and builds the record as the service
 // publishes it, signed with the authority's key.
-func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sampling.DrawRecord) Record {
+func recordOf(t *testing.T, an announced, v beacon.Value, seed []byte, input sampling.DrawRecord) Disclosure {
 	t.Helper()
 	input.Seed = sampling.Seed{Bytes: seed}
 	plan, err := sampling.DrawPlan(input)
@@ -142,39 +142,39 @@ func TestVerifyBeaconPlan(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		base  Record
-		alter func(r *Record)
+		base  Disclosure
+		alter func(r *Disclosure)
 		want  string
 	}{
-		{"an altered task", good, func(r *Record) { r.Tasks[0].CreditCode = "91320500MA1X00009A" }, "not in the re-run draw"},
-		{"an altered frame", good, func(r *Record) { r.Draw.Record.Population[0].Risk = "D" }, "changed after the announcement"},
-		{"a unit added to the frame", good, func(r *Record) {
+		{"an altered task", good, func(r *Disclosure) { r.Tasks[0].CreditCode = "91320500MA1X00009A" }, "not in the re-run draw"},
+		{"an altered frame", good, func(r *Disclosure) { r.Draw.Record.Population[0].Risk = "D" }, "changed after the announcement"},
+		{"a unit added to the frame", good, func(r *Disclosure) {
 			u := r.Draw.Record.Population[0]
 			u.CreditCode = "91320500MA1X00009A"
 			r.Draw.Record.Population = append(r.Draw.Record.Population, u)
 		}, "changed after the announcement"},
-		{"an altered announcement", good, func(r *Record) { r.Announcements[2].Beacon.Round = 1001 }, "announcements[2] (sequence 3): signature: does not match"},
-		{"an earlier announcement altered and re-signed", good, func(r *Record) {
+		{"an altered announcement", good, func(r *Disclosure) { r.Announcements[2].Beacon.Round = 1001 }, "announcements[2] (sequence 3): signature: does not match"},
+		{"an earlier announcement altered and re-signed", good, func(r *Disclosure) {
 			r.Announcements[1].FrameSize++
 			SignAnnouncement(&r.Announcements[1], key)
 		}, "is not the hash"},
-		{"a withheld announcement", good, func(r *Record) {
+		{"a withheld announcement", good, func(r *Disclosure) {
 			r.Announcements = append(r.Announcements[:1:1], r.Announcements[2])
 		}, "announcements 2 to 2 are withheld (a gap in the chain)"},
-		{"the first announcement withheld", good, func(r *Record) { r.Announcements = r.Announcements[1:] }, "must start at sequence 1"},
-		{"a beacon round from before the announcement", lateRec, func(r *Record) {}, "not after the announcement"},
-		{"a forged drand signature", good, func(r *Record) { r.Beacon.Signature = round1001Sig }, "signature does not verify"},
-		{"another round's value", good, func(r *Record) { r.Beacon.Round = 1001 }, "not the round asked for"},
-		{"a text value that does not fit its template", txtRec, func(r *Record) { r.Beacon.Text = "3 7 12 19 25 31 9" }, "has 1 digits"},
-		{"a text value in another spelling", txtRec, func(r *Record) { r.Beacon.Text = "03,07,12,19,25,31+09" }, "not in its one accepted spelling"},
-		{"a re-signed record with a changed seed source", good, func(r *Record) { r.Draw.Record.Seed.Source = "双色球 2023097: 03 07 12 19 25 31 09" }, "seed.source"},
-		{"a changed seed", good, func(r *Record) {
+		{"the first announcement withheld", good, func(r *Disclosure) { r.Announcements = r.Announcements[1:] }, "must start at sequence 1"},
+		{"a beacon round from before the announcement", lateRec, func(r *Disclosure) {}, "not after the announcement"},
+		{"a forged drand signature", good, func(r *Disclosure) { r.Beacon.Signature = round1001Sig }, "signature does not verify"},
+		{"another round's value", good, func(r *Disclosure) { r.Beacon.Round = 1001 }, "not the round asked for"},
+		{"a text value that does not fit its template", txtRec, func(r *Disclosure) { r.Beacon.Text = "3 7 12 19 25 31 9" }, "has 1 digits"},
+		{"a text value in another spelling", txtRec, func(r *Disclosure) { r.Beacon.Text = "03,07,12,19,25,31+09" }, "not in its one accepted spelling"},
+		{"a re-signed record with a changed seed source", good, func(r *Disclosure) { r.Draw.Record.Seed.Source = "双色球 2023097: 03 07 12 19 25 31 09" }, "seed.source"},
+		{"a changed seed", good, func(r *Disclosure) {
 			r.Plan.Seed = strings.Repeat("ab", 32)
 			r.Draw.Record.Seed.Bytes = make([]byte, 32)
 			copy(r.Draw.Record.Seed.Bytes, []byte(strings.Repeat("\xab", 32)))
 		}, "is not the seed"},
-		{"a beacon plan labelled system", good, func(r *Record) { r.SeedOrigin, r.SeedNote = SeedSystem, SeedNotes[SeedSystem] }, "seed_origin"},
-		{"a beacon plan without its chain", good, func(r *Record) { r.Announcements = nil }, "needs both"},
+		{"a beacon plan labelled system", good, func(r *Disclosure) { r.SeedOrigin, r.SeedNote = SeedSystem, SeedNotes[SeedSystem] }, "seed_origin"},
+		{"a beacon plan without its chain", good, func(r *Disclosure) { r.Announcements = nil }, "needs both"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,7 +198,7 @@ func TestVerifyBeaconPlan(t *testing.T) {
 // drawAnnounced2 draws the plan of an announcement whose beacon check
 // fails (a round from before it), as a dishonest authority would: with the
 // seed the derivation gives, skipping the check.
-func drawAnnounced2(t *testing.T, an announced, v beacon.Value) Record {
+func drawAnnounced2(t *testing.T, an announced, v beacon.Value) Disclosure {
 	t.Helper()
 	a := an.chain[len(an.chain)-1]
 	if _, err := a.BeaconValue(v); err == nil {
@@ -223,7 +223,7 @@ func TestNoSteering(t *testing.T) {
 	goodTxt := drawAnnounced(t, txt, beacon.Value{Kind: beacon.KindText, Text: "517"})
 	plans := map[string]bool{good.Plan.Commitment: true}
 
-	check := func(name string, r Record) {
+	check := func(name string, r Disclosure) {
 		t.Helper()
 		if diffs := Verify(roundTrip(t, r), Options{PublicKey: pub}); len(diffs) == 0 {
 			t.Errorf("alternative %s: its plan verifies", name)

@@ -187,16 +187,16 @@ func TestBulletinCountsEachOutcome(t *testing.T) {
 func TestLabelSeedEachOrigin(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		rec  Record
+		rec  Disclosure
 		want string
 	}{
-		{"announcements only", Record{Announcements: []Announcement{{Sequence: 1}}}, SeedBeacon},
-		{"beacon value only", Record{Beacon: &beacon.Value{Kind: beacon.KindText, Text: "517"}}, SeedBeacon},
-		{"announcements and a stated source", Record{Announcements: []Announcement{{Sequence: 1}},
+		{"announcements only", Disclosure{Announcements: []Announcement{{Sequence: 1}}}, SeedBeacon},
+		{"beacon value only", Disclosure{Beacon: &beacon.Value{Kind: beacon.KindText, Text: "517"}}, SeedBeacon},
+		{"announcements and a stated source", Disclosure{Announcements: []Announcement{{Sequence: 1}},
 			Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.SeedFromText("x")}}}, SeedBeacon},
-		{"a stated source", Record{Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.SeedFromText("lottery 2026-123")}}}, SeedPublicText},
-		{"a draw input without a source", Record{Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.Seed{Bytes: make([]byte, 32)}}}}, SeedSystem},
-		{"nothing", Record{}, SeedSystem},
+		{"a stated source", Disclosure{Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.SeedFromText("lottery 2026-123")}}}, SeedPublicText},
+		{"a draw input without a source", Disclosure{Draw: Draw{Record: &sampling.DrawRecord{Seed: sampling.Seed{Bytes: make([]byte, 32)}}}}, SeedSystem},
+		{"nothing", Disclosure{}, SeedSystem},
 	} {
 		r := tt.rec
 		r.LabelSeed()
@@ -293,20 +293,20 @@ func TestVerifySignatureFaults(t *testing.T) {
 	_, other, _ := ed25519.GenerateKey(nil)
 	for _, tt := range []struct {
 		name  string
-		alter func(r *Record)
+		alter func(r *Disclosure)
 		want  string
 	}{
-		{"unsigned", func(r *Record) { r.Signature = nil }, "signature: the record is not signed"},
-		{"another algorithm", func(r *Record) { r.Signature.Algorithm = "rsa" }, `signature: algorithm "rsa", want ed25519`},
-		{"a key that is not hex", func(r *Record) { r.Signature.PublicKey = "xyz" }, "signature: public key is not a hex Ed25519 key"},
-		{"a key of 31 bytes", func(r *Record) { r.Signature.PublicKey = r.Signature.PublicKey[2:] }, "signature: public key is not a hex Ed25519 key"},
-		{"another key", func(r *Record) {
+		{"unsigned", func(r *Disclosure) { r.Signature = nil }, "signature: the record is not signed"},
+		{"another algorithm", func(r *Disclosure) { r.Signature.Algorithm = "rsa" }, `signature: algorithm "rsa", want ed25519`},
+		{"a key that is not hex", func(r *Disclosure) { r.Signature.PublicKey = "xyz" }, "signature: public key is not a hex Ed25519 key"},
+		{"a key of 31 bytes", func(r *Disclosure) { r.Signature.PublicKey = r.Signature.PublicKey[2:] }, "signature: public key is not a hex Ed25519 key"},
+		{"another key", func(r *Disclosure) {
 			if err := Sign(r, other); err != nil {
 				t.Fatal(err)
 			}
 		}, "signature: signed with key " + hex.EncodeToString(other.Public().(ed25519.PublicKey)) + ", want " + hex.EncodeToString(pub)},
-		{"a value that is not hex", func(r *Record) { r.Signature.Value = "xyz" }, "signature: does not match the record: it was altered after signing"},
-		{"an altered record", func(r *Record) { r.Plan.ClosedReason = "done" }, "signature: does not match the record: it was altered after signing"},
+		{"a value that is not hex", func(r *Disclosure) { r.Signature.Value = "xyz" }, "signature: does not match the record: it was altered after signing"},
+		{"an altered record", func(r *Disclosure) { r.Plan.ClosedReason = "done" }, "signature: does not match the record: it was altered after signing"},
 	} {
 		r := roundTrip(t, rec)
 		tt.alter(&r)

@@ -1,6 +1,6 @@
-// Package publication makes the public record of a closed plan: its results
+// Package publication makes the disclosure of a closed plan: its results
 // in the layout of a regulator's bulletin, with everything needed to re-run
-// its draw, signed by the service; and verifies such a record with no access
+// its draw, signed by the service; and verifies such a disclosure with no access
 // to the database. It does no I/O.
 package publication
 
@@ -17,11 +17,11 @@ import (
 	"spotcheck/sampling"
 )
 
-// Format names the layout of a Record; a change that alters what a record
+// Format names the layout of a Disclosure; a change that alters what a disclosure
 // means must change it.
 const Format = "spotcheck-public-record/v1"
 
-// Outcomes of a task in a public record.
+// Outcomes of a task in a disclosure.
 const (
 	OutcomePass         = sampling.OutcomePass
 	OutcomeFail         = sampling.OutcomeFail
@@ -29,8 +29,8 @@ const (
 	OutcomeNotInspected = "not_inspected" // the due date passed without a result
 )
 
-// Record is the public record of a closed plan.
-type Record struct {
+// Disclosure is the disclosure of a closed plan.
+type Disclosure struct {
 	Format   string   `json:"format"`
 	Plan     Plan     `json:"plan"`
 	Bulletin Bulletin `json:"bulletin"`
@@ -38,7 +38,7 @@ type Record struct {
 	Draw     Draw     `json:"draw"`
 	// SeedOrigin says where the seed came from (SeedSystem, SeedPublicText
 	// or SeedBeacon) and SeedNote what that means for whoever checks the
-	// draw, in plain words (SeedNotes). Records made before these fields
+	// draw, in plain words (SeedNotes). Disclosures made before these fields
 	// lack them.
 	SeedOrigin string `json:"seed_origin,omitempty"`
 	SeedNote   string `json:"seed_note,omitempty"`
@@ -49,14 +49,14 @@ type Record struct {
 	Signature     *Signature     `json:"signature,omitempty"`
 }
 
-// Seed origins of a record.
+// Seed origins of a disclosure.
 const (
 	SeedSystem     = "system"
 	SeedPublicText = "public_text"
 	SeedBeacon     = "beacon"
 )
 
-// SeedNotes are the plain words a record carries for each seed origin.
+// SeedNotes are the plain words a disclosure carries for each seed origin.
 var SeedNotes = map[string]string{
 	SeedSystem: "种子由本系统的随机数发生器产生。外部无法检验系统没有反复抽取、择优保留：这份计划只能证明事后未被改动。" +
 		" The seed was chosen by this system's random number generator. Nobody outside can check that the system did not draw again and again and keep the plan it preferred: this record proves only that the plan was not changed afterwards.",
@@ -66,8 +66,8 @@ var SeedNotes = map[string]string{
 		" The seed is derived from an announcement (see announcements) and a public beacon value that did not exist when it was made; the announcement fixed the frame, the design and the beacon round.",
 }
 
-// LabelSeed sets the record's seed origin and note from what it holds.
-func (r *Record) LabelSeed() {
+// LabelSeed sets the disclosure's seed origin and note from what it holds.
+func (r *Disclosure) LabelSeed() {
 	switch {
 	case len(r.Announcements) > 0 || r.Beacon != nil:
 		r.SeedOrigin = SeedBeacon
@@ -79,7 +79,7 @@ func (r *Record) LabelSeed() {
 	r.SeedNote = SeedNotes[r.SeedOrigin]
 }
 
-// Plan is what the record says of the plan itself.
+// Plan is what the disclosure says of the plan itself.
 type Plan struct {
 	ID           int64     `json:"id"`
 	Schedule     string    `json:"schedule"`
@@ -99,23 +99,23 @@ type Plan struct {
 
 // Task is one batch of the plan and what came of it.
 type Task struct {
-	ID                   int64    `json:"id"`
-	CreditCode           string   `json:"credit_code"`
-	Enterprise           string   `json:"enterprise"`
-	County               string   `json:"county"`
-	Category             string   `json:"category"`
-	CategoryName         string   `json:"category_name"`
-	Tier                 string   `json:"tier"`
-	InclusionProbability float64  `json:"inclusion_probability"`
-	Inspectors           []string `json:"inspectors"`
-	Due                  string   `json:"due"`
-	Outcome              string   `json:"outcome"`
-	SampledOn            string   `json:"sampled_on,omitempty"`
-	BatchNo              string   `json:"batch_no,omitempty"`
-	TestedOn             string   `json:"tested_on,omitempty"`
-	ReportNo             string   `json:"report_no,omitempty"`
-	FailedItems          string   `json:"failed_items,omitempty"`
-	RefusalReason        string   `json:"refusal_reason,omitempty"`
+	ID                   int64        `json:"id"`
+	CreditCode           string       `json:"credit_code"`
+	Enterprise           string       `json:"enterprise"`
+	County               string       `json:"county"`
+	Category             string       `json:"category"`
+	CategoryName         string       `json:"category_name"`
+	Tier                 string       `json:"tier"`
+	InclusionProbability float64      `json:"inclusion_probability"`
+	Inspectors           []string     `json:"inspectors"`
+	Due                  sampling.Day `json:"due"`
+	Outcome              string       `json:"outcome"`
+	SampledOn            sampling.Day `json:"sampled_on,omitempty"`
+	BatchNo              string       `json:"batch_no,omitempty"`
+	TestedOn             sampling.Day `json:"tested_on,omitempty"`
+	ReportNo             string       `json:"report_no,omitempty"`
+	FailedItems          string       `json:"failed_items,omitempty"`
+	RefusalReason        string       `json:"refusal_reason,omitempty"`
 }
 
 // Bulletin is the summary a regulator publishes: batches, failed batches,
@@ -170,15 +170,15 @@ type Draw struct {
 	Record *sampling.DrawRecord `json:"record,omitempty"`
 }
 
-// WithRecord sets the record's draw input to rec, the input of the
+// WithRecord sets the disclosure's draw input to rec, the input of the
 // stratified draw, with inspectors' names left out.
-func (r *Record) WithRecord(rec sampling.DrawRecord) {
+func (r *Disclosure) WithRecord(rec sampling.DrawRecord) {
 	rec.Inspectors = withoutNames(rec.Inspectors)
 	r.Draw = Draw{Record: &rec}
 }
 
 // withoutNames returns a copy of inspectors with their names left out: a
-// public record names inspectors by ID only.
+// disclosure names inspectors by ID only.
 func withoutNames(inspectors []sampling.Inspector) []sampling.Inspector {
 	out := slices.Clone(inspectors)
 	for i := range out {
@@ -187,7 +187,7 @@ func withoutNames(inspectors []sampling.Inspector) []sampling.Inspector {
 	return out
 }
 
-// Signature is the service's Ed25519 signature over the record without it.
+// Signature is the service's Ed25519 signature over the disclosure without it.
 type Signature struct {
 	Algorithm string `json:"algorithm"`  // "ed25519"
 	PublicKey string `json:"public_key"` // hex
@@ -202,17 +202,17 @@ type Commitment struct {
 	CommittedAt time.Time `json:"committed_at"`
 }
 
-// Build returns the record of a closed plan from its tasks (Bulletin and
+// Build returns the disclosure of a closed plan from its tasks (Bulletin and
 // Signature are filled by Build and Sign). Inspectors' names are dropped
 // from the draw inputs.
-func Build(p Plan, tasks []Task, in sampling.SRSInputs) Record {
+func Build(p Plan, tasks []Task, in sampling.SRSInputs) Disclosure {
 	tasks = slices.Clone(tasks)
 	slices.SortFunc(tasks, func(a, b Task) int { return cmp.Compare(a.ID, b.ID) })
 	inspectors := withoutNames(in.Inspectors)
 	if inspectors == nil {
-		inspectors = []sampling.Inspector{} // "inspectors": [], as records have always had
+		inspectors = []sampling.Inspector{} // "inspectors": [], as disclosures have always had
 	}
-	r := Record{Format: Format, Plan: p, Tasks: tasks, Draw: Draw{Spec: in.Spec, Frame: in.Frame, Inspectors: inspectors}}
+	r := Disclosure{Format: Format, Plan: p, Tasks: tasks, Draw: Draw{Spec: in.Spec, Frame: in.Frame, Inspectors: inspectors}}
 	r.Bulletin = Summarize(p, tasks)
 	return r
 }
@@ -274,15 +274,15 @@ func rate(passed, inspected int) float64 {
 	return float64(passed) / float64(inspected)
 }
 
-// signedBytes is what a signature covers: the record without its signature,
+// signedBytes is what a signature covers: the disclosure without its signature,
 // as encoding/json writes it (struct fields in order, map keys sorted).
-func signedBytes(r Record) ([]byte, error) {
+func signedBytes(r Disclosure) ([]byte, error) {
 	r.Signature = nil
 	return json.Marshal(r)
 }
 
-// Sign signs the record with key.
-func Sign(r *Record, key ed25519.PrivateKey) error {
+// Sign signs the disclosure with key.
+func Sign(r *Disclosure, key ed25519.PrivateKey) error {
 	msg, err := signedBytes(*r)
 	if err != nil {
 		return fmt.Errorf("sign record of plan %d: %w", r.Plan.ID, err)

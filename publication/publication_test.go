@@ -13,7 +13,7 @@ import (
 
 // closedRecord draws a small plan, gives its tasks outcomes and returns its
 // signed record and the signing key.
-func closedRecord(t *testing.T) (Record, ed25519.PrivateKey) {
+func closedRecord(t *testing.T) (Disclosure, ed25519.PrivateKey) {
 	t.Helper()
 	shanghai := time.FixedZone("CST", 8*3600)
 	in := sampling.SRSInputs{
@@ -63,7 +63,7 @@ func closedRecord(t *testing.T) (Record, ed25519.PrivateKey) {
 }
 
 // roundTrip saves and reads the record as a user would.
-func roundTrip(t *testing.T, r Record) Record {
+func roundTrip(t *testing.T, r Disclosure) Disclosure {
 	t.Helper()
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -107,20 +107,20 @@ func TestVerify(t *testing.T) {
 	_, other, _ := ed25519.GenerateKey(nil)
 	tampers := []struct {
 		name   string
-		alter  func(r *Record)
+		alter  func(r *Disclosure)
 		resign bool   // re-sign with the record's own key, as a forger with the file alone cannot
 		want   string // in the first difference
 	}{
-		{"outcome", func(r *Record) { r.Tasks[0].Outcome = OutcomeFail; r.Tasks[0].FailedItems = "pH值" }, false, "signature"},
-		{"outcome re-signed by a forger", func(r *Record) {
+		{"outcome", func(r *Disclosure) { r.Tasks[0].Outcome = OutcomeFail; r.Tasks[0].FailedItems = "pH值" }, false, "signature"},
+		{"outcome re-signed by a forger", func(r *Disclosure) {
 			r.Tasks[0].Outcome, r.Tasks[0].FailedItems = OutcomeFail, "pH值"
 		}, true, "bulletin"},
-		{"failed items", func(r *Record) { r.Tasks[1].FailedItems = "标识" }, true, "bulletin"},
-		{"seed", func(r *Record) { r.Plan.Seed = strings.Repeat("08", 32) }, true, "plan.commitment"},
-		{"task inspector", func(r *Record) { r.Tasks[2].Inspectors[0] = "I009" }, true, "inspectors"},
-		{"task unit", func(r *Record) { r.Tasks[3].CreditCode = "91320500MA1X00009A" }, true, "not in the re-run draw"},
-		{"frame", func(r *Record) { r.Draw.Frame[0].Risk = "D" }, true, "frame_digest"},
-		{"bulletin count", func(r *Record) { r.Bulletin.Failed = 0 }, true, "bulletin: failed"},
+		{"failed items", func(r *Disclosure) { r.Tasks[1].FailedItems = "标识" }, true, "bulletin"},
+		{"seed", func(r *Disclosure) { r.Plan.Seed = strings.Repeat("08", 32) }, true, "plan.commitment"},
+		{"task inspector", func(r *Disclosure) { r.Tasks[2].Inspectors[0] = "I009" }, true, "inspectors"},
+		{"task unit", func(r *Disclosure) { r.Tasks[3].CreditCode = "91320500MA1X00009A" }, true, "not in the re-run draw"},
+		{"frame", func(r *Disclosure) { r.Draw.Frame[0].Risk = "D" }, true, "frame_digest"},
+		{"bulletin count", func(r *Disclosure) { r.Bulletin.Failed = 0 }, true, "bulletin: failed"},
 	}
 	for _, tc := range tampers {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestDecodeOpenPlan(t *testing.T) {
 // stratifiedRecord draws a small plan with sampling.DrawPlan, the current
 // algorithm, and returns its signed record, its draw input in the record
 // (WithRecord), with the tasks not inspected.
-func stratifiedRecord(t *testing.T) Record {
+func stratifiedRecord(t *testing.T) Disclosure {
 	t.Helper()
 	nominal := time.Date(2026, 11, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	rec := sampling.DrawRecord{

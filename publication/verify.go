@@ -16,10 +16,10 @@ import (
 	"spotcheck/sampling"
 )
 
-// Decode reads a record strictly: unknown fields and trailing data are
-// errors, so that nothing can be slipped into a record unverified.
-func Decode(r io.Reader) (Record, error) {
-	var rec Record
+// Decode reads a disclosure strictly: unknown fields and trailing data are
+// errors, so that nothing can be slipped into a disclosure unverified.
+func Decode(r io.Reader) (Disclosure, error) {
+	var rec Disclosure
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return rec, fmt.Errorf("read public record: %w", err)
@@ -46,21 +46,21 @@ func Decode(r io.Reader) (Record, error) {
 
 // Options tune Verify.
 type Options struct {
-	// PublicKey, when set, is the key the record must be signed with: the
-	// one the authority publishes. Without it the record's own key is used,
-	// which proves only that the record is whole.
+	// PublicKey, when set, is the key the disclosure must be signed with: the
+	// one the authority publishes. Without it the disclosure's own key is used,
+	// which proves only that the disclosure is whole.
 	PublicKey ed25519.PublicKey
 	// Commitment, when set, is a commitment saved before the plan closed;
-	// the record must carry the same.
+	// the disclosure must carry the same.
 	Commitment string
 }
 
-// Verify checks a public record with nothing but the record: its signature,
+// Verify checks a disclosure with nothing but the disclosure: its signature,
 // that its draw re-derives from the seed and inputs to the same frame digest,
 // commitment and tasks, and that its bulletin sums its tasks' outcomes. It
-// returns every difference found, the first first; none means the record
+// returns every difference found, the first first; none means the disclosure
 // holds.
-func Verify(r Record, opts Options) []string {
+func Verify(r Disclosure, opts Options) []string {
 	var diffs []string
 	add := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 
@@ -144,7 +144,7 @@ func Verify(r Record, opts Options) []string {
 	return diffs
 }
 
-// compareTasks matches the record's tasks with the re-run draw's by unit.
+// compareTasks matches the disclosure's tasks with the re-run draw's by unit.
 func compareTasks(got []Task, want []sampling.Task) []string {
 	var diffs []string
 	byUnit := map[string]sampling.Task{}
@@ -171,7 +171,7 @@ func compareTasks(got []Task, want []sampling.Task) []string {
 			{"enterprise", t.Enterprise, w.Enterprise},
 			{"county", t.County, w.County},
 			{"tier", t.Tier, w.Tier},
-			{"due", t.Due, w.Due},
+			{"due", t.Due.String(), w.Due.String()},
 			{"inclusion_probability", fmt.Sprint(t.InclusionProbability), fmt.Sprint(w.InclusionProbability)},
 			{"inspectors", strings.Join(t.Inspectors, ","), strings.Join(w.Inspectors, ",")},
 		} {
@@ -229,11 +229,11 @@ func bulletinDiff(got, want Bulletin) string {
 	return "differs"
 }
 
-// verifySeedOrigin checks what the record says of its seed: the label
-// matches what the record holds, and a beacon plan's seed is the one its
+// verifySeedOrigin checks what the disclosure says of its seed: the label
+// matches what the disclosure holds, and a beacon plan's seed is the one its
 // announcement fixed, from a beacon value that did not exist when it was
 // made, drawn from the input the announcement froze.
-func verifySeedOrigin(r Record, opts Options, seed []byte) []string {
+func verifySeedOrigin(r Disclosure, opts Options, seed []byte) []string {
 	var diffs []string
 	add := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 	if r.SeedOrigin != "" {
@@ -254,7 +254,7 @@ func verifySeedOrigin(r Record, opts Options, seed []byte) []string {
 	key := opts.PublicKey
 	if key == nil && r.Signature != nil {
 		if k, err := hex.DecodeString(r.Signature.PublicKey); err == nil && len(k) == ed25519.PublicKeySize {
-			key = k // announcements must be signed by the record's own key
+			key = k // announcements must be signed by the disclosure's own key
 		}
 	}
 	diffs = append(diffs, VerifyChain(r.Announcements, key)...)

@@ -15,17 +15,17 @@ import (
 // the property tests check the same rules on random registries.
 
 // boundaryToday is a Thursday at midnight UTC, the end of every window.
-var boundaryToday = time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+var boundaryToday Day = "2026-12-31"
 
 // dayRollup is one general-tier textiles rollup of tested batches, failed
 // failures, on day.
-func dayRollup(day time.Time, tested, failed int) Rollup {
+func dayRollup(day Day, tested, failed int) Rollup {
 	return Rollup{Day: day, Tier: TierGeneral, Industry: "textiles", Category: "garments", County: "姑苏区", Final: true, Tested: tested, Failed: failed}
 }
 
 // batchesIn returns the tested batches ComputeRates counts in window w
 // ending on today, 0 when it forms no row.
-func batchesIn(rollups []Rollup, w Window, today time.Time) int {
+func batchesIn(rollups []Rollup, w Window, today Day) int {
 	rows := ComputeRates(rollups, []TierRule{{Name: TierGeneral, Target: 0.9}}, []Window{w}, today, RateOptions{})
 	if len(rows) == 0 {
 		return 0
@@ -39,23 +39,23 @@ func batchesIn(rollups []Rollup, w Window, today time.Time) int {
 func TestWindowFirstAndLastDay(t *testing.T) {
 	tests := []struct {
 		window Window
-		first  time.Time
+		first  Day
 	}{
 		{Window{Name: "1d", Days: 1}, boundaryToday},
-		{Window{Name: "30d", Days: 30}, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)},
-		{Window{Name: "90d", Days: 90}, time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)},
-		{Window{Name: "365d", Days: 365}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{Window{Name: "ytd", YTD: true}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "30d", Days: 30}, NewDay(2026, 12, 2)},
+		{Window{Name: "90d", Days: 90}, NewDay(2026, 10, 3)},
+		{Window{Name: "365d", Days: 365}, NewDay(2026, 1, 1)},
+		{Window{Name: "ytd", YTD: true}, NewDay(2026, 1, 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.window.Name, func(t *testing.T) {
-			if got := tt.window.Start(boundaryToday); !got.Equal(tt.first) {
-				t.Errorf("Start(%s) = %s, want %s", boundaryToday.Format(time.DateOnly), got.Format(time.DateOnly), tt.first.Format(time.DateOnly))
+			if got := tt.window.Start(boundaryToday); got != tt.first {
+				t.Errorf("Start(%s) = %s, want %s", boundaryToday, got, tt.first)
 			}
-			dayBefore, dayAfter := tt.first.AddDate(0, 0, -1), boundaryToday.AddDate(0, 0, 1)
+			dayBefore, dayAfter := tt.first.AddDays(-1), boundaryToday.AddDays(1)
 			for _, c := range []struct {
 				name string
-				day  time.Time
+				day  Day
 				want int
 			}{
 				{"first day", tt.first, 1},
@@ -64,7 +64,7 @@ func TestWindowFirstAndLastDay(t *testing.T) {
 				{"day after the last", dayAfter, 0},
 			} {
 				if got := batchesIn([]Rollup{dayRollup(c.day, 1, 0)}, tt.window, boundaryToday); got != c.want {
-					t.Errorf("%s (%s): %d batches counted, want %d", c.name, c.day.Format(time.DateOnly), got, c.want)
+					t.Errorf("%s (%s): %d batches counted, want %d", c.name, c.day, got, c.want)
 				}
 			}
 			// All four together: exactly the two inside.
@@ -154,19 +154,19 @@ func TestStabilityQuarterStartInLastMonth(t *testing.T) {
 	tier := TierRule{Name: TierGeneral, Target: 0.5}
 	for _, tt := range tests {
 		t.Run(tt.today, func(t *testing.T) {
-			today, _ := time.Parse(time.DateOnly, tt.today)
-			if got := rule.Start(today).Format(time.DateOnly); got != tt.start {
+			today := Day(tt.today)
+			if got := rule.Start(today); got != Day(tt.start) {
 				t.Errorf("Start(%s) = %s, want %s", tt.today, got, tt.start)
 			}
 			// One batch on the first and the last day of each period, one
 			// the day before the first period and one on the current
 			// quarter's first day: each period counts exactly its two.
-			start, _ := time.Parse(time.DateOnly, tt.start)
+			start := Day(tt.start)
 			current := periodStart(today, PeriodQuarter)
-			rollups := []Rollup{dayRollup(start.AddDate(0, 0, -1), 100, 0), dayRollup(current, 100, 0)}
+			rollups := []Rollup{dayRollup(start.AddDays(-1), 100, 0), dayRollup(current, 100, 0)}
 			for p := 0; p < rule.Periods; p++ {
-				first := start.AddDate(0, 3*p, 0)
-				rollups = append(rollups, dayRollup(first, 1, 0), dayRollup(first.AddDate(0, 3, -1), 1, 0))
+				first := addMonths(start, 3*p)
+				rollups = append(rollups, dayRollup(first, 1, 0), dayRollup(addMonths(first, 3).AddDays(-1), 1, 0))
 			}
 			row := ComputeStability(rollups, tier, rule, today, RateOptions{})
 			var got []string
@@ -190,8 +190,7 @@ func TestStabilityMonthStart(t *testing.T) {
 		"2026-12-31": "2026-10 2026-10-01..2026-10-31, 2026-11 2026-11-01..2026-11-30",
 		"2026-03-01": "2026-01 2026-01-01..2026-01-31, 2026-02 2026-02-01..2026-02-28",
 	} {
-		d, _ := time.Parse(time.DateOnly, today)
-		row := ComputeStability(nil, TierRule{Name: TierGeneral, Target: 0.5}, rule, d, RateOptions{})
+		row := ComputeStability(nil, TierRule{Name: TierGeneral, Target: 0.5}, rule, Day(today), RateOptions{})
 		var got []string
 		for _, p := range row.Periods {
 			got = append(got, fmt.Sprintf("%s %s..%s", p.Period, p.From, p.To))
@@ -541,7 +540,7 @@ func TestOverdueDueDate(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		status string
-		today  time.Time
+		now    time.Time
 		want   bool
 	}{
 		{TaskAssigned, time.Date(2026, 12, 1, 23, 59, 0, 0, shanghai), false}, // the due date's last minute
@@ -550,15 +549,16 @@ func TestOverdueDueDate(t *testing.T) {
 		{TaskTested, time.Date(2026, 12, 2, 0, 30, 0, 0, shanghai), false},
 		{TaskRefused, time.Date(2026, 12, 9, 0, 0, 0, 0, shanghai), false},
 	} {
-		if got := Overdue(tt.status, "2026-12-01", tt.today); got != tt.want {
-			t.Errorf("Overdue(%s, due 2026-12-01, %s) = %v, want %v", tt.status, tt.today.Format(time.DateTime), got, tt.want)
+		today := Today(tt.now, shanghai)
+		if got := Overdue(tt.status, "2026-12-01", today); got != tt.want {
+			t.Errorf("Overdue(%s, due 2026-12-01, %s) = %v, want %v", tt.status, today, got, tt.want)
 		}
 		wantShown := tt.status
 		if tt.want {
 			wantShown = TaskOverdue
 		}
-		if got := ShownStatus(tt.status, "2026-12-01", tt.today); got != wantShown {
-			t.Errorf("ShownStatus(%s, due 2026-12-01, %s) = %s, want %s", tt.status, tt.today.Format(time.DateTime), got, wantShown)
+		if got := ShownStatus(tt.status, "2026-12-01", today); got != wantShown {
+			t.Errorf("ShownStatus(%s, due 2026-12-01, %s) = %s, want %s", tt.status, today, got, wantShown)
 		}
 	}
 }
@@ -567,8 +567,8 @@ func TestOverdueDueDate(t *testing.T) {
 // day to today, take 1 to 100000 pieces and seal numbers of 1 to 64
 // characters; one step beyond each bound is refused naming the field.
 func TestSamplingCheckBounds(t *testing.T) {
-	today := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
-	planDay := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	today := Day("2026-11-10")
+	planDay := NewDay(2026, 11, 1)
 	ok := Sampling{SampledOn: "2026-11-10", BatchNo: "B1", Quantity: 1, Seals: []string{strings.Repeat("S", 64)}}
 	if errs := ok.Check(today, planDay); len(errs) != 0 {
 		t.Errorf("Check(today, 1 piece, a 64-character seal) = %v, want none", errs)
@@ -652,8 +652,8 @@ func TestCategoryMeanMinCategoryBatches(t *testing.T) {
 // and so is the tier. Without a minimum a period needs one batch.
 func TestStabilityPeriodMinBatches(t *testing.T) {
 	tier := TierRule{Name: TierGeneral, Target: 0.5}
-	today := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC) // the last period is 2026Q3
-	q3 := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	today := Day("2026-12-31") // the last period is 2026Q3
+	q3 := NewDay(2026, 7, 1)
 	tests := []struct {
 		name          string
 		min           int

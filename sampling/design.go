@@ -60,8 +60,8 @@ type Design struct {
 	InspectorsPerTask    int     `json:"inspectors_per_task"`
 	CrossCounty          bool    `json:"cross_county,omitempty"`
 	MaxTasksPerInspector int     `json:"max_tasks_per_inspector,omitempty"`
-	// Due is the tasks' due date, YYYY-MM-DD.
-	Due string `json:"due"`
+	// Due is the tasks' due date.
+	Due Day `json:"due"`
 }
 
 // CategoryRule is what a design knows of a category in scope.
@@ -155,7 +155,7 @@ const RecentDays = 365
 
 // DrawRecord holds everything a plan is drawn from. DrawPlan is a pure
 // function of it, so a stored draw record re-derives its plan: that is how
-// plans verify. It is JSON-ready, for the public record of a closed plan
+// plans verify. It is JSON-ready, for the disclosure of a closed plan
 // (publication.Record), which carries it. The noun "record" means such a
 // document kept to check a plan against (the draw record, the public
 // record); the verb, storing what inspectors report (Store.RecordResults).
@@ -170,7 +170,7 @@ type DrawRecord struct {
 	Population []Unit `json:"population"`
 	// Units, when set, is the population in compact form instead, as the
 	// storage loads it for a draw: Population is then empty. The JSON form
-	// of a record has Population only (see Expanded).
+	// of a disclosure has Population only (see Expanded).
 	Units *Units `json:"-"`
 	// History holds the last inspection of units that have one; others
 	// count as never inspected.
@@ -182,7 +182,7 @@ type DrawRecord struct {
 	Inspectors []Inspector `json:"inspectors"`
 }
 
-// Compact returns the record's population in compact form: Units, or
+// Compact returns the disclosure's population in compact form: Units, or
 // Population converted.
 func (r *DrawRecord) Compact() *Units {
 	if r.Units != nil {
@@ -191,7 +191,7 @@ func (r *DrawRecord) Compact() *Units {
 	return UnitsOf(r.Population)
 }
 
-// Expanded returns the record with its population as Population, the
+// Expanded returns the disclosure with its population as Population, the
 // form its JSON encoding holds.
 func (r DrawRecord) Expanded() DrawRecord {
 	if r.Units != nil {

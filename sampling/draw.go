@@ -43,14 +43,18 @@ type SRSSpec struct {
 	// MaxTasksPerInspector caps one inspector's tasks in the plan; zero
 	// means no cap.
 	MaxTasksPerInspector int
-	Due                  time.Time
+	// Due is the tasks' due date: the day of this instant in its own
+	// zone. It stays a time.Time, not a Day, because the spec is stored
+	// and published as JSON with the first-generation draw records, and
+	// those records must keep decoding and verifying.
+	Due time.Time
 }
 
 // ErrEmptyFrame reports a draw from a frame with no eligible units.
 var ErrEmptyFrame = errors.New("no eligible units in the frame")
 
 // DrawSRS is the first generation of the draw (AlgorithmSRS), superseded
-// by DrawPlan and kept so that the public records of plans it made still
+// by DrawPlan and kept so that the disclosures of plans it made still
 // verify. It makes the plan for spec from frame and inspectors with seed. The
 // result depends only on its arguments, never on the order of frame or
 // inspectors, so anyone holding them can re-derive it.
@@ -113,7 +117,7 @@ func DrawSRS(spec SRSSpec, seed []byte, frame []Unit, inspectors []Inspector) (P
 			Tier:                 spec.Categories[r.unit.Category],
 			InclusionProbability: pi,
 			Inspectors:           ids,
-			Due:                  spec.Due.Format(time.DateOnly),
+			Due:                  DayOf(spec.Due, spec.Due.Location()),
 			Status:               TaskAssigned,
 		})
 	}

@@ -166,7 +166,7 @@ func checkPlan(t *testing.T, spec SRSSpec, seed []byte, frame []Unit, inspectors
 		if want := float64(n) / float64(N); task.InclusionProbability != want {
 			t.Errorf("task %s InclusionProbability = %v, want %d/%d", key, task.InclusionProbability, n, N)
 		}
-		if want := spec.Due.Format(time.DateOnly); task.Due != want || task.Status != TaskAssigned {
+		if want := Day(spec.Due.Format(time.DateOnly)); task.Due != want || task.Status != TaskAssigned {
 			t.Errorf("task %s Due, Status = %s, %s, want %s, %s", key, task.Due, task.Status, want, TaskAssigned)
 		}
 		if len(task.Inspectors) != k {

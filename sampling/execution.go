@@ -2,7 +2,6 @@ package sampling
 
 import (
 	"slices"
-	"time"
 )
 
 // Execution outcomes: what became of the tasks a plan made. Every task is
@@ -37,9 +36,8 @@ func ExecutionOutcome(status string) string {
 // PlanTaskCount is how many tasks of one plan are in one stored state.
 type PlanTaskCount struct {
 	Schedule string
-	// Day is the plan's nominal date in the service's zone, as midnight
-	// UTC like the days of rate windows.
-	Day    time.Time
+	// Day is the plan's nominal date in the service's zone.
+	Day    Day
 	Status string
 	N      int
 	// PlanOpen is set while the plan is open: the public bulletin leaves
@@ -86,10 +84,10 @@ func (r ExecutionRow) Count(outcome string) int {
 }
 
 // ComputeExecution sums counts into one row per schedule and window ending
-// on today (midnight UTC), for every schedule in schedules and then every
+// on today, for every schedule in schedules and then every
 // other schedule that counts name (one since removed from the
 // configuration), in that order, then by window.
-func ComputeExecution(counts []PlanTaskCount, schedules []string, windows []Window, today time.Time) []ExecutionRow {
+func ComputeExecution(counts []PlanTaskCount, schedules []string, windows []Window, today Day) []ExecutionRow {
 	schedules = slices.Clone(schedules)
 	for _, c := range counts {
 		if !slices.Contains(schedules, c.Schedule) {

@@ -9,7 +9,7 @@ import (
 )
 
 // Frozen is a draw's input fixed before its seed exists, for a draw whose
-// seed comes from a public beacon: the record the draw will be made from
+// seed comes from a public beacon: the disclosure the draw will be made from
 // (without a seed), and the digests an announcement publishes of it.
 type Frozen struct {
 	// Record is what DrawPlan will be given, its Seed empty: the population,
@@ -47,7 +47,7 @@ func Freeze(rec DrawRecord) (Frozen, error) {
 func FrozenDigest(rec DrawRecord) string {
 	rec = rec.Expanded()
 	rec.Seed = Seed{}
-	// Inspectors' names are not an input of the draw, and public records
+	// Inspectors' names are not an input of the draw, and disclosures
 	// leave them out.
 	rec.Inspectors = slices.Clone(rec.Inspectors)
 	for i := range rec.Inspectors {

@@ -107,16 +107,16 @@ func CheckTransition(from, to string) error {
 	return fmt.Errorf("a task cannot go from %s to %s", from, to)
 }
 
-// Overdue reports whether a task in status with due date due (YYYY-MM-DD)
-// is overdue on today: past its due date and still awaiting its result. A
-// task of a closed plan is never overdue: it was tested, refused or lapsed.
-func Overdue(status, due string, today time.Time) bool {
-	return slices.Contains(TaskStatesTo(TaskTested), status) && due < today.Format(time.DateOnly)
+// Overdue reports whether a task in status with due date due is overdue
+// on today: past its due date and still awaiting its result. A task of a
+// closed plan is never overdue: it was tested, refused or lapsed.
+func Overdue(status string, due, today Day) bool {
+	return slices.Contains(TaskStatesTo(TaskTested), status) && due.Before(today)
 }
 
 // ShownStatus is the status to show for a task: TaskOverdue for an overdue
 // one, else its stored status.
-func ShownStatus(status, due string, today time.Time) string {
+func ShownStatus(status string, due, today Day) string {
 	if Overdue(status, due, today) {
 		return TaskOverdue
 	}
@@ -125,10 +125,10 @@ func ShownStatus(status, due string, today time.Time) string {
 
 // Sampling is what an inspector records on taking a batch.
 type Sampling struct {
-	SampledOn string   `json:"sampled_on"` // YYYY-MM-DD
-	BatchNo   string   `json:"batch_no"`   // the enterprise's batch or lot number
-	Quantity  int      `json:"quantity"`   // pieces taken, test and backup portions together
-	Seals     []string `json:"seals"`      // numbers of the seals on the sample packages
+	SampledOn Day      `json:"sampled_on"`
+	BatchNo   string   `json:"batch_no"` // the enterprise's batch or lot number
+	Quantity  int      `json:"quantity"` // pieces taken, test and backup portions together
+	Seals     []string `json:"seals"`    // numbers of the seals on the sample packages
 }
 
 // FieldError is a problem with one field of a form or request.
@@ -149,16 +149,16 @@ func fieldError(field, key string, args ...any) FieldError {
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
 
-// Check validates the sampling record against today and the day the plan
-// was made, listing every problem.
-func (s Sampling) Check(today, planDay time.Time) []FieldError {
+// Check validates what the inspector reported of the sampling against
+// today and the day the plan was made, listing every problem.
+func (s Sampling) Check(today, planDay Day) []FieldError {
 	var errs []FieldError
-	if d, err := time.Parse(time.DateOnly, s.SampledOn); err != nil {
-		errs = append(errs, fieldError("sampled_on", "err_not_date", s.SampledOn))
-	} else if day := d.Format(time.DateOnly); day > today.Format(time.DateOnly) {
-		errs = append(errs, fieldError("sampled_on", "err_future", day, today.Format(time.DateOnly)))
-	} else if day < planDay.Format(time.DateOnly) {
-		errs = append(errs, fieldError("sampled_on", "err_before_plan", day, planDay.Format(time.DateOnly)))
+	if day := s.SampledOn; !day.Valid() {
+		errs = append(errs, fieldError("sampled_on", "err_not_date", day))
+	} else if day.After(today) {
+		errs = append(errs, fieldError("sampled_on", "err_future", day, today))
+	} else if day.Before(planDay) {
+		errs = append(errs, fieldError("sampled_on", "err_before_plan", day, planDay))
 	}
 	if e := CheckText("batch_no", s.BatchNo); e != nil {
 		errs = append(errs, *e)
@@ -210,7 +210,7 @@ func RefusalReasons() []string {
 	return []string{RefusalNoSuchProduct, RefusalNotForSale, RefusalStopped, RefusalClosed, RefusalInsufficient, RefusedWithoutReason, RefusalOther}
 }
 
-// Refusal is a record that a task's enterprise was not sampled.
+// Refusal reports that a task's enterprise was not sampled.
 type Refusal struct {
 	Reason string `json:"reason"`
 	Note   string `json:"note,omitempty"`

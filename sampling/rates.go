@@ -52,11 +52,12 @@ type Window struct {
 }
 
 // Start returns the first day inside the window that ends on today.
-func (w Window) Start(today time.Time) time.Time {
+func (w Window) Start(today Day) Day {
 	if w.YTD {
-		return time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		y, _, _ := today.Date()
+		return NewDay(y, time.January, 1)
 	}
-	return today.AddDate(0, 0, 1-w.Days)
+	return today.AddDays(1 - w.Days)
 }
 
 // RateRow is the pass rate of one window and tier, optionally narrowed to
@@ -114,16 +115,16 @@ type RateOptions struct {
 func (o RateOptions) Filtered() bool { return o.Industry != "" || o.County != "" }
 
 // ComputeRates forms pass rates from daily rollups for each window ending on
-// today (a date in the service's time zone, at midnight UTC) and each tier
+// today (a day in the service's time zone) and each tier
 // with data, following each tier's aggregation rule. Rows come sorted by
 // window order, tier order, then group.
-func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions) []RateRow {
+func ComputeRates(rollups []Rollup, tiers []TierRule, windows []Window, today Day, opts RateOptions) []RateRow {
 	return sumCells(rollups, windows, today, opts).rates(tiers, windows, opts)
 }
 
 // ComputeRatesBy is ComputeRates for several groupings at once, keyed by
 // grouping; the rollups are read once.
-func ComputeRatesBy(rollups []Rollup, tiers []TierRule, windows []Window, today time.Time, opts RateOptions, bys ...string) map[string][]RateRow {
+func ComputeRatesBy(rollups []Rollup, tiers []TierRule, windows []Window, today Day, opts RateOptions, bys ...string) map[string][]RateRow {
 	cells := sumCells(rollups, windows, today, opts)
 	out := make(map[string][]RateRow, len(bys))
 	for _, by := range bys {
@@ -147,8 +148,8 @@ type cellSums map[cellKey][]counts
 // sumCells sums each cell for every window in one pass over the rollups
 // that opts admits; the cells, far fewer than the rollups, are then grouped
 // per window.
-func sumCells(rollups []Rollup, windows []Window, today time.Time, opts RateOptions) cellSums {
-	starts := make([]time.Time, len(windows))
+func sumCells(rollups []Rollup, windows []Window, today Day, opts RateOptions) cellSums {
+	starts := make([]Day, len(windows))
 	earliest := today
 	for i, w := range windows {
 		starts[i] = w.Start(today)

@@ -7,11 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // today is the end of every window below: a date at midnight UTC.
-var today = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+var today Day = "2026-11-28"
 
 var defaultTiers = []TierRule{
 	{Name: TierGeneral, Target: 0.92, Aggregate: AggregatePooled},
@@ -22,9 +21,9 @@ var defaultTiers = []TierRule{
 var w30 = []Window{{Name: "30d", Days: 30}}
 
 // daysAgo is the rollup day n days before today.
-func daysAgo(n int) time.Time { return today.AddDate(0, 0, -n) }
+func daysAgo(n int) Day { return today.AddDays(-n) }
 
-func roll(day time.Time, tier, industry, category, county string, tested, failed int) Rollup {
+func roll(day Day, tier, industry, category, county string, tested, failed int) Rollup {
 	return Rollup{Day: day, Tier: tier, Industry: industry, Category: category, County: county, Final: true, Tested: tested, Failed: failed}
 }
 
@@ -171,21 +170,21 @@ func TestComputeRatesCategoryMeanPerIndustry(t *testing.T) {
 // batches, so that a window's batch count spells out which days it took.
 func TestComputeRatesWindows(t *testing.T) {
 	days := []struct {
-		day  time.Time
+		day  Day
 		name string
 	}{
-		{daysAgo(0), "today"},                                       // 1
-		{daysAgo(29), "29 days ago"},                                // 2
-		{daysAgo(30), "30 days ago"},                                // 4
-		{daysAgo(31), "31 days ago"},                                // 8
-		{daysAgo(89), "89 days ago"},                                // 16
-		{daysAgo(90), "90 days ago"},                                // 32
-		{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "Jan 1"},      // 64
-		{time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC), "Dec 31"},   // 128
-		{daysAgo(364), "364 days ago"},                              // 256
-		{daysAgo(365), "365 days ago"},                              // 512
-		{today.AddDate(0, 0, 1), "tomorrow"},                        // 1024
-		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), "next Jan 1"}, // 2048
+		{daysAgo(0), "today"},              // 1
+		{daysAgo(29), "29 days ago"},       // 2
+		{daysAgo(30), "30 days ago"},       // 4
+		{daysAgo(31), "31 days ago"},       // 8
+		{daysAgo(89), "89 days ago"},       // 16
+		{daysAgo(90), "90 days ago"},       // 32
+		{NewDay(2026, 1, 1), "Jan 1"},      // 64
+		{NewDay(2025, 12, 31), "Dec 31"},   // 128
+		{daysAgo(364), "364 days ago"},     // 256
+		{daysAgo(365), "365 days ago"},     // 512
+		{today.AddDays(1), "tomorrow"},     // 1024
+		{NewDay(2027, 1, 1), "next Jan 1"}, // 2048
 	}
 	var rollups []Rollup
 	for i, d := range days {
@@ -223,20 +222,20 @@ func TestComputeRatesWindows(t *testing.T) {
 func TestWindowStart(t *testing.T) {
 	tests := []struct {
 		w     Window
-		today time.Time
-		want  time.Time
+		today Day
+		want  Day
 	}{
-		{Window{Name: "30d", Days: 30}, today, time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "30d", Days: 30}, today, NewDay(2026, 10, 30)},
 		{Window{Name: "1d", Days: 1}, today, today},
-		{Window{Name: "365d", Days: 365}, today, time.Date(2025, 11, 29, 0, 0, 0, 0, time.UTC)},
-		{Window{Name: "ytd", YTD: true}, today, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{Window{Name: "ytd", YTD: true}, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "365d", Days: 365}, today, NewDay(2025, 11, 29)},
+		{Window{Name: "ytd", YTD: true}, today, NewDay(2026, 1, 1)},
+		{Window{Name: "ytd", YTD: true}, NewDay(2027, 1, 1), NewDay(2027, 1, 1)},
 		// Across a leap day.
-		{Window{Name: "30d", Days: 30}, time.Date(2028, 3, 15, 0, 0, 0, 0, time.UTC), time.Date(2028, 2, 15, 0, 0, 0, 0, time.UTC)},
+		{Window{Name: "30d", Days: 30}, NewDay(2028, 3, 15), NewDay(2028, 2, 15)},
 	}
 	for _, tt := range tests {
-		if got := tt.w.Start(tt.today); !got.Equal(tt.want) {
-			t.Errorf("Window{%s}.Start(%s) = %s, want %s", tt.w.Name, tt.today.Format(time.DateOnly), got.Format(time.DateOnly), tt.want.Format(time.DateOnly))
+		if got := tt.w.Start(tt.today); got != tt.want {
+			t.Errorf("Window{%s}.Start(%s) = %s, want %s", tt.w.Name, tt.today, got, tt.want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package sampling
 
 import (
 	"strings"
-	"time"
 )
 
 // Outcomes of a tested batch.
@@ -15,7 +14,7 @@ const (
 type Result struct {
 	TaskID      int64  `json:"task_id"`
 	Outcome     string `json:"outcome"`
-	TestedOn    string `json:"tested_on"` // YYYY-MM-DD
+	TestedOn    Day    `json:"tested_on"`
 	ReportNo    string `json:"report_no,omitempty"`
 	FailedItems string `json:"failed_items,omitempty"`
 	// Retest marks the result of a re-inspection on the enterprise's
@@ -25,9 +24,9 @@ type Result struct {
 
 // Check validates the result on its own against today, listing every
 // problem: CheckFields, then the test date (CheckTestDay).
-func (r Result) Check(today time.Time) []FieldError {
+func (r Result) Check(today Day) []FieldError {
 	errs := r.CheckFields()
-	if e := CheckTestDay("tested_on", r.TestedOn, today.Format(time.DateOnly)); e != nil {
+	if e := CheckTestDay("tested_on", r.TestedOn, today); e != nil {
 		errs = append(errs, *e)
 	}
 	return errs
@@ -63,14 +62,13 @@ func CheckOutcome(outcome, failedItems string) *FieldError {
 	return nil
 }
 
-// CheckTestDay checks day, a date given in field, against today (both
-// YYYY-MM-DD): it must be a real date and not in the future.
-func CheckTestDay(field, day, today string) *FieldError {
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
+// CheckTestDay checks day, a date given in field, against today: it must
+// be a valid Day (a real date as YYYY-MM-DD) and not in the future.
+func CheckTestDay(field string, day, today Day) *FieldError {
+	if !day.Valid() {
 		return new(fieldError(field, "err_not_date", day))
 	}
-	// A parsed YYYY-MM-DD compares as a string.
-	if day > today {
+	if day.After(today) {
 		return new(fieldError(field, "err_future", day, today))
 	}
 	return nil

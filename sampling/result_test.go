@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 )
 
 func TestResultCheck(t *testing.T) {
-	today := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	today := Day("2026-11-20")
 	tests := []struct {
 		name string
 		r    Result
@@ -89,10 +88,10 @@ func TestResultHistory(t *testing.T) {
 		c.Kind != ResultCorrection || c.CountedOn != "2026-11-04" || c.Version != 3 || c.State != ResultFinal {
 		t.Errorf("Correct of a retest = %+v, %v; want version 3, a final correction counted on the first test day", c, rerr)
 	}
-	today := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	today := Day("2026-11-20")
 	for _, tt := range []struct {
 		h        ResultHistory
-		lodgedOn string
+		lodgedOn Day
 		want     string
 	}{
 		{ResultHistory{first}, "2026-11-06", ""},
@@ -108,7 +107,7 @@ func TestResultHistory(t *testing.T) {
 		if rerr != nil {
 			got = rerr.Error()
 		} else if after.ObjectedOn != tt.lodgedOn {
-			got = "objected on " + after.ObjectedOn
+			got = "objected on " + after.ObjectedOn.String()
 		}
 		if got != tt.want {
 			t.Errorf("Object(%q) on %s = %q, want %q", tt.lodgedOn, tt.h[0].ObjectedOn, got, tt.want)
@@ -120,9 +119,9 @@ func TestResultHistory(t *testing.T) {
 }
 
 func TestObjectionPolicy(t *testing.T) {
-	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	day := Day("2026-11-20")
 	p := ObjectionPolicy{Days: map[string]int{"textiles": 5}}
-	for ind, want := range map[string]string{"textiles": "2026-11-25", "food": "2026-12-05", "": "2026-12-05"} {
+	for ind, want := range map[string]Day{"textiles": "2026-11-25", "food": "2026-12-05", "": "2026-12-05"} {
 		if got := p.Until(ind, day); got != want {
 			t.Errorf("Until(%q) = %s, want %s", ind, got, want)
 		}

@@ -44,8 +44,8 @@ type StabilityRule struct {
 // PeriodRate is a tier's rate over one calendar period.
 type PeriodRate struct {
 	Period       string  `json:"period"` // 2026Q3 or 2026-07
-	From         string  `json:"from"`   // first day, YYYY-MM-DD
-	To           string  `json:"to"`     // last day
+	From         Day     `json:"from"`   // first day
+	To           Day     `json:"to"`     // last day
 	Batches      int     `json:"batches"`
 	Failed       int     `json:"failed"`
 	Rate         float64 `json:"rate"`
@@ -71,12 +71,19 @@ type StabilityRow struct {
 }
 
 // periodStart returns the first day of the period that contains day.
-func periodStart(day time.Time, period string) time.Time {
-	m := day.Month()
+func periodStart(day Day, period string) Day {
+	y, m, _ := day.Date()
 	if period == PeriodQuarter {
 		m = (m-1)/3*3 + 1
 	}
-	return time.Date(day.Year(), m, 1, 0, 0, 0, 0, time.UTC)
+	return NewDay(y, m, 1)
+}
+
+// addMonths returns the first day of the month n months after that of
+// first, the first day of a month.
+func addMonths(first Day, n int) Day {
+	y, m, _ := first.Date()
+	return NewDay(y, m+time.Month(n), 1)
 }
 
 func periodMonths(period string) int {
@@ -87,9 +94,9 @@ func periodMonths(period string) int {
 }
 
 // Start returns the first day of the oldest period the rule looks at when
-// today is the current date (midnight UTC).
-func (r StabilityRule) Start(today time.Time) time.Time {
-	return periodStart(today, r.Period).AddDate(0, -r.Periods*periodMonths(r.Period), 0)
+// today is the current date.
+func (r StabilityRule) Start(today Day) Day {
+	return addMonths(periodStart(today, r.Period), -r.Periods*periodMonths(r.Period))
 }
 
 func (r StabilityRule) String() string {
@@ -100,18 +107,18 @@ func (r StabilityRule) String() string {
 // before the one containing today, oldest first, by the tier's aggregation
 // rule, and judges each period that holds at least rule.MinBatches tested
 // batches like a window; the others are insufficient.
-func ComputeStability(rollups []Rollup, tier TierRule, rule StabilityRule, today time.Time, opts RateOptions) StabilityRow {
+func ComputeStability(rollups []Rollup, tier TierRule, rule StabilityRule, today Day, opts RateOptions) StabilityRow {
 	row := StabilityRow{Tier: tier.Name, Target: tier.Target, Rule: rule.String(), MinBatches: rule.MinBatches}
 	missed, insufficient := false, false
 	opts.By, opts.MinBatches = ByTier, rule.MinBatches
 	from := rule.Start(today)
 	rollups = tierDays(rollups, tier.Name, from, periodStart(today, rule.Period), opts.FinalOnly)
 	for range rule.Periods {
-		next := from.AddDate(0, periodMonths(rule.Period), 0)
-		last := next.AddDate(0, 0, -1)
-		p := PeriodRate{Period: periodName(from, rule.Period), From: from.Format(time.DateOnly), To: last.Format(time.DateOnly),
+		next := addMonths(from, periodMonths(rule.Period))
+		last := next.AddDays(-1)
+		p := PeriodRate{Period: periodName(from, rule.Period), From: from, To: last,
 			Status: PeriodInsufficient, PBelowTarget: JeffreysBelow(0, 0, tier.Target), Upper: 1}
-		w := Window{Name: p.Period, Days: int(last.Sub(from).Hours()/24) + 1}
+		w := Window{Name: p.Period, Days: last.Sub(from) + 1}
 		if rates := ComputeRates(rollups, []TierRule{tier}, []Window{w}, last, opts); len(rates) == 1 {
 			r := rates[0]
 			p.Batches, p.Failed, p.Rate, p.Lower, p.Upper, p.PBelowTarget, p.Status = r.Batches, r.Failed, r.Rate, r.Lower, r.Upper, r.PBelowTarget, r.Status
@@ -139,9 +146,9 @@ func ComputeStability(rollups []Rollup, tier TierRule, rule StabilityRule, today
 // tierDays sums the tier's rollups from from to before until per day and
 // category, dropping county and finality, which a tier's periods do not
 // need: the periods then scan a few thousand rows, not the snapshot.
-func tierDays(rollups []Rollup, tier string, from, until time.Time, finalOnly bool) []Rollup {
+func tierDays(rollups []Rollup, tier string, from, until Day, finalOnly bool) []Rollup {
 	type key struct {
-		day                time.Time
+		day                Day
 		industry, category string
 	}
 	sums := map[key]*Rollup{}
@@ -169,28 +176,29 @@ func tierDays(rollups []Rollup, tier string, from, until time.Time, finalOnly bo
 	return flat
 }
 
-func periodName(start time.Time, period string) string {
+func periodName(start Day, period string) string {
+	y, m, _ := start.Date()
 	if period == PeriodQuarter {
-		return fmt.Sprintf("%dQ%d", start.Year(), (int(start.Month())-1)/3+1)
+		return fmt.Sprintf("%dQ%d", y, (int(m)-1)/3+1)
 	}
-	return start.Format("2006-01")
+	return fmt.Sprintf("%04d-%02d", y, int(m))
 }
 
 // HistoryPoint is a tier's rate in a window ending on Date.
 type HistoryPoint struct {
-	Date string `json:"date"`
+	Date Day `json:"date"`
 	RateRow
 }
 
 // RateHistory computes the tier's headline rate in window as it stood at
 // the end of each day in ends, oldest first. Days whose window holds no
 // batches are left out.
-func RateHistory(rollups []Rollup, tier TierRule, window Window, ends []time.Time, opts RateOptions) []HistoryPoint {
+func RateHistory(rollups []Rollup, tier TierRule, window Window, ends []Day, opts RateOptions) []HistoryPoint {
 	opts.By = ByTier
 	var points []HistoryPoint
 	for _, end := range ends {
 		if rows := ComputeRates(rollups, []TierRule{tier}, []Window{window}, end, opts); len(rows) == 1 {
-			points = append(points, HistoryPoint{Date: end.Format(time.DateOnly), RateRow: rows[0]})
+			points = append(points, HistoryPoint{Date: end, RateRow: rows[0]})
 		}
 	}
 	return points

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+func day(y int, m time.Month, d int) Day { return NewDay(y, m, d) }
 
 var keyTier = TierRule{Name: TierKey, Target: 0.97, Aggregate: AggregatePooled}
 
@@ -38,9 +38,10 @@ func TestKeyTierUnstable(t *testing.T) {
 		t.Errorf("ComputeStability() = stable %t, status %q; want false, unstable", got.Stable, got.Status)
 	}
 	want := []struct {
-		period, from, to string
-		passed, batches  int
-		status           string
+		period          string
+		from, to        Day
+		passed, batches int
+		status          string
 	}{
 		{"2025Q4", "2025-10-01", "2025-12-31", 300, 300, StatusMet},
 		{"2026Q1", "2026-01-01", "2026-03-31", 300, 300, StatusMet},
@@ -121,8 +122,8 @@ func TestStabilityFirstYear(t *testing.T) {
 
 func TestStabilityMonths(t *testing.T) {
 	rule := StabilityRule{Periods: 2, Period: PeriodMonth}
-	if got := rule.Start(today); !got.Equal(day(2026, 9, 1)) {
-		t.Errorf("Start(%s) = %s, want 2026-09-01", today.Format(time.DateOnly), got.Format(time.DateOnly))
+	if got := rule.Start(today); got != day(2026, 9, 1) {
+		t.Errorf("Start(%s) = %s, want 2026-09-01", today, got)
 	}
 	rollups := []Rollup{
 		roll(day(2026, 9, 30), TierKey, "auto", "car-seats", "gusu", 50, 0),
@@ -137,8 +138,8 @@ func TestStabilityMonths(t *testing.T) {
 	}
 	// January looks back into the previous year.
 	q := fourQuarters.Start(day(2027, 1, 15))
-	if !q.Equal(day(2026, 1, 1)) {
-		t.Errorf("four quarters before 2027-01-15 start %s, want 2026-01-01", q.Format(time.DateOnly))
+	if q != day(2026, 1, 1) {
+		t.Errorf("four quarters before 2027-01-15 start %s, want 2026-01-01", q)
 	}
 }
 
@@ -185,14 +186,14 @@ func TestRateHistory(t *testing.T) {
 		roll(daysAgo(3), TierGeneral, "textiles", "garments", "gusu", 10, 0),
 	}
 	tier := TierRule{Name: TierGeneral, Target: 0.92, Aggregate: AggregatePooled}
-	ends := []time.Time{daysAgo(12), daysAgo(9), daysAgo(2), today}
+	ends := []Day{daysAgo(12), daysAgo(9), daysAgo(2), today}
 	got := RateHistory(rollups, tier, Window{Name: "10d", Days: 10}, ends, RateOptions{})
 	// 12 days ago: nothing yet; 9 days ago: 9/10; 2 days ago: both; today:
 	// the first has left the 10-day window.
 	want := []struct {
-		date            string
+		date            Day
 		passed, batches int
-	}{{daysAgo(9).Format(time.DateOnly), 9, 10}, {daysAgo(2).Format(time.DateOnly), 19, 20}, {today.Format(time.DateOnly), 10, 10}}
+	}{{daysAgo(9), 9, 10}, {daysAgo(2), 19, 20}, {today, 10, 10}}
 	if len(got) != len(want) {
 		t.Fatalf("RateHistory() = %d points %+v, want %d", len(got), got, len(want))
 	}

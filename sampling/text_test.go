@@ -55,3 +55,15 @@ func TestCheckID(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckTextsPairs: CheckTexts checks each name and value pair and
+// reports each problem under its field; an unpaired last name is ignored.
+func TestCheckTextsPairs(t *testing.T) {
+	errs := CheckTexts("note", "fine", "title", "a\x00b", "other")
+	if len(errs) != 1 || errs[0].Field != "title" || errs[0].Key != "err_nul" {
+		t.Errorf("CheckTexts(note fine, title a\\x00b, other) = %+v, want one err_nul for title", errs)
+	}
+	if errs := CheckTexts("note", "fine"); len(errs) != 0 {
+		t.Errorf("CheckTexts(note fine) = %+v, want none", errs)
+	}
+}

@@ -56,7 +56,7 @@ type Task struct {
 	InclusionProbability float64  `json:"inclusion_probability"`
 	Inspectors           []string `json:"inspectors"`
 	Quantity             Quantity `json:"quantity"`
-	Due                  string   `json:"due"` // YYYY-MM-DD
+	Due                  Day      `json:"due"`
 	Status               string   `json:"status"`
 }
 
@@ -105,7 +105,7 @@ const (
 // Rollup counts tested and failed batches of one day, tier, industry,
 // category and county, with provisional and final results apart.
 type Rollup struct {
-	Day      time.Time // midnight UTC of the test date
+	Day      Day // the test date
 	Tier     string
 	Industry string
 	Category string

@@ -168,7 +168,7 @@ func compareTask(got, want *Task, differ func(string, ...any)) {
 		{"county", got.County, want.County},
 		{"stratum", got.Stratum, want.Stratum},
 		{"tier", got.Tier, want.Tier},
-		{"due date", got.Due, want.Due},
+		{"due date", got.Due.String(), want.Due.String()},
 	} {
 		if f.got != f.want {
 			differ("%s: %s %q, re-derived %q", where, f.name, f.got, f.want)

@@ -36,13 +36,13 @@ type ResultVersion struct {
 	Version        int         `db:"version" json:"version"`
 	Kind           ResultKind  `db:"kind" json:"kind"`
 	Outcome        string      `db:"outcome" json:"outcome"`
-	TestedOn       string      `db:"tested_on" json:"tested_on"`
+	TestedOn       Day         `db:"tested_on" json:"tested_on"`
 	ReportNo       string      `db:"report_no" json:"report_no,omitempty"`
 	FailedItems    string      `db:"failed_items" json:"failed_items,omitempty"`
-	CountedOn      string      `db:"counted_on" json:"counted_on"` // the day it counts in rates: the batch's first test
+	CountedOn      Day         `db:"counted_on" json:"counted_on"` // the day it counts in rates: the batch's first test
 	State          ResultState `db:"state" json:"state"`
-	ObjectionUntil string      `db:"objection_until" json:"objection_until,omitempty"` // last day to object
-	ObjectedOn     string      `db:"objected_on" json:"objected_on,omitempty"`
+	ObjectionUntil Day         `db:"objection_until" json:"objection_until,omitempty"` // last day to object
+	ObjectedOn     Day         `db:"objected_on" json:"objected_on,omitempty"`
 	Reason         string      `db:"reason" json:"reason,omitempty"` // of a correction
 	RecordedBy     string      `db:"recorded_by" json:"recorded_by"`
 	RecordedAt     time.Time   `db:"recorded_at" json:"recorded_at"`
@@ -56,11 +56,11 @@ func (v *ResultVersion) Says(r Result) bool {
 		v.FailedItems == r.FailedItems && (v.Kind == ResultRetest) == r.Retest
 }
 
-// Finalizable reports whether v becomes final on today (YYYY-MM-DD): it is
+// Finalizable reports whether v becomes final on today: it is
 // provisional, its objection period ended before today, and no objection
 // is pending.
-func (v *ResultVersion) Finalizable(today string) bool {
-	return v.State == ResultProvisional && v.ObjectionUntil < today && v.ObjectedOn == ""
+func (v *ResultVersion) Finalizable(today Day) bool {
+	return v.State == ResultProvisional && v.ObjectionUntil.Before(today) && v.ObjectedOn.IsZero()
 }
 
 // ResultHistory is every version of one task's result, oldest first.
@@ -188,28 +188,28 @@ func (h ResultHistory) Correct(r Result, reason string) (ResultVersion, *ResultE
 }
 
 // Object checks an objection to the task's effective result lodged on
-// lodgedOn (YYYY-MM-DD), or its withdrawal when lodgedOn is empty, against
-// today; it returns the effective version as it reads after, or why not.
-func (h ResultHistory) Object(taskID int64, lodgedOn string, today time.Time) (before, after ResultVersion, rerr *ResultError) {
+// lodgedOn, or its withdrawal when lodgedOn is the zero Day, against today;
+// it returns the effective version as it reads after, or why not.
+func (h ResultHistory) Object(taskID int64, lodgedOn, today Day) (before, after ResultVersion, rerr *ResultError) {
 	cur := h.Effective()
 	switch {
 	case cur == nil:
 		return before, after, resultError(false, "task_id", "task %d has no result", taskID)
 	case cur.State != ResultProvisional:
 		return before, after, resultError(true, "task_id", "task %d's result is %s; only a provisional result can be objected to", taskID, cur.State)
-	case lodgedOn == "" && cur.ObjectedOn == "":
+	case lodgedOn.IsZero() && cur.ObjectedOn.IsZero():
 		return before, after, resultError(false, "task_id", "task %d's result has no objection to withdraw", taskID)
-	case lodgedOn != "" && cur.ObjectedOn != "":
+	case !lodgedOn.IsZero() && !cur.ObjectedOn.IsZero():
 		return before, after, resultError(true, "task_id", "task %d's result was already objected to on %s", taskID, cur.ObjectedOn)
 	}
-	if lodgedOn != "" {
-		if e := CheckTestDay("lodged_on", lodgedOn, today.Format(time.DateOnly)); e != nil {
+	if !lodgedOn.IsZero() {
+		if e := CheckTestDay("lodged_on", lodgedOn, today); e != nil {
 			return before, after, &ResultError{FieldError: *e}
 		}
 		switch {
-		case lodgedOn > cur.ObjectionUntil:
+		case lodgedOn.After(cur.ObjectionUntil):
 			return before, after, resultError(false, "lodged_on", "%s is after the objection period, which ended on %s", lodgedOn, cur.ObjectionUntil)
-		case lodgedOn < cur.TestedOn:
+		case lodgedOn.Before(cur.TestedOn):
 			return before, after, resultError(false, "lodged_on", "%s is before the test (%s)", lodgedOn, cur.TestedOn)
 		}
 	}
@@ -232,9 +232,9 @@ type ObjectionPolicy struct {
 // defaultObjectionDays is the period when the policy gives none.
 const defaultObjectionDays = 15
 
-// Until returns the last day (YYYY-MM-DD) an enterprise of industry may
-// object to a result recorded on today.
-func (p ObjectionPolicy) Until(industry string, today time.Time) string {
+// Until returns the last day an enterprise of industry may object to a
+// result recorded on today.
+func (p ObjectionPolicy) Until(industry string, today Day) Day {
 	days, ok := p.Days[industry]
 	if !ok || days <= 0 {
 		days = p.DefaultDays
@@ -242,5 +242,5 @@ func (p ObjectionPolicy) Until(industry string, today time.Time) string {
 			days = defaultObjectionDays
 		}
 	}
-	return today.AddDate(0, 0, days).Format(time.DateOnly)
+	return today.AddDays(days)
 }

@@ -26,7 +26,7 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		loc := time.UTC
 		now := nominal.Add(72 * time.Hour)
 		a, b := p.Tasks[0].ID, p.Tasks[1].ID
-		if err := s.RecordSampling(ctx, a, sampling.Sampling{SampledOn: now.Format(time.DateOnly), BatchNo: "B1", Quantity: 2, Seals: []string{"S1", "S2"}}, now, loc); err != nil {
+		if err := s.RecordSampling(ctx, a, sampling.Sampling{SampledOn: dayOf(now), BatchNo: "B1", Quantity: 2, Seals: []string{"S1", "S2"}}, now, loc); err != nil {
 			t.Fatalf("RecordSampling: %v", err)
 		}
 		var state *storage.StateError
@@ -41,17 +41,17 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 			t.Errorf("CloseTask(unknown) = %v, want ErrNotFound", err)
 		}
 		// A result through the bulk path records its event too.
-		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: a, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); err != nil {
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: a, Outcome: "pass", TestedOn: dayOf(now)}}, now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: b, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); err != nil {
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: b, Outcome: "pass", TestedOn: dayOf(now)}}, now); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RecordRefusal(ctx, p.Tasks[2].ID, sampling.Refusal{Reason: sampling.RefusalStopped}, now); err != nil {
 			t.Fatal(err)
 		}
 		var rej *storage.RejectedError
-		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: p.Tasks[2].ID, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); !errors.As(err, &rej) {
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: p.Tasks[2].ID, Outcome: "pass", TestedOn: dayOf(now)}}, now); !errors.As(err, &rej) {
 			t.Errorf("RecordResults(refused task) = %v, want rejected", err)
 		}
 		events, err := s.TaskEvents(ctx, a)
@@ -71,7 +71,7 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 			status string
 			want   []int64
 		}{{sampling.TaskTested, []int64{a, b}}, {"open", nil}, {sampling.TaskRefused, []int64{p.Tasks[2].ID}}} {
-			ds, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: p.ID, Statuses: []string{c.status}}, now)
+			ds, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: p.ID, Statuses: []string{c.status}}, dayOf(now))
 			var got []int64
 			for _, d := range ds {
 				got = append(got, d.ID)
@@ -95,26 +95,26 @@ func TestTaskLifecycleAndClosing(t *testing.T) {
 		// Task b is tested, not closed: the plan stays open until its due
 		// date has passed, and the overdue count leaves tested tasks out.
 		today := nominal.AddDate(0, 0, 10)
-		if ids, err := s.ClosePlans(ctx, today, today); err != nil || len(ids) != 0 {
+		if ids, err := s.ClosePlans(ctx, dayOf(today), today); err != nil || len(ids) != 0 {
 			t.Errorf("ClosePlans before the due date = %v, %v; want none", ids, err)
 		}
 		late := nominal.AddDate(0, 0, 31)
-		counts, err := s.TaskCounts(ctx, late)
+		counts, err := s.TaskCounts(ctx, dayOf(late))
 		if err != nil || counts["overdue"] != 0 || counts["tested"] != 1 || counts["closed"] != 1 || counts["refused"] != 1 {
 			t.Errorf("TaskCounts after the due date = %v (%v), want 1 tested, 1 closed, 1 refused, none overdue", counts, err)
 		}
-		ids, err := s.ClosePlans(ctx, late, late)
+		ids, err := s.ClosePlans(ctx, dayOf(late), late)
 		if err != nil || len(ids) != 1 || ids[0] != p.ID {
 			t.Fatalf("ClosePlans after the due date = %v, %v; want [%d]", ids, err, p.ID)
 		}
-		if again, err := s.ClosePlans(ctx, late, late); err != nil || len(again) != 0 {
+		if again, err := s.ClosePlans(ctx, dayOf(late), late); err != nil || len(again) != 0 {
 			t.Errorf("ClosePlans again = %v, %v; want none", again, err)
 		}
 		// A closed plan's tasks count as they did before it closed.
-		if after, err := s.TaskCounts(ctx, late); err != nil || !maps.Equal(after, counts) {
+		if after, err := s.TaskCounts(ctx, dayOf(late)); err != nil || !maps.Equal(after, counts) {
 			t.Errorf("TaskCounts after the plan closed = %v (%v), want %v as before", after, err, counts)
 		}
-		if d, err := s.TaskDetail(ctx, b, late); err != nil || d.Status != sampling.TaskTested {
+		if d, err := s.TaskDetail(ctx, b, dayOf(late)); err != nil || d.Status != sampling.TaskTested {
 			t.Errorf("task %d after the plan closed: %s (%v), want tested", b, d.Status, err)
 		}
 		if closures, err := s.PlanClosures(ctx, []int64{p.ID, 999999}); err != nil || len(closures) != 1 || !closures[p.ID].Equal(late) {
@@ -219,7 +219,7 @@ func TestConcurrentResultAndRefusal(t *testing.T) {
 			default:
 				t.Errorf("task %d: result and refusal at once: %v and %v; want exactly one to succeed", ids[i+1], resultErr, refusalErr)
 			}
-			d, err := s.TaskDetail(ctx, ids[i+1], on(day))
+			d, err := s.TaskDetail(ctx, ids[i+1], dayOf(on(day)))
 			if err != nil || (d.Status == sampling.TaskTested) == (d.Refusal != nil) {
 				t.Errorf("task %d after a result and a refusal at once: status %s, refusal %v (%v)", ids[i+1], d.Status, d.Refusal, err)
 			}

@@ -280,7 +280,7 @@ func (d *digester) add(v *sampling.ResultVersion) {
 		b = binary.AppendUvarint(b, uint64(len(d.num)))
 		b = append(b, d.num...)
 	}
-	for _, f := range [...]string{string(v.Kind), v.Outcome, v.TestedOn, v.ReportNo, v.FailedItems, v.CountedOn, v.RecordedBy, v.Reason} {
+	for _, f := range [...]string{string(v.Kind), v.Outcome, string(v.TestedOn), v.ReportNo, v.FailedItems, string(v.CountedOn), v.RecordedBy, v.Reason} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}

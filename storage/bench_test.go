@@ -84,7 +84,7 @@ func benchResults(n int) []sampling.Result {
 	rs := make([]sampling.Result, n)
 	for i := range rs {
 		day := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%180).Format(time.DateOnly)
-		rs[i] = sampling.Result{TaskID: int64(i + 1), Outcome: sampling.OutcomePass, TestedOn: day, ReportNo: fmt.Sprintf("R%08d", i)}
+		rs[i] = sampling.Result{TaskID: int64(i + 1), Outcome: sampling.OutcomePass, TestedOn: sampling.Day(day), ReportNo: fmt.Sprintf("R%08d", i)}
 		if i%10 == 0 {
 			rs[i].Outcome, rs[i].FailedItems = sampling.OutcomeFail, "标签"
 		}
@@ -218,14 +218,14 @@ func BenchmarkRates(b *testing.B) {
 	windows := []sampling.Window{{Name: "30d", Days: 30}, {Name: "90d", Days: 90}, {Name: "365d", Days: 365}, {Name: "ytd", YTD: true}}
 	today := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	stability := sampling.StabilityRule{Periods: 4, Period: sampling.PeriodQuarter}
-	since := stability.Start(today)
+	since := stability.Start(dayOf(today))
 	computeAll := func(rollups []sampling.Rollup) int {
 		n := 0
-		for _, rows := range sampling.ComputeRatesBy(rollups, tiers, windows, today, sampling.RateOptions{MinBatches: 30},
+		for _, rows := range sampling.ComputeRatesBy(rollups, tiers, windows, dayOf(today), sampling.RateOptions{MinBatches: 30},
 			sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty) {
 			n += len(rows)
 		}
-		sampling.ComputeStability(rollups, tiers[1], stability, today, sampling.RateOptions{MinBatches: 30})
+		sampling.ComputeStability(rollups, tiers[1], stability, dayOf(today), sampling.RateOptions{MinBatches: 30})
 		return n
 	}
 	var snapshot []sampling.Rollup
@@ -250,7 +250,7 @@ func BenchmarkRates(b *testing.B) {
 	// What GET /api/v1/rates and a scrape do: filter the rows the refresh
 	// computed.
 	b.Run("rollups/request", func(b *testing.B) {
-		all := sampling.ComputeRatesBy(snapshot, tiers, windows, today, sampling.RateOptions{MinBatches: 30},
+		all := sampling.ComputeRatesBy(snapshot, tiers, windows, dayOf(today), sampling.RateOptions{MinBatches: 30},
 			sampling.ByTier, sampling.ByIndustry, sampling.ByCategory, sampling.ByCounty)
 		for b.Loop() {
 			n := 0
@@ -356,13 +356,13 @@ func BenchmarkTaskCounts(b *testing.B) {
 				var tallies, tasks time.Duration
 				for b.Loop() {
 					start := time.Now()
-					got, err := s.TaskCountsBy(b.Context(), today)
+					got, err := s.TaskCountsBy(b.Context(), dayOf(today))
 					if err != nil {
 						b.Fatal(err)
 					}
 					tallies += time.Since(start)
 					start = time.Now()
-					want, err := s.TaskCountsByFromTasks(b.Context(), today)
+					want, err := s.TaskCountsByFromTasks(b.Context(), dayOf(today))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -112,16 +112,16 @@ func TestObjectionPeriodLastDay(t *testing.T) {
 			t.Fatalf("ObjectionUntil = %s, want 2026-11-20 (recorded 2026-11-05 in Shanghai + 15 days)", got)
 		}
 		// Objections: on the last day, accepted; the day after, refused.
-		if err := s.RecordObjection(ctx, ids[1], "2026-11-20", at("2026-11-20", "23:59")); err != nil {
+		if err := s.RecordObjection(ctx, ids[1], "2026-11-20", dayOf(at("2026-11-20", "23:59"))); err != nil {
 			t.Errorf("RecordObjection on the period's last day = %v, want accepted", err)
 		}
-		err = s.RecordObjection(ctx, ids[2], "2026-11-21", at("2026-11-21", "00:30"))
+		err = s.RecordObjection(ctx, ids[2], "2026-11-21", dayOf(at("2026-11-21", "00:30")))
 		if got := problemList(rejected(t, err)); !slices.Equal(got, []string{"1 lodged_on"}) || !strings.Contains(err.Error(), "2026-11-21 is after the objection period, which ended on 2026-11-20") {
 			t.Errorf("RecordObjection the day after the period = %v (%v), want lodged_on after the period", got, err)
 		}
 		// Finalization: not on the last day, even at its last minute.
 		for _, clock := range []string{"00:00", "23:59"} {
-			if n, err := s.FinalizeResults(ctx, at("2026-11-20", clock)); n != 0 || err != nil {
+			if n, err := s.FinalizeResults(ctx, dayOf(at("2026-11-20", clock))); n != 0 || err != nil {
 				t.Errorf("FinalizeResults(2026-11-20 %s Shanghai, the period's last day) = %d, %v; want 0", clock, n, err)
 			}
 		}
@@ -133,7 +133,7 @@ func TestObjectionPeriodLastDay(t *testing.T) {
 		// The day after, at 00:30 in Shanghai: the three unobjected,
 		// unretested results are final (ids[1] waits on its objection,
 		// ids[3]'s retest was final at once).
-		if n, err := s.FinalizeResults(ctx, at("2026-11-21", "00:30")); n != 2 || err != nil {
+		if n, err := s.FinalizeResults(ctx, dayOf(at("2026-11-21", "00:30"))); n != 2 || err != nil {
 			t.Errorf("FinalizeResults(2026-11-21 00:30 Shanghai, the day after) = %d, %v; want 2", n, err)
 		}
 		checkCounts(t, s, [2]int{1, 1}, [2]int{3, 1})
@@ -159,10 +159,10 @@ func TestObjectionPeriodOfOneDay(t *testing.T) {
 		if err != nil || hist[0].ObjectionUntil != "2026-11-06" {
 			t.Fatalf("ResultHistory = %+v, %v; want ObjectionUntil 2026-11-06", hist, err)
 		}
-		if n, err := s.FinalizeResults(ctx, on("2026-11-06")); n != 0 || err != nil {
+		if n, err := s.FinalizeResults(ctx, dayOf(on("2026-11-06"))); n != 0 || err != nil {
 			t.Errorf("FinalizeResults(2026-11-06, the last day) = %d, %v; want 0", n, err)
 		}
-		if n, err := s.FinalizeResults(ctx, on("2026-11-07")); n != 1 || err != nil {
+		if n, err := s.FinalizeResults(ctx, dayOf(on("2026-11-07"))); n != 1 || err != nil {
 			t.Errorf("FinalizeResults(2026-11-07, the day after) = %d, %v; want 1", n, err)
 		}
 	})
@@ -269,7 +269,7 @@ func TestOverlapMakingStartedAtNextFire(t *testing.T) {
 func TestTaskDueDateLastDay(t *testing.T) {
 	onHost(t, func(t *testing.T, s *storage.Store) {
 		ids := openPlan(t, s, 2)
-		details, err := s.TaskDetails(t.Context(), storage.TaskFilter{TaskID: ids[0]}, on("2026-11-02"))
+		details, err := s.TaskDetails(t.Context(), storage.TaskFilter{TaskID: ids[0]}, dayOf(on("2026-11-02")))
 		if err != nil || len(details) != 1 || details[0].Due != "2026-12-01" {
 			t.Fatalf("TaskDetails = %+v, %v; want one task due 2026-12-01", details, err)
 		}
@@ -282,11 +282,11 @@ func TestTaskDueDateLastDay(t *testing.T) {
 			{"the due date, 23:59", on("2026-12-01").Add(23*time.Hour + 59*time.Minute), 0},
 			{"the day after, 00:30", on("2026-12-02").Add(30 * time.Minute), 2},
 		} {
-			counts, err := s.TaskCounts(t.Context(), tt.today)
+			counts, err := s.TaskCounts(t.Context(), dayOf(tt.today))
 			if err != nil || counts["overdue"] != tt.overdue || counts["assigned"] != 2-tt.overdue {
 				t.Errorf("TaskCounts(%s) = %v, %v; want %d overdue, %d assigned", tt.name, counts, err, tt.overdue, 2-tt.overdue)
 			}
-			over, err := s.TaskDetails(t.Context(), storage.TaskFilter{Statuses: []string{sampling.TaskOverdue}}, tt.today)
+			over, err := s.TaskDetails(t.Context(), storage.TaskFilter{Statuses: []string{sampling.TaskOverdue}}, dayOf(tt.today))
 			if err != nil || len(over) != tt.overdue {
 				t.Errorf("TaskDetails(overdue, %s) = %d tasks, %v; want %d", tt.name, len(over), err, tt.overdue)
 			}
@@ -324,11 +324,11 @@ func TestObjectionActionsNamed(t *testing.T) {
 		if _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[0], "2026-11-05", "x")}, on("2026-11-05")); err != nil {
 			t.Fatal(err)
 		}
-		err := s.WithdrawObjection(ctx, ids[0], on("2026-11-06"))
+		err := s.WithdrawObjection(ctx, ids[0], dayOf(on("2026-11-06")))
 		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("%s for task %d: ", storage.ActionWithdraw, ids[0])) {
 			t.Errorf("WithdrawObjection(none lodged) = %v, want it to name %s", err, storage.ActionWithdraw)
 		}
-		err = s.RecordObjection(ctx, ids[0], "2026-11-07", on("2026-11-06"))
+		err = s.RecordObjection(ctx, ids[0], "2026-11-07", dayOf(on("2026-11-06")))
 		if err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("%s for task %d: ", storage.ActionObject, ids[0])) {
 			t.Errorf("RecordObjection(in the future) = %v, want it to name %s", err, storage.ActionObject)
 		}
@@ -365,7 +365,7 @@ func TestFinalizeAuditListsUpTo1000IDs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, err := s.FinalizeResults(ctx, on(tt.today)); n != tt.n || err != nil {
+			if n, err := s.FinalizeResults(ctx, dayOf(on(tt.today))); n != tt.n || err != nil {
 				t.Fatalf("FinalizeResults(%s) = %d, %v; want %d", tt.today, n, err, tt.n)
 			}
 			added, err := s.AuditLog(ctx, entries[len(entries)-1].Seq, 0)

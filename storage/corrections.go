@@ -15,8 +15,11 @@ import (
 // period; the old version stays in the history, superseded. reason is
 // required and goes into the audit log. A correction is checked like a
 // result, except that the task's plan may be closed. It returns the new
-// version.
-func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, today time.Time) (sampling.ResultVersion, error) {
+// version. now is the current time in the service's zone: it gives today
+// and the zone in which plans' days are read.
+func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason string, now time.Time) (sampling.ResultVersion, error) {
+	loc := now.Location()
+	today := sampling.Today(now, loc)
 	var next sampling.ResultVersion
 	err := s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		if err := s.lockResults(ctx, tx); err != nil {
@@ -40,7 +43,7 @@ func (s *Store) CorrectResult(ctx context.Context, r sampling.Result, reason str
 		if err := tx.GetContext(ctx, &nominal, tx.Rebind(`SELECT p.nominal_time FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?`), r.TaskID); err != nil {
 			return fmt.Errorf("load plan of task %d: %w", r.TaskID, err)
 		}
-		if planDay := nominal.In(today.Location()).Format(time.DateOnly); r.TestedOn < planDay {
+		if planDay := sampling.DayOf(nominal, loc); r.TestedOn.Before(planDay) {
 			return rejected(sampling.FieldError{Field: "tested_on", Reason: fmt.Sprintf("%s is before the task's plan was made (%s)", r.TestedOn, planDay)})
 		}
 		dg := newDigester()
@@ -82,22 +85,22 @@ func versionsOf(ctx context.Context, tx *sqlx.Tx, taskID int64) (sampling.Result
 }
 
 // RecordObjection records that the enterprise objected to the task's result
-// on lodgedOn (YYYY-MM-DD), asking for a retest: the result stays
+// on lodgedOn, asking for a retest: the result stays
 // provisional past its objection period until the retest is recorded or
 // the objection withdrawn. The objection must fall within the period.
-func (s *Store) RecordObjection(ctx context.Context, taskID int64, lodgedOn string, today time.Time) error {
+func (s *Store) RecordObjection(ctx context.Context, taskID int64, lodgedOn, today sampling.Day) error {
 	return s.setObjection(ctx, taskID, lodgedOn, today)
 }
 
 // WithdrawObjection removes the task's objection; a result whose objection
 // period has ended becomes final at the next FinalizeResults.
-func (s *Store) WithdrawObjection(ctx context.Context, taskID int64, today time.Time) error {
+func (s *Store) WithdrawObjection(ctx context.Context, taskID int64, today sampling.Day) error {
 	return s.setObjection(ctx, taskID, "", today)
 }
 
-func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn string, today time.Time) error {
+func (s *Store) setObjection(ctx context.Context, taskID int64, lodgedOn, today sampling.Day) error {
 	action := ActionObject
-	if lodgedOn == "" {
+	if lodgedOn.IsZero() {
 		action = ActionWithdraw
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -142,8 +145,8 @@ var finalizableVersion = `r.state = ` + sqlString(string(sampling.ResultProvisio
 // results_finalizable: what it costs grows with the results it makes final
 // (a tick that finds none reads an empty range of the index), not with the
 // results stored, provisional or held by a pending objection.
-func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, error) {
-	day := today.Format(time.DateOnly)
+func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, error) {
+	day := today
 	var n int
 	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM results r WHERE `+finalizableVersion), day); err != nil {
 		return 0, fmt.Errorf("finalize results: %w", err)
@@ -199,9 +202,9 @@ func (s *Store) FinalizeResults(ctx context.Context, today time.Time) (int, erro
 
 // finalizeAfter is the "after" of a results.finalize audit entry.
 type finalizeAfter struct {
-	Count   int     `json:"count"`
-	Before  string  `json:"objection_ended_before"`
-	FirstID int64   `json:"first_id"`
-	LastID  int64   `json:"last_id"`
-	IDs     []int64 `json:"ids,omitempty"`
+	Count   int          `json:"count"`
+	Before  sampling.Day `json:"objection_ended_before"`
+	FirstID int64        `json:"first_id"`
+	LastID  int64        `json:"last_id"`
+	IDs     []int64      `json:"ids,omitempty"`
 }

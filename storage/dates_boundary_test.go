@@ -31,7 +31,7 @@ func TestRollupsSinceFirstDay(t *testing.T) {
 			{"2026-11-07", 0, 0},
 		} {
 			since, _ := time.Parse(time.DateOnly, tt.since)
-			rollups, err := s.Rollups(ctx, since)
+			rollups, err := s.Rollups(ctx, dayOf(since))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestTaskFilterDueRangeInclusive(t *testing.T) {
 			{"", "2026-11-30", 0},
 			{"2026-12-01", "2026-12-01", 2},
 		} {
-			got, err := s.TaskDetails(t.Context(), storage.TaskFilter{DueFrom: tt.from, DueTo: tt.to}, on("2026-11-02"))
+			got, err := s.TaskDetails(t.Context(), storage.TaskFilter{DueFrom: sampling.Day(tt.from), DueTo: sampling.Day(tt.to)}, dayOf(on("2026-11-02")))
 			if err != nil || len(got) != tt.want {
 				t.Errorf("TaskDetails(due from %q to %q) = %d tasks, %v; want %d of %v, all due 2026-12-01", tt.from, tt.to, len(got), err, tt.want, ids)
 			}
@@ -78,14 +78,14 @@ func TestPlanClosesDayAfterLastDueDate(t *testing.T) {
 		ctx := t.Context()
 		ids := openPlan(t, s, 2)
 		last := on("2026-12-01").Add(23*time.Hour + 59*time.Minute)
-		if closed, err := s.ClosePlans(ctx, on("2026-12-01"), last); err != nil || len(closed) != 0 {
+		if closed, err := s.ClosePlans(ctx, dayOf(on("2026-12-01")), last); err != nil || len(closed) != 0 {
 			t.Errorf("ClosePlans(2026-12-01, the last due date) = %v, %v; want none", closed, err)
 		}
-		closed, err := s.ClosePlans(ctx, on("2026-12-02"), on("2026-12-02"))
+		closed, err := s.ClosePlans(ctx, dayOf(on("2026-12-02")), on("2026-12-02"))
 		if err != nil || len(closed) != 1 {
 			t.Fatalf("ClosePlans(2026-12-02, the day after) = %v, %v; want the plan", closed, err)
 		}
-		details, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: closed[0]}, on("2026-12-02"))
+		details, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: closed[0]}, dayOf(on("2026-12-02")))
 		if err != nil || len(details) != 2 || details[0].Status != sampling.TaskLapsed || details[1].Status != sampling.TaskLapsed {
 			t.Errorf("tasks %v of the closed plan = %+v, %v; want both lapsed", ids, details, err)
 		}

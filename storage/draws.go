@@ -36,7 +36,7 @@ func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.
 	if rec.History, err = history(ctx, q, d.Industry); err != nil {
 		return rec, err
 	}
-	since := nominal.UTC().AddDate(0, 0, -sampling.RecentDays).Format(time.DateOnly)
+	since := sampling.DayOf(nominal, time.UTC).AddDays(-sampling.RecentDays)
 	if err := sqlx.SelectContext(ctx, q, &rec.Recent, q.Rebind(`
 		SELECT t.county, t.category, count(*) AS tested, sum(CASE WHEN r.outcome = 'fail' THEN 1 ELSE 0 END) AS failed
 		FROM results r JOIN tasks t ON t.id = r.task_id

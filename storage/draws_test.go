@@ -18,7 +18,7 @@ func testDesign(at time.Time, batches int) sampling.Design {
 		Industry: "textiles", Categories: map[string]sampling.CategoryRule{"garments": {Tier: "general", Quantity: sampling.Quantity{Test: 2, Backup: 2}}},
 		Strata: []string{"county"}, Allocation: sampling.AllocationProportional, Batches: batches,
 		NoRepeatSeconds: 180 * 24 * 3600, RiskWeights: map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}, FailBoost: 2,
-		InspectorsPerTask: 2, Due: at.AddDate(0, 0, 30).Format(time.DateOnly),
+		InspectorsPerTask: 2, Due: dayOf(at.AddDate(0, 0, 30)),
 	}
 }
 

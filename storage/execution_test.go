@@ -25,19 +25,19 @@ func TestLapsedTasks(t *testing.T) {
 		}
 		now := nominal.Add(72 * time.Hour)
 		tested, refused, sampled, assigned := p.Tasks[0].ID, p.Tasks[1].ID, p.Tasks[2].ID, p.Tasks[3].ID
-		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: tested, Outcome: "pass", TestedOn: now.Format(time.DateOnly)}}, now); err != nil {
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: tested, Outcome: "pass", TestedOn: dayOf(now)}}, now); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RecordRefusal(ctx, refused, sampling.Refusal{Reason: sampling.RefusalStopped}, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordSampling(ctx, sampled, sampling.Sampling{SampledOn: now.Format(time.DateOnly), BatchNo: "B1", Quantity: 2, Seals: []string{"S1"}}, now, time.UTC); err != nil {
+		if err := s.RecordSampling(ctx, sampled, sampling.Sampling{SampledOn: dayOf(now), BatchNo: "B1", Quantity: 2, Seals: []string{"S1"}}, now, time.UTC); err != nil {
 			t.Fatal(err)
 		}
 		late := nominal.AddDate(0, 0, 31)
 		counts := func() string {
 			t.Helper()
-			c, err := s.TaskCounts(ctx, late)
+			c, err := s.TaskCounts(ctx, dayOf(late))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,14 +46,14 @@ func TestLapsedTasks(t *testing.T) {
 		if got, want := counts(), "overdue 2, lapsed 0, tested 1, refused 1"; got != want {
 			t.Errorf("TaskCounts past the due date, plan open = %s, want %s", got, want)
 		}
-		if _, err := s.ClosePlans(ctx, late, late); err != nil {
+		if _, err := s.ClosePlans(ctx, dayOf(late), late); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := counts(), "overdue 0, lapsed 2, tested 1, refused 1"; got != want {
 			t.Errorf("TaskCounts after the plan closed = %s, want %s", got, want)
 		}
 		for id, from := range map[int64]string{sampled: sampling.TaskSampled, assigned: sampling.TaskAssigned} {
-			d, err := s.TaskDetail(ctx, id, late)
+			d, err := s.TaskDetail(ctx, id, dayOf(late))
 			if err != nil || d.Status != sampling.TaskLapsed {
 				t.Errorf("TaskDetail(%d) after the plan closed = %s, %v; want lapsed", id, d.Status, err)
 			}
@@ -65,7 +65,7 @@ func TestLapsedTasks(t *testing.T) {
 				t.Errorf("last event of task %d = %+v, want %s to lapsed by test:alice at %v", id, e, from, late)
 			}
 		}
-		ds, err := s.TaskDetails(ctx, storage.TaskFilter{Statuses: []string{sampling.TaskOverdue}}, late)
+		ds, err := s.TaskDetails(ctx, storage.TaskFilter{Statuses: []string{sampling.TaskOverdue}}, dayOf(late))
 		if err != nil || len(ds) != 0 {
 			t.Errorf("TaskDetails(overdue) after the plan closed = %d tasks, %v; want none", len(ds), err)
 		}
@@ -77,7 +77,7 @@ func TestLapsedTasks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows := sampling.ComputeExecution(pc, []string{p.Schedule}, []sampling.Window{{Name: "90d", Days: 90}}, late)
+		rows := sampling.ComputeExecution(pc, []string{p.Schedule}, []sampling.Window{{Name: "90d", Days: 90}}, dayOf(late))
 		if len(rows) != 1 || rows[0].Planned != 4 || rows[0].Tested != 1 || rows[0].Refused != 1 || rows[0].Lapsed != 2 || rows[0].Open != 0 || rows[0].Ratio == nil || *rows[0].Ratio != 0.25 {
 			t.Errorf("execution of the closed plan = %+v, want 4 planned: 1 tested, 1 refused, 2 lapsed, ratio 0.25", rows)
 		}
@@ -95,16 +95,16 @@ func TestMigrateLapsed(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := nominal.Add(72 * time.Hour)
-		if err := s.RecordSampling(ctx, p.Tasks[0].ID, sampling.Sampling{SampledOn: now.Format(time.DateOnly), BatchNo: "B1", Quantity: 2, Seals: []string{"S1"}}, now, time.UTC); err != nil {
+		if err := s.RecordSampling(ctx, p.Tasks[0].ID, sampling.Sampling{SampledOn: dayOf(now), BatchNo: "B1", Quantity: 2, Seals: []string{"S1"}}, now, time.UTC); err != nil {
 			t.Fatal(err)
 		}
 		late := nominal.AddDate(0, 0, 31)
-		if _, err := s.ClosePlans(ctx, late, late); err != nil {
+		if _, err := s.ClosePlans(ctx, dayOf(late), late); err != nil {
 			t.Fatal(err)
 		}
 		counts := func(version int64) string {
 			t.Helper()
-			count := func(ctx context.Context, today time.Time) (map[string]int, error) { // the tallies come with migration 12
+			count := func(ctx context.Context, today sampling.Day) (map[string]int, error) { // the tallies come with migration 12
 				counts, err := s.TaskCountsByFromTasks(ctx, today)
 				m := map[string]int{}
 				for _, c := range counts {
@@ -115,11 +115,11 @@ func TestMigrateLapsed(t *testing.T) {
 			if version >= 12 {
 				count = s.TaskCounts
 			}
-			c, err := count(ctx, late)
+			c, err := count(ctx, dayOf(late))
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := s.TaskDetail(ctx, p.Tasks[0].ID, late)
+			d, err := s.TaskDetail(ctx, p.Tasks[0].ID, dayOf(late))
 			if err != nil {
 				t.Fatal(err)
 			}

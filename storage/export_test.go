@@ -99,7 +99,7 @@ func (s *Store) CommitPlan(ctx context.Context, plan *sampling.Plan, requestedBy
 // The states are taskStatus's, counted in two passes: the stored statuses
 // of all tasks, then the tasks of open plans that a result has made tested
 // (a plan stores its tasks' statuses when it closes, see ClosePlans).
-func (s *Store) TaskCountsByFromTasks(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
+func (s *Store) TaskCountsByFromTasks(ctx context.Context, today sampling.Day) ([]sampling.TaskCount, error) {
 	state := `CASE WHEN ` + awaiting + ` AND t.due < ? THEN ` + sqlString(sampling.TaskOverdue) + ` ELSE t.status END`
 	type row struct {
 		State    string `db:"state"`
@@ -109,7 +109,7 @@ func (s *Store) TaskCountsByFromTasks(ctx context.Context, today time.Time) ([]s
 		N        int    `db:"n"`
 	}
 	var stored, tested []row
-	day := today.Format(time.DateOnly)
+	day := today
 	if err := s.db.SelectContext(ctx, &stored, s.db.Rebind(`SELECT `+state+` AS state, t.tier, t.industry, t.county, count(*) AS n
 		FROM tasks t GROUP BY 1, 2, 3, 4`), day); err != nil {
 		return nil, fmt.Errorf("count tasks: %w", err)
@@ -197,8 +197,7 @@ func (s *Store) PlanTaskCountsFromTasks(ctx context.Context, since time.Time, lo
 	}
 	var out []sampling.PlanTaskCount
 	for _, p := range plans {
-		y, m, d := p.Nominal.In(loc).Date()
-		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		day := sampling.DayOf(p.Nominal, loc)
 		for _, st := range sampling.TaskStates() {
 			if c := n[key{p.ID, st}]; c > 0 {
 				out = append(out, sampling.PlanTaskCount{Schedule: p.Schedule, Day: day, Status: st, N: c, PlanOpen: p.Status == sampling.PlanOpen})
@@ -252,7 +251,7 @@ func (s *Store) Fires(ctx context.Context, schedule string, since time.Time) ([]
 // "assigned". Such tasks belong to open plans: when a plan closes, its tasks
 // without a result lapse. It sums TaskCountsBy over tiers, industries and
 // counties.
-func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int, error) {
+func (s *Store) TaskCounts(ctx context.Context, today sampling.Day) (map[string]int, error) {
 	counts, err := s.TaskCountsBy(ctx, today)
 	if err != nil {
 		return nil, err
@@ -267,7 +266,7 @@ func (s *Store) TaskCounts(ctx context.Context, today time.Time) (map[string]int
 // TaskCountsBy counts tasks by state, tier, industry and county, in the
 // states of TaskCounts. It reads the task tallies, not the tasks (see
 // CountTasks, which says which rows it returns).
-func (s *Store) TaskCountsBy(ctx context.Context, today time.Time) ([]sampling.TaskCount, error) {
+func (s *Store) TaskCountsBy(ctx context.Context, today sampling.Day) ([]sampling.TaskCount, error) {
 	ts, err := loadTallies(ctx, s.db)
 	if err != nil {
 		return nil, err

@@ -41,7 +41,7 @@ func BenchmarkFinalize(b *testing.B) {
 				rs := make([]sampling.Result, finalizeBatch)
 				for j := range rs {
 					rs[j] = sampling.Result{TaskID: open.First + int64(i*finalizeBatch+j), Outcome: sampling.OutcomePass,
-						TestedOn: testedOn.Format(time.DateOnly), ReportNo: fmt.Sprintf("F%08d", i*finalizeBatch+j)}
+						TestedOn: dayOf(testedOn), ReportNo: fmt.Sprintf("F%08d", i*finalizeBatch+j)}
 				}
 				if n, err := s.RecordResults(ctx, rs, testedOn); n != finalizeBatch || err != nil {
 					b.Fatalf("RecordResults = %d, %v; want %d", n, err, finalizeBatch)
@@ -51,13 +51,13 @@ func BenchmarkFinalize(b *testing.B) {
 				day := testedOn.AddDate(0, 0, 100+i)
 				b.StartTimer()
 				began := time.Now()
-				n, err := s.FinalizeResults(ctx, day)
+				n, err := s.FinalizeResults(ctx, dayOf(day))
 				finalize += time.Since(began)
 				if n != finalizeBatch || err != nil {
 					b.Fatalf("FinalizeResults(%s) = %d, %v; want %d", day.Format(time.DateOnly), n, err, finalizeBatch)
 				}
 				began = time.Now()
-				n, err = s.FinalizeResults(ctx, day)
+				n, err = s.FinalizeResults(ctx, dayOf(day))
 				tick += time.Since(began)
 				if n != 0 || err != nil {
 					b.Fatalf("FinalizeResults(%s) again = %d, %v; want 0", day.Format(time.DateOnly), n, err)

@@ -33,6 +33,10 @@ func on(date string) time.Time {
 	return d
 }
 
+// dayOf is the day of t in its own zone, as storage took the days of
+// times before sampling.Day.
+func dayOf(t time.Time) sampling.Day { return sampling.DayOf(t, t.Location()) }
+
 // openPlan stores a plan of n textile tasks made on 2026-11-01 and returns
 // their ids.
 func openPlan(t *testing.T, s *storage.Store, n int) []int64 {
@@ -50,11 +54,11 @@ func openPlan(t *testing.T, s *storage.Store, n int) []int64 {
 }
 
 func pass(id int64, day string) sampling.Result {
-	return sampling.Result{TaskID: id, Outcome: sampling.OutcomePass, TestedOn: day}
+	return sampling.Result{TaskID: id, Outcome: sampling.OutcomePass, TestedOn: sampling.Day(day)}
 }
 
 func fail(id int64, day, items string) sampling.Result {
-	return sampling.Result{TaskID: id, Outcome: sampling.OutcomeFail, TestedOn: day, FailedItems: items}
+	return sampling.Result{TaskID: id, Outcome: sampling.OutcomeFail, TestedOn: sampling.Day(day), FailedItems: items}
 }
 
 func retest(r sampling.Result) sampling.Result { r.Retest = true; return r }
@@ -62,7 +66,7 @@ func retest(r sampling.Result) sampling.Result { r.Retest = true; return r }
 // counts sums the rollups by state.
 func counts(t *testing.T, s *storage.Store) (prov, final [2]int) {
 	t.Helper()
-	rollups, err := s.Rollups(t.Context(), time.Time{})
+	rollups, err := s.Rollups(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +145,13 @@ func TestRetest(t *testing.T) {
 			t.Fatalf("RecordResults(retest) = %d, %v; want 1, nil", n, err)
 		}
 		checkCounts(t, s, [2]int{1, 0}, [2]int{1, 0})
-		rollups, err := s.Rollups(ctx, time.Time{})
+		rollups, err := s.Rollups(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range rollups {
-			if r.Final && r.Day.Format(time.DateOnly) != "2026-11-05" {
-				t.Errorf("retest counts on %s, want the first test's day 2026-11-05", r.Day.Format(time.DateOnly))
+			if r.Final && r.Day != "2026-11-05" {
+				t.Errorf("retest counts on %s, want the first test's day 2026-11-05", r.Day)
 			}
 		}
 		// Sending the retest again, or the first result again, is a retry.
@@ -178,7 +182,7 @@ func TestRetest(t *testing.T) {
 		// After the 15-day objection period the result is final and cannot
 		// be retested.
 		later := on("2026-11-26")
-		if n, err := s.FinalizeResults(ctx, later); n != 1 || err != nil {
+		if n, err := s.FinalizeResults(ctx, dayOf(later)); n != 1 || err != nil {
 			t.Fatalf("FinalizeResults(%s) = %d, %v; want 1, nil", later.Format(time.DateOnly), n, err)
 		}
 		checkCounts(t, s, [2]int{}, [2]int{2, 0})
@@ -214,16 +218,16 @@ func TestObjectionPeriodPerIndustry(t *testing.T) {
 		}
 		// The enterprise objects to the failure in time: it stays
 		// provisional after the period, until the retest.
-		if err := s.RecordObjection(ctx, ids[1], "2026-11-12", on("2026-11-12")); err == nil || !strings.Contains(err.Error(), "after the objection period") {
+		if err := s.RecordObjection(ctx, ids[1], "2026-11-12", dayOf(on("2026-11-12"))); err == nil || !strings.Contains(err.Error(), "after the objection period") {
 			t.Errorf("RecordObjection(late) = %v", err)
 		}
-		if err := s.RecordObjection(ctx, ids[1], "2026-11-10", on("2026-11-10")); err != nil {
+		if err := s.RecordObjection(ctx, ids[1], "2026-11-10", dayOf(on("2026-11-10"))); err != nil {
 			t.Fatalf("RecordObjection = %v", err)
 		}
-		if rej := rejected(t, s.RecordObjection(ctx, ids[1], "2026-11-10", on("2026-11-10"))); !rej.Conflict() {
+		if rej := rejected(t, s.RecordObjection(ctx, ids[1], "2026-11-10", dayOf(on("2026-11-10")))); !rej.Conflict() {
 			t.Errorf("RecordObjection(twice) = %v, want a conflict", rej)
 		}
-		if n, err := s.FinalizeResults(ctx, on("2026-11-12")); n != 2 || err != nil {
+		if n, err := s.FinalizeResults(ctx, dayOf(on("2026-11-12"))); n != 2 || err != nil {
 			t.Fatalf("FinalizeResults = %d, %v; want 2 (the objected one waits)", n, err)
 		}
 		checkCounts(t, s, [2]int{1, 1}, [2]int{2, 0})
@@ -244,31 +248,31 @@ func TestWithdrawObjection(t *testing.T) {
 		if _, err := s.RecordResults(ctx, []sampling.Result{fail(ids[0], "2026-11-05", "x")}, on("2026-11-05")); err != nil {
 			t.Fatal(err)
 		}
-		if got := problemList(rejected(t, s.WithdrawObjection(ctx, ids[0], on("2026-11-06")))); !slices.Equal(got, []string{"1 task_id"}) {
+		if got := problemList(rejected(t, s.WithdrawObjection(ctx, ids[0], dayOf(on("2026-11-06"))))); !slices.Equal(got, []string{"1 task_id"}) {
 			t.Errorf("WithdrawObjection(none lodged) problems = %v, want [1 task_id]", got)
 		}
 		// Bad objection dates name lodged_on and store nothing.
 		for _, lodged := range []string{"6.11.2026", "2026-11-07", "2026-11-04"} { // not a date, in the future, before the test
-			err := s.RecordObjection(ctx, ids[0], lodged, on("2026-11-06"))
+			err := s.RecordObjection(ctx, ids[0], sampling.Day(lodged), dayOf(on("2026-11-06")))
 			if got := problemList(rejected(t, err)); !slices.Equal(got, []string{"1 lodged_on"}) {
 				t.Errorf("RecordObjection(%s) problems = %v, want [1 lodged_on]: %v", lodged, got, err)
 			}
 		}
-		if err := s.RecordObjection(ctx, ids[0], "2026-11-06", on("2026-11-06")); err != nil {
+		if err := s.RecordObjection(ctx, ids[0], "2026-11-06", dayOf(on("2026-11-06"))); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.FinalizeResults(ctx, on("2026-12-30")); err != nil || n != 0 {
+		if n, err := s.FinalizeResults(ctx, dayOf(on("2026-12-30"))); err != nil || n != 0 {
 			t.Errorf("FinalizeResults with an objection pending = %d, %v; want 0, nil", n, err)
 		}
-		if err := s.WithdrawObjection(ctx, ids[0], on("2026-12-30")); err != nil {
+		if err := s.WithdrawObjection(ctx, ids[0], dayOf(on("2026-12-30"))); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := s.FinalizeResults(ctx, on("2026-12-30")); n != 1 || err != nil {
+		if n, err := s.FinalizeResults(ctx, dayOf(on("2026-12-30"))); n != 1 || err != nil {
 			t.Errorf("FinalizeResults after the withdrawal = %d, %v; want 1", n, err)
 		}
 		checkCounts(t, s, [2]int{}, [2]int{1, 1})
 		// A final result takes no objection.
-		if rej := rejected(t, s.RecordObjection(ctx, ids[0], "2026-12-30", on("2026-12-30"))); !rej.Conflict() {
+		if rej := rejected(t, s.RecordObjection(ctx, ids[0], "2026-12-30", dayOf(on("2026-12-30")))); !rej.Conflict() {
 			t.Errorf("RecordObjection(final result) = %v, want a conflict", rej)
 		}
 		checkAudit(t, s)

@@ -39,8 +39,8 @@ func (e *StateError) Error() string {
 	return fmt.Sprintf("task %d: cannot become %s: %v", e.TaskID, e.To, e.Err)
 }
 
-// FieldsError reports a record that was rejected for its fields; nothing
-// was stored.
+// FieldsError reports a sampling, refusal or result that was rejected for
+// its fields; nothing was stored.
 type FieldsError struct {
 	Problems []sampling.FieldError
 }
@@ -55,13 +55,13 @@ func (e *FieldsError) Error() string {
 
 // TaskFilter selects tasks for TaskDetails.
 type TaskFilter struct {
-	Inspector string   // only this inspector's tasks, when set
-	Statuses  []string // stored states, "overdue" or "open" (assigned or sampled); any when empty
-	DueFrom   string   // due on or after this date (YYYY-MM-DD), when set
-	DueTo     string   // due on or before this date, when set
-	PlanID    int64    // only this plan's tasks, when set
-	TaskID    int64    // only this task, when set
-	Limit     int      // at most this many; 0 means 10,000
+	Inspector string       // only this inspector's tasks, when set
+	Statuses  []string     // stored states, "overdue" or "open" (assigned or sampled); any when empty
+	DueFrom   sampling.Day // due on or after this day, when set
+	DueTo     sampling.Day // due on or before this day, when set
+	PlanID    int64        // only this plan's tasks, when set
+	TaskID    int64        // only this task, when set
+	Limit     int          // at most this many; 0 means 10,000
 }
 
 // The task states in SQL are sampling's state machine written out, over
@@ -111,8 +111,8 @@ var taskDetailQuery = `
 	LEFT JOIN results r ON r.task_id = t.id AND r.version = (SELECT max(version) FROM results WHERE task_id = t.id)`
 
 // TaskDetails returns the tasks that f selects, by due date, with their
-// inspectors and records. today decides which tasks are overdue.
-func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today time.Time) ([]TaskDetail, error) {
+// inspectors and what was reported of them. today decides which tasks are overdue.
+func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today sampling.Day) ([]TaskDetail, error) {
 	var where []string
 	var args []any
 	if f.Inspector != "" {
@@ -125,7 +125,7 @@ func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today time.Time) 
 			switch st {
 			case sampling.TaskOverdue:
 				or = append(or, `(`+untested+` AND t.due < ?)`)
-				args = append(args, today.Format(time.DateOnly))
+				args = append(args, today)
 			case "open":
 				or = append(or, `(`+untested+`)`)
 			default:
@@ -175,14 +175,14 @@ func (s *Store) TaskDetails(ctx context.Context, f TaskFilter, today time.Time) 
 			return nil, fmt.Errorf("load tasks: %w", err)
 		}
 		if sampledOn.Valid {
-			d.Sampling = &sampling.Sampling{SampledOn: sampledOn.String, BatchNo: batchNo.String, Quantity: int(quantity.Int64),
+			d.Sampling = &sampling.Sampling{SampledOn: sampling.Day(sampledOn.String), BatchNo: batchNo.String, Quantity: int(quantity.Int64),
 				Seals: strings.Split(seals.String, "\n")}
 		}
 		if reason.Valid {
 			d.Refusal = &sampling.Refusal{Reason: reason.String, Note: note.String}
 		}
 		if outcome.Valid {
-			d.Result = &sampling.Result{TaskID: d.ID, Outcome: outcome.String, TestedOn: testedOn.String,
+			d.Result = &sampling.Result{TaskID: d.ID, Outcome: outcome.String, TestedOn: sampling.Day(testedOn.String),
 				ReportNo: reportNo.String, FailedItems: failedItems.String}
 		}
 		out = append(out, d)
@@ -229,7 +229,7 @@ func (s *Store) taskInspectors(ctx context.Context, ids []int64) (map[int64][]st
 }
 
 // TaskDetail returns the task with id, or ErrNotFound.
-func (s *Store) TaskDetail(ctx context.Context, id int64, today time.Time) (TaskDetail, error) {
+func (s *Store) TaskDetail(ctx context.Context, id int64, today sampling.Day) (TaskDetail, error) {
 	ds, err := s.TaskDetails(ctx, TaskFilter{TaskID: id}, today)
 	if err != nil {
 		return TaskDetail{}, err
@@ -259,16 +259,16 @@ func (s *Store) InspectorTaskIDs(ctx context.Context, inspector string, ids []in
 
 // lockedTask is what a transition reads of its task.
 type lockedTask struct {
-	Status     string    `db:"status"` // as taskStatus shows it
-	Stored     string    `db:"stored"` // as stored
-	Result     bool      `db:"with_result"`
-	PlanID     int64     `db:"plan_id"`
-	Due        string    `db:"due"`
-	Tier       string    `db:"tier"`
-	Industry   string    `db:"industry"`
-	County     string    `db:"county"`
-	PlanStatus string    `db:"plan_status"`
-	Nominal    time.Time `db:"nominal_time"`
+	Status     string       `db:"status"` // as taskStatus shows it
+	Stored     string       `db:"stored"` // as stored
+	Result     bool         `db:"with_result"`
+	PlanID     int64        `db:"plan_id"`
+	Due        sampling.Day `db:"due"`
+	Tier       string       `db:"tier"`
+	Industry   string       `db:"industry"`
+	County     string       `db:"county"`
+	PlanStatus string       `db:"plan_status"`
+	Nominal    time.Time    `db:"nominal_time"`
 }
 
 // lockTask loads a task's status and its plan's for a transition; the
@@ -348,10 +348,10 @@ func insertTaskEvent(ctx context.Context, tx *sqlx.Tx, id int64, from, to, actor
 }
 
 // RecordSampling records that task id was sampled: assigned → sampled. A
-// rejected record returns a *StateError or *FieldsError and stores nothing.
+// rejected sampling returns a *StateError or *FieldsError and stores nothing.
 func (s *Store) RecordSampling(ctx context.Context, id int64, sm sampling.Sampling, now time.Time, loc *time.Location) error {
 	return s.transition(ctx, id, sampling.TaskSampled, now, func(tx *sqlx.Tx, _ string, nominal time.Time) error {
-		if problems := sm.Check(now.In(loc), nominal.In(loc)); len(problems) > 0 {
+		if problems := sm.Check(sampling.Today(now, loc), sampling.DayOf(nominal, loc)); len(problems) > 0 {
 			return &FieldsError{Problems: problems}
 		}
 		for i := range sm.Seals {
@@ -447,12 +447,12 @@ const (
 // whose last due date is before today, and returns their ids; the tasks of
 // a closed plan without a result lapse. Concurrent callers close each plan
 // once.
-func (s *Store) ClosePlans(ctx context.Context, today, now time.Time) ([]int64, error) {
+func (s *Store) ClosePlans(ctx context.Context, today sampling.Day, now time.Time) ([]int64, error) {
 	var due []struct {
 		ID   int64 `db:"id"`
 		Done bool  `db:"done"`
 	}
-	day := today.Format(time.DateOnly)
+	day := today
 	// The open plans' task tallies answer without reading their tasks.
 	if err := s.db.SelectContext(ctx, &due, s.db.Rebind(`
 		SELECT p.id, NOT EXISTS (SELECT 1 FROM task_tallies t WHERE t.plan_id = p.id AND t.n > 0 AND NOT `+taskDone+`) AS done

@@ -30,7 +30,7 @@ func TestMigrateResultKeys(t *testing.T) {
 			if _, err := s.RecordResults(ctx, []sampling.Result{pass(ids[0], "2026-11-05"), fail(ids[1], "2026-11-05", "x"), pass(ids[2], "2026-11-06")}, on("2026-11-06")); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.RecordObjection(ctx, ids[1], "2026-11-10", on("2026-11-10")); err != nil {
+			if err := s.RecordObjection(ctx, ids[1], "2026-11-10", dayOf(on("2026-11-10"))); err != nil {
 				t.Fatal(err)
 			}
 			for _, v := range []int64{6, 5, 6} {
@@ -38,7 +38,7 @@ func TestMigrateResultKeys(t *testing.T) {
 					t.Fatalf("migrate to %d with results stored: %v", v, err)
 				}
 			}
-			if n, err := s.FinalizeResults(ctx, on("2026-12-30")); n != 2 || err != nil {
+			if n, err := s.FinalizeResults(ctx, dayOf(on("2026-12-30"))); n != 2 || err != nil {
 				t.Fatalf("FinalizeResults after the migration = %d, %v; want 2 (the objected one waits)", n, err)
 			}
 			if n, err := s.RecordResults(ctx, []sampling.Result{retest(pass(ids[1], "2026-12-01"))}, on("2026-12-30")); n != 1 || err != nil {
@@ -48,7 +48,7 @@ func TestMigrateResultKeys(t *testing.T) {
 			if err != nil || len(hist) != 2 || hist[0].State != sampling.ResultSuperseded || hist[1].State != sampling.ResultFinal {
 				t.Errorf("ResultHistory = %+v, %v; want the first superseded by a final retest", hist, err)
 			}
-			d, err := s.TaskDetail(ctx, ids[0], on("2026-12-30"))
+			d, err := s.TaskDetail(ctx, ids[0], dayOf(on("2026-12-30")))
 			if err != nil || d.Status != sampling.TaskTested || d.Result == nil {
 				t.Errorf("TaskDetail = %+v, %v; want tested with its result", d, err)
 			}

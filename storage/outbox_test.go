@@ -180,7 +180,7 @@ func TestRemindersCancelled(t *testing.T) {
 			t.Fatal(err)
 		}
 		tested := got.Plan.Tasks[0].ID
-		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: tested, Outcome: sampling.OutcomePass, TestedOn: made.Format(time.DateOnly)}}, made); err != nil {
+		if _, err := s.RecordResults(ctx, []sampling.Result{{TaskID: tested, Outcome: sampling.OutcomePass, TestedOn: dayOf(made)}}, made); err != nil {
 			t.Fatal(err)
 		}
 		later := made.Add(48 * time.Hour)

@@ -79,14 +79,14 @@ func TestRollupsEqualRebuild(t *testing.T) {
 						op = "object"
 						if rng.IntN(3) == 0 {
 							op = "withdraw"
-							err = s.WithdrawObjection(ctx, task(true), today)
+							err = s.WithdrawObjection(ctx, task(true), dayOf(today))
 						} else {
-							err = s.RecordObjection(ctx, task(true), today.Format(time.DateOnly), today)
+							err = s.RecordObjection(ctx, task(true), dayOf(today), dayOf(today))
 						}
 					default:
 						op = "finalize"
 						today = today.AddDate(0, 0, rng.IntN(3))
-						_, err = s.FinalizeResults(ctx, today)
+						_, err = s.FinalizeResults(ctx, dayOf(today))
 						// Whatever finalization skipped would stay
 						// provisional for good.
 						var left int

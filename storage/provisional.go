@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+
+	"spotcheck/sampling"
 )
 
 // Provisional describes the results still open to objection, which final
@@ -11,9 +13,9 @@ type Provisional struct {
 	// Count is how many current results are provisional.
 	Count int `db:"n"`
 	// First and Last are the earliest and latest last days to object among
-	// them (YYYY-MM-DD); each result becomes final the day after its own.
-	First string `db:"first"`
-	Last  string `db:"last"`
+	// them; each result becomes final the day after its own.
+	First sampling.Day `db:"first"`
+	Last  sampling.Day `db:"last"`
 }
 
 // ProvisionalResults counts the provisional results and the span of their

@@ -20,7 +20,7 @@ import (
 )
 
 // storeSRSInputs keeps what plan id was drawn from by DrawSRS, for its
-// public record.
+// disclosure.
 // Frames and inspector lists are stored once by content.
 func storeSRSInputs(ctx context.Context, tx *sqlx.Tx, id int64, in sampling.SRSInputs) error {
 	spec, err := json.Marshal(in.Spec)
@@ -102,7 +102,7 @@ func (s *Store) SRSInputs(ctx context.Context, id int64) (sampling.SRSInputs, er
 	return in, nil
 }
 
-// SigningKey returns the key that signs public records, made on first use.
+// SigningKey returns the key that signs disclosures, made on first use.
 // Replicas that race to make it all end up with the one that was stored.
 func (s *Store) SigningKey(ctx context.Context, now time.Time) (ed25519.PrivateKey, error) {
 	var priv string

@@ -130,7 +130,7 @@ func (s *Store) fillStage(ctx context.Context, tx *sqlx.Tx, results []sampling.R
 	}
 	defer planStmt.Close()
 	for _, p := range open {
-		if _, err := planStmt.ExecContext(ctx, p.ID, p.NominalTime.In(loc).Format(time.DateOnly)); err != nil {
+		if _, err := planStmt.ExecContext(ctx, p.ID, sampling.DayOf(p.NominalTime, loc)); err != nil {
 			return fmt.Errorf("stage plan %d: %w", p.ID, err)
 		}
 	}
@@ -265,7 +265,7 @@ func (s *Store) validateStage(ctx context.Context, tx *sqlx.Tx, results []sampli
 			if p.PlanStatus != sampling.PlanOpen {
 				bad(i, "task_id", "task %d belongs to a plan that is %s, not open", r.TaskID, p.PlanStatus)
 			} else {
-				bad(i, "tested_on", "%s is before the task's plan was made (%s)", r.TestedOn, p.NominalTime.Time.In(loc).Format(time.DateOnly))
+				bad(i, "tested_on", "%s is before the task's plan was made (%s)", r.TestedOn, sampling.DayOf(p.NominalTime.Time, loc))
 			}
 			continue
 		}
@@ -295,12 +295,12 @@ func fieldProblem(i int, e sampling.FieldError) Problem {
 
 // recordResults stores results, keyed when keys is not nil, in one
 // transaction; see RecordResults.
-func (s *Store) recordResults(ctx context.Context, results []sampling.Result, keys []string, today time.Time) (int, error) {
-	loc := today.Location()
+func (s *Store) recordResults(ctx context.Context, results []sampling.Result, keys []string, now time.Time) (int, error) {
+	loc := now.Location()
+	today := sampling.Today(now, loc)
 	var problems []Problem
 	seen := make(map[int64]int, len(results))
-	dayChecked := map[string]*sampling.FieldError{}
-	todayStr := today.Format(time.DateOnly)
+	dayChecked := map[sampling.Day]*sampling.FieldError{}
 	staged := make([]int, 0, len(results))
 	for i, r := range results {
 		if j, ok := seen[r.TaskID]; ok {
@@ -314,7 +314,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 		errs := r.CheckFields()
 		day, ok := dayChecked[r.TestedOn]
 		if !ok { // a batch has few distinct test days
-			day = sampling.CheckTestDay("tested_on", r.TestedOn, todayStr)
+			day = sampling.CheckTestDay("tested_on", r.TestedOn, today)
 			dayChecked[r.TestedOn] = day
 		}
 		if day != nil {
@@ -387,7 +387,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 // with a result is tested (see taskStatus), so a million results do not
 // rewrite a million task rows.
 func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, ch *Change, results []sampling.Result, firsts, retests []int,
-	versions map[int64]sampling.ResultHistory, today time.Time) error {
+	versions map[int64]sampling.ResultHistory, today sampling.Day) error {
 	actor := actorOf(ctx)
 	var retested, superseded []sampling.ResultVersion
 	for _, i := range retests {
@@ -432,7 +432,7 @@ func (s *Store) storeStaged(ctx context.Context, tx *sqlx.Tx, ch *Change, result
 	if n == 1 {
 		entity = fmt.Sprintf("task/%d", v.TaskID)
 	}
-	after := recordAfter{auditDigest: dg.record(), ObjectionUntil: s.policy.Objection.Until("", today), ByIndustry: map[string]string{}, Results: listed}
+	after := recordAfter{auditDigest: dg.record(), ObjectionUntil: s.policy.Objection.Until("", today), ByIndustry: map[string]sampling.Day{}, Results: listed}
 	for ind := range s.policy.Objection.Days {
 		after.ByIndustry[ind] = s.policy.Objection.Until(ind, today)
 	}
@@ -496,14 +496,14 @@ const maxAuditRows = 20
 // recordAfter is the "after" of a results.record audit entry.
 type recordAfter struct {
 	auditDigest
-	ObjectionUntil string                   `json:"objection_until"`
-	ByIndustry     map[string]string        `json:"objection_until_by_industry,omitempty"`
+	ObjectionUntil sampling.Day             `json:"objection_until"`
+	ByIndustry     map[string]sampling.Day  `json:"objection_until_by_industry,omitempty"`
 	Results        []sampling.ResultVersion `json:"results,omitempty"`
 }
 
 // objectionCase returns a SQL expression over tasks t giving the last day
 // to object to a result recorded today, with its arguments.
-func (s *Store) objectionCase(today time.Time) (string, []any) {
+func (s *Store) objectionCase(today sampling.Day) (string, []any) {
 	if len(s.policy.Objection.Days) == 0 {
 		return "?", []any{s.policy.Objection.Until("", today)}
 	}

@@ -51,18 +51,19 @@ func (e *RejectedError) Conflict() bool {
 // and then a *RejectedError lists every problem. A result identical to one
 // a task already has is accepted and not stored twice; a different one is a
 // conflict unless it is a retest (Result.Retest) within the objection
-// period, which supersedes the first. today is the current date in the
-// service's time zone, at midnight there; a test date after it is
-// rejected. It returns how many results were newly stored. The audit entry
+// period, which supersedes the first. now is the current time in the
+// service's time zone: a test date after its day is rejected, and plans'
+// days are read in its zone. It returns how many results were newly stored. The audit entry
 // names the actor set with WithActor.
-func (s *Store) RecordResults(ctx context.Context, results []sampling.Result, today time.Time) (int, error) {
-	return s.recordResults(ctx, results, nil, today)
+func (s *Store) RecordResults(ctx context.Context, results []sampling.Result, now time.Time) (int, error) {
+	return s.recordResults(ctx, results, nil, now)
 }
 
 // RecordResult stores one result under an idempotency key: a retry with the
-// same key and result is accepted without storing twice.
-func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotencyKey string, today time.Time) (int, error) {
-	return s.recordResults(ctx, []sampling.Result{r}, []string{idempotencyKey}, today)
+// same key and result is accepted without storing twice. now is as for
+// RecordResults.
+func (s *Store) RecordResult(ctx context.Context, r sampling.Result, idempotencyKey string, now time.Time) (int, error) {
+	return s.recordResults(ctx, []sampling.Result{r}, []string{idempotencyKey}, now)
 }
 
 // rejected is a *RejectedError of the field errors of one result.
@@ -74,12 +75,12 @@ func rejected(errs ...sampling.FieldError) *RejectedError {
 	return &RejectedError{Problems: ps}
 }
 
-// Rollups returns the daily rollups from since (a date) on.
-func (s *Store) Rollups(ctx context.Context, since time.Time) ([]sampling.Rollup, error) {
+// Rollups returns the daily rollups from the day since on.
+func (s *Store) Rollups(ctx context.Context, since sampling.Day) ([]sampling.Rollup, error) {
 	return rollupsSince(ctx, s.db, since)
 }
 
-// rollupsSince reads the daily rollups from since (a date) on.
-func rollupsSince(ctx context.Context, q queryer, since time.Time) ([]sampling.Rollup, error) {
-	return loadRollups(ctx, q, `SELECT `+rollupColumns+` FROM rollups WHERE day >= ?`, since.Format(time.DateOnly))
+// rollupsSince reads the daily rollups from the day since on.
+func rollupsSince(ctx context.Context, q queryer, since sampling.Day) ([]sampling.Rollup, error) {
+	return loadRollups(ctx, q, `SELECT `+rollupColumns+` FROM rollups WHERE day >= ?`, since)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -15,8 +14,9 @@ import (
 // rollupKey is one rollup row: a day, the task's cell and provisional or
 // final.
 type rollupKey struct {
-	day, tier, industry, category, county string
-	state                                 sampling.ResultState
+	day                              sampling.Day
+	tier, industry, category, county string
+	state                            sampling.ResultState
 }
 
 type rollupDelta struct {
@@ -37,7 +37,7 @@ type taskCell struct {
 type rollupDeltas map[rollupKey]*rollupDelta
 
 // add counts (sign 1) or uncounts (sign -1) one batch.
-func (d rollupDeltas) add(day string, c taskCell, state sampling.ResultState, outcome string, sign int) {
+func (d rollupDeltas) add(day sampling.Day, c taskCell, state sampling.ResultState, outcome string, sign int) {
 	if state == sampling.ResultSuperseded {
 		return
 	}
@@ -174,7 +174,7 @@ func (s *Store) rebuildRollups(ctx context.Context, write bool) (RebuildReport, 
 // one only, or with other counts, or weights apart by more than rounding.
 func DiffRollups(a, b []sampling.Rollup) int {
 	type key struct {
-		day                              time.Time
+		day                              sampling.Day
 		tier, industry, category, county string
 		final                            bool
 	}
@@ -211,7 +211,7 @@ func loadRollups(ctx context.Context, q queryer, query string, args ...any) ([]s
 		return nil, fmt.Errorf("load rollups: %w", err)
 	}
 	defer rows.Close()
-	days := map[string]time.Time{}
+	days := map[string]sampling.Day{}
 	var out []sampling.Rollup
 	for rows.Next() {
 		var r sampling.Rollup
@@ -222,8 +222,8 @@ func loadRollups(ctx context.Context, q queryer, query string, args ...any) ([]s
 		}
 		d, ok := days[day]
 		if !ok {
-			if d, err = time.Parse(time.DateOnly, day); err != nil {
-				return nil, fmt.Errorf("load rollups: bad day %q: %w", day, err)
+			if d, err = sampling.ParseDay(day); err != nil {
+				return nil, fmt.Errorf("load rollups: %w", err)
 			}
 			days[day] = d
 		}

@@ -73,7 +73,7 @@ func benchDesign(at time.Time) sampling.Design {
 		Industry: "textiles", Categories: cats, Strata: []string{"county", "category"},
 		Allocation: sampling.AllocationProportional, Batches: benchTasks, NoRepeatSeconds: 180 * 24 * 3600,
 		RiskWeights: map[string]float64{"A": 1, "B": 2, "C": 4, "D": 8}, FailBoost: 2,
-		InspectorsPerTask: 2, MaxTasksPerInspector: 20, Due: at.AddDate(0, 0, 30).Format(time.DateOnly),
+		InspectorsPerTask: 2, MaxTasksPerInspector: 20, Due: dayOf(at.AddDate(0, 0, 30)),
 	}
 }
 

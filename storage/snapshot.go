@@ -29,14 +29,14 @@ import (
 // state TaskDetails shows follows from the last two (see State), as
 // taskStatus derives it.
 type TaskTally struct {
-	PlanID   int64  `db:"plan_id"`
-	Due      string `db:"due"`
-	Tier     string `db:"tier"`
-	Industry string `db:"industry"`
-	County   string `db:"county"`
-	Status   string `db:"status"` // as stored in tasks
-	Result   bool   `db:"with_result"`
-	N        int    `db:"n"`
+	PlanID   int64        `db:"plan_id"`
+	Due      sampling.Day `db:"due"`
+	Tier     string       `db:"tier"`
+	Industry string       `db:"industry"`
+	County   string       `db:"county"`
+	Status   string       `db:"status"` // as stored in tasks
+	Result   bool         `db:"with_result"`
+	N        int          `db:"n"`
 }
 
 // tallyColumns are the task tallies' columns, in their order.
@@ -149,9 +149,10 @@ func numberChange(ctx context.Context, tx *sqlx.Tx, ch *Change) error {
 
 // tallyKey is a task tally's row.
 type tallyKey struct {
-	plan                                int64
-	due, tier, industry, county, status string
-	result                              bool
+	plan                           int64
+	due                            sampling.Day
+	tier, industry, county, status string
+	result                         bool
 }
 
 // tallyDeltas collects changes to task tallies within one transaction.
@@ -272,7 +273,7 @@ func tallyPlan(ctx context.Context, tx *sqlx.Tx, ch *Change, id int64) error {
 
 // SnapshotState reads, in one transaction, the rollups from the day since
 // on, every task tally and the plans made at or after plansSince.
-func (s *Store) SnapshotState(ctx context.Context, since, plansSince time.Time) (SnapshotState, error) {
+func (s *Store) SnapshotState(ctx context.Context, since sampling.Day, plansSince time.Time) (SnapshotState, error) {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead // one view for every statement
@@ -327,8 +328,7 @@ func loadTallies(ctx context.Context, q queryer) ([]TaskTally, error) {
 // count over the tasks it replaces, it also has a row for a state some
 // task is stored in, even when a result makes them all tested. Rows come
 // sorted by tier, industry, county and state.
-func CountTasks(tallies []TaskTally, today time.Time) []sampling.TaskCount {
-	day := today.Format(time.DateOnly)
+func CountTasks(tallies []TaskTally, today sampling.Day) []sampling.TaskCount {
 	awaiting := sampling.TaskStatesTo(sampling.TaskTested)
 	m := map[sampling.TaskCount]int{}
 	add := func(t TaskTally, state string, n int) {
@@ -342,7 +342,7 @@ func CountTasks(tallies []TaskTally, today time.Time) []sampling.TaskCount {
 			continue
 		}
 		st := t.Status
-		if t.Due < day && slices.Contains(awaiting, st) {
+		if t.Due.Before(today) && slices.Contains(awaiting, st) {
 			st = sampling.TaskOverdue
 		}
 		add(t, st, t.N)
@@ -381,8 +381,7 @@ func CountPlanTasks(plans []PlanInfo, tallies []TaskTally, since time.Time, loc 
 		if p.NominalTime.Before(since) {
 			continue
 		}
-		y, m, d := p.NominalTime.In(loc).Date()
-		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		day := sampling.DayOf(p.NominalTime, loc)
 		for _, st := range sampling.TaskStates() {
 			if c := n[key{p.ID, st}]; c > 0 {
 				out = append(out, sampling.PlanTaskCount{Schedule: p.Schedule, Day: day, Status: st, N: c, PlanOpen: p.Open})

@@ -40,7 +40,7 @@ func TestFinalizableSQL(t *testing.T) {
 		for _, state := range []sampling.ResultState{sampling.ResultProvisional, sampling.ResultFinal, sampling.ResultSuperseded} {
 			for _, until := range []string{"2026-11-19", "2026-11-20", "2026-11-21"} {
 				for _, objected := range []string{"", "2026-11-18"} {
-					v := sampling.ResultVersion{State: state, ObjectionUntil: until, ObjectedOn: objected}
+					v := sampling.ResultVersion{State: state, ObjectionUntil: sampling.Day(until), ObjectedOn: sampling.Day(objected)}
 					got, err := s.FinalizableSQL(t.Context(), v, day)
 					if err != nil {
 						t.Fatal(err)

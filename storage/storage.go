@@ -30,7 +30,7 @@ const (
 //go:embed migrations
 var migrations embed.FS
 
-// ErrNotFound reports that a plan, task or other record does not exist.
+// ErrNotFound reports that a plan, task or other stored row does not exist.
 var ErrNotFound = errors.New("not found")
 
 // Store is spotcheck's database.

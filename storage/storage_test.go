@@ -246,7 +246,7 @@ func TestRecordResults(t *testing.T) {
 		if want := []string{"3 task_id", "4 failed_items", "5 tested_on", "6 tested_on"}; !slices.Equal(got, want) {
 			t.Errorf("problems = %v, want %v\n%v", got, want, err)
 		}
-		if r, err := s.Rollups(t.Context(), time.Time{}); err != nil || len(r) != 0 {
+		if r, err := s.Rollups(t.Context(), ""); err != nil || len(r) != 0 {
 			t.Fatalf("rejected batch left rollups %+v", r)
 		}
 
@@ -264,7 +264,7 @@ func TestRecordResults(t *testing.T) {
 			t.Errorf("RecordResults(conflict) error = %v, want a conflict", err)
 		}
 
-		rollups, err := s.Rollups(t.Context(), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+		rollups, err := s.Rollups(t.Context(), dayOf(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,7 +279,7 @@ func TestRecordResults(t *testing.T) {
 		if tested != 3 || failed != 1 {
 			t.Errorf("rollups count %d tested, %d failed; want 3, 1", tested, failed)
 		}
-		counts, err := s.TaskCounts(t.Context(), time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC))
+		counts, err := s.TaskCounts(t.Context(), dayOf(time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +299,7 @@ func TestRecordResults(t *testing.T) {
 			}
 			want[sampling.TaskCount{State: state, Tier: "general", Industry: "textiles", County: task.County}]++
 		}
-		by, err := s.TaskCountsBy(t.Context(), time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC))
+		by, err := s.TaskCountsBy(t.Context(), dayOf(time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -80,7 +80,7 @@ func TestTalliesEqualTasks(t *testing.T) {
 						_, err = s.RecordResults(ctx, []sampling.Result{retest(fail(withResult(), day, "y"))}, today)
 					case k < 7:
 						op = "sample"
-						err = s.RecordSampling(ctx, id, sampling.Sampling{SampledOn: day, BatchNo: "B", Quantity: 1, Seals: []string{"S"}}, now, shanghai)
+						err = s.RecordSampling(ctx, id, sampling.Sampling{SampledOn: sampling.Day(day), BatchNo: "B", Quantity: 1, Seals: []string{"S"}}, now, shanghai)
 					case k < 9:
 						op = "refuse"
 						err = s.RecordRefusal(ctx, id, sampling.Refusal{Reason: sampling.RefusalStopped}, now)
@@ -90,7 +90,7 @@ func TestTalliesEqualTasks(t *testing.T) {
 					default:
 						op = "close plans"
 						today = today.AddDate(0, 0, rng.IntN(5))
-						_, err = s.ClosePlans(ctx, today, today.Add(time.Hour))
+						_, err = s.ClosePlans(ctx, dayOf(today), today.Add(time.Hour))
 					}
 					var rej *storage.RejectedError
 					var state *storage.StateError
@@ -102,11 +102,11 @@ func TestTalliesEqualTasks(t *testing.T) {
 					default:
 						t.Fatalf("step %d %s: %v", step, op, err)
 					}
-					got, err := s.TaskCountsBy(ctx, today)
+					got, err := s.TaskCountsBy(ctx, dayOf(today))
 					if err != nil {
 						t.Fatal(err)
 					}
-					want, err := s.TaskCountsByFromTasks(ctx, today)
+					want, err := s.TaskCountsByFromTasks(ctx, dayOf(today))
 					if err != nil {
 						t.Fatal(err)
 					}

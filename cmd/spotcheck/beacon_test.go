@@ -109,7 +109,7 @@ func TestBeaconCommands(t *testing.T) {
 		t.Fatalf("plan verify --from (beacon plan): exit %d\n%s%s", code, out, stderr)
 	}
 	// Withhold announcement 1: the verification names the gap.
-	var rec publication.Record
+	var rec publication.Disclosure
 	json.Unmarshal(record, &rec)
 	rec.Announcements = rec.Announcements[1:]
 	data, _ := json.Marshal(rec)

@@ -99,8 +99,7 @@ func bulletinData(t *testing.T, te *testEnv, cfg string) map[string][]int64 {
 	results("2026-12-05", row(d[1], "pass", "2026-12-05", "RD1"))
 	results("2026-12-28", row(d[2], "fail", "2026-12-28", "RD2"))
 	at("2026-12-31")
-	today := time.Date(2026, 12, 31, 0, 0, 0, 0, loc)
-	closed, err := store.ClosePlans(ctx, today, te.now())
+	closed, err := store.ClosePlans(ctx, "2026-12-31", te.now())
 	if err != nil || len(closed) != 3 {
 		t.Fatalf("ClosePlans = %v, %v; want plans A to C", closed, err)
 	}

@@ -151,7 +151,7 @@ func importResults(ctx context.Context, c *command, e env, cfg *config.Config, p
 	}
 	defer s.Close()
 	done := spin(e, "storing results")
-	n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, sampling.Today(e.now(), cfg.Location))
+	n, err := s.RecordResults(storage.WithActor(ctx, cliActor(e)), sheet.Rows, e.now().In(cfg.Location))
 	done()
 	var rej *storage.RejectedError
 	if errors.As(err, &rej) {
@@ -421,7 +421,7 @@ func printRates(e env, rows []sampling.RateRow, stability []sampling.StabilityRo
 		fmt.Fprintf(e.stdout, "\nstability of %s (target %s in %s, judged from %d batches): %s\n", s.Tier, pct(s.Target), s.Rule, s.MinBatches, s.Status)
 		t := newTable(e.stdout, "PERIOD", "FROM", "TO", "BATCHES", "FAILED", "RATE", "95% BOUNDS", "P(<TARGET)", "STATUS")
 		for _, p := range s.Periods {
-			t.row(p.Period, p.From, p.To, strconv.Itoa(p.Batches), strconv.Itoa(p.Failed), pct(p.Rate),
+			t.row(p.Period, p.From.String(), p.To.String(), strconv.Itoa(p.Batches), strconv.Itoa(p.Failed), pct(p.Rate),
 				pct(p.Lower)+" – "+pct(p.Upper), strconv.FormatFloat(p.PBelowTarget, 'f', 3, 64), p.Status)
 		}
 		t.flush()

@@ -84,7 +84,7 @@ func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) 
 			"stratum", "test_pieces", "backup_pieces"})
 		for _, t := range p.Tasks {
 			cw.Write([]string{strconv.FormatInt(t.ID, 10), t.CreditCode, t.Enterprise, t.County, t.Category, t.Tier,
-				strconv.FormatFloat(t.InclusionProbability, 'g', -1, 64), strings.Join(t.Inspectors, ";"), t.Due, t.Status,
+				strconv.FormatFloat(t.InclusionProbability, 'g', -1, 64), strings.Join(t.Inspectors, ";"), t.Due.String(), t.Status,
 				t.Stratum, strconv.Itoa(t.Quantity.Test), strconv.Itoa(t.Quantity.Backup)})
 		}
 		cw.Flush()
@@ -111,7 +111,7 @@ func printPlan(w io.Writer, p sampling.Plan, cfg *config.Config, format string) 
 	for _, task := range p.Tasks {
 		t.row(strconv.FormatInt(task.ID, 10), task.CreditCode, task.Enterprise, task.County, task.Category, task.Tier,
 			strconv.FormatFloat(task.InclusionProbability, 'f', 4, 64), strings.Join(task.Inspectors, ", "),
-			fmt.Sprintf("%d+%d", task.Quantity.Test, task.Quantity.Backup), task.Due, task.Status)
+			fmt.Sprintf("%d+%d", task.Quantity.Test, task.Quantity.Backup), task.Due.String(), task.Status)
 	}
 	return t.flush()
 }

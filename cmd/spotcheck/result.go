@@ -86,7 +86,7 @@ func cmdResultHistory(ctx context.Context, args []string, e env) error {
 	}
 	t := newTable(e.stdout, "VERSION", "KIND", "OUTCOME", "TESTED", "COUNTS ON", "STATE", "OBJECTION UNTIL", "OBJECTED", "BY", "REASON")
 	for _, v := range hist {
-		t.row(strconv.Itoa(v.Version), string(v.Kind), v.Outcome, v.TestedOn, v.CountedOn, string(v.State), dash(v.ObjectionUntil), dash(v.ObjectedOn), v.RecordedBy, dash(v.Reason))
+		t.row(strconv.Itoa(v.Version), string(v.Kind), v.Outcome, v.TestedOn.String(), v.CountedOn.String(), string(v.State), dash(v.ObjectionUntil.String()), dash(v.ObjectedOn.String()), v.RecordedBy, dash(v.Reason))
 	}
 	return t.flush()
 }
@@ -118,8 +118,8 @@ func cmdResultCorrect(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer store.Close()
-	r := sampling.Result{TaskID: id, Outcome: *outcome, TestedOn: *testedOn, ReportNo: *reportNo, FailedItems: *failedItems}
-	v, err := store.CorrectResult(storage.WithActor(ctx, cliActor(e)), r, *reason, sampling.Today(e.now(), cfg.Location))
+	r := sampling.Result{TaskID: id, Outcome: *outcome, TestedOn: sampling.Day(*testedOn), ReportNo: *reportNo, FailedItems: *failedItems}
+	v, err := store.CorrectResult(storage.WithActor(ctx, cliActor(e)), r, *reason, e.now().In(cfg.Location))
 	if err := rejectedInput(err); err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func cmdResultObject(ctx context.Context, args []string, e env) error {
 	if *withdraw {
 		err = store.WithdrawObjection(storage.WithActor(ctx, cliActor(e)), id, today)
 	} else {
-		err = store.RecordObjection(storage.WithActor(ctx, cliActor(e)), id, *lodged, today)
+		err = store.RecordObjection(storage.WithActor(ctx, cliActor(e)), id, sampling.Day(*lodged), today)
 	}
 	if err := rejectedInput(err); err != nil {
 		return err

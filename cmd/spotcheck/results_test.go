@@ -163,7 +163,7 @@ func TestResultsLifecycle(t *testing.T) {
 				Points []sampling.HistoryPoint `json:"points"`
 			}
 			getJSON("/api/v1/rates/history?tier=general&window=30d&step=1d&points=5", &hist)
-			if n := len(hist.Points); n == 0 || hist.Points[n-1].Date != today || hist.Points[n-1].Batches == 0 {
+			if n := len(hist.Points); n == 0 || hist.Points[n-1].Date.String() != today || hist.Points[n-1].Batches == 0 {
 				t.Errorf("rates history = %+v, want points ending today", hist.Points)
 			}
 			badReq, _ := http.NewRequest(http.MethodGet, base+"/api/v1/rates/history?tier=gold&step=2x", nil)

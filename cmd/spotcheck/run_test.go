@@ -117,6 +117,13 @@ func (te *testEnv) serve(args ...string) (base string, stop func() string) {
 // limit: a bound on a wait for the service, not a performance assertion.
 func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
+	// limit is how long the wait takes on an idle machine, with room to
+	// spare. On a shared, loaded host (load 25 and more was seen while
+	// other builds ran) a serve under the race detector takes several
+	// times longer to reach a state; a wait that still runs out after
+	// patience × limit is a hang, not slowness.
+	const patience = 4
+	limit *= patience
 	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {

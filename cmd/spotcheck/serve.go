@@ -221,7 +221,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 // It leaves the tasks of one inspector (leave, the one whose token the demo
 // prints) to the person trying the inspectors' pages, and closes the tasks
 // it records, so that plans without such tasks close within a minute and
-// their public records can be tried.
+// their disclosures can be tried.
 type simRecorder struct {
 	store  *storage.Store
 	chores *chores.Chores
@@ -237,7 +237,7 @@ func (r simRecorder) PendingTasks(ctx context.Context, limit int) ([]sampling.Ta
 
 func (r simRecorder) RecordResults(ctx context.Context, results []sampling.Result) error {
 	ctx = storage.WithActor(ctx, "demo-simulator")
-	if _, err := r.store.RecordResults(ctx, results, sampling.Today(r.now(), r.cfg)); err != nil {
+	if _, err := r.store.RecordResults(ctx, results, r.now().In(r.cfg)); err != nil {
 		return err
 	}
 	for _, res := range results {

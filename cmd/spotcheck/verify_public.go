@@ -16,7 +16,7 @@ import (
 )
 
 // verifyFromFlags are the flags of `plan verify --from FILE`, which checks a
-// saved public record without the database.
+// saved disclosure without the database.
 type verifyFromFlags struct {
 	from, key, commitment *string
 }
@@ -33,7 +33,7 @@ func addVerifyFromFlags(fs *flag.FlagSet) *verifyFromFlags {
 // set reports whether --from was given.
 func (f *verifyFromFlags) set() bool { return *f.from != "" }
 
-// run verifies the record named by --from.
+// run verifies the disclosure named by --from.
 func (f *verifyFromFlags) run(e env) error {
 	opts := publication.Options{Commitment: strings.TrimSpace(*f.commitment)}
 	if *f.key != "" {
@@ -43,13 +43,13 @@ func (f *verifyFromFlags) run(e env) error {
 		}
 		opts.PublicKey = k
 	}
-	return verifyPublicRecord(*f.from, opts, e)
+	return verifyDisclosure(*f.from, opts, e)
 }
 
-// verifyPublicRecord checks the public record saved at path (- for stdin)
-// with nothing but the record: exit 0 with "match" when it holds, 1 listing
+// verifyDisclosure checks the disclosure saved at path (- for stdin)
+// with nothing but the disclosure: exit 0 with "match" when it holds, 1 listing
 // the differences when not, 2 when it cannot be read.
-func verifyPublicRecord(path string, opts publication.Options, e env) error {
+func verifyDisclosure(path string, opts publication.Options, e env) error {
 	var r io.Reader = e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -85,7 +85,7 @@ func verifyPublicRecord(path string, opts publication.Options, e env) error {
 
 // seedOrigin says in plain words where a verified record's seed came from
 // and what that proves.
-func seedOrigin(rec publication.Record) string {
+func seedOrigin(rec publication.Disclosure) string {
 	switch {
 	case rec.Beacon != nil && len(rec.Announcements) > 0:
 		a := rec.Announcements[len(rec.Announcements)-1]

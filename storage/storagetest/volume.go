@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"spotcheck/sampling"
 	"spotcheck/storage"
 )
 
@@ -105,7 +106,7 @@ func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 			SELECT id, schedule, 'industry-0', kind, nominal_time, 'open', 'a', 's', 'd', 'c', 0 FROM fires WHERE schedule = 'open'`,
 		fmt.Sprintf(`INSERT INTO tasks (plan_id, credit_code, enterprise, county, industry, category, tier, inclusion_probability, due, status)
 			SELECT (SELECT max(id) FROM plans), '91320500MA0000000X', 'bench', `+pct(cell)+`, '%s', 'assigned' FROM `+series(v.Open),
-			VolumeToday.AddDate(0, 0, 30).Format(time.DateOnly)),
+			sampling.DayOf(VolumeToday, time.UTC).AddDays(30)),
 		`INSERT INTO task_tallies (plan_id, due, tier, industry, county, status, with_result, n)
 			SELECT t.plan_id, t.due, t.tier, t.industry, t.county, t.status, EXISTS (SELECT 1 FROM results r WHERE r.task_id = t.id), count(*)
 			FROM tasks t GROUP BY 1, 2, 3, 4, 5, 6, 7`,
