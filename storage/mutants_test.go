@@ -656,10 +656,14 @@ func TestRecordAuditListsUpTo20Results(t *testing.T) {
 				t.Fatalf("audit entries of a batch of %d = %+v, %v; want one %s", len(batch), added, err, storage.ActionRecord)
 			}
 			var after struct {
+				Count   int       `json:"count"`
 				Results []version `json:"results"`
 			}
 			if err := json.Unmarshal([]byte(added[0].After), &after); err != nil {
 				t.Fatal(err)
+			}
+			if after.Count != len(batch) {
+				t.Errorf("audit entry of a batch of %d counts %d versions", len(batch), after.Count)
 			}
 			if added[0].Before != "" && added[0].Before != "null" {
 				var b struct {
@@ -892,6 +896,489 @@ func TestRebuildRollupsReportsRows(t *testing.T) {
 			if rep, err := f(ctx); err != nil || rep.Rows != len(rollups) || rep.Changed != 0 {
 				t.Errorf("%s = %+v, %v; want %d rows, none changed", name, rep, err, len(rollups))
 			}
+		}
+	})
+}
+
+// TestInsertTasksBatchBoundaries: a plan of exactly one batch of task rows
+// (76), one of a batch and one task, a plan repeating a unit (inserted row
+// by row) and a plan of no tasks each commit with every task given its own
+// id, in the plan's order.
+func TestInsertTasksBatchBoundaries(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 100)
+		for i, c := range []struct {
+			batches int
+			repeat  bool
+		}{{76, false}, {77, false}, {5, true}, {0, false}} {
+			at := nominal.AddDate(0, i, 0)
+			p := drawPlan(t, s, sampling.KindScheduled, at, max(c.batches, 1))
+			if c.batches == 0 {
+				p.Tasks = nil
+			}
+			if c.repeat {
+				p.Tasks = append(p.Tasks, p.Tasks[0])
+			}
+			if len(p.Tasks) != c.batches+map[bool]int{true: 1}[c.repeat] {
+				t.Fatalf("plan of %d tasks, want %d", len(p.Tasks), c.batches)
+			}
+			if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+				t.Fatalf("CommitPlan of %d tasks: %v", len(p.Tasks), err)
+			}
+			seen := map[int64]bool{}
+			for j, task := range p.Tasks {
+				if task.ID == 0 || seen[task.ID] || (j > 0 && task.ID <= p.Tasks[j-1].ID) {
+					t.Fatalf("plan of %d tasks: task %d has id %d, want a new id above the previous", len(p.Tasks), j, task.ID)
+				}
+				seen[task.ID] = true
+			}
+			got, err := s.TaskDetails(ctx, storage.TaskFilter{PlanID: p.ID}, dayOf(on("2026-11-02")))
+			if err != nil || len(got) != len(p.Tasks) {
+				t.Fatalf("TaskDetails of the plan of %d tasks = %d, %v", len(p.Tasks), len(got), err)
+			}
+			for _, d := range got {
+				if !seen[d.ID] {
+					t.Errorf("stored task %d is not one of the plan's ids", d.ID)
+				}
+			}
+		}
+	})
+}
+
+// TestCorrectionNumbersChange: a correction tells the watchers a numbered
+// change carrying the rollups it moved.
+func TestCorrectionNumbersChange(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		id := p.Tasks[0].ID
+		if _, err := s.RecordResults(ctx, []sampling.Result{pass(id, "2026-11-02")}, on("2026-11-02")); err != nil {
+			t.Fatal(err)
+		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		if _, err := s.CorrectResult(ctx, fail(id, "2026-11-02", "x"), "typo", on("2026-11-03")); err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || changes[0].Seq == 0 || len(changes[0].Rollups) == 0 {
+			t.Errorf("changes told for a correction = %+v, want one, numbered, with rollups", changes)
+		}
+	})
+}
+
+// TestDiffRollupsRoundingTolerance: rollups differ when a count differs or
+// a weight differs by more than a billionth of its size; weights of a
+// million apart by a ten-thousandth are the same up to rounding.
+func TestDiffRollupsRoundingTolerance(t *testing.T) {
+	day := dayOf(on("2026-11-02"))
+	r := sampling.Rollup{Day: day, Tier: "general", Industry: "textiles", Category: "garments", County: "姑苏区", Tested: 3, Failed: 1, WTested: 1e6, WFailed: 2}
+	with := func(f func(*sampling.Rollup)) []sampling.Rollup { c := r; f(&c); return []sampling.Rollup{c} }
+	for name, c := range map[string]struct {
+		b    []sampling.Rollup
+		want int
+	}{
+		"same":                   {with(func(*sampling.Rollup) {}), 0},
+		"weight within rounding": {with(func(x *sampling.Rollup) { x.WTested += 1e-4 }), 0},
+		"weight beyond rounding": {with(func(x *sampling.Rollup) { x.WTested += 1e-2 }), 1},
+		"failed weight":          {with(func(x *sampling.Rollup) { x.WFailed += 1e-6 }), 1},
+		"tested":                 {with(func(x *sampling.Rollup) { x.Tested++ }), 1},
+		"failed":                 {with(func(x *sampling.Rollup) { x.Failed-- }), 1},
+		"another county":         {with(func(x *sampling.Rollup) { x.County = "吴江区" }), 2},
+		"final":                  {with(func(x *sampling.Rollup) { x.Final = true }), 2},
+		"missing":                {nil, 1},
+	} {
+		if got := storage.DiffRollups([]sampling.Rollup{r}, c.b); got != c.want {
+			t.Errorf("DiffRollups, %s: %d, want %d", name, got, c.want)
+		}
+	}
+}
+
+// TestFinalizeNumbersChange: a finalization tells the watchers a numbered
+// change carrying the rollups it moved from provisional to final.
+func TestFinalizeNumbersChange(t *testing.T) {
+	forEachBackendWith(t, withObjection(sampling.ObjectionPolicy{DefaultDays: 1}), func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordResults(ctx, []sampling.Result{pass(p.Tasks[0].ID, "2026-11-02")}, on("2026-11-02")); err != nil {
+			t.Fatal(err)
+		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		if n, err := s.FinalizeResults(ctx, dayOf(on("2026-11-20"))); err != nil || n != 1 {
+			t.Fatalf("FinalizeResults = %d, %v; want 1", n, err)
+		}
+		final := 0
+		for _, ch := range changes {
+			for _, r := range ch.Rollups {
+				if r.Final {
+					final += r.Tested
+				}
+			}
+		}
+		if len(changes) != 1 || changes[0].Seq == 0 || final != 1 {
+			t.Errorf("changes told for a finalization = %+v, want one, numbered, with the final rollup of 1 tested", changes)
+		}
+	})
+}
+
+// TestDrawRecordHistoryNewestTask: a unit drawn by three plans has, in a
+// draw's history, the task of the newest plan with its result.
+func TestDrawRecordHistoryNewestTask(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 6)
+		times := []time.Time{nominal.AddDate(0, 0, 12), nominal, nominal.AddDate(0, 0, 6)}
+		newest := map[string]sampling.Task{}
+		var failed int64
+		for _, at := range times {
+			p := drawPlan(t, s, sampling.KindScheduled, at, 6)
+			if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+				t.Fatal(err)
+			}
+			if at.Equal(times[0]) {
+				for _, task := range p.Tasks {
+					newest[task.CreditCode] = task
+				}
+				failed = p.Tasks[0].ID
+				if _, err := s.RecordResults(ctx, []sampling.Result{fail(failed, "2026-11-14", "x")}, on("2026-11-14")); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		rec, err := s.DrawRecord(ctx, testDesign(nominal.AddDate(0, 1, 0), 3), nominal.AddDate(0, 1, 0))
+		if err != nil || len(rec.History) != len(newest) || len(newest) != 6 {
+			t.Fatalf("DrawRecord history = %d units, %v; want 6", len(rec.History), err)
+		}
+		for _, h := range rec.History {
+			want := newest[h.CreditCode]
+			wantOutcome := ""
+			if want.ID == failed {
+				wantOutcome = sampling.OutcomeFail
+			}
+			if h.TaskID != want.ID || !h.Time.Equal(times[0]) || h.Outcome != wantOutcome {
+				t.Errorf("history of %s = task %d at %v, %q; want task %d at %v, %q", h.CreditCode, h.TaskID, h.Time, h.Outcome, want.ID, times[0], wantOutcome)
+			}
+		}
+	})
+}
+
+// TestPopulationOver200Units: a population of more units than one insert
+// statement takes (200) is stored whole: the plan's record reads every
+// unit back; so are the inspectors of a plan of more assignments than one
+// statement takes (333 rows of 3 columns).
+func TestPopulationOver200Units(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 450)
+		p := commitDraw(t, s, testDesign(nominal, 170), nominal, "over 200")
+		_, rec, err := s.PlanRecord(t.Context(), p.ID)
+		if err != nil || rec.Compact().Len() != 450 {
+			t.Fatalf("PlanRecord = %d units, %v; want 450", rec.Compact().Len(), err)
+		}
+		got, err := s.TaskDetails(t.Context(), storage.TaskFilter{PlanID: p.ID}, dayOf(on("2026-11-02")))
+		if err != nil || len(got) != 170 {
+			t.Fatalf("TaskDetails = %d tasks, %v; want 170", len(got), err)
+		}
+		for _, d := range got {
+			if len(d.Inspectors) != 2 {
+				t.Fatalf("task %d has inspectors %v, want 2", d.ID, d.Inspectors)
+			}
+		}
+	})
+}
+
+// TestRetryNoticesNamedAllFailed: retrying failed notifications by id
+// when every id names one queues them all, with no error.
+func TestRetryNoticesNamedAllFailed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 20)
+		ctx := t.Context()
+		c := claim(sampling.KindScheduled, nominal)
+		c.Now = clockAt(nominal.Add(time.Hour))
+		c.Notices = planNotices(48 * time.Hour)
+		if _, err := s.Settle(ctx, c, maker(t, s, sampling.KindScheduled, nominal)); err != nil {
+			t.Fatal(err)
+		}
+		at := nominal.Add(2 * time.Hour)
+		taken, err := s.TakeNotices(ctx, storage.Take{Now: at, Lease: time.Minute, Limit: 2})
+		if err != nil || len(taken) != 2 {
+			t.Fatalf("TakeNotices = %v, %v; want 2", noticeList(taken), err)
+		}
+		var ids []int64
+		for _, n := range taken {
+			if ok, err := s.FinishNotice(ctx, n, storage.Outcome{Status: storage.NoticeFailed, Error: "404", At: at}); !ok || err != nil {
+				t.Fatalf("FinishNotice(failed) = %v, %v", ok, err)
+			}
+			ids = append(ids, n.ID)
+		}
+		slices.Sort(ids)
+		if got, err := s.RetryNotices(ctx, ids, at); err != nil || !slices.Equal(got, ids) {
+			t.Errorf("RetryNotices(%v) = %v, %v; want all queued", ids, got, err)
+		}
+		if failed, err := s.Notices(ctx, storage.NoticeFilter{Status: storage.NoticeFailed}); err != nil || len(failed) != 0 {
+			t.Errorf("failed notices after the retry = %v, %v; want none", noticeList(failed), err)
+		}
+	})
+}
+
+// TestOutboxStatsDueNowCounted: a message due exactly now counts as
+// pending, and the oldest pending is its due time; a moment before, it
+// does not count.
+func TestOutboxStatsDueNowCounted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 20)
+		ctx := t.Context()
+		made := nominal.Add(time.Hour)
+		c := claim(sampling.KindScheduled, nominal)
+		c.Now = clockAt(made)
+		c.Notices = planNotices(48 * time.Hour)
+		if _, err := s.Settle(ctx, c, maker(t, s, sampling.KindScheduled, nominal)); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Notices(ctx, storage.NoticeFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dueNow := 0
+		for _, n := range all {
+			if !n.DueAt.After(made) {
+				dueNow++
+			}
+		}
+		if dueNow == 0 || dueNow == len(all) {
+			t.Fatalf("%d of %d notices due at %v, want some but not all", dueNow, len(all), made)
+		}
+		if st, err := s.OutboxStats(ctx, made); err != nil || st.Pending != dueNow || !st.OldestPending.Equal(made) {
+			t.Errorf("OutboxStats at the due time = %+v, %v; want %d pending, the oldest due %v", st, err, dueNow, made)
+		}
+		if st, err := s.OutboxStats(ctx, made.Add(-time.Microsecond)); err != nil || st.Pending != 0 || !st.OldestPending.IsZero() {
+			t.Errorf("OutboxStats just before = %+v, %v; want none pending", st, err)
+		}
+	})
+}
+
+// TestFirstResultOnPlanDayBesideRetest: in a batch that also retests (so
+// every row's plan is checked), a first result tested on its plan's day
+// (in the service's zone) is taken; one tested the day before is refused.
+func TestFirstResultOnPlanDayBesideRetest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4) // 2026-11-01 09:00 in Shanghai
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		a, b, c := p.Tasks[0].ID, p.Tasks[1].ID, p.Tasks[2].ID
+		if _, err := s.RecordResults(ctx, []sampling.Result{fail(a, "2026-11-01", "x")}, on("2026-11-01")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.RecordResults(ctx, []sampling.Result{retest(pass(a, "2026-11-02")), pass(c, "2026-10-31")}, on("2026-11-02"))
+		var rej *storage.RejectedError
+		want := "2026-10-31 is before the task's plan was made (2026-11-01)"
+		if !errors.As(err, &rej) || len(rej.Problems) != 1 || rej.Problems[0].Index != 1 || rej.Problems[0].Reason != want {
+			t.Fatalf("a retest with a result tested the day before the plan = %v, want result 2 refused: %q", err, want)
+		}
+		if n, err := s.RecordResults(ctx, []sampling.Result{retest(pass(a, "2026-11-02")), pass(b, "2026-11-01")}, on("2026-11-02")); err != nil || n != 2 {
+			t.Errorf("a retest with a result tested on the plan's day = %d, %v; want both stored", n, err)
+		}
+	})
+}
+
+// TestImportInspectorsCountsStored: an accepted import of inspectors
+// reports how many it stored.
+func TestImportInspectorsCountsStored(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		seedRegistry(t, s, 2)
+		ins := []sampling.Inspector{
+			{ID: "I101", Name: "周杰", County: "姑苏区", Industries: []string{"textiles"}},
+			{ID: "I102", Name: "吴磊", County: "吴江区", Industries: []string{"textiles", "food"}},
+			{ID: "I103", Name: "郑爽", County: "吴江区", Industries: []string{"food"}},
+		}
+		n, err := s.ImportInspectors(t.Context(), slices.All(ins), func([]storage.LineProblem) error { return nil })
+		if err != nil || n != 3 {
+			t.Errorf("ImportInspectors of 3 = %d, %v; want 3", n, err)
+		}
+	})
+}
+
+// TestReplicaSpansSeenAtSince: a replica last seen exactly at since is
+// among those seen from since on, so the last one seen before since is
+// still the one before it.
+func TestReplicaSpansSeenAtSince(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		at := func(sec int) time.Time { return nominal.Add(time.Duration(sec) * time.Second) }
+		for _, see := range []struct {
+			id  string
+			sec int
+		}{{"old", 0}, {"a", 10}, {"a", 20}, {"b", 25}, {"b", 30}} {
+			if err := s.SeeReplica(t.Context(), see.id, at(see.sec)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		spans, err := s.ReplicaSpans(t.Context(), at(30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, sp := range spans {
+			got = append(got, fmt.Sprintf("%v-%v", sp.Started.Sub(nominal).Seconds(), sp.Seen.Sub(nominal).Seconds()))
+		}
+		if want := "10-20 25-30"; strings.Join(got, " ") != want {
+			t.Errorf("ReplicaSpans(since 30s) = %v, want %s", got, want)
+		}
+	})
+}
+
+// TestTokenLastUseNotedOncePerMinute: a token's use is noted when it was
+// never used or last used more than a minute before; a use exactly a
+// minute later leaves the note as it was.
+func TestTokenLastUseNotedOncePerMinute(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 2)
+		secret, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin, CreatedBy: "test"}, nominal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastUse := func() time.Time {
+			t.Helper()
+			ts, err := s.Tokens(ctx)
+			if err != nil || len(ts) != 1 || ts[0].ID != tok.ID {
+				t.Fatalf("Tokens = %+v, %v; want the one token", ts, err)
+			}
+			if ts[0].LastUsedAt == nil {
+				return time.Time{}
+			}
+			return ts[0].LastUsedAt.UTC()
+		}
+		for _, c := range []struct {
+			at, want time.Time
+		}{
+			{nominal, nominal},
+			{nominal.Add(time.Minute), nominal},
+			{nominal.Add(time.Minute + time.Millisecond), nominal.Add(time.Minute + time.Millisecond)},
+		} {
+			if _, err := s.Authenticate(ctx, secret, c.at); err != nil {
+				t.Fatalf("Authenticate at %v: %v", c.at, err)
+			}
+			if got := lastUse(); !got.Equal(c.want) {
+				t.Errorf("last use after a use at %v = %v, want %v", c.at, got, c.want)
+			}
+		}
+	})
+}
+
+// TestCreateTokenOwnerChecks: an inspector token needs a known inspector;
+// an admin token names none; a token's times show in the zone asked for,
+// and those it lacks stay unset.
+func TestCreateTokenOwnerChecks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 2)
+		if _, _, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleInspector, Inspector: "I999"}, nominal); err == nil {
+			t.Error("CreateToken for an unknown inspector: no error")
+		}
+		var fields *storage.FieldsError
+		if _, _, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin, Inspector: "I001"}, nominal); !errors.As(err, &fields) {
+			t.Errorf("CreateToken(admin for an inspector) = %v, want a *FieldsError", err)
+		}
+		_, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleInspector, Inspector: "I001", TTL: time.Hour}, nominal)
+		if err != nil || tok.Inspector != "I001" {
+			t.Fatalf("CreateToken(inspector I001) = %+v, %v", tok, err)
+		}
+		if _, _, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleViewer}, nominal); err != nil {
+			t.Errorf("CreateToken(viewer) = %v", err)
+		}
+		tok.Localize(shanghai)
+		if tok.CreatedAt.Location() != shanghai || tok.ExpiresAt == nil || tok.ExpiresAt.Location() != shanghai || !tok.ExpiresAt.Equal(nominal.Add(time.Hour)) || tok.RevokedAt != nil {
+			t.Errorf("Localize = created %v, expires %v, revoked %v; want Shanghai times, expiring %v, not revoked", tok.CreatedAt, tok.ExpiresAt, tok.RevokedAt, nominal.Add(time.Hour))
+		}
+	})
+}
+
+// TestDeleteSessionEndsIt: a deleted session no longer authenticates.
+func TestDeleteSessionEndsIt(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 2)
+		_, tok, err := s.CreateToken(ctx, storage.NewToken{Role: sampling.RoleAdmin}, nominal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := s.CreateSession(ctx, tok.ID, nominal, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Session(ctx, id, nominal.Add(time.Minute)); err != nil {
+			t.Fatalf("Session before its deletion: %v", err)
+		}
+		if err := s.DeleteSession(ctx, id); err != nil {
+			t.Fatalf("DeleteSession: %v", err)
+		}
+		if _, _, err := s.Session(ctx, id, nominal.Add(time.Minute)); !errors.Is(err, storage.ErrBadToken) {
+			t.Errorf("Session after its deletion = %v, want ErrBadToken", err)
+		}
+	})
+}
+
+// TestClosePlansNumbersChange: closing a plan tells the watchers a
+// numbered change with the plan's tallies, now counted as stored, and the
+// plan closed.
+func TestClosePlansNumbersChange(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
+			t.Fatal(err)
+		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		if closed, err := s.ClosePlans(ctx, dayOf(on("2026-12-31")), on("2026-12-31")); err != nil || len(closed) != 1 {
+			t.Fatalf("ClosePlans = %v, %v; want the plan", closed, err)
+		}
+		n := 0
+		for _, ch := range changes {
+			for _, tl := range ch.Tallies {
+				if tl.PlanID == p.ID {
+					n += tl.N
+				}
+			}
+		}
+		closedPlan := len(changes) == 1 && len(changes[0].Plans) == 1 && changes[0].Plans[0].ID == p.ID && !changes[0].Plans[0].Open
+		if !closedPlan || changes[0].Seq == 0 || n != len(p.Tasks) {
+			t.Errorf("changes told for closing the plan = %+v; want one, numbered, with the closed plan and its %d tasks' tallies", changes, len(p.Tasks))
+		}
+	})
+}
+
+// TestSetPausedAgainSameReason: pausing a paused schedule again for the
+// same reason changes nothing (who and when stay the first pause's); for
+// another reason it records the new reason and who gave it.
+func TestSetPausedAgainSameReason(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		if _, _, err := s.SetPaused(ctx, schedule, true, "holiday", "cli:ops"); err != nil {
+			t.Fatal(err)
+		}
+		before, after, err := s.SetPaused(ctx, schedule, true, "holiday", "cli:other")
+		if err != nil || after != before || after.ChangedBy != "cli:ops" || after.Reason != "holiday" {
+			t.Errorf("SetPaused(same reason) = %+v -> %+v, %v; want unchanged, by cli:ops", before, after, err)
+		}
+		_, after, err = s.SetPaused(ctx, schedule, true, "audit", "cli:other")
+		if err != nil || !after.Paused || after.Reason != "audit" || after.ChangedBy != "cli:other" {
+			t.Errorf("SetPaused(another reason) -> %+v, %v; want paused for audit by cli:other", after, err)
 		}
 	})
 }
