@@ -87,7 +87,7 @@ func TestRollupsEqualRebuild(t *testing.T) {
 						op = "finalize"
 						today = today.AddDate(0, 0, rng.IntN(3))
 						_, err = s.FinalizeResults(ctx, dayOf(today))
-						// Whatever the finalize mark skipped would stay
+						// Whatever finalization skipped would stay
 						// provisional for good.
 						var left int
 						if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM results WHERE state = 'provisional' AND objected_on = ''
