@@ -146,9 +146,8 @@ var finalizableVersion = `r.state = ` + sqlString(string(sampling.ResultProvisio
 // (a tick that finds none reads an empty range of the index), not with the
 // results stored, provisional or held by a pending objection.
 func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, error) {
-	day := today
 	var n int
-	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM results r WHERE `+finalizableVersion), day); err != nil {
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT count(*) FROM results r WHERE `+finalizableVersion), today); err != nil {
 		return 0, fmt.Errorf("finalize results: %w", err)
 	}
 	if n == 0 {
@@ -159,14 +158,14 @@ func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, e
 			return err
 		}
 		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT r.id FROM results r WHERE `+finalizableVersion+` ORDER BY r.id`), day); err != nil {
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT r.id FROM results r WHERE `+finalizableVersion+` ORDER BY r.id`), today); err != nil {
 			return err
 		}
 		n = len(ids)
 		if n == 0 {
 			return nil // another writer got there first
 		}
-		after := finalizeAfter{Count: n, Before: day, FirstID: ids[0], LastID: ids[n-1]}
+		after := finalizeAfter{Count: n, Before: today, FirstID: ids[0], LastID: ids[n-1]}
 		if n <= 1000 {
 			after.IDs = ids
 		}
@@ -174,10 +173,10 @@ func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, e
 			return err
 		}
 		from := `FROM results r JOIN tasks t ON t.id = r.task_id WHERE ` + finalizableVersion
-		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultFinal)), "r.outcome", "", from), day); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultFinal)), "r.outcome", "", from), today); err != nil {
 			return fmt.Errorf("add final rollups: %w", err)
 		}
-		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultProvisional)), "r.outcome", "-", from), day); err != nil {
+		if err := upsertRollupsFrom(ctx, tx, ch, rollupSelect("r.counted_on", sqlString(string(sampling.ResultProvisional)), "r.outcome", "-", from), today); err != nil {
 			return fmt.Errorf("remove provisional rollups: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE state = 'provisional' AND tested = 0`); err != nil {
@@ -185,7 +184,7 @@ func (s *Store) FinalizeResults(ctx context.Context, today sampling.Day) (int, e
 		}
 		// The results lock keeps the set the statements above read: the
 		// same rows become final, found through the same index.
-		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results AS r SET state = `+sqlString(string(sampling.ResultFinal))+` WHERE `+finalizableVersion), day)
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE results AS r SET state = `+sqlString(string(sampling.ResultFinal))+` WHERE `+finalizableVersion), today)
 		if err != nil {
 			return err
 		}

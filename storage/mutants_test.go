@@ -395,11 +395,7 @@ func TestIsConnectionErrorCodes(t *testing.T) {
 func TestTaskDetailsNoFilter(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		got, err := s.TaskDetails(ctx, storage.TaskFilter{}, dayOf(on("2026-11-02")))
 		if err != nil || len(got) != len(p.Tasks) || len(got) == 0 {
 			t.Fatalf("TaskDetails with no filter = %d tasks, %v; want %d", len(got), err, len(p.Tasks))
@@ -424,11 +420,7 @@ func TestTaskDetailsNoFilter(t *testing.T) {
 func TestTaskEventsTestedWithoutSampling(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		id := p.Tasks[0].ID
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(id, "2026-11-02")}, on("2026-11-02")); err != nil {
 			t.Fatal(err)
@@ -456,11 +448,7 @@ func TestTaskEventsTestedWithoutSampling(t *testing.T) {
 func TestTransitionNumbersChange(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		var changes []storage.Change
 		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
 		defer stop()
@@ -488,11 +476,7 @@ func TestTransitionNumbersChange(t *testing.T) {
 func TestInspectorTaskIDsOwnOnly(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		inspector := p.Tasks[0].Inspectors[0]
 		var ids []int64
 		want := map[int64]bool{}
@@ -720,11 +704,7 @@ func TestRecordAuditListsUpTo20Results(t *testing.T) {
 func TestBatchRepeatsTaskNamesFirstResult(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		a, b := p.Tasks[0].ID, p.Tasks[1].ID
 		day := "2026-11-02"
 		_, err := s.RecordResults(ctx, []sampling.Result{pass(b, day), pass(a, day), fail(a, day, "x")}, on(day))
@@ -744,11 +724,7 @@ func TestBatchRepeatsTaskNamesFirstResult(t *testing.T) {
 func TestDrawRecordRecentFirstDay(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		a, b := p.Tasks[0], p.Tasks[1]
 		if _, err := s.RecordResults(ctx, []sampling.Result{fail(a.ID, "2026-11-02", "x"), pass(b.ID, "2026-11-03")}, on("2026-11-03")); err != nil {
 			t.Fatal(err)
@@ -880,11 +856,7 @@ func TestFireReadsNewestAndSince(t *testing.T) {
 func TestRebuildRollupsReportsRows(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		if _, err := s.RecordResults(ctx, []sampling.Result{fail(p.Tasks[0].ID, "2026-11-02", "x"), pass(p.Tasks[1].ID, "2026-11-03")}, on("2026-11-03")); err != nil {
 			t.Fatal(err)
 		}
@@ -951,11 +923,7 @@ func TestInsertTasksBatchBoundaries(t *testing.T) {
 func TestCorrectionNumbersChange(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		id := p.Tasks[0].ID
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(id, "2026-11-02")}, on("2026-11-02")); err != nil {
 			t.Fatal(err)
@@ -1004,11 +972,7 @@ func TestDiffRollupsRoundingTolerance(t *testing.T) {
 func TestFinalizeNumbersChange(t *testing.T) {
 	forEachBackendWith(t, withObjection(sampling.ObjectionPolicy{DefaultDays: 1}), func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		if _, err := s.RecordResults(ctx, []sampling.Result{pass(p.Tasks[0].ID, "2026-11-02")}, on("2026-11-02")); err != nil {
 			t.Fatal(err)
 		}
@@ -1337,11 +1301,7 @@ func TestDeleteSessionEndsIt(t *testing.T) {
 func TestClosePlansNumbersChange(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
-		seedRegistry(t, s, 20)
-		p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
-		if _, err := s.CommitPlan(ctx, &p, ""); err != nil {
-			t.Fatal(err)
-		}
+		p := committedPlan(t, s)
 		var changes []storage.Change
 		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
 		defer stop()
@@ -1381,4 +1341,16 @@ func TestSetPausedAgainSameReason(t *testing.T) {
 			t.Errorf("SetPaused(another reason) -> %+v, %v; want paused for audit by cli:other", after, err)
 		}
 	})
+}
+
+// committedPlan stores a registry of 20 units and commits a scheduled plan
+// of 4 tasks drawn from it at nominal: the start of most tests here.
+func committedPlan(t *testing.T, s *storage.Store) sampling.Plan {
+	t.Helper()
+	seedRegistry(t, s, 20)
+	p := drawPlan(t, s, sampling.KindScheduled, nominal, 4)
+	if _, err := s.CommitPlan(t.Context(), &p, ""); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
