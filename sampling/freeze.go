@@ -26,10 +26,15 @@ type Frozen struct {
 }
 
 // Freeze fixes rec (its seed ignored) for a later draw: it builds the frame
-// and checks that a plan can be drawn from it, so that an announcement only
-// ever names a draw that can be made. Whether a plan can be drawn does not
-// depend on the seed: allocation minimums and inspector assignment either
-// have a solution or not.
+// and checks that a plan can be drawn from it with the zero seed. That
+// catches what no seed can mend (allocation minimums, a frame too small,
+// too few inspectors), but not all: inspector assignment depends on which
+// units are drawn, so a record whose zero-seed draw fails may draw with
+// another seed and, the other way round, a draw with the beacon's seed can
+// still meet a unit that too few inspectors may take (recusals, the county
+// rule, caps). Among random records, the record of PCG(37, 77) in
+// TestFreezeKeepsTheDrawsFrame's loop is refused here yet draws with its
+// own seed; the other way round follows from the same dependence.
 func Freeze(rec DrawRecord) (Frozen, error) {
 	rec.Seed = Seed{Bytes: make([]byte, SeedSize)}
 	plan, err := DrawPlan(rec)
