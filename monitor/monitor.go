@@ -173,12 +173,13 @@ func (m *Monitor) Apply(ch storage.Change) {
 // starts returns the first day of rollups and the first plan time that a
 // snapshot taken at now holds.
 func (m *Monitor) starts(now time.Time) (since sampling.Day, plansSince time.Time) {
-	since = windowsStart(sampling.Today(now, m.cfg.Location), m.cfg.RateWindows())
+	today := sampling.Today(now, m.cfg.Location)
+	since = windowsStart(today, m.cfg.RateWindows())
 	// A day early: a plan's nominal date is in the service's zone, its time
 	// is stored in UTC.
 	plansSince = since.AddDays(-1).Start(time.UTC)
 	for _, rule := range m.cfg.StabilityRules() {
-		if s := rule.Start(sampling.Today(now, m.cfg.Location)); s.Before(since) {
+		if s := rule.Start(today); s.Before(since) {
 			since = s
 		}
 	}
