@@ -1,9 +1,12 @@
 package storage_test
 
 import (
+	"crypto/ed25519"
 	"testing"
 	"time"
 
+	"spotcheck/beacon"
+	"spotcheck/publication"
 	"spotcheck/sampling"
 	"spotcheck/storage"
 )
@@ -69,6 +72,47 @@ func TestPopulationStoredMeanwhileIsAdopted(t *testing.T) {
 		var got int64
 		if err := s.DB().QueryRowContext(ctx, `SELECT population_id FROM plans WHERE id = $1`, p.ID).Scan(&got); err != nil || got != otherID {
 			t.Errorf("plan's population = %d, %v; want the other writer's %d", got, err, otherID)
+		}
+	})
+}
+
+// TestDrawAnnouncedWithNotices: the plan of an announcement drawn with its
+// notices joins the announcement and queues the notices, in one
+// transaction.
+func TestDrawAnnouncedWithNotices(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 12)
+		key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+		text := publication.Source{Kind: beacon.KindText, Description: "lottery", Template: "{n}", ExpectedAt: nominal.Add(48 * time.Hour)}
+		ann, err := s.Announce(ctx, announceClaim(t, key, sampling.KindScheduled, nominal, text, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := s.FrozenRecord(ctx, ann.Announcement)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Seed = sampling.SeedFromText("beacon 1")
+		plan, err := sampling.DrawPlan(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawnAt := nominal.Add(49 * time.Hour)
+		notices := func(p sampling.Plan, now time.Time) []storage.NewNotice {
+			return []storage.NewNotice{{Inspector: "I001", Kind: storage.NoticePlan, DueAt: now}, {Inspector: "I002", Kind: storage.NoticePlan, DueAt: now}}
+		}
+		if err := s.DrawAnnounced(ctx, 1, beacon.Value{Kind: beacon.KindText, Text: "42"}, &plan, clockAt(drawnAt), notices); err != nil || plan.ID == 0 {
+			t.Fatalf("DrawAnnounced with notices = %v, plan %d", err, plan.ID)
+		}
+		as, err := s.Announcements(ctx, storage.AnnouncementFilter{PlanID: plan.ID})
+		if err != nil || len(as) != 1 || as[0].Sequence != 1 || !as[0].DrawnAt.Valid || !as[0].DrawnAt.Time.Equal(drawnAt) {
+			t.Errorf("announcements of plan %d = %+v, %v; want announcement 1, drawn at %v", plan.ID, as, err, drawnAt)
+		}
+		got, err := s.Notices(ctx, storage.NoticeFilter{PlanID: plan.ID})
+		if err != nil || len(got) != 2 || got[0].Kind != storage.NoticePlan || got[1].Kind != storage.NoticePlan ||
+			got[0].Inspector == got[1].Inspector || !got[0].DueAt.Equal(drawnAt) {
+			t.Errorf("notices of plan %d = %+v, %v; want a plan notice to I001 and to I002, due %v", plan.ID, got, err, drawnAt)
 		}
 	})
 }
