@@ -116,3 +116,45 @@ func TestDrawAnnouncedWithNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanWithoutTasksNotedAndRecorded: a plan of no tasks is told to the
+// watchers by itself (no task tally names it) and keeps the record it was
+// drawn from; a plan with tasks is told once, with its tallies.
+func TestPlanWithoutTasksNotedAndRecorded(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		seedRegistry(t, s, 20)
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
+		for i, tasks := range []bool{false, true} {
+			at := nominal.AddDate(0, i, 0)
+			rec, err := s.DrawRecord(ctx, testDesign(at, 4), at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.Schedule, rec.Kind, rec.Seed = "textiles-monthly", sampling.KindScheduled, sampling.SeedFromText("no tasks")
+			p, err := sampling.DrawPlan(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tasks {
+				p.Tasks = nil
+			}
+			if ok, err := s.CommitPlan(ctx, &p, ""); !ok || err != nil {
+				t.Fatalf("CommitPlan(tasks: %v) = %v, %v", tasks, ok, err)
+			}
+			if len(changes) != i+1 {
+				t.Fatalf("%d changes after %d plans, want %d", len(changes), i+1, i+1)
+			}
+			ch := changes[i]
+			if len(ch.Plans) != 1 || ch.Plans[0].ID != p.ID || !ch.Plans[0].Open || (len(ch.Tallies) == 0) == tasks {
+				t.Errorf("change of a plan (tasks: %v) = plans %+v, %d tallies; want plan %d once, tallies only with tasks", tasks, ch.Plans, len(ch.Tallies), p.ID)
+			}
+			_, stored, err := s.PlanRecord(ctx, p.ID)
+			if err != nil || stored.Compact().Len() != 20 {
+				t.Errorf("PlanRecord of plan %d (tasks: %v) = %d units, %v; want 20", p.ID, tasks, stored.Compact().Len(), err)
+			}
+		}
+	})
+}
