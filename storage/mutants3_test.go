@@ -78,7 +78,7 @@ func TestPopulationStoredMeanwhileIsAdopted(t *testing.T) {
 
 // TestDrawAnnouncedWithNotices: the plan of an announcement drawn with its
 // notices joins the announcement and queues the notices, in one
-// transaction.
+// transaction, which the watchers are told of as a numbered change.
 func TestDrawAnnouncedWithNotices(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *storage.Store) {
 		ctx := t.Context()
@@ -98,12 +98,18 @@ func TestDrawAnnouncedWithNotices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var changes []storage.Change
+		stop := s.Watch(func(ch storage.Change) { changes = append(changes, ch) })
+		defer stop()
 		drawnAt := nominal.Add(49 * time.Hour)
 		notices := func(p sampling.Plan, now time.Time) []storage.NewNotice {
 			return []storage.NewNotice{{Inspector: "I001", Kind: storage.NoticePlan, DueAt: now}, {Inspector: "I002", Kind: storage.NoticePlan, DueAt: now}}
 		}
 		if err := s.DrawAnnounced(ctx, 1, beacon.Value{Kind: beacon.KindText, Text: "42"}, &plan, clockAt(drawnAt), notices); err != nil || plan.ID == 0 {
 			t.Fatalf("DrawAnnounced with notices = %v, plan %d", err, plan.ID)
+		}
+		if len(changes) != 1 || changes[0].Seq == 0 || len(changes[0].Plans) != 1 || changes[0].Plans[0].ID != plan.ID || len(changes[0].Tallies) == 0 {
+			t.Errorf("changes told of the draw = %+v, want one, numbered, with the plan and its tallies", changes)
 		}
 		as, err := s.Announcements(ctx, storage.AnnouncementFilter{PlanID: plan.ID})
 		if err != nil || len(as) != 1 || as[0].Sequence != 1 || !as[0].DrawnAt.Valid || !as[0].DrawnAt.Time.Equal(drawnAt) {
