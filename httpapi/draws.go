@@ -52,7 +52,7 @@ func withAnnouncement(ctx context.Context, d Deps, rec *publication.Disclosure) 
 type publicAnnouncement struct {
 	Sequence     int64                    `json:"sequence"`
 	Hash         string                   `json:"hash"`
-	Status       string                   `json:"status"` // awaiting_beacon, overdue or drawn
+	Status       string                   `json:"status"` // awaiting_beacon, overdue, drawn or draw_failed
 	Announcement publication.Announcement `json:"announcement"`
 	BeaconValue  *beacon.Value            `json:"beacon_value,omitempty"`
 	Plan         int64                    `json:"plan,omitempty"`
@@ -64,6 +64,8 @@ type publicAnnouncement struct {
 // announcementStatus says where an announcement stands at now.
 func announcementStatus(d Deps, a storage.Announcement, now time.Time) string {
 	switch {
+	case a.DrawError != nil:
+		return "draw_failed"
 	case !a.Awaiting():
 		return "drawn"
 	case d.Config.Schedule(a.Schedule) != nil && d.Config.Schedule(a.Schedule).Beacon != nil &&

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -430,5 +431,36 @@ func TestClosedPlanPageAnnouncementLink(t *testing.T) {
 	status, body := seeded.do("", http.MethodGet, fmt.Sprintf("/public/plans/%d", seeded.plan.ID), "")
 	if status != http.StatusOK || strings.Contains(string(body), "announcement-link") {
 		t.Errorf("closed seeded plan's page = %d, links an announcement: %v", status, strings.Contains(string(body), "announcement-link"))
+	}
+}
+
+// TestPublicAnnouncementDrawFailed: an announcement whose draw failed with
+// its beacon value shows as draw_failed, with the value, on the API and
+// both pages, saying the draw is void; the reason, which names the drawn
+// unit that no inspector could take, stays out of the public view.
+func TestPublicAnnouncementDrawFailed(t *testing.T) {
+	f := newDrawsFixture(t)
+	const unit = "91320500MA00000003"
+	reason := errors.New("stratum 吴江区, task " + unit + "/garments (county 吴江区): 0 eligible inspectors, inspectors_per_task needs 1")
+	if _, err := f.store.FailAnnounced(t.Context(), 1, beacon.Value{Kind: beacon.KindText, Text: "042"}, reason, f.clock.now); err != nil {
+		t.Fatal(err)
+	}
+	body := f.get(t, "/api/v1/public/announcements/1", http.StatusOK)
+	var one publicAnnouncement
+	decode(t, body, &one)
+	if one.Status != "draw_failed" || one.BeaconValue == nil || one.BeaconValue.Text != "042" || one.Plan != 0 {
+		t.Errorf("announcement 1 = status %q, value %+v, plan %d; want draw_failed with value 042 and no plan", one.Status, one.BeaconValue, one.Plan)
+	}
+	if strings.Contains(string(body), unit) {
+		t.Errorf("the public announcement names the unit of the failure: %s", body)
+	}
+	page := string(f.get(t, "/public/announcements/1", http.StatusOK))
+	if !strings.Contains(page, `<span class="status st-draw_failed">抽取失败`) || !strings.Contains(page, `id="draw-failed"`) ||
+		!strings.Contains(page, "042") || strings.Contains(page, unit) {
+		t.Errorf("announcement 1's page does not show the void draw with its value, or names the unit:\n%s", page)
+	}
+	chain := string(f.get(t, "/public/announcements", http.StatusOK))
+	if !strings.Contains(chain, `st-draw_failed`) || strings.Contains(chain, unit) {
+		t.Errorf("the chain page does not show announcement 1's draw as failed, or names the unit:\n%s", chain)
 	}
 }
