@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,10 +213,26 @@ func TestPublicDrawPages(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	var planRows, periods []string
+	run("the index, reached as /public",
+		chromedp.Navigate(f.srv.URL+"/public"),
+		chromedp.WaitVisible("#plans", chromedp.ByID),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#plans tbody tr")).map(e => e.dataset.plan + " " + e.innerText.replace(/\s+/g, " "))`, &planRows),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#bulletins a")).map(a => a.getAttribute("href"))`, &periods),
+		shot("0-index"),
+	)
+	if len(planRows) != 1 || !strings.HasPrefix(planRows[0], fmt.Sprintf("%d %d 执行中，保密", f.plan.ID, f.plan.ID)) {
+		t.Errorf("index plans %q, want plan %d, running and confidential", planRows, f.plan.ID)
+	}
+	// The fixture's today is 2 December 2026 in Shanghai.
+	wantPeriods := []string{"2025", "2024", "2026Q3", "2026Q2", "2026Q1", "2025Q4", "2026-11", "2026-10", "2026-09", "2026-08", "2026-07", "2026-06"}
+	if want := strings.Join(wantPeriods, " /public/bulletins/"); strings.Join(periods, " ") != "/public/bulletins/"+want {
+		t.Errorf("index bulletins %q, want %q", periods, wantPeriods)
+	}
 	var rows []string
 	var h1, fp string
-	run("the chain",
-		chromedp.Navigate(f.srv.URL+"/public/announcements"),
+	run("the chain, from the index's header",
+		chromedp.Click(`header a[href="/public/announcements"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#chain", chromedp.ByID),
 		chromedp.Text("h1", &h1),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll("#chain tbody tr")).map(e => e.dataset.seq + " " + e.innerText.replace(/\s+/g, " "))`, &rows),
@@ -462,5 +479,24 @@ func TestPublicAnnouncementDrawFailed(t *testing.T) {
 	chain := string(f.get(t, "/public/announcements", http.StatusOK))
 	if !strings.Contains(chain, `st-draw_failed`) || strings.Contains(chain, unit) {
 		t.Errorf("the chain page does not show announcement 1's draw as failed, or names the unit:\n%s", chain)
+	}
+}
+
+// TestEndedPeriodsJanuary: in January the index's ended quarters and months
+// reach back into the year before, and the current year is not listed.
+func TestEndedPeriodsJanuary(t *testing.T) {
+	var got []string
+	for _, group := range endedPeriods("2027-01-01") {
+		for _, l := range group {
+			got = append(got, l.Period+" "+l.Label)
+		}
+	}
+	want := []string{"2026 2026 年", "2025 2025 年", "2026Q4 2026 年第 4 季度", "2026Q3 2026 年第 3 季度", "2026Q2 2026 年第 2 季度", "2026Q1 2026 年第 1 季度",
+		"2026-12 2026 年 12 月", "2026-11 2026 年 11 月", "2026-10 2026 年 10 月", "2026-09 2026 年 9 月", "2026-08 2026 年 8 月", "2026-07 2026 年 7 月"}
+	if !slices.Equal(got, want) {
+		t.Errorf("endedPeriods(2027-01-01) = %q, want %q", got, want)
+	}
+	if g := endedPeriods("2026-12-31"); g[1][0].Period != "2026Q3" || g[2][0].Period != "2026-11" {
+		t.Errorf("endedPeriods(2026-12-31) starts %s, %s; want 2026Q3, 2026-11 (December and Q4 not ended)", g[1][0].Period, g[2][0].Period)
 	}
 }
