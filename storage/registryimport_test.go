@@ -266,3 +266,85 @@ func TestImportWithProblemsRefusedWhateverDecide(t *testing.T) {
 		}
 	})
 }
+
+// TestImportUnitsNameOrCountyAloneDiffers refuses an enterprise whose rows
+// differ in the name alone, and one whose rows differ in the county alone:
+// either difference alone is a conflict.
+func TestImportUnitsNameOrCountyAloneDiffers(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		a, b := code(t, "91320500MA0000001"), code(t, "91320500MA0000002")
+		units := []sampling.Unit{
+			{CreditCode: a, Enterprise: "甲", County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "A"},
+			{CreditCode: a, Enterprise: "甲厂", County: "姑苏区", Industry: "textiles", Category: "knitwear", Risk: "A"},
+			{CreditCode: b, Enterprise: "乙", County: "吴江区", Industry: "textiles", Category: "garments", Risk: "B"},
+			{CreditCode: b, Enterprise: "乙", County: "姑苏区", Industry: "textiles", Category: "knitwear", Risk: "B"},
+		}
+		var got []storage.LineProblem
+		if _, err := s.ImportUnits(t.Context(), lines([]int{2, 3, 4, 5}, units), collect(&got)); err == nil {
+			t.Fatal("ImportUnits accepted the conflicts")
+		}
+		want := []storage.LineProblem{
+			{Line: 3, Field: "name", Reason: fmt.Sprintf(`"甲厂", but line 2 names credit code %s "甲"`, a)},
+			{Line: 5, Field: "county", Reason: fmt.Sprintf(`"姑苏区", but line 4 puts credit code %s in "吴江区"`, b)},
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("ImportUnits problems =\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
+// TestImportUnitsIndustryChanged imports a stored unit again with another
+// industry, alone (the units compared one by one with the stored ones) and
+// among more than bulkUnits new units (on PostgreSQL written in bulk): the
+// unit moves to the new industry, and the unchanged stay where they were.
+func TestImportUnitsIndustryChanged(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		unit := func(i int, industry string) sampling.Unit {
+			return sampling.Unit{CreditCode: code(t, fmt.Sprintf("91320500MA%07d", i)), Enterprise: fmt.Sprint("企业", i),
+				County: "姑苏区", Industry: industry, Category: "garments", Risk: "B"}
+		}
+		frame := func(industry string) []string {
+			t.Helper()
+			units, err := s.Frame(ctx, industry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, u := range units {
+				codes = append(codes, u.CreditCode)
+			}
+			slices.Sort(codes)
+			return codes
+		}
+		if err := s.UpsertUnits(ctx, []sampling.Unit{unit(0, "textiles"), unit(1, "textiles")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UpsertUnits(ctx, []sampling.Unit{unit(0, "toys"), unit(1, "textiles")}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := frame("toys"), []string{unit(0, "").CreditCode}; !slices.Equal(got, want) {
+			t.Errorf("toys after the unit moved = %v, want %v", got, want)
+		}
+		if got, want := frame("textiles"), []string{unit(1, "").CreditCode}; !slices.Equal(got, want) {
+			t.Errorf("textiles after the unit moved = %v, want %v", got, want)
+		}
+		// Written in bulk: the unit moves back among 12,000 new ones.
+		units := []sampling.Unit{unit(0, "textiles"), unit(1, "textiles")}
+		for i := 2; i < 12_002; i++ {
+			units = append(units, unit(i, "garden"))
+		}
+		if err := s.UpsertUnits(ctx, units); err != nil {
+			t.Fatal(err)
+		}
+		if got := frame("toys"); len(got) != 0 {
+			t.Errorf("toys after the bulk import = %v, want none", got)
+		}
+		if got, want := frame("textiles"), []string{unit(0, "").CreditCode, unit(1, "").CreditCode}; !slices.Equal(got, want) {
+			t.Errorf("textiles after the bulk import = %v, want %v", got, want)
+		}
+		if got := len(frame("garden")); got != 12_000 {
+			t.Errorf("garden holds %d units, want 12000", got)
+		}
+	})
+}
