@@ -45,18 +45,6 @@ func SeedStore(tb testing.TB, backend string, v Volume) (*storage.Store, OpenTas
 		tb.Fatalf("open %s: %v", EnvPostgres, err)
 	}
 	defer admin.Close()
-	lock, err := admin.Conn(ctx)
-	if err != nil {
-		tb.Fatalf("connect to %s: %v", EnvPostgres, err)
-	}
-	defer lock.Close()
-	// One process at a time looks for a kept database and seeds it.
-	const keepLock = 0x5370_6f74_6b65_6570 // "Spotkeep"
-	if _, err := lock.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(keepLock)); err != nil {
-		tb.Fatalf("lock the kept databases: %v", err)
-	}
-	defer lock.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, int64(keepLock))
-
 	fresh := Open(tb, storage.Postgres) // migrated and empty
 	var version int64
 	var freshName string
@@ -64,6 +52,16 @@ func SeedStore(tb testing.TB, backend string, v Volume) (*storage.Store, OpenTas
 		tb.Fatalf("read the schema version: %v", err)
 	}
 	name := keptName(v, version)
+	// One process at a time looks for a kept database of v and seeds it.
+	lock, err := admin.Conn(ctx)
+	if err != nil {
+		tb.Fatalf("connect to %s: %v", EnvPostgres, err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
+		tb.Fatalf("lock the kept database %s: %v", name, err)
+	}
+	defer lock.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtext($1))`, name)
 	var kept bool
 	if err := admin.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&kept); err != nil {
 		tb.Fatalf("look for the kept database %s: %v", name, err)
