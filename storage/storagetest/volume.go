@@ -1,10 +1,13 @@
 package storagetest
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lib/pq"
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
@@ -85,22 +88,8 @@ func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 	var remake []string // what the load dropped, made again after it
 	if pg {
 		exec("settings", `SET maintenance_work_mem = '1GB'`)
-		rows, err := conn.QueryContext(ctx, deferredSQL)
-		if err != nil {
-			tb.Fatalf("seed %s: list the indexes and keys to defer: %v", v.Name(), err)
-		}
 		var drops []string
-		for rows.Next() {
-			var drop, mk string
-			if err := rows.Scan(&drop, &mk); err != nil {
-				tb.Fatal(err)
-			}
-			drops, remake = append(drops, drop), append(remake, mk)
-		}
-		if err := rows.Err(); err != nil {
-			tb.Fatal(err)
-		}
-		rows.Close()
+		drops, remake = deferrable(tb, conn, "tasks", "results")
 		for _, q := range drops {
 			exec("drop", q)
 		}
@@ -132,18 +121,37 @@ func Seed(tb testing.TB, s *storage.Store, v Volume) (open OpenTasks) {
 	return open
 }
 
-// deferredSQL lists, on PostgreSQL, how to drop and how to make again the
-// indexes of tasks and results that no constraint owns, and their foreign
-// keys.
-const deferredSQL = `SELECT 'DROP INDEX ' || quote_ident(i.relname), pg_get_indexdef(i.oid)
-	FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-	WHERE x.indrelid IN ('tasks'::regclass, 'results'::regclass)
-		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid)
-	UNION ALL
-	SELECT 'ALTER TABLE ' || conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(conname),
-		'ALTER TABLE ' || conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid)
-	FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('tasks'::regclass, 'results'::regclass)
-	ORDER BY 2`
+// deferrable returns, on PostgreSQL, how to drop and how to make again the
+// indexes of tables that no constraint owns, and their foreign keys: what a
+// bulk load into them can do without until it is done.
+func deferrable(tb testing.TB, conn *sql.Conn, tables ...string) (drops, remakes []string) {
+	tb.Helper()
+	const q = `SELECT 'DROP INDEX ' || quote_ident(i.relname), pg_get_indexdef(i.oid)
+		FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+		WHERE x.indrelid = ANY ($1::text[]::regclass[])
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid)
+		UNION ALL
+		SELECT 'ALTER TABLE ' || conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(conname),
+			'ALTER TABLE ' || conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid)
+		FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY ($1::text[]::regclass[])
+		ORDER BY 2`
+	rows, err := conn.QueryContext(tb.Context(), q, pq.Array(tables))
+	if err != nil {
+		tb.Fatalf("list the indexes and keys of %v to defer: %v", tables, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var drop, remake string
+		if err := rows.Scan(&drop, &remake); err != nil {
+			tb.Fatal(err)
+		}
+		drops, remakes = append(drops, drop), append(remakes, remake)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return drops, remakes
+}
 
 // seedSQL returns the statements that fill an empty database with v, in
 // order: the enterprise, the past fires, plans, tasks and results, the open
