@@ -375,8 +375,7 @@ func BenchmarkTaskCounts(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
 		for _, v := range storagetest.Volumes(b) {
 			b.Run(backend+"/"+v.Name(), func(b *testing.B) {
-				s := storagetest.Open(b, backend)
-				storagetest.Seed(b, s, v)
+				s, _ := storagetest.SeedStore(b, backend, v)
 				today := storagetest.VolumeToday
 				var tallies, tasks time.Duration
 				for b.Loop() {
