@@ -25,6 +25,10 @@ type Units struct {
 	// names are the enterprise names, nil until a unit has one: the draw
 	// does not need them, and a registry's population leaves them out.
 	names []string
+	// ahead holds the units' uniforms for one seed, and digest their
+	// digest, when these were computed while the units were read (Ahead).
+	ahead  *aheadUniforms
+	digest *unitsDigest
 }
 
 // unitRow is a unit's row of Units: where its code ends in codes, and its
