@@ -29,7 +29,7 @@ func TestAuthorization(t *testing.T) {
 			b, plan := f.taskB, f.plan.ID
 			csv := fmt.Sprintf("task_id,outcome,tested_on\n%d,pass,2099-01-01\n", b)
 			const (
-				ok, redirect, unauth, forbidden, notFound, conflict, invalid = 200, 303, 401, 403, 404, 409, 422
+				ok, moved, redirect, unauth, forbidden, notFound, conflict, invalid = 200, 301, 303, 401, 403, 404, 409, 422
 			)
 			routes := []struct {
 				pattern string // as in routes.go
@@ -69,6 +69,8 @@ func TestAuthorization(t *testing.T) {
 				{"GET /api/v1/public/announcements", "GET", "/api/v1/public/announcements", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /api/v1/public/announcements/{seq}", "GET", "/api/v1/public/announcements/1", "", [5]int{notFound, notFound, notFound, notFound, notFound}},
 				{"GET /public/draws.css", "GET", "/public/draws.css", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public/{$}", "GET", "/public/", "", [5]int{ok, ok, ok, ok, ok}},
+				{"GET /public", "GET", "/public", "", [5]int{moved, moved, moved, moved, moved}},
 				{"GET /public/announcements", "GET", "/public/announcements", "", [5]int{ok, ok, ok, ok, ok}},
 				{"GET /public/announcements/{seq}", "GET", "/public/announcements/1", "", [5]int{notFound, notFound, notFound, notFound, notFound}},
 				{"GET /public/plans/{id}", "GET", fmt.Sprintf("/public/plans/%d", plan), "", [5]int{ok, ok, ok, ok, ok}},

@@ -52,7 +52,7 @@ func withAnnouncement(ctx context.Context, d Deps, rec *publication.Disclosure) 
 type publicAnnouncement struct {
 	Sequence     int64                    `json:"sequence"`
 	Hash         string                   `json:"hash"`
-	Status       string                   `json:"status"` // awaiting_beacon, overdue or drawn
+	Status       string                   `json:"status"` // awaiting_beacon, overdue, drawn or draw_failed
 	Announcement publication.Announcement `json:"announcement"`
 	BeaconValue  *beacon.Value            `json:"beacon_value,omitempty"`
 	Plan         int64                    `json:"plan,omitempty"`
@@ -64,6 +64,8 @@ type publicAnnouncement struct {
 // announcementStatus says where an announcement stands at now.
 func announcementStatus(d Deps, a storage.Announcement, now time.Time) string {
 	switch {
+	case a.DrawError != nil:
+		return "draw_failed"
 	case !a.Awaiting():
 		return "drawn"
 	case d.Config.Schedule(a.Schedule) != nil && d.Config.Schedule(a.Schedule).Beacon != nil &&
@@ -198,6 +200,8 @@ func (p *drawPages) css(w http.ResponseWriter, r *http.Request) {
 // drawPage is what the draw templates render.
 type drawPage struct {
 	Title       string
+	Plans       []publicPlan     // the index: the newest plans
+	Bulletins   [][]bulletinLink // the index: ended years, quarters and months
 	Chain       []publicAnnouncement
 	One         *publicAnnouncement
 	Disclosure  *publication.Disclosure
@@ -231,6 +235,57 @@ func (p *drawPages) page(w http.ResponseWriter, r *http.Request, title string) (
 		scheme = "https"
 	}
 	return drawPage{Title: title, PublicKey: pub, Fingerprint: fp, Base: scheme + "://" + r.Host, Now: p.d.Now()}, true
+}
+
+// index is the public's way in (/public/): the newest plans (closed ones
+// linked to their disclosure, open ones by their commitment), the
+// announcement chain, and the bulletins of the periods that ended lately.
+func (p *drawPages) index(w http.ResponseWriter, r *http.Request) {
+	data, ok := p.page(w, r, "公开信息 Public information")
+	if !ok {
+		return
+	}
+	plans, err := publicPlans(r.Context(), p.d, indexPlans)
+	if err != nil {
+		serverError(w, p.d, err)
+		return
+	}
+	data.Plans, data.Bulletins = plans, endedPeriods(sampling.DayOf(data.Now, p.d.Config.Location))
+	p.render(w, r, http.StatusOK, "index", data)
+}
+
+// indexPlans is how many plans the public index lists; the API lists more.
+const indexPlans = 50
+
+// bulletinLink names one period's public bulletin.
+type bulletinLink struct {
+	Period string // as in /public/bulletins/{period}
+	Label  string
+}
+
+// endedPeriods returns the periods ended before today whose bulletins the
+// index links: the last two years, four quarters and six months, newest
+// first.
+func endedPeriods(today sampling.Day) [][]bulletinLink {
+	y, m, _ := today.Date()
+	var years, quarters, months []bulletinLink
+	for k := 1; k <= 2; k++ {
+		years = append(years, bulletinLink{fmt.Sprint(y - k), fmt.Sprintf("%d 年", y-k)})
+	}
+	q := (int(m)-1)/3 + 1 // the current quarter, not ended
+	for k := 1; k <= 4; k++ {
+		qy, qq := y, q-k
+		if qq < 1 {
+			qy, qq = y-1, qq+4
+		}
+		quarters = append(quarters, bulletinLink{fmt.Sprintf("%dQ%d", qy, qq), fmt.Sprintf("%d 年第 %d 季度", qy, qq)})
+	}
+	for k := 1; k <= 6; k++ {
+		first := sampling.NewDay(y, m-time.Month(k), 1)
+		my, mm, _ := first.Date()
+		months = append(months, bulletinLink{fmt.Sprintf("%04d-%02d", my, int(mm)), fmt.Sprintf("%d 年 %d 月", my, int(mm))})
+	}
+	return [][]bulletinLink{years, quarters, months}
 }
 
 func (p *drawPages) chain(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,10 +213,26 @@ func TestPublicDrawPages(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	var planRows, periods []string
+	run("the index, reached as /public",
+		chromedp.Navigate(f.srv.URL+"/public"),
+		chromedp.WaitVisible("#plans", chromedp.ByID),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#plans tbody tr")).map(e => e.dataset.plan + " " + e.innerText.replace(/\s+/g, " "))`, &planRows),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("#bulletins a")).map(a => a.getAttribute("href"))`, &periods),
+		shot("0-index"),
+	)
+	if len(planRows) != 1 || !strings.HasPrefix(planRows[0], fmt.Sprintf("%d %d 执行中，保密", f.plan.ID, f.plan.ID)) {
+		t.Errorf("index plans %q, want plan %d, running and confidential", planRows, f.plan.ID)
+	}
+	// The fixture's today is 2 December 2026 in Shanghai.
+	wantPeriods := []string{"2025", "2024", "2026Q3", "2026Q2", "2026Q1", "2025Q4", "2026-11", "2026-10", "2026-09", "2026-08", "2026-07", "2026-06"}
+	if want := strings.Join(wantPeriods, " /public/bulletins/"); strings.Join(periods, " ") != "/public/bulletins/"+want {
+		t.Errorf("index bulletins %q, want %q", periods, wantPeriods)
+	}
 	var rows []string
 	var h1, fp string
-	run("the chain",
-		chromedp.Navigate(f.srv.URL+"/public/announcements"),
+	run("the chain, from the index's header",
+		chromedp.Click(`header a[href="/public/announcements"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#chain", chromedp.ByID),
 		chromedp.Text("h1", &h1),
 		chromedp.Evaluate(`Array.from(document.querySelectorAll("#chain tbody tr")).map(e => e.dataset.seq + " " + e.innerText.replace(/\s+/g, " "))`, &rows),
@@ -430,5 +448,55 @@ func TestClosedPlanPageAnnouncementLink(t *testing.T) {
 	status, body := seeded.do("", http.MethodGet, fmt.Sprintf("/public/plans/%d", seeded.plan.ID), "")
 	if status != http.StatusOK || strings.Contains(string(body), "announcement-link") {
 		t.Errorf("closed seeded plan's page = %d, links an announcement: %v", status, strings.Contains(string(body), "announcement-link"))
+	}
+}
+
+// TestPublicAnnouncementDrawFailed: an announcement whose draw failed with
+// its beacon value shows as draw_failed, with the value, on the API and
+// both pages, saying the draw is void; the reason, which names the drawn
+// unit that no inspector could take, stays out of the public view.
+func TestPublicAnnouncementDrawFailed(t *testing.T) {
+	f := newDrawsFixture(t)
+	const unit = "91320500MA00000003"
+	reason := errors.New("stratum 吴江区, task " + unit + "/garments (county 吴江区): 0 eligible inspectors, inspectors_per_task needs 1")
+	if _, err := f.store.FailAnnounced(t.Context(), 1, beacon.Value{Kind: beacon.KindText, Text: "042"}, reason, f.clock.now); err != nil {
+		t.Fatal(err)
+	}
+	body := f.get(t, "/api/v1/public/announcements/1", http.StatusOK)
+	var one publicAnnouncement
+	decode(t, body, &one)
+	if one.Status != "draw_failed" || one.BeaconValue == nil || one.BeaconValue.Text != "042" || one.Plan != 0 {
+		t.Errorf("announcement 1 = status %q, value %+v, plan %d; want draw_failed with value 042 and no plan", one.Status, one.BeaconValue, one.Plan)
+	}
+	if strings.Contains(string(body), unit) {
+		t.Errorf("the public announcement names the unit of the failure: %s", body)
+	}
+	page := string(f.get(t, "/public/announcements/1", http.StatusOK))
+	if !strings.Contains(page, `<span class="status st-draw_failed">抽取失败`) || !strings.Contains(page, `id="draw-failed"`) ||
+		!strings.Contains(page, "042") || strings.Contains(page, unit) {
+		t.Errorf("announcement 1's page does not show the void draw with its value, or names the unit:\n%s", page)
+	}
+	chain := string(f.get(t, "/public/announcements", http.StatusOK))
+	if !strings.Contains(chain, `st-draw_failed`) || strings.Contains(chain, unit) {
+		t.Errorf("the chain page does not show announcement 1's draw as failed, or names the unit:\n%s", chain)
+	}
+}
+
+// TestEndedPeriodsJanuary: in January the index's ended quarters and months
+// reach back into the year before, and the current year is not listed.
+func TestEndedPeriodsJanuary(t *testing.T) {
+	var got []string
+	for _, group := range endedPeriods("2027-01-01") {
+		for _, l := range group {
+			got = append(got, l.Period+" "+l.Label)
+		}
+	}
+	want := []string{"2026 2026 年", "2025 2025 年", "2026Q4 2026 年第 4 季度", "2026Q3 2026 年第 3 季度", "2026Q2 2026 年第 2 季度", "2026Q1 2026 年第 1 季度",
+		"2026-12 2026 年 12 月", "2026-11 2026 年 11 月", "2026-10 2026 年 10 月", "2026-09 2026 年 9 月", "2026-08 2026 年 8 月", "2026-07 2026 年 7 月"}
+	if !slices.Equal(got, want) {
+		t.Errorf("endedPeriods(2027-01-01) = %q, want %q", got, want)
+	}
+	if g := endedPeriods("2026-12-31"); g[1][0].Period != "2026Q3" || g[2][0].Period != "2026-11" {
+		t.Errorf("endedPeriods(2026-12-31) starts %s, %s; want 2026Q3, 2026-11 (December and Q4 not ended)", g[1][0].Period, g[2][0].Period)
 	}
 }

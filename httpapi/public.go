@@ -38,39 +38,47 @@ func handlePublicPlans(d Deps) http.Handler {
 		if !ok {
 			return
 		}
-		plans, err := d.Store.Plans(r.Context(), storage.PlanFilter{Limit: limit})
+		out, err := publicPlans(r.Context(), d, limit)
 		if err != nil {
 			serverError(w, d, err)
 			return
-		}
-		var closedIDs []int64
-		for _, p := range plans {
-			if p.Status == sampling.PlanClosed {
-				closedIDs = append(closedIDs, p.ID)
-			}
-		}
-		closures, err := d.Store.PlanClosures(r.Context(), closedIDs)
-		if err != nil {
-			serverError(w, d, err)
-			return
-		}
-		out := make([]publicPlan, 0, len(plans))
-		for _, p := range plans {
-			pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}
-			if p.Status == sampling.PlanClosed {
-				d.Config.Localize(&p)
-				at := closures[p.ID].In(d.Config.Location)
-				pp.Industry, pp.IndustryName, pp.NominalTime = p.Industry, industryName(d, p.Industry), &p.NominalTime
-				pp.Algorithm, pp.Seed, pp.FrameDigest = p.Algorithm, p.Seed, p.FrameDigest
-				if !at.IsZero() {
-					pp.ClosedAt = &at
-				}
-				pp.Disclosure = fmt.Sprintf("/api/v1/public/plans/%d", p.ID)
-			}
-			out = append(out, pp)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"plans": out})
 	})
+}
+
+// publicPlans returns the newest limit plans as the public sees them.
+func publicPlans(ctx context.Context, d Deps, limit int) ([]publicPlan, error) {
+	plans, err := d.Store.Plans(ctx, storage.PlanFilter{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	var closedIDs []int64
+	for _, p := range plans {
+		if p.Status == sampling.PlanClosed {
+			closedIDs = append(closedIDs, p.ID)
+		}
+	}
+	closures, err := d.Store.PlanClosures(ctx, closedIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]publicPlan, 0, len(plans))
+	for _, p := range plans {
+		pp := publicPlan{ID: p.ID, Status: p.Status, Commitment: p.Commitment, CommittedAt: p.CreatedAt.In(d.Config.Location)}
+		if p.Status == sampling.PlanClosed {
+			d.Config.Localize(&p)
+			at := closures[p.ID].In(d.Config.Location)
+			pp.Industry, pp.IndustryName, pp.NominalTime = p.Industry, industryName(d, p.Industry), &p.NominalTime
+			pp.Algorithm, pp.Seed, pp.FrameDigest = p.Algorithm, p.Seed, p.FrameDigest
+			if !at.IsZero() {
+				pp.ClosedAt = &at
+			}
+			pp.Disclosure = fmt.Sprintf("/api/v1/public/plans/%d", p.ID)
+		}
+		out = append(out, pp)
+	}
+	return out, nil
 }
 
 func industryName(d Deps, id string) string {

@@ -44,6 +44,8 @@ func addRoutes(mux *http.ServeMux, d Deps, g *guard, pg *pages, dp *drawPages) {
 	mux.Handle("GET /api/v1/public/announcements", handlePublicAnnouncements(d))
 	mux.Handle("GET /api/v1/public/announcements/{seq}", handlePublicAnnouncement(d))
 	mux.HandleFunc("GET /public/draws.css", dp.css)
+	mux.HandleFunc("GET /public/{$}", dp.index)
+	mux.Handle("GET /public", http.RedirectHandler("/public/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /public/announcements", dp.chain)
 	mux.HandleFunc("GET /public/announcements/{seq}", dp.announcement)
 	mux.HandleFunc("GET /public/plans/{id}", dp.plan)

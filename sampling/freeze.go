@@ -34,7 +34,8 @@ type Frozen struct {
 // still meet a unit that too few inspectors may take (recusals, the county
 // rule, caps). Among random records, the record of PCG(37, 77) in
 // TestFreezeKeepsTheDrawsFrame's loop is refused here yet draws with its
-// own seed; the other way round follows from the same dependence.
+// own seed; scheduler.TestBeaconDrawFailsForGood makes the other way round,
+// which the scheduler records as the announcement's one draw, failed.
 func Freeze(rec DrawRecord) (Frozen, error) {
 	rec.Seed = Seed{Bytes: make([]byte, SeedSize)}
 	plan, err := DrawPlan(rec)

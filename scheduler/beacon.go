@@ -64,8 +64,12 @@ func BeaconSource(b *config.Beacon, at time.Time) publication.Source {
 // DrawAnnounced draws the plan of announcement seq from the input it froze,
 // with the seed derived from the announcement and the beacon's value v,
 // which must be the value the announcement named (a valid drand round, or a
-// text in its template's one spelling). The plan is stored once: a second
-// call returns storage.ErrDrawn. With dryRun the plan is drawn and returned
+// text in its template's one spelling). The draw is made once: a second
+// call returns storage.ErrDrawn. A draw that fails with that seed (too few
+// inspectors may take a drawn unit, say: Freeze checked the input with
+// another seed) would fail the same way every time, so it is recorded for
+// good, the announcement with the reason and its fire as failed, and
+// returned as a *DrawError. With dryRun the plan is drawn and returned
 // without storing anything; it is the plan the real draw makes.
 func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, dryRun bool) (sampling.Plan, error) {
 	found, err := s.store.Announcements(ctx, storage.AnnouncementFilter{Sequence: seq})
@@ -76,8 +80,12 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 		return sampling.Plan{}, fmt.Errorf("announcement %d: %w", seq, storage.ErrNotFound)
 	}
 	a := found[0]
-	if !a.Awaiting() && !dryRun {
+	switch {
+	case dryRun:
+	case a.PlanID.Valid:
 		return sampling.Plan{}, fmt.Errorf("announcement %d: plan %d: %w", seq, a.PlanID.Int64, storage.ErrDrawn)
+	case a.DrawError != nil:
+		return sampling.Plan{}, fmt.Errorf("announcement %d: it failed: %s: %w", seq, *a.DrawError, storage.ErrDrawn)
 	}
 	seed, err := a.Published.BeaconValue(v)
 	if err != nil {
@@ -90,7 +98,16 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 	rec.Seed = sampling.Seed{Bytes: seed}
 	plan, err := sampling.DrawPlan(rec)
 	if err != nil {
-		return sampling.Plan{}, fmt.Errorf("announcement %d: %w: %w", seq, errDraw, err)
+		if !dryRun {
+			f, ferr := s.store.FailAnnounced(ctx, seq, v, err, s.opts.Now)
+			if ferr != nil {
+				return sampling.Plan{}, ferr
+			}
+			s.metrics.runs.WithLabelValues(a.Schedule, f.Kind, string(f.Status)).Inc()
+			s.logger.Error("plan not drawn from its beacon: the draw fails with its seed, for good", "schedule", a.Schedule,
+				"announcement", seq, "err", err)
+		}
+		return sampling.Plan{}, &DrawError{Err: fmt.Errorf("announcement %d: %w: %w", seq, errDraw, err)}
 	}
 	if err := s.store.NameTasks(ctx, plan.Tasks); err != nil {
 		return sampling.Plan{}, err
@@ -127,7 +144,7 @@ func (s *Scheduler) pollBeacons(ctx context.Context, sc *config.Schedule, now ti
 		}
 		if sc.Beacon.Kind == beacon.KindDrand && !now.Before(a.DueAt) {
 			switch err := s.fetchAndDraw(ctx, sc, a); {
-			case err == nil:
+			case err == nil, errors.As(err, new(*DrawError)): // drawn, or failed for good (logged)
 				continue
 			case errors.Is(err, beacon.ErrNotYet):
 				s.logger.Debug("drand round not published yet", "schedule", sc.Name, "announcement", a.Sequence, "round", a.Published.Beacon.Round)

@@ -15,8 +15,8 @@ import (
 	"spotcheck/sampling"
 )
 
-// ErrDrawn reports an announcement whose plan was drawn already: an
-// announcement has exactly one plan.
+// ErrDrawn reports an announcement whose draw was made already: an
+// announcement has exactly one draw, which made its plan or failed.
 var ErrDrawn = errors.New("the announcement's plan was drawn already")
 
 // AnnounceClaim is one fire of a schedule seeded by a public beacon, to
@@ -40,26 +40,30 @@ type AnnounceClaim struct {
 // Announcement is an announcement as stored: its place, its fire, when its
 // beacon value is due, and what became of it.
 type Announcement struct {
-	Sequence    int64                    `db:"sequence" json:"sequence"`
-	FireID      int64                    `db:"fire_id" json:"fire_id"`
-	Schedule    string                   `db:"schedule" json:"schedule"`
-	NominalTime time.Time                `db:"nominal_time" json:"nominal_time"`
-	Hash        string                   `db:"hash" json:"hash"`
-	Body        string                   `db:"body" json:"-"`
-	Frozen      string                   `db:"frozen" json:"-"`
-	BeaconKind  string                   `db:"beacon_kind" json:"beacon_kind"`
-	DueAt       time.Time                `db:"due_at" json:"due_at"`
-	ValueJSON   sql.NullString           `db:"beacon_value" json:"-"`
-	PlanID      sql.NullInt64            `db:"plan_id" json:"-"`
-	DrawnAt     sql.NullTime             `db:"drawn_at" json:"-"`
-	Published   publication.Announcement `db:"-" json:"announcement"`
-	Value       *beacon.Value            `db:"-" json:"beacon_value,omitempty"`
+	Sequence    int64          `db:"sequence" json:"sequence"`
+	FireID      int64          `db:"fire_id" json:"fire_id"`
+	Schedule    string         `db:"schedule" json:"schedule"`
+	NominalTime time.Time      `db:"nominal_time" json:"nominal_time"`
+	Hash        string         `db:"hash" json:"hash"`
+	Body        string         `db:"body" json:"-"`
+	Frozen      string         `db:"frozen" json:"-"`
+	BeaconKind  string         `db:"beacon_kind" json:"beacon_kind"`
+	DueAt       time.Time      `db:"due_at" json:"due_at"`
+	ValueJSON   sql.NullString `db:"beacon_value" json:"-"`
+	PlanID      sql.NullInt64  `db:"plan_id" json:"-"`
+	DrawnAt     sql.NullTime   `db:"drawn_at" json:"-"`
+	// DrawError says why the plan could not be drawn with the beacon's
+	// seed; the announcement then has a beacon value and no plan, for good.
+	DrawError *string                  `db:"draw_error" json:"draw_error,omitempty"`
+	Published publication.Announcement `db:"-" json:"announcement"`
+	Value     *beacon.Value            `db:"-" json:"beacon_value,omitempty"`
 }
 
-// Awaiting reports whether the announcement's plan is not drawn yet.
-func (a *Announcement) Awaiting() bool { return !a.PlanID.Valid }
+// Awaiting reports whether the announcement still awaits its beacon value:
+// its plan is neither drawn nor failed.
+func (a *Announcement) Awaiting() bool { return !a.PlanID.Valid && a.DrawError == nil }
 
-const announcementColumns = `sequence, fire_id, schedule, nominal_time, hash, body, frozen, beacon_kind, due_at, beacon_value, plan_id, drawn_at`
+const announcementColumns = `sequence, fire_id, schedule, nominal_time, hash, body, frozen, beacon_kind, due_at, beacon_value, plan_id, drawn_at, draw_error`
 
 // decode fills Published and Value from the stored JSON.
 func (a *Announcement) decode() error {
@@ -227,7 +231,7 @@ func describeSource(src publication.Source) string {
 type AnnouncementFilter struct {
 	Sequence int64 // only this one
 	UpTo     int64 // only those up to this sequence
-	Awaiting bool  // only those whose plan is not drawn
+	Awaiting bool  // only those awaiting their beacon value (plan neither drawn nor failed)
 	PlanID   int64 // only the one of this plan
 }
 
@@ -242,7 +246,7 @@ func (s *Store) Announcements(ctx context.Context, f AnnouncementFilter) ([]Anno
 		q, args = q+` AND sequence <= ?`, append(args, f.UpTo)
 	}
 	if f.Awaiting {
-		q += ` AND plan_id IS NULL`
+		q += ` AND plan_id IS NULL AND draw_error IS NULL`
 	}
 	if f.PlanID > 0 {
 		q, args = q+` AND plan_id = ?`, append(args, f.PlanID)
@@ -270,18 +274,71 @@ func (s *Store) FrozenRecord(ctx context.Context, a Announcement) (sampling.Draw
 
 // DrawAnnounced stores plan, drawn from announcement seq's frozen input
 // with the seed its beacon value v derives, as the announcement's one plan:
-// under the announcement's lock, only when no plan was drawn for it. It
-// returns ErrDrawn (wrapped, with the plan's ID) otherwise. The plan commits
-// with the beacon value and joins the fire's ledger row, or nothing does;
-// so do its outbox messages, from notices when it is not nil (see
-// Claim.Notices).
+// under the announcement's lock, only when its draw was not made yet. It
+// returns ErrDrawn (wrapped, with the plan's ID or the failure) otherwise.
+// The plan commits with the beacon value and joins the fire's ledger row, or
+// nothing does; so do its outbox messages, from notices when it is not nil
+// (see Claim.Notices).
 func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, plan *sampling.Plan, now func() time.Time,
 	notices func(p sampling.Plan, now time.Time) []NewNotice) error {
-	value, err := json.Marshal(v)
+	err := s.settleAnnounced(ctx, seq, v, now, func(tx *sqlx.Tx, ch *Change, a *Announcement, at time.Time) error {
+		if err := insertPlan(ctx, tx, a.FireID, plan, ch); err != nil {
+			return err
+		}
+		if notices != nil {
+			if err := insertNotices(ctx, tx, plan.ID, notices(*plan, at), at); err != nil {
+				return err
+			}
+		}
+		if err := setAnnounced(ctx, tx, seq, `plan_id = ?`, plan.ID, v, at); err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("announcement %d; plan %d drawn at %s with its beacon value", seq, plan.ID, stamp(at))
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET message = ? WHERE id = ?`), msg, a.FireID); err != nil {
+			return err
+		}
+		return numberChange(ctx, tx, ch)
+	})
 	if err != nil {
-		return fmt.Errorf("encode beacon value: %w", err)
+		return fmt.Errorf("draw the plan of announcement %d: %w", seq, err)
 	}
-	err = s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
+	return nil
+}
+
+// FailAnnounced records that announcement seq's plan cannot be drawn with
+// the seed its beacon value v derives, for the reason drawErr: the draw is a
+// function of the frozen input and that seed, so drawing again fails the
+// same way. Under the announcement's lock, only when its draw was not made
+// yet (ErrDrawn otherwise), it stores the beacon value and the reason, and
+// records the fire as failed (sampling.FireReasonDraw); it returns the
+// fire as recorded. The announcement no longer awaits its beacon; the
+// schedule's next fire draws anew.
+func (s *Store) FailAnnounced(ctx context.Context, seq int64, v beacon.Value, drawErr error, now func() time.Time) (Fire, error) {
+	reason := drawErr.Error()
+	var f Fire
+	err := s.settleAnnounced(ctx, seq, v, now, func(tx *sqlx.Tx, _ *Change, a *Announcement, at time.Time) error {
+		if err := setAnnounced(ctx, tx, seq, `draw_error = ?`, reason, v, at); err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("announcement %d; its plan could not be drawn with its beacon value (%s): %s", seq, stamp(at), reason)
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET status = ?, reason = ?, message = ? WHERE id = ?`),
+			sampling.FireFailed, sampling.FireReasonDraw, msg, a.FireID); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &f, tx.Rebind(`SELECT `+fireColumns+` FROM fires WHERE id = ?`), a.FireID)
+	})
+	if err != nil {
+		return Fire{}, fmt.Errorf("record the failed draw of announcement %d: %w", seq, err)
+	}
+	return f, nil
+}
+
+// settleAnnounced runs settle in a transaction that holds announcement
+// seq's lock and has found its draw not made yet (ErrDrawn otherwise, with
+// the plan's ID or the failure), with the ledger's time.
+func (s *Store) settleAnnounced(ctx context.Context, seq int64, v beacon.Value, now func() time.Time,
+	settle func(tx *sqlx.Tx, ch *Change, a *Announcement, at time.Time) error) error {
+	return s.inTxChange(ctx, func(tx *sqlx.Tx, ch *Change) error {
 		if err := setLockWait(ctx, tx, 0); err != nil {
 			return err
 		}
@@ -295,37 +352,34 @@ func (s *Store) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value, pl
 			}
 			return err
 		}
-		if a.PlanID.Valid {
+		switch {
+		case a.PlanID.Valid:
 			return fmt.Errorf("plan %d: %w", a.PlanID.Int64, ErrDrawn)
+		case a.DrawError != nil:
+			return fmt.Errorf("it failed: %s: %w", *a.DrawError, ErrDrawn)
 		}
 		at, err := ledgerNow(ctx, tx, now)
 		if err != nil {
 			return err
 		}
-		if err := insertPlan(ctx, tx, a.FireID, plan, ch); err != nil {
-			return err
-		}
-		if notices != nil {
-			if err := insertNotices(ctx, tx, plan.ID, notices(*plan, at), at); err != nil {
-				return err
-			}
-		}
-		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE announcements SET plan_id = ?, beacon_value = ?, drawn_at = ? WHERE sequence = ? AND plan_id IS NULL`),
-			plan.ID, string(value), at, seq)
-		if err != nil {
-			return fmt.Errorf("record the plan of announcement %d: %w", seq, err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("announcement %d: %w", seq, ErrDrawn)
-		}
-		msg := fmt.Sprintf("announcement %d; plan %d drawn at %s with its beacon value", seq, plan.ID, stamp(at))
-		if _, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE fires SET message = ? WHERE id = ?`), msg, a.FireID); err != nil {
-			return err
-		}
-		return numberChange(ctx, tx, ch)
+		return settle(tx, ch, &a, at)
 	})
+}
+
+// setAnnounced stores what became of announcement seq's draw (set, a plan
+// or a failure, with its argument), with the beacon value v and the time.
+func setAnnounced(ctx context.Context, tx *sqlx.Tx, seq int64, set string, arg any, v beacon.Value, at time.Time) error {
+	value, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("draw the plan of announcement %d: %w", seq, err)
+		return fmt.Errorf("encode beacon value: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE announcements SET `+set+`, beacon_value = ?, drawn_at = ?
+		WHERE sequence = ? AND plan_id IS NULL AND draw_error IS NULL`), arg, string(value), at, seq)
+	if err != nil {
+		return fmt.Errorf("record the draw of announcement %d: %w", seq, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("announcement %d: %w", seq, ErrDrawn)
 	}
 	return nil
 }

@@ -58,6 +58,8 @@ func cmdAnnouncements(ctx context.Context, args []string, e env) error {
 	for _, a := range anns {
 		status := "awaiting beacon"
 		switch {
+		case a.DrawError != nil:
+			status = "draw failed: " + *a.DrawError
 		case !a.Awaiting():
 			status = fmt.Sprintf("plan %d", a.PlanID.Int64)
 		case now.After(a.DueAt):
@@ -148,7 +150,12 @@ func cmdBeacon(ctx context.Context, args []string, e env) error {
 		return badInput(err)
 	}
 	plan, err := sched.DrawAnnounced(ctx, seq, v, *dryRun)
+	var drawErr *scheduler.DrawError
 	switch {
+	case errors.As(err, &drawErr) && !*dryRun:
+		return fmt.Errorf("beacon %s: %w; recorded as the announcement's one draw, failed (its fire too): fix the inspectors or the schedule, then announce a new draw with: spotcheck plan run %s", sub, err, a.Schedule)
+	case errors.As(err, &drawErr):
+		return fmt.Errorf("beacon %s --dry-run: %w; the real draw would fail the same way", sub, err)
 	case errors.Is(err, storage.ErrDrawn):
 		return fmt.Errorf("beacon %s: %w; an announcement has exactly one plan", sub, err)
 	case errors.Is(err, publication.ErrBeaconTooEarly):

@@ -351,10 +351,10 @@ func cmdRates(ctx context.Context, args []string, e env) error {
 	if *format == "json" {
 		return writeJSON(e.stdout, rep)
 	}
-	printRates(e, rep.Rates, rep.Stability, *by)
 	if len(rep.Rates) == 0 {
 		return whyNoRates(ctx, e, store, opts)
 	}
+	printRates(e, rep.Rates, rep.Stability, *by)
 	return nil
 }
 
