@@ -4,27 +4,23 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"slices"
 	"strings"
 )
 
-// Ahead computes, on a goroutine of its own while a population is still
-// being read, what would otherwise wait for the end of the read: each
-// unit's uniform for the draw's seed (the message "unit:" + unit key, see
-// uniforms), and the population's digest (Units.Digest) when the units
-// arrive in key order, as the storage reads them. A fire's process mostly
-// waits for the database's rows during the read; this work then overlaps
-// with the database's instead of following it.
+// Ahead computes a population's digest (Units.Digest) on a goroutine of
+// its own while the population is still being read, when the units arrive
+// in key order, as the storage reads them: a fire's process mostly waits
+// for the database's rows during the read, and this work then overlaps
+// with the database's instead of following the read. It holds no memory per
+// unit.
 //
 // The reader appends units to one Units, calls Feed now and then (each call
 // hands over the units appended since the last one) and Finish at the end.
 // A unit once appended is never changed, and the goroutine reads only units
 // handed over, so it reads them while the reader appends later ones.
 //
-// Both results are what the draw and Units.Digest compute without them,
-// bit for bit; the draw uses the uniforms only when the seed is its own and
-// there is one for every unit, and Digest its result only for the same
-// industry and the same units.
+// The digest is the one Units.Digest computes, bit for bit; Digest uses it
+// only for the same industry and the same units.
 type Ahead struct {
 	units *Units
 	fed   int
@@ -43,18 +39,10 @@ type aheadSpan struct {
 
 // aheadResult is what the goroutine computed over the units fed.
 type aheadResult struct {
-	n        int       // units fed
-	seed     []byte    // of the uniforms
-	us       []float64 // nil without a seed
-	industry string    // of the digest
-	ordered  bool      // the units came in key order
-	digest   string    // of the units, when ordered
-}
-
-// aheadUniforms are the uniforms of every unit of a Units with one seed.
-type aheadUniforms struct {
-	seed []byte
-	us   []float64
+	n        int    // units fed
+	industry string // of the digest
+	ordered  bool   // the units came in key order
+	digest   string // of the units, when ordered
 }
 
 // unitsDigest is a Units' digest of one industry, while it has n units.
@@ -64,13 +52,11 @@ type unitsDigest struct {
 	digest   string
 }
 
-// NewAhead starts the work for the units that will be appended to units:
-// their uniforms with seed (none when seed is empty) and their digest as a
-// population of industry.
-func NewAhead(units *Units, seed []byte, industry string) *Ahead {
+// NewAhead starts computing the digest as a population of industry of the
+// units that will be appended to units.
+func NewAhead(units *Units, industry string) *Ahead {
 	a := &Ahead{units: units, fed: units.Len(), work: make(chan aheadSpan, 8), done: make(chan aheadResult, 1)}
-	seed = slices.Clone(seed)
-	go func() { a.done <- computeAhead(a.work, seed, industry) }()
+	go func() { a.done <- computeAhead(a.work, industry) }()
 	return a
 }
 
@@ -84,38 +70,31 @@ func (a *Ahead) Feed() {
 	a.fed = p.Len()
 }
 
-// Finish hands over the last units, waits for the work, and gives its
-// results to the units when it covered all of them. After a failed read,
+// Finish hands over the last units, waits for the digest, and gives it to
+// the units when it covered all of them in key order. After a failed read,
 // call Finish(false): it only stops the goroutine.
 func (a *Ahead) Finish(keep bool) {
 	a.Feed()
 	close(a.work)
 	r := <-a.done
 	p := a.units
-	if !keep || r.n != p.Len() {
-		return
-	}
-	if r.us != nil {
-		p.ahead = &aheadUniforms{seed: r.seed, us: r.us}
-	}
-	if r.ordered {
+	if keep && r.ordered && r.n == p.Len() {
 		p.digest = &unitsDigest{industry: r.industry, n: r.n, digest: r.digest}
 	}
 }
 
-// computeAhead computes the uniforms with seed and the digest as a
-// population of industry of the units of the spans from work.
-func computeAhead(work <-chan aheadSpan, seed []byte, industry string) aheadResult {
-	var g *uniforms
-	if len(seed) > 0 {
-		g = newUniforms(seed)
-	}
-	r := aheadResult{seed: seed, industry: industry, ordered: true}
+// computeAhead computes the digest as a population of industry of the
+// units of the spans from work, while they come in key order.
+func computeAhead(work <-chan aheadSpan, industry string) aheadResult {
+	r := aheadResult{industry: industry, ordered: true}
 	h := sha256.New()
 	buf := append(make([]byte, 0, 64*1024), "industry "+industry+"\n"...)
 	var prevCode []byte
 	var prevCategory string
 	for s := range work {
+		if !r.ordered {
+			continue // Digest sorts the units first; drain the spans
+		}
 		start := uint32(0)
 		if s.from > 0 {
 			start = s.rows[s.from-1].end
@@ -124,19 +103,13 @@ func computeAhead(work <-chan aheadSpan, seed []byte, industry string) aheadResu
 			row := &s.rows[i]
 			code, category := s.codes[start:row.end], s.field(row.category)
 			start = row.end
-			if g != nil {
-				g.buf = append(append(append(append(g.buf[:0], "unit:"...), code...), '/'), category...)
-				r.us = append(r.us, g.sumBuf())
-			}
-			if r.ordered && r.n > 0 {
+			if r.n > 0 {
 				c := bytes.Compare(prevCode, code)
-				// Out of order, Digest sorts the units first.
-				r.ordered = c < 0 || c == 0 && strings.Compare(prevCategory, category) <= 0
+				if r.ordered = c < 0 || c == 0 && strings.Compare(prevCategory, category) <= 0; !r.ordered {
+					break
+				}
 			}
 			r.n++
-			if !r.ordered {
-				continue
-			}
 			prevCode, prevCategory = append(prevCode[:0], code...), category
 			// The line of Units.AppendListing.
 			buf = append(buf, code...)
@@ -163,15 +136,6 @@ func (s *aheadSpan) field(v uint32) string {
 		return ""
 	}
 	return s.values[v]
-}
-
-// aheadFor returns the uniforms of p's units computed ahead with seed, or
-// nil when there are none for every unit with that seed.
-func (p *Units) aheadFor(seed []byte) []float64 {
-	if p == nil || p.ahead == nil || len(p.ahead.us) != p.Len() || !bytes.Equal(p.ahead.seed, seed) {
-		return nil
-	}
-	return p.ahead.us
 }
 
 // digestFor returns p's digest as a population of industry computed

@@ -312,7 +312,6 @@ func (b *frameBuilder) stratum(k int) error {
 	var lines *lister
 	if b.listing != nil {
 		uniform = newUniforms(b.rec.Seed.Bytes)
-		uniform.ahead = b.pop.aheadFor(b.rec.Seed.Bytes)
 		lines = &lister{buf: b.listing.buffer(len(m) * lineSize(b.pop, m[0], s.key))}
 		defer func() { b.listing.put(k, lines.buf) }()
 	}

@@ -147,9 +147,6 @@ type uniforms struct {
 	mac hash.Hash
 	buf []byte
 	sum []byte
-	// ahead are the uniforms of the units of the population being drawn,
-	// computed while it was read, when there are (see Ahead).
-	ahead []float64
 }
 
 func newUniforms(seed []byte) *uniforms {
@@ -179,9 +176,6 @@ func (g *uniforms) unit(u *Unit) float64 { return g.of("unit:", u.CreditCode, "/
 
 // unitAt returns the uniform of unit i of pop, as unit.
 func (g *uniforms) unitAt(pop *Units, i int32) float64 {
-	if g.ahead != nil {
-		return g.ahead[i]
-	}
 	g.buf = pop.appendKey(append(g.buf[:0], "unit:"...), i)
 	return g.sumBuf()
 }

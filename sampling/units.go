@@ -25,9 +25,8 @@ type Units struct {
 	// names are the enterprise names, nil until a unit has one: the draw
 	// does not need them, and a registry's population leaves them out.
 	names []string
-	// ahead holds the units' uniforms for one seed, and digest their
-	// digest, when these were computed while the units were read (Ahead).
-	ahead  *aheadUniforms
+	// digest is the units' digest when it was computed while they were
+	// read (Ahead).
 	digest *unitsDigest
 }
 

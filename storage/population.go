@@ -95,10 +95,10 @@ const aheadEvery = 4096
 // the draw walks memory in sequence. It holds them compactly (see
 // sampling.Units): a field the driver returns is copied into the units'
 // own storage, so the load allocates no object per unit. Enterprise names
-// are left out; nameTasks fetches those of the drawn units. With a seed,
-// the units' uniforms for it and their digest are computed on another
-// goroutine while the rows arrive (sampling.Ahead).
-func population(ctx context.Context, q queryer, industry string, seed []byte) (units *sampling.Units, err error) {
+// are left out; nameTasks fetches those of the drawn units. With digest
+// (for a fire, which stores the population), the units' digest is computed
+// on another goroutine while the rows arrive (sampling.Ahead).
+func population(ctx context.Context, q queryer, industry string, digest bool) (units *sampling.Units, err error) {
 	// The last stored population's size is a good guess of this one's,
 	// and a query cheaper than counting: the units then grow in place.
 	var n int
@@ -117,8 +117,8 @@ func population(ctx context.Context, q queryer, industry string, seed []byte) (u
 	units = &sampling.Units{}
 	units.Grow(n+n/64, 18*(n+n/64)) // credit codes have 18 characters
 	var ahead *sampling.Ahead
-	if len(seed) > 0 {
-		ahead = sampling.NewAhead(units, seed, industry)
+	if digest {
+		ahead = sampling.NewAhead(units, industry)
 		defer func() { ahead.Finish(err == nil) }()
 	}
 	var code, category, county, risk sql.RawBytes
