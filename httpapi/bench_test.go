@@ -41,8 +41,7 @@ func BenchmarkWriteLatency(b *testing.B) {
 }
 
 func benchWriteLatency(b *testing.B, backend string, v storagetest.Volume) {
-	s := storagetest.Open(b, backend)
-	open := storagetest.Seed(b, s, v)
+	s, open := storagetest.SeedStore(b, backend, v)
 	cfg := config.Default()
 	now := open.Day.Add(30 * time.Hour) // VolumeToday, 06:00 UTC
 	clk := func() time.Time { return now }

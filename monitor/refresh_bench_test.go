@@ -22,8 +22,7 @@ func BenchmarkRefresh(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
 		for _, v := range storagetest.Volumes(b) {
 			b.Run(backend+"/"+v.Name(), func(b *testing.B) {
-				s := storagetest.Open(b, backend)
-				storagetest.Seed(b, s, v)
+				s, _ := storagetest.SeedStore(b, backend, v)
 				cfg := config.Default()
 				now := storagetest.VolumeToday.Add(6 * time.Hour)
 				m := New(cfg, s, func() time.Time { return now }, storagetest.Logger(b))

@@ -31,8 +31,7 @@ func BenchmarkFinalize(b *testing.B) {
 	for _, backend := range storagetest.Backends() {
 		b.Run(fmt.Sprintf("%s/stored=%d", backend, stored), func(b *testing.B) {
 			ctx := context.Background()
-			s := storagetest.Open(b, backend)
-			open := storagetest.Seed(b, s, storagetest.Volume{Stored: stored, Open: finalizeBatch * b.N, HeldObjection: true})
+			s, open := storagetest.SeedStore(b, backend, storagetest.Volume{Stored: stored, Open: finalizeBatch * b.N, HeldObjection: true})
 			testedOn := storagetest.VolumeToday
 			var finalize, tick time.Duration
 			b.ResetTimer()

@@ -37,47 +37,69 @@ func (s *Store) lockResults(ctx context.Context, tx *sqlx.Tx) error {
 // row is known by its task: a batch stages each task once.
 var stageColumns = []string{"task_id", "outcome", "tested_on", "report_no", "failed_items", "idem_key"}
 
-// stageTables are the staging tables: result_stage for the results,
-// stage_plans for the first test day of each open plan, and stage_cells for
-// the results' counts by day, plan and cell (see validateStage).
-var stageTables = []string{"result_stage", "stage_plans", "stage_cells"}
+// stage is a temporary table of one transaction: its name and either its
+// columns, "(a TEXT, …)", or the query it is made from, "AS SELECT …".
+type stage struct{ name, def string }
 
-// createStage creates the staging tables.
-func (s *Store) createStage(ctx context.Context, tx *sqlx.Tx) error {
-	ddls := []string{
-		`CREATE TEMP TABLE result_stage (task_id BIGINT NOT NULL, outcome TEXT NOT NULL, tested_on TEXT NOT NULL,
-			report_no TEXT NOT NULL, failed_items TEXT NOT NULL, idem_key TEXT)`,
-		`CREATE TEMP TABLE stage_plans (id BIGINT NOT NULL, first_day TEXT NOT NULL)`,
-		`CREATE TEMP TABLE stage_cells (day TEXT NOT NULL, plan_id BIGINT, tier TEXT, industry TEXT, category TEXT, county TEXT,
-			due TEXT, status TEXT, tested BIGINT NOT NULL, failed BIGINT NOT NULL, w_tested DOUBLE PRECISION NOT NULL, w_failed DOUBLE PRECISION NOT NULL)`,
-	}
-	if s.dialect == Postgres {
-		for i := range ddls {
-			ddls[i] += ` ON COMMIT DROP`
+// resultStages are the staging tables of results: result_stage for the
+// results, stage_plans for the first test day of each open plan, and
+// stage_cells for the results' counts by day, plan and cell (see
+// validateStage).
+var resultStages = []stage{
+	{"result_stage", `(task_id BIGINT NOT NULL, outcome TEXT NOT NULL, tested_on TEXT NOT NULL,
+		report_no TEXT NOT NULL, failed_items TEXT NOT NULL, idem_key TEXT)`},
+	{"stage_plans", `(id BIGINT NOT NULL, first_day TEXT NOT NULL)`},
+	{"stage_cells", `(day TEXT NOT NULL, plan_id BIGINT, tier TEXT, industry TEXT, category TEXT, county TEXT,
+		due TEXT, status TEXT, tested BIGINT NOT NULL, failed BIGINT NOT NULL, w_tested DOUBLE PRECISION NOT NULL, w_failed DOUBLE PRECISION NOT NULL)`},
+}
+
+// createStage creates staging tables that last until tx ends: dropped at
+// its commit on PostgreSQL; on SQLite, where temporary tables outlive the
+// transaction, dropped first if a connection still holds one, and by
+// dropStage.
+func (s *Store) createStage(ctx context.Context, tx *sqlx.Tx, tables ...stage) error {
+	for _, t := range tables {
+		// Columns come before ON COMMIT, a query after it.
+		columns, query := t.def, ""
+		if !strings.HasPrefix(t.def, "(") {
+			columns, query = "", " "+t.def
 		}
-	} else {
-		for _, t := range stageTables {
-			ddls = append([]string{`DROP TABLE IF EXISTS temp.` + t}, ddls...)
+		onCommit := ""
+		if s.dialect == Postgres {
+			onCommit = " ON COMMIT DROP"
+		} else if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t.name); err != nil {
+			return fmt.Errorf("create staging table %s: %w", t.name, err)
 		}
-	}
-	for _, ddl := range ddls {
-		if _, err := tx.ExecContext(ctx, ddl); err != nil {
-			return fmt.Errorf("create staging table: %w", err)
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+t.name+` `+columns+onCommit+query); err != nil {
+			return fmt.Errorf("create staging table %s: %w", t.name, err)
 		}
 	}
 	return nil
 }
 
-// dropStage drops the staging tables, which on SQLite outlive the
-// transaction.
-func (s *Store) dropStage(ctx context.Context, tx *sqlx.Tx) error {
+// dropStage drops staging tables made by createStage, which on SQLite
+// outlive the transaction.
+func (s *Store) dropStage(ctx context.Context, tx *sqlx.Tx, tables ...stage) error {
 	if s.dialect == Postgres {
 		return nil
 	}
-	for _, t := range stageTables {
-		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t); err != nil {
-			return fmt.Errorf("drop staging table: %w", err)
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t.name); err != nil {
+			return fmt.Errorf("drop staging table %s: %w", t.name, err)
 		}
+	}
+	return nil
+}
+
+// largeBatch lets the hash joins and aggregates over a staged batch of
+// more than 10,000 rows fit in memory instead of spilling to disk in
+// batches, and runs them without JIT compilation.
+func (s *Store) largeBatch(ctx context.Context, tx *sqlx.Tx, rows int) error {
+	if s.dialect != Postgres || rows <= 10_000 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`); err != nil {
+		return fmt.Errorf("set work_mem: %w", err)
 	}
 	return nil
 }
@@ -336,14 +358,10 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 			if err := s.lockResults(ctx, tx); err != nil {
 				return err
 			}
-			if s.dialect == Postgres && len(staged) > 10_000 {
-				// Hash joins and the rollup aggregate of a large import
-				// fit in memory instead of spilling to disk in batches.
-				if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`); err != nil {
-					return fmt.Errorf("set work_mem: %w", err)
-				}
+			if err := s.largeBatch(ctx, tx, len(staged)); err != nil {
+				return err
 			}
-			if err := s.createStage(ctx, tx); err != nil {
+			if err := s.createStage(ctx, tx, resultStages...); err != nil {
 				return err
 			}
 			if err := s.fillStage(ctx, tx, results, keys, staged, loc); err != nil {
@@ -366,7 +384,7 @@ func (s *Store) recordResults(ctx context.Context, results []sampling.Result, ke
 		}
 		stored = len(firsts) + len(retests)
 		if len(staged) > 0 {
-			if err := s.dropStage(ctx, tx); err != nil {
+			if err := s.dropStage(ctx, tx, resultStages...); err != nil {
 				return err
 			}
 		}

@@ -56,6 +56,21 @@ func refuse(slice string) func([]LineProblem) error {
 	}
 }
 
+// unitStages are the staging tables of a registry import: the staged
+// units; each enterprise's first and last line, with whether its rows
+// disagree on name or county (made by firmProblems); and the staged units
+// that are new (no id) or change a stored unit (made by upsertStagedUnits).
+var unitStages = []stage{
+	{"import_units", `(line INTEGER NOT NULL, credit_code TEXT NOT NULL, name TEXT NOT NULL, county TEXT NOT NULL,
+		industry TEXT NOT NULL, category TEXT NOT NULL, risk TEXT NOT NULL)`},
+	{"import_firms", `AS SELECT credit_code, min(line) AS first, max(line) AS last,
+		min(name) <> max(name) OR min(county) <> max(county) AS conflict
+		FROM import_units GROUP BY credit_code`},
+	{"import_unit_changes", `AS SELECT s.credit_code, s.category, s.industry, u.id
+		FROM import_units s LEFT JOIN units u ON u.credit_code = s.credit_code AND u.category = s.category
+		WHERE u.id IS NULL OR u.industry <> s.industry`},
+}
+
 // ImportUnits stores an enterprise registry read as a stream: each unit
 // with the line it came from. Units are staged as they come (COPY on
 // PostgreSQL, multi-row INSERTs on SQLite), so memory does not grow with
@@ -74,21 +89,21 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 	n := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var problems []LineProblem
-		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_units (line INTEGER NOT NULL, credit_code TEXT NOT NULL,
-			name TEXT NOT NULL, county TEXT NOT NULL, industry TEXT NOT NULL, category TEXT NOT NULL, risk TEXT NOT NULL)`); err != nil {
-			return fmt.Errorf("stage units: %w", err)
+		if err := s.createStage(ctx, tx, unitStages[0]); err != nil {
+			return err
 		}
 		st, err := s.stager(ctx, tx, "import_units", "line", "credit_code", "name", "county", "industry", "category", "risk")
 		if err != nil {
 			return fmt.Errorf("stage units: %w", err)
 		}
-		for line, u := range units {
-			if p := u.Check(); len(p) > 0 {
-				for _, f := range p {
-					problems = append(problems, LineProblem{Line: line, Field: f.Field, Reason: f.Reason})
+		for r := range readAhead(units, sampling.Unit.Check) {
+			if len(r.problems) > 0 {
+				for _, f := range r.problems {
+					problems = append(problems, LineProblem{Line: r.line, Field: f.Field, Reason: f.Reason})
 				}
 				continue
 			}
+			line, u := r.line, r.v
 			if err := st.add(line, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Category, u.Risk); err != nil {
 				st.close()
 				return fmt.Errorf("stage units: %w", err)
@@ -98,19 +113,19 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 		if err := st.close(); err != nil {
 			return fmt.Errorf("stage units: %w", err)
 		}
+		if err := s.largeBatch(ctx, tx, n); err != nil {
+			return err
+		}
 		if err := s.analyze(ctx, tx, "import_units"); err != nil {
 			return err
 		}
-		// accept asks decide and drops the staging tables (temporary
-		// tables live as long as the connection).
+		// accept asks decide and drops the staging tables.
 		accept := func() error {
 			if err := decide(nil); err != nil {
 				return err
 			}
-			for _, t := range []string{"import_firms", "import_units"} {
-				if _, err := tx.ExecContext(ctx, `DROP TABLE `+t); err != nil {
-					return fmt.Errorf("store units: %w", err)
-				}
+			if err := s.dropStage(ctx, tx, unitStages...); err != nil {
+				return fmt.Errorf("store units: %w", err)
 			}
 			return nil
 		}
@@ -197,10 +212,7 @@ func (s *Store) repeatedUnits(ctx context.Context, tx *sqlx.Tx, failed error) ([
 // last line of each enterprise (import_firms), which the upsert reads.
 func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, error) {
 	var problems []LineProblem
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_firms AS
-		SELECT credit_code, min(line) AS first, max(line) AS last,
-			min(name) <> max(name) OR min(county) <> max(county) AS conflict
-		FROM import_units GROUP BY credit_code`); err != nil {
+	if err := s.createStage(ctx, tx, unitStages[1]); err != nil {
 		return nil, fmt.Errorf("check enterprises: %w", err)
 	}
 	var conflicts bool
@@ -241,8 +253,7 @@ func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 }
 
 // bulkUnits is how many more units than the registry holds an import must
-// stage for PostgreSQL to check the units' foreign key once, over the
-// table, rather than once per inserted row.
+// stage to be written in bulk (see bulkWrite).
 const bulkUnits = 10_000
 
 // upsertStagedUnits writes the staged units of n rows: enterprises and
@@ -250,83 +261,147 @@ const bulkUnits = 10_000
 // updated, so that importing the same registry again rewrites nothing. It
 // returns the number of units inserted.
 func (s *Store) upsertStagedUnits(ctx context.Context, tx *sqlx.Tx, n int) (int, error) {
-	for _, q := range []struct{ what, sql string }{
-		// Each enterprise as its last row gives it (name and county agree
-		// on every row).
-		{"enterprises", `UPDATE enterprises SET name = s.name, county = s.county, industry = s.industry, risk = s.risk, active = TRUE
-			FROM import_firms f JOIN import_units s ON s.line = f.last
-			WHERE enterprises.credit_code = f.credit_code
-				AND (enterprises.name <> s.name OR enterprises.county <> s.county OR enterprises.industry <> s.industry
-					OR enterprises.risk <> s.risk OR NOT enterprises.active)`},
-		{"enterprises", `INSERT INTO enterprises (credit_code, name, county, industry, risk)
-			SELECT s.credit_code, s.name, s.county, s.industry, s.risk
-			FROM import_firms f JOIN import_units s ON s.line = f.last
-			WHERE NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.credit_code = f.credit_code)`},
-		{"units", `UPDATE units SET industry = s.industry
-			FROM import_units s
-			WHERE units.credit_code = s.credit_code AND units.category = s.category AND units.industry <> s.industry`},
-	} {
-		if _, err := tx.ExecContext(ctx, q.sql); err != nil {
-			return 0, fmt.Errorf("store %s: %w", q.what, err)
-		}
-	}
 	var inserted int64
-	insert := func() error {
+	write := func(bulk bool) error {
+		for _, q := range []string{
+			// Each enterprise as its last row gives it (name and county
+			// agree on every row).
+			`UPDATE enterprises SET name = s.name, county = s.county, industry = s.industry, risk = s.risk, active = TRUE
+				FROM import_firms f JOIN import_units s ON s.line = f.last
+				WHERE enterprises.credit_code = f.credit_code
+					AND (enterprises.name <> s.name OR enterprises.county <> s.county OR enterprises.industry <> s.industry
+						OR enterprises.risk <> s.risk OR NOT enterprises.active)`,
+			`INSERT INTO enterprises (credit_code, name, county, industry, risk)
+				SELECT s.credit_code, s.name, s.county, s.industry, s.risk
+				FROM import_firms f JOIN import_units s ON s.line = f.last
+				WHERE NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.credit_code = f.credit_code)`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("store enterprises: %w", err)
+			}
+		}
+		// The staged units that are new or changed, found in one join with
+		// the stored units, which is all a registry imported again reads
+		// of them; written in bulk, most staged units are new, and they
+		// are written from the staged rows without the copy.
+		changes := `import_units s WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.credit_code = s.credit_code AND u.category = s.category)`
+		update := `UPDATE units SET industry = s.industry FROM import_units s
+			WHERE units.credit_code = s.credit_code AND units.category = s.category AND units.industry <> s.industry`
+		if !bulk {
+			if err := s.createStage(ctx, tx, unitStages[2]); err != nil {
+				return fmt.Errorf("store units: %w", err)
+			}
+			changes = `import_unit_changes s WHERE s.id IS NULL`
+			update = `UPDATE units SET industry = c.industry FROM import_unit_changes c WHERE units.id = c.id`
+		}
+		if _, err := tx.ExecContext(ctx, update); err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO units (credit_code, industry, category)
-			SELECT s.credit_code, s.industry, s.category FROM import_units s
-			WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.credit_code = s.credit_code AND u.category = s.category)`)
+			SELECT s.credit_code, s.industry, s.category FROM `+changes)
 		if err != nil {
 			return fmt.Errorf("store units: %w", err)
 		}
 		inserted, err = res.RowsAffected()
 		return err
 	}
-	if err := s.withoutUnitKeys(ctx, tx, n, insert); err != nil {
+	if err := s.bulkWrite(ctx, tx, n, write); err != nil {
 		return 0, err
 	}
 	return int(inserted), nil
 }
 
-// withoutUnitKeys runs insert, which inserts up to n units. When at least
-// bulkUnits of them are new on PostgreSQL, whose foreign-key trigger costs
-// a query and a row lock for each inserted row (more than half of a
-// million-unit import), the foreign keys of units are dropped for the
-// insert and added back as they were, which checks them in one pass over
-// the table. Until the transaction ends this holds an exclusive lock on
-// units, so a fire that reads the registry waits for the import to commit.
-func (s *Store) withoutUnitKeys(ctx context.Context, tx *sqlx.Tx, n int, insert func() error) error {
+// bulkWrite runs write, which inserts up to n units and their enterprises.
+// On PostgreSQL each inserted row costs an entry in every index of its
+// table, logged one by one, and a query and a row lock of each foreign key
+// trigger; building an index over the table afterwards, and checking a
+// foreign key in one pass, cost far less. So when at least bulkUnits of
+// the units are new and they are at least as many as the stored units,
+// the keys and indexes of units (and the foreign keys to them) are
+// dropped for the write and made again as they were, which also finds a
+// unit staged twice (as a duplicate of the rebuilt unique key); and when
+// the registry holds no enterprise yet, those of enterprises too (the
+// foreign keys to enterprises then have no rows to check). Until the
+// transaction ends this holds an exclusive lock on the tables, so a fire
+// that reads the registry waits for the import to commit.
+func (s *Store) bulkWrite(ctx context.Context, tx *sqlx.Tx, n int, write func(bulk bool) error) error {
 	if s.dialect != Postgres {
-		return insert()
+		return write(false)
 	}
 	var stored int
 	if err := tx.GetContext(ctx, &stored, `SELECT count(*) FROM (SELECT 1 FROM units LIMIT $1) u`, n); err != nil {
 		return fmt.Errorf("store units: %w", err)
 	}
-	if n-stored < bulkUnits {
-		return insert()
+	if n-stored < bulkUnits || n-stored < stored {
+		return write(false)
 	}
-	var keys []struct {
-		Name string `db:"conname"`
-		Def  string `db:"def"`
-	}
-	if err := tx.SelectContext(ctx, &keys, `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
-		WHERE conrelid = 'units'::regclass AND contype = 'f' ORDER BY conname`); err != nil {
+	tables := []string{"units"}
+	var firms bool
+	if err := tx.GetContext(ctx, &firms, `SELECT EXISTS (SELECT 1 FROM enterprises)`); err != nil {
 		return fmt.Errorf("store units: %w", err)
 	}
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE units DROP CONSTRAINT `+pq.QuoteIdentifier(k.Name)); err != nil {
+	if !firms {
+		tables = append(tables, "enterprises")
+	}
+	return s.withoutIndexes(ctx, tx, tables, func() error { return write(true) })
+}
+
+// withoutIndexes drops the indexes, keys and constraints of tables, and
+// the foreign keys to them, runs write and makes them again as they were,
+// in the transaction tx (PostgreSQL only).
+func (s *Store) withoutIndexes(ctx context.Context, tx *sqlx.Tx, tables []string, write func() error) error {
+	type object struct {
+		Table string `db:"tbl"`
+		Name  string `db:"name"`
+		Def   string `db:"def"`
+		Kind  string `db:"kind"`
+	}
+	var objects []object
+	// Foreign keys first, then keys, then the other indexes: the order in
+	// which they can be dropped, and the reverse of the order in which
+	// they can be made.
+	if err := tx.SelectContext(ctx, &objects, `SELECT * FROM (
+		SELECT conrelid::regclass::text AS tbl, conname AS name, pg_get_constraintdef(oid) AS def, contype::text AS kind
+		FROM pg_constraint
+		WHERE contype IN ('f', 'p', 'u')
+			AND (conrelid::regclass::text = ANY ($1) OR (contype = 'f' AND confrelid::regclass::text = ANY ($1)))
+		UNION ALL
+		SELECT indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid), 'i'
+		FROM pg_index i
+		WHERE indrelid::regclass::text = ANY ($1)
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)) o
+		ORDER BY kind = 'f' DESC, kind = 'i', tbl, name`, pq.StringArray(tables)); err != nil {
+		return fmt.Errorf("store units: %w", err)
+	}
+	for _, o := range objects {
+		drop := `ALTER TABLE ` + o.Table + ` DROP CONSTRAINT ` + pq.QuoteIdentifier(o.Name)
+		if o.Kind == "i" {
+			drop = `DROP INDEX ` + o.Name
+		}
+		if _, err := tx.ExecContext(ctx, drop); err != nil {
 			return fmt.Errorf("store units: %w", err)
 		}
 	}
-	if err := insert(); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE units ADD CONSTRAINT `+pq.QuoteIdentifier(k.Name)+` `+k.Def); err != nil {
+	for _, o := range slices.Backward(objects) {
+		create := `ALTER TABLE ` + o.Table + ` ADD CONSTRAINT ` + pq.QuoteIdentifier(o.Name) + ` ` + o.Def
+		if o.Kind == "i" {
+			create = o.Def
+		}
+		if _, err := tx.ExecContext(ctx, create); err != nil {
 			return fmt.Errorf("store units: %w", err)
 		}
 	}
 	return nil
+}
+
+// inspectorStages are the staging tables of an inspector import: the
+// inspectors, and their industries and recusals.
+var inspectorStages = []stage{
+	{"import_inspectors", `(line INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, county TEXT NOT NULL)`},
+	{"import_inspector_lists", `(line INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL)`},
 }
 
 // ImportInspectors stores inspectors read as a stream, each with the line
@@ -340,13 +415,8 @@ func (s *Store) ImportInspectors(ctx context.Context, inspectors iter.Seq2[int, 
 	n := 0
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var problems []LineProblem
-		for _, t := range []string{
-			`CREATE TEMP TABLE import_inspectors (line INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, county TEXT NOT NULL)`,
-			`CREATE TEMP TABLE import_inspector_lists (line INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL)`,
-		} {
-			if _, err := tx.ExecContext(ctx, t); err != nil {
-				return fmt.Errorf("stage inspectors: %w", err)
-			}
+		if err := s.createStage(ctx, tx, inspectorStages...); err != nil {
+			return err
 		}
 		// Staged in two passes would need the stream twice: the lists wait
 		// in memory for their own stager, a few values per inspector.
@@ -359,13 +429,14 @@ func (s *Store) ImportInspectors(ctx context.Context, inspectors iter.Seq2[int, 
 		if err != nil {
 			return fmt.Errorf("stage inspectors: %w", err)
 		}
-		for line, in := range inspectors {
-			if p := in.Check(); len(p) > 0 {
-				for _, f := range p {
-					problems = append(problems, LineProblem{Line: line, Field: f.Field, Reason: f.Reason})
+		for r := range readAhead(inspectors, sampling.Inspector.Check) {
+			if len(r.problems) > 0 {
+				for _, f := range r.problems {
+					problems = append(problems, LineProblem{Line: r.line, Field: f.Field, Reason: f.Reason})
 				}
 				continue
 			}
+			line, in := r.line, r.v
 			if err := st.add(line, in.ID, in.Name, in.County); err != nil {
 				st.close()
 				return fmt.Errorf("stage inspectors: %w", err)
@@ -463,14 +534,79 @@ func (s *Store) upsertStagedInspectors(ctx context.Context, tx *sqlx.Tx) error {
 		`INSERT INTO recusals (inspector_id, credit_code)
 			SELECT DISTINCT s.id, l.value FROM import_inspector_lists l JOIN import_inspectors s ON s.line = l.line
 			WHERE l.kind = 'recusal'`,
-		`DROP TABLE import_inspector_lists`,
-		`DROP TABLE import_inspectors`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store inspectors: %w", err)
 		}
 	}
-	return nil
+	return s.dropStage(ctx, tx, inspectorStages...)
+}
+
+// checked is a row read ahead: its line, its value and its problems.
+type checked[T any] struct {
+	line     int
+	v        T
+	problems []sampling.FieldError
+}
+
+// aheadRows is how many rows make a batch read ahead; aheadBatches
+// batches at most wait for the caller.
+const (
+	aheadRows    = 256
+	aheadBatches = 4
+)
+
+// readAhead yields the rows of seq with the problems check finds in each,
+// while a goroutine of its own reads and checks the rows that follow (at
+// most aheadBatches batches of aheadRows): reading and checking a file
+// then runs beside the writing of its rows, on a processor of its own.
+// Stopping early stops the reading; a panic of seq or check is raised
+// again in the caller's goroutine.
+func readAhead[T any](seq iter.Seq2[int, T], check func(T) []sampling.FieldError) iter.Seq[checked[T]] {
+	return func(yield func(checked[T]) bool) {
+		batches := make(chan []checked[T], aheadBatches)
+		stop := make(chan struct{})
+		var panicked any
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(batches)
+			defer func() { panicked = recover() }()
+			batch := make([]checked[T], 0, aheadRows)
+			send := func() bool {
+				select {
+				case batches <- batch:
+					batch = make([]checked[T], 0, aheadRows)
+					return true
+				case <-stop:
+					return false
+				}
+			}
+			for line, v := range seq {
+				batch = append(batch, checked[T]{line, v, check(v)})
+				if len(batch) == aheadRows && !send() {
+					return
+				}
+			}
+			if len(batch) > 0 {
+				send()
+			}
+		}()
+		defer func() {
+			close(stop)
+			<-done
+			if panicked != nil {
+				panic(panicked)
+			}
+		}()
+		for batch := range batches {
+			for _, r := range batch {
+				if !yield(r) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // analyze gives the planner the staged table's statistics, which

@@ -74,51 +74,37 @@ func cmdImport(ctx context.Context, args []string, e env) error {
 	if kind == "results" {
 		return importResults(ctx, c, e, cfg, path, r, size, opts)
 	}
-	// The registry is read as it is stored: a bad header is refused before
-	// the database is opened, then the rows stream into the store, which
-	// checks them as a set and stores them all, or nothing.
-	r, doneReading := readProgress(e, r, size, "importing "+kind)
-	defer doneReading()
-	var msg string
 	if kind == "enterprises" {
-		rows, err := csvimport.ReadEnterprises(path, r, opts)
-		if err != nil {
-			return badInput(err)
-		}
-		n, err := importRegistry(ctx, c, e, rows, kind, doneReading, (*storage.Store).ImportUnits)
-		if err != nil {
-			return err
-		}
-		msg = fmt.Sprintf("imported %d units from %s", n, rows.Name())
-	} else {
-		rows, err := csvimport.ReadInspectors(path, r, opts)
-		if err != nil {
-			return badInput(err)
-		}
-		n, err := importRegistry(ctx, c, e, rows, kind, doneReading, (*storage.Store).ImportInspectors)
-		if err != nil {
-			return err
-		}
-		msg = fmt.Sprintf("imported %d inspectors from %s", n, rows.Name())
+		return importRegistry(ctx, c, e, kind, "units", path, r, size, opts, csvimport.ReadEnterprises, (*storage.Store).ImportUnits)
 	}
-	fmt.Fprintln(e.stdout, msg)
-	return nil
+	return importRegistry(ctx, c, e, kind, "inspectors", path, r, size, opts, csvimport.ReadInspectors, (*storage.Store).ImportInspectors)
 }
 
-// importRegistry streams rows into the store with store (ImportUnits or
-// ImportInspectors) and reports, as bad input, every problem of the file
-// and of the set in file order. doneReading ends the reading progress when
-// the last row is read; a spinner shows while the store checks and writes.
-func importRegistry[T any](ctx context.Context, c *command, e env, rows *csvimport.Rows[T], kind string, doneReading func(),
-	store func(*storage.Store, context.Context, iter.Seq2[int, T], func([]storage.LineProblem) error) (int, error)) (int, error) {
+// importRegistry imports a registry file of kind (enterprises or
+// inspectors) as it is read: a bad header is refused before the database
+// is opened, then the rows read stream into the store with store
+// (ImportUnits or ImportInspectors), which checks them as a set and
+// stores them all, or nothing. Every problem of the file and of the set
+// is reported, as bad input, in file order. A progress bar shows while the
+// file is read, a spinner while the store checks and writes; the count
+// stored is printed as of what (units or inspectors).
+func importRegistry[T any](ctx context.Context, c *command, e env, kind, what, path string, r io.Reader, size int64, opts csvimport.Options,
+	read func(string, io.Reader, csvimport.Options) (*csvimport.Rows[T], error),
+	store func(*storage.Store, context.Context, iter.Seq2[int, T], func([]storage.LineProblem) error) (int, error)) error {
+	r, doneReading := readProgress(e, r, size, "importing "+kind)
+	defer doneReading()
+	rows, err := read(path, r, opts)
+	if err != nil {
+		return badInput(err)
+	}
 	s, err := c.openStore(ctx, newLogger(e, slog.LevelWarn))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer s.Close()
 	doneStoring := func() {}
 	defer func() { doneStoring() }()
-	read := func(yield func(int, T) bool) {
+	all := func(yield func(int, T) bool) {
 		for line, v := range rows.All() {
 			if !yield(line, v) {
 				return
@@ -127,13 +113,18 @@ func importRegistry[T any](ctx context.Context, c *command, e env, rows *csvimpo
 		doneReading()
 		doneStoring = spin(e, "checking and storing "+kind)
 	}
-	return store(s, ctx, read, func(problems []storage.LineProblem) error {
+	n, err := store(s, ctx, all, func(problems []storage.LineProblem) error {
 		set := make([]*csvimport.RowError, len(problems))
 		for i, p := range problems {
 			set[i] = rows.RowError(p.Line, p.Field, p.Reason)
 		}
 		return badInput(rows.Err(set...))
 	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported %d %s from %s\n", n, what, rows.Name())
+	return nil
 }
 
 // importResults parses a whole results file, then records it.
