@@ -348,3 +348,22 @@ func TestImportUnitsIndustryChanged(t *testing.T) {
 		}
 	})
 }
+
+// TestImportUnitsWriteErrorNotRepeatReported imports a unit whose risk
+// passes the text rules but not the table's check: the write fails, the
+// search for units staged twice finds none, and the import returns the
+// write's error and stores nothing.
+func TestImportUnitsWriteErrorNotRepeatReported(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		before := storagetest.Dump(t, s)
+		unit := sampling.Unit{CreditCode: code(t, "91320500MA0000001"), Enterprise: "甲", County: "姑苏区",
+			Industry: "textiles", Category: "garments", Risk: "E"}
+		err := s.UpsertUnits(t.Context(), []sampling.Unit{unit})
+		if err == nil || !strings.Contains(err.Error(), "store enterprises") {
+			t.Errorf("UpsertUnits of risk E = %v, want the enterprises' write error", err)
+		}
+		if after := storagetest.Dump(t, s); after != before {
+			t.Errorf("a failed import changed the tables")
+		}
+	})
+}
