@@ -20,6 +20,11 @@ type Exported struct {
 	// by tier, industry and county, since its first snapshot; see
 	// recordedSince.
 	Recorded []Recorded
+	// sums are the snapshot's rollups from sumsSince on summed by tier,
+	// industry and county (see sums): the next snapshot's recordedSince
+	// starts from them instead of summing these rollups again.
+	sums      map[recordedKey]sampling.Rollup
+	sumsSince sampling.Day
 }
 
 // Recorded counts results recorded for one tier, industry and county: the
@@ -45,10 +50,9 @@ func windowsStart(today sampling.Day, windows []sampling.Window) sampling.Day {
 // export derives next's Exported; prev is the snapshot next replaces, the
 // baseline of the result counters.
 func export(cfg *config.Config, prev, next *Snapshot) *Exported {
-	return &Exported{
-		Cells:    next.Cells(cfg.RateWindows()),
-		Recorded: recordedSince(cfg, prev, next),
-	}
+	e := &Exported{Cells: next.Cells(cfg.RateWindows())}
+	e.Recorded, e.sums, e.sumsSince = recordedSince(cfg, prev, next)
+	return e
 }
 
 type recordedKey struct{ tier, industry, county string }
@@ -69,7 +73,9 @@ type recordedKey struct{ tier, industry, county string }
 // the configuration in each configured county and each county of the
 // rollups (a county neither configured nor in the first snapshot starts its
 // counters when first seen, and rate() misses that first growth).
-func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
+//
+// It also returns next's sums from since on, for the snapshot after next.
+func recordedSince(cfg *config.Config, prev, next *Snapshot) (_ []Recorded, after map[recordedKey]sampling.Rollup, since sampling.Day) {
 	counts := map[recordedKey]*Recorded{}
 	at := func(k recordedKey) *Recorded {
 		if counts[k] == nil {
@@ -103,13 +109,19 @@ func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
 			*at(recordedKey{r.Tier, r.Industry, r.County}) = r
 		}
 	}
+	windows := cfg.RateWindows()
+	since = windowsStart(next.Today, windows)
 	if prev != nil && !prev.AsOf.IsZero() {
-		windows := cfg.RateWindows()
-		since := windowsStart(next.Today, windows)
 		if s := windowsStart(prev.Today, windows); s.After(since) {
 			since = s // the clock went back: only rows both snapshots hold
 		}
-		before, after := sums(prev.Rollups, since), sums(next.Rollups, since)
+		var before map[recordedKey]sampling.Rollup
+		if e := prev.Exported; e != nil && e.sums != nil && e.sumsSince == since {
+			before = e.sums // prev's rollups summed when prev was derived
+		} else {
+			before = sums(prev.Rollups, since)
+		}
+		after = sums(next.Rollups, since)
 		for k, a := range after {
 			b := before[k]
 			r := at(k)
@@ -123,7 +135,10 @@ func recordedSince(cfg *config.Config, prev, next *Snapshot) []Recorded {
 	}) {
 		out = append(out, *counts[k])
 	}
-	return out
+	if after == nil {
+		after = sums(next.Rollups, since)
+	}
+	return out, after, since
 }
 
 // sums adds up tested and failed batches of the rollups from since on, by

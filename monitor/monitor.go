@@ -252,32 +252,61 @@ type Cell struct {
 // and county, in a stable order.
 func (s *Snapshot) Cells(windows []sampling.Window) []Cell {
 	type key struct{ tier, industry, category, county string }
-	var out []Cell
-	for _, w := range windows {
-		start := w.Start(s.Today)
-		sums := map[key]*Cell{}
-		for _, r := range s.Rollups {
-			if r.Day.Before(start) || r.Day.After(s.Today) {
+	// One pass over the rollups for every window: a row is looked up once,
+	// and counted in each window that holds its day.
+	starts := make([]sampling.Day, len(windows))
+	for w, win := range windows {
+		starts[w] = win.Start(s.Today)
+	}
+	index := map[key]int{}
+	var keys []key
+	var sums []Cell    // of key k in window w at k·len(windows)+w
+	var counted []bool // whether a row counts in that cell
+	for _, r := range s.Rollups {
+		if r.Day.After(s.Today) {
+			continue
+		}
+		k := -1
+		for w, start := range starts {
+			if r.Day.Before(start) {
 				continue
 			}
-			k := key{r.Tier, r.Industry, r.Category, r.County}
-			c := sums[k]
-			if c == nil {
-				c = &Cell{Window: w.Name, Tier: r.Tier, Industry: r.Industry, Category: r.Category, County: r.County}
-				sums[k] = c
+			if k < 0 {
+				kk := key{r.Tier, r.Industry, r.Category, r.County}
+				var ok bool
+				if k, ok = index[kk]; !ok {
+					k = len(keys)
+					index[kk] = k
+					keys = append(keys, kk)
+					sums = append(sums, make([]Cell, len(windows))...)
+					counted = append(counted, make([]bool, len(windows))...)
+				}
+			}
+			c := &sums[k*len(windows)+w]
+			if !counted[k*len(windows)+w] {
+				counted[k*len(windows)+w] = true
+				*c = Cell{Window: windows[w].Name, Tier: r.Tier, Industry: r.Industry, Category: r.Category, County: r.County}
 			}
 			c.Batches += r.Tested
 			c.Failed += r.Failed
 		}
-		cells := make([]Cell, 0, len(sums))
-		for _, c := range sums {
-			cells = append(cells, *c)
+	}
+	order := make([]int, len(keys))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		x, y := &keys[a], &keys[b]
+		return cmp.Or(cmp.Compare(x.tier, y.tier), cmp.Compare(x.industry, y.industry),
+			cmp.Compare(x.category, y.category), cmp.Compare(x.county, y.county))
+	})
+	var out []Cell
+	for w := range windows {
+		for _, k := range order {
+			if counted[k*len(windows)+w] {
+				out = append(out, sums[k*len(windows)+w])
+			}
 		}
-		slices.SortFunc(cells, func(a, b Cell) int {
-			return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Industry, b.Industry),
-				cmp.Compare(a.Category, b.Category), cmp.Compare(a.County, b.County))
-		})
-		out = append(out, cells...)
 	}
 	return out
 }

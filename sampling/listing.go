@@ -62,6 +62,9 @@ func addLine[C string | []byte](l *lister, code C, category, county, risk, strat
 // equal populations, so a population is stored once however many plans
 // draw from it.
 func (p *Units) Digest(industry string) string {
+	if d := p.digestFor(industry); d != "" {
+		return d
+	}
 	order := make([]int32, p.Len())
 	for i := range order {
 		order[i] = int32(i)

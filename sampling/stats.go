@@ -2,6 +2,7 @@ package sampling
 
 import (
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -15,7 +16,41 @@ const alpha95 = 0.05
 // probability that it lies above upper, at every n. With n = 0 it returns
 // 0 and 1.
 func ClopperPearson(passed, n int) (lower, upper float64) {
-	return clopperPearson(passed, n, alpha95)
+	return boundsCache.get(passed, n)
+}
+
+// boundsCache keeps the Clopper–Pearson bounds computed: every refresh of
+// the snapshot derives the rates of thousands of cells again, most with
+// the counts of the refresh before, and a bound costs two inverse
+// incomplete beta functions (a third of a refresh's derivation at a
+// million stored results). The bounds are a pure function of the counts,
+// so a bound from the cache is the one computed, bit for bit.
+var boundsCache = cpCache{size: 1 << 16, m: map[[2]int][2]float64{}}
+
+// cpCache is a cache of ClopperPearson's bounds by passed and n, of up to
+// size bounds; when full it starts over.
+type cpCache struct {
+	size int
+	mu   sync.Mutex
+	m    map[[2]int][2]float64
+}
+
+func (c *cpCache) get(passed, n int) (lower, upper float64) {
+	k := [2]int{passed, n}
+	c.mu.Lock()
+	b, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return b[0], b[1]
+	}
+	lower, upper = clopperPearson(passed, n, alpha95)
+	c.mu.Lock()
+	if len(c.m) >= c.size {
+		clear(c.m)
+	}
+	c.m[k] = [2]float64{lower, upper}
+	c.mu.Unlock()
+	return lower, upper
 }
 
 // clopperPearson is ClopperPearson at error rate alpha on each side: the

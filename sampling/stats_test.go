@@ -244,3 +244,31 @@ func TestClopperPearsonMonotone(t *testing.T) {
 		}
 	}
 }
+
+// TestClopperPearsonCache: a bound from the cache is the bound computed, bit
+// for bit, whether it was there already, was computed now, or the cache
+// was full and started over.
+func TestClopperPearsonCache(t *testing.T) {
+	c := cpCache{size: 5, m: map[[2]int][2]float64{}}
+	for round := range 3 {
+		for n := range 8 {
+			for passed := 0; passed <= n; passed += 3 {
+				lower, upper := c.get(passed, n)
+				wl, wu := clopperPearson(passed, n, alpha95)
+				if math.Float64bits(lower) != math.Float64bits(wl) || math.Float64bits(upper) != math.Float64bits(wu) {
+					t.Fatalf("round %d: cached bounds of %d of %d = %v, %v, computed %v, %v", round, passed, n, lower, upper, wl, wu)
+				}
+				if len(c.m) > c.size {
+					t.Fatalf("the cache holds %d bounds, more than its %d", len(c.m), c.size)
+				}
+			}
+		}
+	}
+	lower, upper := ClopperPearson(7, 20)
+	boundsCache.mu.Lock()
+	kept := boundsCache.m[[2]int{7, 20}]
+	boundsCache.mu.Unlock()
+	if kept != [2]float64{lower, upper} {
+		t.Errorf("ClopperPearson(7, 20) = %v, %v, the cache holds %v", lower, upper, kept)
+	}
+}

@@ -25,6 +25,9 @@ type Units struct {
 	// names are the enterprise names, nil until a unit has one: the draw
 	// does not need them, and a registry's population leaves them out.
 	names []string
+	// digest is the units' digest when it was computed while they were
+	// read (Ahead).
+	digest *unitsDigest
 }
 
 // unitRow is a unit's row of Units: where its code ends in codes, and its

@@ -177,7 +177,7 @@ func announce(ctx context.Context, tx *sqlx.Tx, c AnnounceClaim) (Announced, err
 		return Announced{}, fmt.Errorf("look up the last announcement: %w", err)
 	}
 	f.StartedAt = &now
-	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime)
+	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime, false)
 	if err != nil {
 		return Announced{}, err
 	}

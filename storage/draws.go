@@ -20,17 +20,19 @@ import (
 // Settle does inside its transaction: for a dry run, which stores nothing.
 // The caller adds the schedule, kind and seed.
 func (s *Store) DrawRecord(ctx context.Context, d sampling.Design, nominal time.Time) (sampling.DrawRecord, error) {
-	return drawRecord(ctx, s.db, d, nominal)
+	return drawRecord(ctx, s.db, d, nominal, false)
 }
 
 // drawRecord loads with q what a draw of design at nominal time starts
 // from: the industry's active units, each unit's last inspection with its
 // result, the results of the sampling.RecentDays before nominal by county
-// and category, and the active inspectors.
-func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.Time) (sampling.DrawRecord, error) {
+// and category, and the active inspectors. With digest, for a fire that
+// stores the population it drew from, the population's digest is computed
+// while the units are read (sampling.Ahead).
+func drawRecord(ctx context.Context, q queryer, d sampling.Design, nominal time.Time, digest bool) (sampling.DrawRecord, error) {
 	rec := sampling.DrawRecord{NominalTime: nominal, Design: d}
 	var err error
-	if rec.Units, err = population(ctx, q, d.Industry); err != nil {
+	if rec.Units, err = population(ctx, q, d.Industry, digest); err != nil {
 		return rec, err
 	}
 	if rec.History, err = history(ctx, q, d.Industry); err != nil {

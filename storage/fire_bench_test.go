@@ -32,6 +32,10 @@ const changedEnterprises = 100
 //
 // It reports each in seconds per iteration, the ratios that
 // docs/benchmarks.md's goals name, and the bytes a steady fire allocates.
+// On a loaded machine wall time depends on what else runs; it also
+// reports the CPU time of the stream and the steady fire: of this process
+// (user and system), and, when the PostgreSQL server runs on this machine,
+// of the server's processes for the benchmark's database (see serverCPU).
 // The registry has frameUnits units:
 //
 //	SPOTCHECK_TEST_POSTGRES=… SPOTCHECK_BENCH_UNITS=1000000 go test ./storage -run '^$' -bench Fire -benchtime 5x
@@ -44,6 +48,28 @@ func BenchmarkFire(b *testing.B) {
 			ctx := b.Context()
 			at := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 			fires := 0
+			var dbName string
+			if backend == storage.Postgres {
+				if err := s.DB().QueryRowContext(ctx, `SELECT current_database()`).Scan(&dbName); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// measure runs op and returns the CPU time it took in this
+			// process and in the server (0 when not measured).
+			measure := func(op func()) (cpu, server time.Duration) {
+				b.Helper()
+				var sc *serverCPU
+				if dbName != "" {
+					sc = startServerCPU(dbName)
+				}
+				c0 := processCPU()
+				op()
+				if sc != nil {
+					server, _ = sc.Stop()
+					c0 += sc.Self()
+				}
+				return processCPU() - c0, server
+			}
 			fire := func() (time.Duration, uint64) {
 				b.Helper()
 				fires++
@@ -69,16 +95,19 @@ func BenchmarkFire(b *testing.B) {
 				return took, after.TotalAlloc - before.TotalAlloc
 			}
 			fire() // stores the population
-			var stream, steady, first time.Duration
+			var stream, steady, first, streamCPU, steadyCPU, streamServer, steadyServer time.Duration
 			var allocated uint64
 			for b.Loop() {
-				took, err := streamFrame(ctx, s, units)
+				var took time.Duration
+				var err error
+				cpu, server := measure(func() { took, err = streamFrame(ctx, s, units) })
 				if err != nil {
 					b.Fatal(err)
 				}
-				stream += took
-				took, alloc := fire()
-				steady += took
+				stream, streamCPU, streamServer = stream+took, streamCPU+cpu, streamServer+server
+				var alloc uint64
+				cpu, server = measure(func() { took, alloc = fire() })
+				steady, steadyCPU, steadyServer = steady+took, steadyCPU+cpu, steadyServer+server
 				allocated += alloc
 				b.StopTimer()
 				if err := changeRegistry(ctx, s, units, fires); err != nil {
@@ -95,6 +124,13 @@ func BenchmarkFire(b *testing.B) {
 			b.ReportMetric(steady.Seconds()/stream.Seconds(), "steady/stream")
 			b.ReportMetric(first.Seconds()/steady.Seconds(), "first/steady")
 			b.ReportMetric(float64(allocated)/n/1e6, "steady-MB-alloc/op")
+			b.ReportMetric(streamCPU.Seconds()/n, "stream-cpu-s/op")
+			b.ReportMetric(steadyCPU.Seconds()/n, "steady-cpu-s/op")
+			if streamServer > 0 {
+				b.ReportMetric(streamServer.Seconds()/n, "stream-server-cpu-s/op")
+				b.ReportMetric(steadyServer.Seconds()/n, "steady-server-cpu-s/op")
+				b.ReportMetric((steadyCPU+steadyServer).Seconds()/(streamCPU+streamServer).Seconds(), "steady/stream-cpu")
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"spotcheck/sampling"
 )
@@ -80,61 +81,33 @@ const taskColumns = `plan_id, credit_code, enterprise, county, industry, categor
 	stratum, quantity_test, quantity_backup`
 
 // insertTasks inserts the plan's tasks and their inspectors, setting each
-// task's ID, in statements of many rows each: a plan of a thousand tasks
-// takes a few dozen round trips rather than three thousand. The ids come
-// back with the tasks' unit keys (RETURNING gives no order), unique within
-// a plan; a plan that repeats a unit is inserted row by row.
+// task's ID. On PostgreSQL each is one statement whose rows come as arrays
+// (unnest): a plan of a thousand tasks and two thousand assignments takes
+// two round trips. On SQLite the rows go in statements of many rows each.
+// The ids come back with the tasks' unit keys (RETURNING gives no order),
+// unique within a plan; a plan that repeats a unit is inserted row by row.
 func insertTasks(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan) error {
 	index := make(map[string]int, len(plan.Tasks))
 	for i := range plan.Tasks {
 		index[plan.Tasks[i].Key()] = i
 	}
-	const width = 13
-	batch := 1000 / width
-	if len(index) < len(plan.Tasks) {
-		batch = 1
-	}
-	args := make([]any, 0, batch*width)
-	for start := 0; start < len(plan.Tasks); start += batch {
-		chunk := plan.Tasks[start:min(start+batch, len(plan.Tasks))]
-		args = args[:0]
-		for i := range chunk {
-			t := &chunk[i]
-			args = append(args, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
-				t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status, t.Stratum, t.Quantity.Test, t.Quantity.Backup)
-		}
-		rows, err := tx.QueryxContext(ctx, tx.Rebind(`INSERT INTO tasks (`+taskColumns+`) VALUES `+
-			strings.TrimSuffix(strings.Repeat("("+placeholders(width)+"), ", len(chunk)), ", ")+` RETURNING id, credit_code, category`), args...)
-		if err != nil {
-			return fmt.Errorf("insert tasks: %w", err)
-		}
-		n := 0
-		for rows.Next() {
-			var id int64
-			var code, category string
-			if err := rows.Scan(&id, &code, &category); err != nil {
-				rows.Close()
-				return fmt.Errorf("insert tasks: %w", err)
+	switch {
+	case len(index) < len(plan.Tasks):
+		for i := range plan.Tasks {
+			if err := insertTaskRows(ctx, tx, plan, i, i+1, index); err != nil {
+				return err
 			}
-			i, ok := index[code+"/"+category]
-			if !ok {
-				rows.Close()
-				return fmt.Errorf("insert tasks: the database returned task %d of unit %s/%s, which the plan lacks", id, code, category)
+		}
+	case tx.DriverName() == Postgres:
+		if err := insertTaskArrays(ctx, tx, plan, index); err != nil {
+			return err
+		}
+	default:
+		const batch = 1000 / taskWidth
+		for start := 0; start < len(plan.Tasks); start += batch {
+			if err := insertTaskRows(ctx, tx, plan, start, min(start+batch, len(plan.Tasks)), index); err != nil {
+				return err
 			}
-			if batch == 1 {
-				i = start
-			}
-			plan.Tasks[i].ID = id
-			n++
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("insert tasks: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("insert tasks: %w", err)
-		}
-		if n != len(chunk) {
-			return fmt.Errorf("insert tasks: %d ids returned for %d tasks", n, len(chunk))
 		}
 	}
 	var assigned [][]any
@@ -144,8 +117,111 @@ func insertTasks(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan) error {
 			assigned = append(assigned, []any{t.ID, id, pos})
 		}
 	}
+	if tx.DriverName() == Postgres {
+		ids, inspectors, positions := make([]int64, len(assigned)), make([]string, len(assigned)), make([]int64, len(assigned))
+		for i, a := range assigned {
+			ids[i], inspectors[i], positions[i] = a[0].(int64), a[1].(string), int64(a[2].(int))
+		}
+		if len(assigned) > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO task_inspectors (task_id, inspector_id, position)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[])`, pq.Array(ids), pq.Array(inspectors), pq.Array(positions)); err != nil {
+				return fmt.Errorf("assign inspectors: %w", err)
+			}
+		}
+		return nil
+	}
 	if err := insertRows(ctx, tx, "task_inspectors (task_id, inspector_id, position)", assigned); err != nil {
 		return fmt.Errorf("assign inspectors: %w", err)
+	}
+	return nil
+}
+
+// taskWidth is the number of taskColumns.
+const taskWidth = 13
+
+// insertTaskRows inserts plan.Tasks[start:end] in one statement of a row
+// each and sets their IDs; index gives each unit key's task, unless the
+// statement has one row.
+func insertTaskRows(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan, start, end int, index map[string]int) error {
+	chunk := plan.Tasks[start:end]
+	args := make([]any, 0, len(chunk)*taskWidth)
+	for i := range chunk {
+		t := &chunk[i]
+		args = append(args, plan.ID, t.CreditCode, t.Enterprise, t.County, plan.Industry,
+			t.Category, t.Tier, t.InclusionProbability, t.Due, t.Status, t.Stratum, t.Quantity.Test, t.Quantity.Backup)
+	}
+	rows, err := tx.QueryxContext(ctx, tx.Rebind(`INSERT INTO tasks (`+taskColumns+`) VALUES `+
+		strings.TrimSuffix(strings.Repeat("("+placeholders(taskWidth)+"), ", len(chunk)), ", ")+` RETURNING id, credit_code, category`), args...)
+	if err != nil {
+		return fmt.Errorf("insert tasks: %w", err)
+	}
+	if len(chunk) == 1 {
+		index = nil
+	}
+	return readTaskIDs(rows, plan, start, len(chunk), index)
+}
+
+// insertTaskArrays inserts the plan's tasks, whose unit keys index gives,
+// in one statement on PostgreSQL and sets their IDs.
+func insertTaskArrays(ctx context.Context, tx *sqlx.Tx, plan *sampling.Plan, index map[string]int) error {
+	n := len(plan.Tasks)
+	if n == 0 {
+		return nil
+	}
+	codes, enterprises, counties, categories, tiers := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	dues, statuses, strata := make([]string, n), make([]string, n), make([]string, n)
+	pis := make([]float64, n)
+	tests, backups := make([]int64, n), make([]int64, n)
+	for i := range plan.Tasks {
+		t := &plan.Tasks[i]
+		codes[i], enterprises[i], counties[i], categories[i], tiers[i] = t.CreditCode, t.Enterprise, t.County, t.Category, t.Tier
+		dues[i], statuses[i], strata[i] = string(t.Due), t.Status, t.Stratum
+		pis[i], tests[i], backups[i] = t.InclusionProbability, int64(t.Quantity.Test), int64(t.Quantity.Backup)
+	}
+	rows, err := tx.QueryxContext(ctx, `INSERT INTO tasks (`+taskColumns+`)
+		SELECT $1::bigint, code, enterprise, county, $2::text, category, tier, pi, due, status, stratum, test, backup
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::double precision[], $9::text[], $10::text[], $11::text[], $12::integer[], $13::integer[])
+			AS t(code, enterprise, county, category, tier, pi, due, status, stratum, test, backup)
+		RETURNING id, credit_code, category`,
+		plan.ID, plan.Industry, pq.Array(codes), pq.Array(enterprises), pq.Array(counties), pq.Array(categories), pq.Array(tiers),
+		pq.Array(pis), pq.Array(dues), pq.Array(statuses), pq.Array(strata), pq.Array(tests), pq.Array(backups))
+	if err != nil {
+		return fmt.Errorf("insert tasks: %w", err)
+	}
+	return readTaskIDs(rows, plan, 0, n, index)
+}
+
+// readTaskIDs reads the ids of want tasks inserted from plan.Tasks[start:]
+// from rows (id, credit code and category each) and sets them: by unit key
+// through index, or, with index nil, the one task at start.
+func readTaskIDs(rows *sqlx.Rows, plan *sampling.Plan, start, want int, index map[string]int) error {
+	n := 0
+	for rows.Next() {
+		var id int64
+		var code, category string
+		if err := rows.Scan(&id, &code, &category); err != nil {
+			rows.Close()
+			return fmt.Errorf("insert tasks: %w", err)
+		}
+		i := start
+		if index != nil {
+			var ok bool
+			if i, ok = index[code+"/"+category]; !ok {
+				rows.Close()
+				return fmt.Errorf("insert tasks: the database returned task %d of unit %s/%s, which the plan lacks", id, code, category)
+			}
+		}
+		plan.Tasks[i].ID = id
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("insert tasks: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("insert tasks: %w", err)
+	}
+	if n != want {
+		return fmt.Errorf("insert tasks: %d ids returned for %d tasks", n, want)
 	}
 	return nil
 }

@@ -88,16 +88,21 @@ func decodeDigests(b []byte) []uint64 {
 	return out
 }
 
+// aheadEvery is how many units the read hands to sampling.Ahead at a time.
+const aheadEvery = 4096
+
 // population loads the active units of industry, by key: in that order
 // the draw walks memory in sequence. It holds them compactly (see
 // sampling.Units): a field the driver returns is copied into the units'
 // own storage, so the load allocates no object per unit. Enterprise names
-// are left out; nameTasks fetches those of the drawn units.
-func population(ctx context.Context, q queryer, industry string) (*sampling.Units, error) {
+// are left out; nameTasks fetches those of the drawn units. With digest
+// (for a fire, which stores the population), the units' digest is computed
+// on another goroutine while the rows arrive (sampling.Ahead).
+func population(ctx context.Context, q queryer, industry string, digest bool) (units *sampling.Units, err error) {
 	// The last stored population's size is a good guess of this one's,
 	// and a query cheaper than counting: the units then grow in place.
 	var n int
-	err := q.QueryRowxContext(ctx, q.Rebind(`SELECT units FROM populations WHERE industry = ? ORDER BY id DESC LIMIT 1`), industry).Scan(&n)
+	err = q.QueryRowxContext(ctx, q.Rebind(`SELECT units FROM populations WHERE industry = ? ORDER BY id DESC LIMIT 1`), industry).Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("size units of %s: %w", industry, err)
 	}
@@ -109,14 +114,22 @@ func population(ctx context.Context, q queryer, industry string) (*sampling.Unit
 		return nil, fmt.Errorf("load units of %s: %w", industry, err)
 	}
 	defer rows.Close()
-	units := &sampling.Units{}
+	units = &sampling.Units{}
 	units.Grow(n+n/64, 18*(n+n/64)) // credit codes have 18 characters
+	var ahead *sampling.Ahead
+	if digest {
+		ahead = sampling.NewAhead(units, industry)
+		defer func() { ahead.Finish(err == nil) }()
+	}
 	var code, category, county, risk sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&code, &category, &county, &risk); err != nil {
 			return nil, fmt.Errorf("load units of %s: %w", industry, err)
 		}
 		units.AppendBytes(code, category, county, risk, industry)
+		if ahead != nil && units.Len()%aheadEvery == 0 {
+			ahead.Feed()
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load units of %s: %w", industry, err)

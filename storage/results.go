@@ -82,5 +82,15 @@ func (s *Store) Rollups(ctx context.Context, since sampling.Day) ([]sampling.Rol
 
 // rollupsSince reads the daily rollups from the day since on.
 func rollupsSince(ctx context.Context, q queryer, since sampling.Day) ([]sampling.Rollup, error) {
-	return loadRollups(ctx, q, `SELECT `+rollupColumns+` FROM rollups WHERE day >= ?`, since)
+	return loadRollups(ctx, q, rollupsSinceQuery(since))
 }
+
+// rollupsSinceQuery is the query of the rollups from the day since on,
+// the day written in as a literal: without parameters, the query takes
+// one round trip on PostgreSQL (the extended protocol's take two).
+func rollupsSinceQuery(since sampling.Day) string {
+	return `SELECT ` + rollupColumns + ` FROM rollups WHERE day >= ` + quoteLiteral(string(since))
+}
+
+// quoteLiteral quotes s as an SQL string literal, on both backends.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -211,6 +212,12 @@ func loadRollups(ctx context.Context, q queryer, query string, args ...any) ([]s
 		return nil, fmt.Errorf("load rollups: %w", err)
 	}
 	defer rows.Close()
+	return scanRollups(rows)
+}
+
+// scanRollups reads the rollup rows of rows, whose columns are those of
+// the rollups table, in its order, up to the end of its result set.
+func scanRollups(rows *sql.Rows) ([]sampling.Rollup, error) {
 	days := map[string]sampling.Day{}
 	var out []sampling.Rollup
 	for rows.Next() {
@@ -222,6 +229,7 @@ func loadRollups(ctx context.Context, q queryer, query string, args ...any) ([]s
 		}
 		d, ok := days[day]
 		if !ok {
+			var err error
 			if d, err = sampling.ParseDay(day); err != nil {
 				return nil, fmt.Errorf("load rollups: %w", err)
 			}

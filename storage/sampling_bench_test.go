@@ -31,7 +31,7 @@ func frameUnits(b *testing.B) int {
 // (units textile units over units/3 enterprises, 200 inspectors) and a plan
 // of 2,000 earlier tasks with results (a tenth failed), generated in SQL so
 // that setting up takes seconds, not the registry import's minutes.
-func loadLargeRegistry(b *testing.B, s *storage.Store, units int) {
+func loadLargeRegistry(b testing.TB, s *storage.Store, units int) {
 	b.Helper()
 	ctx := b.Context()
 	storagetest.SeedRegistry(b, s, units)

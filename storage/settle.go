@@ -179,7 +179,7 @@ func settle(ctx context.Context, tx *sqlx.Tx, c Claim, draw func(sampling.DrawRe
 		return Settled{Fire: f, Fresh: true}, nil
 	}
 	f.StartedAt = &now
-	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime)
+	rec, err := drawRecord(ctx, tx, c.Design, c.NominalTime, true)
 	if err != nil {
 		return Settled{}, err
 	}

@@ -285,6 +285,9 @@ func (s *Store) SnapshotState(ctx context.Context, since sampling.Day, plansSinc
 		return SnapshotState{}, fmt.Errorf("read snapshot: %w", err)
 	}
 	defer tx.Rollback()
+	if s.dialect == Postgres {
+		return snapshotStatePostgres(ctx, tx, since, plansSince)
+	}
 	var st SnapshotState
 	if err := tx.GetContext(ctx, &st.Seq, `SELECT seq FROM snapshot_seq`); err != nil {
 		return SnapshotState{}, fmt.Errorf("read snapshot: %w", err)
@@ -297,6 +300,59 @@ func (s *Store) SnapshotState(ctx context.Context, since sampling.Day, plansSinc
 	}
 	if st.Plans, err = plansFrom(ctx, tx, plansSince); err != nil {
 		return SnapshotState{}, err
+	}
+	return st, nil
+}
+
+// snapshotStatePostgres reads the snapshot's state in tx, a repeatable-read
+// transaction on PostgreSQL, in one round trip: the four queries go as one
+// simple query (no parameters: the day and time are written in as
+// literals) with four result sets, where one at a time would take six round
+// trips, each a wait for the server's turn on a loaded machine.
+func snapshotStatePostgres(ctx context.Context, tx *sqlx.Tx, since sampling.Day, plansSince time.Time) (SnapshotState, error) {
+	var st SnapshotState
+	rows, err := tx.QueryContext(ctx, `SELECT seq FROM snapshot_seq; `+rollupsSinceQuery(since)+`; `+
+		`SELECT `+tallyColumns+` FROM task_tallies WHERE n > 0; `+
+		`SELECT `+planInfoColumns+` FROM plans WHERE nominal_time >= `+quoteLiteral(plansSince.UTC().Format(time.RFC3339Nano))+` ORDER BY id`)
+	if err != nil {
+		return st, fmt.Errorf("read snapshot: %w", err)
+	}
+	defer rows.Close()
+	next := func(what string) error {
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read snapshot: %s: %w", what, err)
+		}
+		if !rows.NextResultSet() {
+			return fmt.Errorf("read snapshot: no result for the %s: %v", what, rows.Err())
+		}
+		return nil
+	}
+	for rows.Next() {
+		if err := rows.Scan(&st.Seq); err != nil {
+			return st, fmt.Errorf("read snapshot: %w", err)
+		}
+	}
+	if err := next("rollups"); err != nil {
+		return st, err
+	}
+	if st.Rollups, err = scanRollups(rows); err != nil {
+		return st, err
+	}
+	if err := next("task tallies"); err != nil {
+		return st, err
+	}
+	scan := &sqlx.Rows{Rows: rows, Mapper: tx.Mapper}
+	if err := sqlx.StructScan(scan, &st.Tallies); err != nil {
+		return st, fmt.Errorf("load task tallies: %w", err)
+	}
+	if err := next("plans"); err != nil {
+		return st, err
+	}
+	if err := sqlx.StructScan(scan, &st.Plans); err != nil {
+		return st, fmt.Errorf("load plans: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("read snapshot: %w", err)
 	}
 	return st, nil
 }
