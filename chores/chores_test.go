@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -115,7 +114,7 @@ func TestStartLogsFailures(t *testing.T) {
 		cfg := testCfg(t)
 		s := storagetest.Open(t, storage.SQLite)
 		s.Close() // every chore fails
-		var logs lockedBuffer
+		var logs storagetest.LogBuffer
 		now := func() time.Time { return time.Date(2026, 11, 28, 10, 0, 0, 0, cfg.Location) }
 		c := chores.New(cfg, s, monitor.New(cfg, s, now, storagetest.Logger(t)), quiet(&logs),
 			chores.Options{Now: now, Refresh: time.Second, Close: 2 * time.Second})
@@ -132,23 +131,4 @@ func TestStartLogsFailures(t *testing.T) {
 			}
 		}
 	})
-}
-
-// lockedBuffer is a strings.Builder safe for a logger's goroutine and the
-// test's.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

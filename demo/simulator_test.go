@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"spotcheck/sampling"
+	"spotcheck/storage/storagetest"
 )
 
 // fakeRecorder stands in for the service: a queue of tasks and the results
@@ -281,29 +281,11 @@ func TestRun(t *testing.T) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger on another goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestRunRetriesAfterRecorderError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newFakeRecorder(demoTasks(10))
 		rec.failPending = 2
-		var logs syncBuffer
+		var logs storagetest.LogBuffer
 		logger := slog.New(slog.NewTextHandler(&logs, nil))
 		s := NewSimulator(rec, logger, 1, time.Now)
 		if err := s.Start(t.Context(), time.Second); err != nil {

@@ -9,12 +9,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"spotcheck/sampling"
 	"spotcheck/storage"
+	"spotcheck/storage/storagetest"
 )
 
 // TestImportOthersTaskRefused: an inspector's results import that holds a
@@ -96,25 +96,14 @@ func TestSamplingLeavesOverduePlanToTheSweep(t *testing.T) {
 
 // logBuffer collects a logger's JSON records; safe for the server's
 // goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type logBuffer struct{ storagetest.LogBuffer }
 
 // records returns the records logged so far at level or above, as
 // "LEVEL msg err" lines.
 func (b *logBuffer) records(t *testing.T, level slog.Level) []string {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []string
-	for line := range strings.Lines(b.buf.String()) {
+	for line := range strings.Lines(b.String()) {
 		var r struct{ Level, Msg, Err string }
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("log record %q: %v", line, err)

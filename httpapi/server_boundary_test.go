@@ -27,7 +27,7 @@ func TestRequestLoggedAsErrorFrom500(t *testing.T) {
 	for _, code := range []int{200, 404, 499, 500, 503} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, fmt.Sprintf("/%d", code), nil))
 	}
-	for line := range strings.Lines(logs.buf.String()) {
+	for line := range strings.Lines(logs.String()) {
 		var r struct {
 			Level, Msg, Component, Path string
 			Status                      int

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -300,24 +299,6 @@ func TestFailedTickKeepsTheLoop(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a buffer a logger may write to from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestDowntimeBeyondMaxDue: after a downtime of more due fires than one
 // decision looks at (1000), the older ones are left out of the ledger,
 // logged as a warning with their number and counted as missed with the ones
@@ -327,7 +308,7 @@ func TestDowntimeBeyondMaxDue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := storagetest.Open(t, storage.SQLite)
 		seed(t, store)
-		var logs lockedBuffer
+		var logs storagetest.LogBuffer
 		run := func(d time.Duration) *prometheus.Registry {
 			reg := prometheus.NewRegistry()
 			sched, err := scheduler.New(newConfig(t, "latest"), store, reg, slog.New(slog.NewJSONHandler(&logs, nil)), scheduler.Options{Now: time.Now})

@@ -145,7 +145,7 @@ func TestLockWaitEndsAtTheFiresDeadline(t *testing.T) {
 	t.Cleanup(letGo)
 
 	// Replica b's loop settles the 09:00:00 fire and waits for the lock.
-	var logs lockedBuffer
+	var logs storagetest.LogBuffer
 	reg := prometheus.NewRegistry()
 	sched, err := scheduler.New(newConfig(t, "latest"), b, reg, slog.New(slog.NewJSONHandler(&logs, nil)), scheduler.Options{Now: clock.now})
 	if err != nil {

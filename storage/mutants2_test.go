@@ -7,7 +7,6 @@ package storage_test
 // names the boundary it pins and runs on both backends.
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"hash/fnv"
@@ -16,7 +15,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -285,28 +283,16 @@ func nominalSQL(s *storage.Store, t time.Time) string {
 }
 
 // lockedBuffer is a log destination safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+type lockedBuffer struct{ storagetest.LogBuffer }
 
 // warnings returns the logged warnings, one line each, and forgets them.
 func (l *lockedBuffer) warnings() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for line := range strings.Lines(l.b.String()) {
+	for line := range strings.Lines(l.Take()) {
 		if strings.Contains(line, "level=WARN") {
 			out = append(out, strings.TrimSpace(line))
 		}
 	}
-	l.b.Reset()
 	return out
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"spotcheck/storage/storagetest"
 )
 
 // TestHelp checks that --help (and -h) prints the command's usage once, to
@@ -94,7 +96,7 @@ func TestProgress(t *testing.T) {
 	for _, terminal := range []bool{false, true} {
 		db := "sqlite:" + filepath.Join(t.TempDir(), "spotcheck.db")
 		// The bar's spinner redraws from its own goroutine.
-		var stdout, stderr syncBuffer
+		var stdout, stderr storagetest.LogBuffer
 		err := run(t.Context(), []string{"import", "enterprises", filepath.Join("testdata", "enterprises.csv"), "--config", cfg, "--db", db}, env{
 			getenv: func(string) string { return "" }, stdin: strings.NewReader(""),
 			stdout: &stdout, stderr: &stderr, now: time.Now, terminal: terminal,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"spotcheck/storage/storagetest"
 )
 
 // buildBinary builds spotcheck into a temporary directory, with -race when
@@ -36,30 +37,12 @@ func buildBinary(t testing.TB) string {
 	return bin
 }
 
-// logBuffer collects a process's stderr.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // process is a `spotcheck serve` running as a process of its own.
 type process struct {
 	name   string
 	cmd    *exec.Cmd
 	base   string // http://host:port
-	log    *logBuffer
+	log    *storagetest.LogBuffer
 	exited chan struct{}
 }
 
@@ -69,7 +52,7 @@ type process struct {
 func startServe(t testing.TB, name, bin, db, cfg string, extraEnv ...string) *process {
 	t.Helper()
 	addr := freeAddr(t)
-	p := &process{name: name, base: "http://" + addr, log: &logBuffer{}, exited: make(chan struct{})}
+	p := &process{name: name, base: "http://" + addr, log: &storagetest.LogBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "--db", db, "--config", cfg, "--listen", addr)
 	p.cmd.Env = append(os.Environ(), append([]string{"SPOTCHECK_LOG_LEVEL=info"}, extraEnv...)...)
 	p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.log
