@@ -103,9 +103,9 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 			if ferr != nil {
 				return sampling.Plan{}, ferr
 			}
-			s.metrics.runs.WithLabelValues(a.Schedule, f.Kind, string(f.Status)).Inc()
-			s.logger.Error("plan not drawn from its beacon: the draw fails with its seed, for good", "schedule", a.Schedule,
-				"announcement", seq, "err", err)
+			if sc := s.cfg.Schedule(a.Schedule); sc != nil {
+				s.observe(ctx, sc, storage.Settled{Fire: f, Fresh: true}) // counted and logged as a failed fire
+			}
 		}
 		return sampling.Plan{}, &DrawError{Err: fmt.Errorf("announcement %d: %w: %w", seq, errDraw, err)}
 	}

@@ -85,24 +85,7 @@ func TestSettleWithoutLockWaitWaitsForAMaking(t *testing.T) {
 	}()
 	// b waits for a's lock on the schedule (or, with a lock wait of a
 	// moment, has given up already); a then commits.
-	var r result
-	received := false
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case r = <-settled:
-			received = true
-			break wait
-		case <-tick.C:
-			if n, err := a.LockWaiters(t.Context()); err != nil {
-				t.Fatal(err)
-			} else if n > 0 {
-				break wait
-			}
-		}
-	}
+	r, received := settledOrWaiting(t, a, settled)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatalf("held Settle: %v", err)

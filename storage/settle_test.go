@@ -344,24 +344,7 @@ func TestMissedWhileAnotherMakes(t *testing.T) {
 	}()
 	// b settles at once (the old way) or waits for a's lock on the
 	// schedule; a lets its plan commit either way.
-	var got storage.Settled
-	received := false
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case got = <-settled:
-			received = true
-			break wait
-		case <-tick.C:
-			if n, err := a.LockWaiters(t.Context()); err != nil {
-				t.Fatal(err)
-			} else if n > 0 {
-				break wait
-			}
-		}
-	}
+	got, received := settledOrWaiting(t, a, settled)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -489,4 +472,25 @@ func TestStartSchedule(t *testing.T) {
 			t.Errorf("StartSchedule(other) = %v, %v; want the database's time now", other, err)
 		}
 	})
+}
+
+// settledOrWaiting waits until another settle's result arrives on settled
+// (received true) or a's database shows a transaction waiting for a lock
+// (received false), whichever comes first.
+func settledOrWaiting[T any](t *testing.T, a *storage.Store, settled <-chan T) (got T, received bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case got = <-settled:
+			return got, true
+		case <-tick.C:
+			if n, err := a.LockWaiters(t.Context()); err != nil {
+				t.Fatal(err)
+			} else if n > 0 {
+				return got, false
+			}
+		}
+	}
 }
