@@ -3,6 +3,8 @@ package sampling
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestCheckText(t *testing.T) {
@@ -66,4 +68,44 @@ func TestCheckTextsPairs(t *testing.T) {
 	if errs := CheckTexts("note", "fine"); len(errs) != 0 {
 		t.Errorf("CheckTexts(note fine) = %+v, want none", errs)
 	}
+}
+
+// checkTextByRunes is CheckText as it was first written, rune by rune:
+// the reference that the byte-wise CheckText must agree with.
+func checkTextByRunes(field, value string) *FieldError {
+	rule := ruleOf(field)
+	for i, r := range value {
+		switch {
+		case r == utf8.RuneError:
+			if _, n := utf8.DecodeRuneInString(value[i:]); n <= 1 {
+				return new(fieldError(field, "err_utf8", i))
+			}
+		case r == 0:
+			return new(fieldError(field, "err_nul", i))
+		case rule.multiline && (r == '\n' || r == '\r' || r == '\t'):
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return new(fieldError(field, "err_control", r, i))
+		}
+	}
+	if n := utf8.RuneCountInString(value); n > rule.max {
+		return new(fieldError(field, "err_text_long", n, rule.max))
+	}
+	return nil
+}
+
+// FuzzCheckText checks that CheckText finds the same problem as the
+// rune-by-rune reference, for a single-line field and a multi-line one.
+func FuzzCheckText(f *testing.F) {
+	for _, s := range []string{"", "苏州市纺织品有限公司", "R\x001", "R\xff1", "R\uFFFD1", "a\nb\tc\rd", "pH\x7f", "\u0085x",
+		"a\u2028b", "\xe8\x8b", strings.Repeat("纺", 101), strings.Repeat("x", 501), "91320500MA1234567X"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		for _, field := range []string{"credit_code", "name", "note"} {
+			got, want := CheckText(field, value), checkTextByRunes(field, value)
+			if (got == nil) != (want == nil) || got != nil && (got.Error() != want.Error() || got.Key != want.Key) {
+				t.Errorf("CheckText(%q, %q) = %v, want %v", field, value, got, want)
+			}
+		}
+	})
 }
