@@ -25,7 +25,7 @@ type Options struct {
 
 // checkCounty reports a county that the configuration does not list.
 func (r *row) checkCounty(column, county string, counties []string) {
-	if counties != nil && county != "" && !r.badCell[column] && !slices.Contains(counties, county) {
+	if counties != nil && county != "" && !r.isBad(column) && !slices.Contains(counties, county) {
 		r.errorf(column, "%q is not a county of the configuration (known: %s)", county, strings.Join(counties, ", "))
 	}
 }

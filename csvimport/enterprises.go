@@ -35,7 +35,7 @@ func enterprise(opts Options) func(*row) sampling.Unit {
 			Risk:       row.risk("risk"),
 		}
 		row.checkCounty("county", u.County, opts.Counties)
-		if opts.Industries != nil && u.Industry != "" && !row.badCell["industry"] {
+		if opts.Industries != nil && u.Industry != "" && !row.isBad("industry") {
 			cats, ok := opts.Industries[u.Industry]
 			switch {
 			case !ok:

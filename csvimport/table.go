@@ -30,9 +30,10 @@ func (s schema) String() string {
 
 // table is a CSV file being read: its columns and the errors found so far.
 type table struct {
-	file string
-	cols map[string]int // column name -> 0-based index
-	errs []*RowError
+	file  string
+	cols  map[string]int // column name -> 0-based index
+	names []string       // column names by index, for going through a row's cells in order
+	errs  []*RowError
 }
 
 // row is one non-blank record with as many cells as the header.
@@ -41,7 +42,7 @@ type row struct {
 	line    int
 	cells   []string
 	bad     bool
-	badCell map[string]bool // columns that break the text rules: not checked further
+	badCell []bool // by column index: cells that break the text rules, not checked further
 }
 
 // Rows is a CSV file read row by row: its header has been read, and All
@@ -53,6 +54,7 @@ type Rows[T any] struct {
 	cr    *csv.Reader
 	src   *lineReader
 	conv  func(*row) T
+	row   row   // the row being converted, reused: conv does not keep it
 	fatal error // a read error: the rest of the file was not read
 }
 
@@ -85,6 +87,7 @@ func open[T any](name string, r io.Reader, opts Options, s schema, conv func(*ro
 	if err := t.header(line, header, s); err != nil {
 		return nil, err
 	}
+	rs.row.badCell = make([]bool, len(t.names))
 	return rs, nil
 }
 
@@ -129,21 +132,20 @@ func (rs *Rows[T]) All() iter.Seq2[int, T] {
 					Reason: fmt.Sprintf("%d fields, want %d as in the header", len(cells), width)})
 				continue
 			}
-			row := &row{t: t, line: line, cells: cells}
+			r := &rs.row
+			*r = row{t: t, line: line, cells: cells, badCell: r.badCell}
+			clear(r.badCell)
 			// The text rules (control characters, lengths) come first: a
 			// cell that breaks them is reported for that and not checked
 			// further.
-			for col, i := range t.cols {
+			for i, col := range t.names {
 				if e := sampling.CheckText(col, cells[i]); e != nil {
-					row.errorf(col, "%s", e.Reason)
-					if row.badCell == nil {
-						row.badCell = map[string]bool{}
-					}
-					row.badCell[col] = true
+					r.errorf(col, "%s", e.Reason)
+					r.badCell[i] = true
 				}
 			}
-			v := rs.conv(row)
-			if !row.bad && !yield(line, v) {
+			v := rs.conv(r)
+			if !r.bad && !yield(line, v) {
 				return
 			}
 		}
@@ -215,6 +217,7 @@ func (t *table) header(line int, names []string, s schema) error {
 		} else {
 			t.cols[name] = i
 		}
+		t.names = append(t.names, name)
 	}
 	var missing []string
 	for _, name := range s.required {
@@ -272,11 +275,17 @@ func (r *row) required(column string) string {
 	return v
 }
 
+// isBad reports whether the cell of the named column breaks the text rules.
+func (r *row) isBad(column string) bool {
+	i, ok := r.t.cols[column]
+	return ok && r.badCell[i]
+}
+
 // errorf marks the row bad and records why, at the named column; a cell
 // that breaks the text rules has been reported for that alone.
 func (r *row) errorf(column, format string, args ...any) {
 	r.bad = true
-	if r.badCell[column] {
+	if r.isBad(column) {
 		return
 	}
 	e := &RowError{File: r.t.file, Line: r.line, Field: column, Reason: fmt.Sprintf(format, args...)}

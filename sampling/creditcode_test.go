@@ -143,3 +143,13 @@ func TestCreditCodeDetectsSubstitutions(t *testing.T) {
 		}
 	}
 }
+
+// TestCreditCodeValues checks the table of character values against the
+// alphabet, for every byte.
+func TestCreditCodeValues(t *testing.T) {
+	for c := range 256 {
+		if got, want := int(creditCodeValues[c])-1, strings.IndexByte(creditCodeChars, byte(c)); got != want {
+			t.Errorf("creditCodeValues[%q] - 1 = %d, want %d", byte(c), got, want)
+		}
+	}
+}

@@ -53,6 +53,13 @@ func CheckText(field, value string) *FieldError {
 			i++
 			continue
 		}
+		// Three bytes of a character of the BMP other than a control or a
+		// surrogate (as Chinese text is): no need to decode it.
+		if (c == 0xe1 || 0xe3 <= c && c <= 0xec || c == 0xee || c == 0xef) && i+2 < len(value) &&
+			value[i+1]&0xc0 == 0x80 && value[i+2]&0xc0 == 0x80 {
+			i += 3
+			continue
+		}
 		r, size := rune(c), 1
 		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(value[i:])

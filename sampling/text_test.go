@@ -97,7 +97,7 @@ func checkTextByRunes(field, value string) *FieldError {
 // rune-by-rune reference, for a single-line field and a multi-line one.
 func FuzzCheckText(f *testing.F) {
 	for _, s := range []string{"", "苏州市纺织品有限公司", "R\x001", "R\xff1", "R\uFFFD1", "a\nb\tc\rd", "pH\x7f", "\u0085x",
-		"a\u2028b", "\xe8\x8b", strings.Repeat("纺", 101), strings.Repeat("x", 501), "91320500MA1234567X"} {
+		"a\u2028b", "\xe8\x8b", "\xed\xa0\x80", "\xe0\x80\x80", "纺\xe7\xba", "\ufffd\u1000\uffff", strings.Repeat("纺", 101), strings.Repeat("x", 501), "91320500MA1234567X"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
