@@ -121,8 +121,13 @@ func (rs *Rows[T]) All() iter.Seq2[int, T] {
 			line, _ := rs.cr.FieldPos(0)
 			blank := true
 			for i, c := range cells {
-				cells[i] = strings.TrimSpace(c)
-				blank = blank && cells[i] == ""
+				// Most cells start and end with printable ASCII, which
+				// TrimSpace would return as they are.
+				if c == "" || !(' ' < c[0] && c[0] < utf8.RuneSelf && ' ' < c[len(c)-1] && c[len(c)-1] < utf8.RuneSelf) {
+					c = strings.TrimSpace(c)
+					cells[i] = c
+				}
+				blank = blank && c == ""
 			}
 			switch {
 			case blank: // spreadsheets write empty rows as ",,,"
@@ -216,6 +221,7 @@ func (t *table) header(line int, names []string, s schema) error {
 				Reason: fmt.Sprintf("unknown column %q (accepted: %s)", name, strings.Join(known, ", "))})
 		} else {
 			t.cols[name] = i
+			name = known[slices.Index(known, name)] // see index
 		}
 		t.names = append(t.names, name)
 	}
@@ -258,9 +264,22 @@ func (rs *Rows[T]) readError(err error) error {
 	return e
 }
 
+// index returns the 0-based index of the named column. The names held are
+// the schema's own strings, the same as the literals that name columns in
+// the code, so that each comparison of a search through a handful of them
+// is of one pointer, which a lookup in cols, hashing the name, is not.
+func (t *table) index(column string) (int, bool) {
+	for i, name := range t.names {
+		if name == column {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // cell returns the trimmed cell of the named column, "" when the column is absent.
 func (r *row) cell(column string) string {
-	if i, ok := r.t.cols[column]; ok {
+	if i, ok := r.t.index(column); ok {
 		return r.cells[i]
 	}
 	return ""
@@ -277,7 +296,7 @@ func (r *row) required(column string) string {
 
 // isBad reports whether the cell of the named column breaks the text rules.
 func (r *row) isBad(column string) bool {
-	i, ok := r.t.cols[column]
+	i, ok := r.t.index(column)
 	return ok && r.badCell[i]
 }
 
@@ -289,7 +308,7 @@ func (r *row) errorf(column, format string, args ...any) {
 		return
 	}
 	e := &RowError{File: r.t.file, Line: r.line, Field: column, Reason: fmt.Sprintf(format, args...)}
-	if i, ok := r.t.cols[column]; ok {
+	if i, ok := r.t.index(column); ok {
 		e.Column = i + 1
 	}
 	r.t.errs = append(r.t.errs, e)

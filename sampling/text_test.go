@@ -109,3 +109,21 @@ func FuzzCheckText(f *testing.F) {
 		}
 	})
 }
+
+// TestCheckTextEveryByte puts each byte value at each place of a text
+// long enough for CheckText to test eight bytes at a time, and compares it
+// with the reference.
+func TestCheckTextEveryByte(t *testing.T) {
+	for b := range 256 {
+		for at := range 20 {
+			value := []byte(strings.Repeat("a~ ", 7))
+			value[at] = byte(b)
+			for _, field := range []string{"credit_code", "name", "note"} {
+				got, want := CheckText(field, string(value)), checkTextByRunes(field, string(value))
+				if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+					t.Errorf("CheckText(%q, %q) = %v, want %v", field, value, got, want)
+				}
+			}
+		}
+	}
+}

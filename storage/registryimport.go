@@ -560,11 +560,14 @@ const (
 // while a goroutine of its own reads and checks the rows that follow (at
 // most aheadBatches batches of aheadRows): reading and checking a file
 // then runs beside the writing of its rows, on a processor of its own.
+// The batches go back to the reader once yielded, so that a million rows
+// do not cost the collector a new batch every aheadRows of them.
 // Stopping early stops the reading; a panic of seq or check is raised
 // again in the caller's goroutine.
 func readAhead[T any](seq iter.Seq2[int, T], check func(T) []sampling.FieldError) iter.Seq[checked[T]] {
 	return func(yield func(checked[T]) bool) {
 		batches := make(chan []checked[T], aheadBatches)
+		free := make(chan []checked[T], aheadBatches+2)
 		stop := make(chan struct{})
 		var panicked any
 		done := make(chan struct{})
@@ -572,11 +575,19 @@ func readAhead[T any](seq iter.Seq2[int, T], check func(T) []sampling.FieldError
 			defer close(done)
 			defer close(batches)
 			defer func() { panicked = recover() }()
-			batch := make([]checked[T], 0, aheadRows)
+			next := func() []checked[T] {
+				select {
+				case b := <-free:
+					return b
+				default:
+					return make([]checked[T], 0, aheadRows)
+				}
+			}
+			batch := next()
 			send := func() bool {
 				select {
 				case batches <- batch:
-					batch = make([]checked[T], 0, aheadRows)
+					batch = next()
 					return true
 				case <-stop:
 					return false
@@ -604,6 +615,11 @@ func readAhead[T any](seq iter.Seq2[int, T], check func(T) []sampling.FieldError
 				if !yield(r) {
 					return
 				}
+			}
+			clear(batch) // what the rows hold is the caller's now
+			select {
+			case free <- batch[:0]:
+			default:
 			}
 		}
 	}
