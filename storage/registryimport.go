@@ -57,18 +57,19 @@ func refuse(slice string) func([]LineProblem) error {
 }
 
 // unitStages are the staging tables of a registry import: the staged
-// units; each enterprise's first and last line, with whether its rows
-// disagree on name or county (made by firmProblems); and the staged units
-// that are new (no id) or change a stored unit (made by upsertStagedUnits).
+// units, each marked when it ends a run of rows of one enterprise; each
+// enterprise's first and last line, with whether its rows disagree on name
+// or county (made by firmProblems); and the staged units that are new (not
+// stored) or change a stored unit (made by upsertStagedUnits).
 var unitStages = []stage{
 	{"import_units", `(line INTEGER NOT NULL, credit_code TEXT NOT NULL, name TEXT NOT NULL, county TEXT NOT NULL,
-		industry TEXT NOT NULL, category TEXT NOT NULL, risk TEXT NOT NULL)`},
+		industry TEXT NOT NULL, category TEXT NOT NULL, risk TEXT NOT NULL, run_end BOOLEAN NOT NULL)`},
 	{"import_firms", `AS SELECT credit_code, min(line) AS first, max(line) AS last,
 		min(name) <> max(name) OR min(county) <> max(county) AS conflict
 		FROM import_units GROUP BY credit_code`},
-	{"import_unit_changes", `AS SELECT s.credit_code, s.category, s.industry, u.id
+	{"import_unit_changes", `AS SELECT s.credit_code, s.category, s.industry, u.credit_code IS NOT NULL AS stored
 		FROM import_units s LEFT JOIN units u ON u.credit_code = s.credit_code AND u.category = s.category
-		WHERE u.id IS NULL OR u.industry <> s.industry`},
+		WHERE u.credit_code IS NULL OR u.industry <> s.industry`},
 }
 
 // ImportUnits stores an enterprise registry read as a stream: each unit
@@ -92,9 +93,19 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 		if err := s.createStage(ctx, tx, unitStages[0]); err != nil {
 			return err
 		}
-		st, err := s.stager(ctx, tx, "import_units", "line", "credit_code", "name", "county", "industry", "category", "risk")
+		st, err := s.stager(ctx, tx, "import_units", "line", "credit_code", "name", "county", "industry", "category", "risk", "run_end")
 		if err != nil {
 			return fmt.Errorf("stage units: %w", err)
+		}
+		// Each row is staged when the next has been read, marked when the
+		// next is of another enterprise: the end of a run of rows of one
+		// enterprise. runs tells whether the rows of each run agree on the
+		// enterprise's name and county (see newRegistry).
+		var runs runs
+		var last checked[sampling.Unit]
+		stageLast := func(runEnd bool) error {
+			u := last.v
+			return st.add(last.line, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Category, u.Risk, runEnd)
 		}
 		for r := range readAhead(units, sampling.Unit.Check) {
 			if len(r.problems) > 0 {
@@ -103,20 +114,26 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 				}
 				continue
 			}
-			line, u := r.line, r.v
-			if err := st.add(line, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Category, u.Risk); err != nil {
+			if n > 0 {
+				if err := stageLast(r.v.CreditCode != last.v.CreditCode); err != nil {
+					st.close()
+					return fmt.Errorf("stage units: %w", err)
+				}
+			}
+			runs.add(r.v)
+			last = r
+			n++
+		}
+		if n > 0 {
+			if err := stageLast(true); err != nil {
 				st.close()
 				return fmt.Errorf("stage units: %w", err)
 			}
-			n++
 		}
 		if err := st.close(); err != nil {
 			return fmt.Errorf("stage units: %w", err)
 		}
 		if err := s.largeBatch(ctx, tx, n); err != nil {
-			return err
-		}
-		if err := s.analyze(ctx, tx, "import_units"); err != nil {
 			return err
 		}
 		// accept asks decide and drops the staging tables.
@@ -128,6 +145,18 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 				return fmt.Errorf("store units: %w", err)
 			}
 			return nil
+		}
+		if len(problems) == 0 && runs.agree {
+			written, err := s.newRegistry(ctx, tx, n)
+			if err != nil {
+				return err
+			}
+			if written {
+				return accept()
+			}
+		}
+		if err := s.analyze(ctx, tx, "import_units"); err != nil {
+			return err
 		}
 		firms, err := s.firmProblems(ctx, tx)
 		if err != nil {
@@ -252,6 +281,78 @@ func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 	return problems, nil
 }
 
+// runs follows the runs of rows of one enterprise, in the order the rows
+// come: agree stays true while every row names the enterprise and its
+// county as the first row of its run does.
+type runs struct {
+	first sampling.Unit
+	agree bool
+	begun bool
+}
+
+// add follows the next row.
+func (r *runs) add(u sampling.Unit) {
+	switch {
+	case !r.begun:
+		r.first, r.agree, r.begun = u, true, true
+	case u.CreditCode != r.first.CreditCode:
+		r.first = u
+	case u.Enterprise != r.first.Enterprise || u.County != r.first.County:
+		r.agree = false
+	}
+}
+
+// newRegistry writes the staged units of n rows into an empty registry as
+// a bulk load, on PostgreSQL when the registry holds no enterprise and at
+// least bulkUnits units are staged, and reports whether it did. Each
+// enterprise is written from the row that ends its run (its last row, when
+// all its rows are in one run, as most registries list them), without the
+// aggregation over every staged row that the general way makes; the
+// caller has checked that the rows of each run agree. The keys are dropped
+// for the write and made again (see withoutIndexes), enterprises' first:
+// a key made again over a repeat (an enterprise whose rows are in more
+// than one run, or a unit staged twice) undoes the write, to a savepoint,
+// and newRegistry returns false for the general way to write the units or
+// name the repeats.
+func (s *Store) newRegistry(ctx context.Context, tx *sqlx.Tx, n int) (bool, error) {
+	if s.dialect != Postgres || n < bulkUnits {
+		return false, nil
+	}
+	var firms bool
+	if err := tx.GetContext(ctx, &firms, `SELECT EXISTS (SELECT 1 FROM enterprises)`); err != nil {
+		return false, fmt.Errorf("store units: %w", err)
+	}
+	if firms {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT import_new`); err != nil {
+		return false, fmt.Errorf("store units: %w", err)
+	}
+	err := s.withoutIndexes(ctx, tx, []string{"units"}, func() error {
+		if err := s.withoutIndexes(ctx, tx, []string{"enterprises"}, func() error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO enterprises (credit_code, name, county, industry, risk)
+				SELECT credit_code, name, county, industry, risk FROM import_units WHERE run_end`); err != nil {
+				return fmt.Errorf("store enterprises: %w", err)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO units (credit_code, industry, category)
+			SELECT credit_code, industry, category FROM import_units`); err != nil {
+			return fmt.Errorf("store units: %w", err)
+		}
+		return nil
+	})
+	if pe := (*pq.Error)(nil); !errors.As(err, &pe) || pe.Code != "23505" { // unique_violation
+		return err == nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import_new`); err != nil {
+		return false, fmt.Errorf("store units: %w", err)
+	}
+	return false, nil
+}
+
 // bulkUnits is how many more units than the registry holds an import must
 // stage to be written in bulk (see bulkWrite).
 const bulkUnits = 10_000
@@ -291,8 +392,9 @@ func (s *Store) upsertStagedUnits(ctx context.Context, tx *sqlx.Tx, n int) (int,
 			if err := s.createStage(ctx, tx, unitStages[2]); err != nil {
 				return fmt.Errorf("store units: %w", err)
 			}
-			changes = `import_unit_changes s WHERE s.id IS NULL`
-			update = `UPDATE units SET industry = c.industry FROM import_unit_changes c WHERE units.id = c.id`
+			changes = `import_unit_changes s WHERE NOT s.stored`
+			update = `UPDATE units SET industry = c.industry FROM import_unit_changes c
+				WHERE c.stored AND units.credit_code = c.credit_code AND units.category = c.category`
 		}
 		if _, err := tx.ExecContext(ctx, update); err != nil {
 			return fmt.Errorf("store units: %w", err)

@@ -160,6 +160,80 @@ func TestImportUnitsBulk(t *testing.T) {
 	})
 }
 
+// TestImportUnitsBulkRuns imports more units than bulkUnits into an empty
+// registry in orders that a bulk load cannot take as they come (on
+// PostgreSQL it writes each enterprise from the row that ends a run of its
+// rows, and falls back to the general way when a key made again finds a
+// repeat): an enterprise's rows in two runs, which is no error; rows that
+// disagree on a name within a run and across runs, which are refused with
+// their lines and leave the tables unchanged.
+func TestImportUnitsBulkRuns(t *testing.T) {
+	const firms = 6_000
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		ctx := t.Context()
+		unit := func(e int, category string) sampling.Unit {
+			return sampling.Unit{CreditCode: code(t, fmt.Sprintf("91320500MA%07d", e)), Enterprise: fmt.Sprint("企业", e),
+				County: "姑苏区", Industry: "textiles", Category: category, Risk: "B"}
+		}
+		// All garments, then all knitwear: every enterprise in two runs;
+		// and each enterprise's rows together: one run each.
+		var units, byFirm []sampling.Unit
+		for _, category := range []string{"garments", "knitwear"} {
+			for e := range firms {
+				units = append(units, unit(e, category))
+			}
+		}
+		for e := range firms {
+			byFirm = append(byFirm, unit(e, "garments"), unit(e, "knitwear"))
+		}
+		units[firms+5].Risk = "D" // enterprise 5's last row
+		schema := registrySchema(t, s)
+		before := storagetest.Dump(t, s)
+		for _, tc := range []struct {
+			name      string
+			units     []sampling.Unit
+			at, first int // the row that names the enterprise otherwise, and its first row
+		}{
+			{"across runs", units, firms + 9, 9},
+			{"within a run", byFirm, 3, 2},
+		} {
+			bad := slices.Clone(tc.units)
+			bad[tc.at].Enterprise = "改名"
+			var got []storage.LineProblem
+			if _, err := s.ImportUnits(ctx, slices.All(bad), collect(&got)); err == nil {
+				t.Fatalf("%s: ImportUnits accepted an enterprise named two ways", tc.name)
+			}
+			want := []storage.LineProblem{{Line: tc.at, Field: "name",
+				Reason: fmt.Sprintf(`"改名", but line %d names credit code %s %q`, tc.first, bad[tc.at].CreditCode, bad[tc.first].Enterprise)}}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: ImportUnits problems = %v, want %v", tc.name, got, want)
+			}
+			if after := storagetest.Dump(t, s); after != before {
+				t.Errorf("%s: a refused import changed the tables", tc.name)
+			}
+		}
+		if err := s.UpsertUnits(ctx, units); err != nil {
+			t.Fatal(err)
+		}
+		frame, err := s.Frame(ctx, "textiles")
+		if err != nil || len(frame) != len(units) {
+			t.Fatalf("Frame = %d units, %v; want %d", len(frame), err, len(units))
+		}
+		for _, u := range frame {
+			want := "B"
+			if u.CreditCode == units[5].CreditCode {
+				want = "D"
+			}
+			if u.Risk != want {
+				t.Errorf("enterprise %s has risk %s, want %s from its last row", u.CreditCode, u.Risk, want)
+			}
+		}
+		if after := registrySchema(t, s); after != schema {
+			t.Errorf("keys and indexes after the import:\n%s\nwant as before:\n%s", after, schema)
+		}
+	})
+}
+
 // TestImportInspectorsSetRules checks an id once and recusals of
 // enterprises the registry holds, and that a good import replaces an
 // inspector's industries and recusals.
