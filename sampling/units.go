@@ -81,9 +81,16 @@ func (p *Units) AppendBytes(code, category, county, risk []byte, industry string
 	if p.names != nil {
 		p.names = append(p.names, "")
 	}
+	// A unit's county, risk and industry are mostly the unit's before
+	// (an enterprise's units come together, in key order): compared with
+	// those first, they are found without a lookup.
+	var prev unitRow
+	if n := len(p.rows); n > 0 {
+		prev = p.rows[n-1]
+	}
 	p.codes = append(p.codes, code...)
-	p.rows = append(p.rows, unitRow{end: uint32(len(p.codes)), county: p.valueBytes(county), category: p.valueBytes(category),
-		industry: p.value(industry), risk: p.valueBytes(risk)})
+	p.rows = append(p.rows, unitRow{end: uint32(len(p.codes)), county: p.valueBytes(county, prev.county),
+		category: p.valueBytes(category, prev.category), industry: p.valueHint(industry, prev.industry), risk: p.valueBytes(risk, prev.risk)})
 }
 
 // value returns the index of v in the values, adding it when new.
@@ -97,10 +104,22 @@ func (p *Units) value(v string) uint32 {
 	return p.add(v)
 }
 
-// valueBytes is value of a byte slice.
-func (p *Units) valueBytes(v []byte) uint32 {
+// valueHint is value, looked up only when v is not the value of index
+// hint.
+func (p *Units) valueHint(v string, hint uint32) uint32 {
+	if hint != 0 && p.values[hint] == v {
+		return hint
+	}
+	return p.value(v)
+}
+
+// valueBytes is valueHint of a byte slice.
+func (p *Units) valueBytes(v []byte, hint uint32) uint32 {
 	if len(v) == 0 {
 		return 0
+	}
+	if hint != 0 && p.values[hint] == string(v) { // no allocation: a comparison
+		return hint
 	}
 	if i, ok := p.index[string(v)]; ok { // no allocation: a lookup
 		return i
