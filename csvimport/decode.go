@@ -180,6 +180,51 @@ func (lr *lineReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readLine reads the next physical line whole, instead of Read: the line
+// with its line break, if it has one, and io.EOF when it is the last, or
+// when there are no more lines (then the line is nil). It returns any other
+// error, of reading or decoding, with the part of the line read before it.
+// unread hands what it returned over to Read.
+func (lr *lineReader) readLine() ([]byte, error) {
+	if len(lr.pending) > 0 || lr.err != nil || !lr.complete {
+		return nil, lr.err // Read is in the middle of a line, or done
+	}
+	seg, err := lr.br.ReadSlice('\n')
+	if len(seg) == 0 && err != nil && err != bufio.ErrBufferFull {
+		if err != io.EOF {
+			err = &RowError{File: lr.file, Line: max(lr.n, 1), Reason: "read: " + err.Error()}
+		}
+		lr.err = err
+		return nil, err
+	}
+	lr.prev, lr.cur = lr.cur, lr.prev[:0]
+	lr.n++
+	lr.complete = false
+	for {
+		lr.cur = append(lr.cur, seg...)
+		switch {
+		case err == nil:
+			lr.finish()
+			return lr.cur, nil
+		case err == bufio.ErrBufferFull: // the line goes on
+		case err == io.EOF:
+			lr.finish()
+			lr.err = io.EOF
+			return lr.cur, io.EOF
+		default:
+			lr.err = &RowError{File: lr.file, Line: lr.n, Reason: "read: " + err.Error()}
+			return lr.cur, lr.err
+		}
+		seg, err = lr.br.ReadSlice('\n')
+	}
+}
+
+// unread hands line, returned by readLine, and the error after it over to
+// Read.
+func (lr *lineReader) unread(line []byte) {
+	lr.pending = line
+}
+
 // finish checks the line just completed.
 func (lr *lineReader) finish() {
 	lr.complete = true

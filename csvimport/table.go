@@ -1,6 +1,7 @@
 package csvimport
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"errors"
@@ -56,6 +57,12 @@ type Rows[T any] struct {
 	conv  func(*row) T
 	row   row   // the row being converted, reused: conv does not keep it
 	fatal error // a read error: the rest of the file was not read
+	// split counts the lines read without encoding/csv (see next): the
+	// lines it numbers are those it read, and these come on top.
+	split  int
+	record []string // the cells of a line split, reused
+	// csvOnly has encoding/csv read every line, for tests that compare.
+	csvOnly bool
 }
 
 // open decodes the input as it is read and reads the header, which must
@@ -110,7 +117,7 @@ func (rs *Rows[T]) All() iter.Seq2[int, T] {
 	return func(yield func(int, T) bool) {
 		t, width := rs.t, len(rs.t.cols)
 		for {
-			cells, err := rs.cr.Read()
+			cells, line, err := rs.next()
 			if err == io.EOF {
 				return
 			}
@@ -118,7 +125,6 @@ func (rs *Rows[T]) All() iter.Seq2[int, T] {
 				rs.fatal = rs.readError(err)
 				return
 			}
-			line, _ := rs.cr.FieldPos(0)
 			blank := true
 			for i, c := range cells {
 				// Most cells start and end with printable ASCII, which
@@ -155,6 +161,62 @@ func (rs *Rows[T]) All() iter.Seq2[int, T] {
 			}
 		}
 	}
+}
+
+// next reads the next record: its cells and line. A line without a quote
+// is a record of the cells between its commas, as encoding/csv would read
+// it, and is split here at a fraction of the cost; encoding/csv reads the
+// others, which may go on for more lines or be wrong.
+func (rs *Rows[T]) next() ([]string, int, error) {
+	for !rs.csvOnly {
+		raw, err := rs.src.readLine()
+		switch {
+		case raw == nil && err == io.EOF:
+			return nil, 0, io.EOF
+		case raw == nil && err == nil, // not at the start of a line
+			err != nil && err != io.EOF, bytes.IndexByte(raw, '"') >= 0:
+			rs.src.unread(raw)
+			return rs.csvNext()
+		}
+		rs.split++
+		// As encoding/csv: a \r before the end of the file is dropped, a
+		// line ends with \r\n or \n, and an empty line is no record.
+		b := raw
+		if err == io.EOF && b[len(b)-1] == '\r' {
+			b = b[:len(b)-1]
+		}
+		if n := len(b); n >= 2 && b[n-2] == '\r' && b[n-1] == '\n' {
+			b = b[:n-2]
+		} else if n >= 1 && b[n-1] == '\n' {
+			b = b[:n-1]
+		}
+		if len(b) == 0 {
+			continue
+		}
+		str := string(b)
+		cells := rs.record[:0]
+		for {
+			i := strings.IndexByte(str, ',')
+			if i < 0 {
+				break
+			}
+			cells = append(cells, str[:i])
+			str = str[i+1:]
+		}
+		rs.record = append(cells, str)
+		return rs.record, rs.src.n, nil
+	}
+	return rs.csvNext()
+}
+
+// csvNext reads the next record with encoding/csv.
+func (rs *Rows[T]) csvNext() ([]string, int, error) {
+	cells, err := rs.cr.Read()
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := rs.cr.FieldPos(0)
+	return cells, line + rs.split, nil
 }
 
 // RowError returns the error of the row on line about the named column:
@@ -253,13 +315,15 @@ func (rs *Rows[T]) readError(err error) error {
 	if !errors.As(err, &pe) {
 		return &RowError{File: rs.t.file, Line: max(rs.src.n, 1), Reason: err.Error()}
 	}
+	// encoding/csv numbers the lines it read.
+	start, end := pe.StartLine+rs.split, pe.Line+rs.split
 	col := pe.Column
-	if line, ok := rs.src.line(pe.Line); ok {
+	if line, ok := rs.src.line(end); ok {
 		col = utf8.RuneCount(line[:min(max(pe.Column-1, 0), len(line))]) + 1
 	}
-	e := &RowError{File: rs.t.file, Line: pe.Line, Column: col, Reason: pe.Err.Error()}
-	if pe.StartLine != pe.Line {
-		e.Reason += fmt.Sprintf(" (in the row starting on line %d)", pe.StartLine)
+	e := &RowError{File: rs.t.file, Line: end, Column: col, Reason: pe.Err.Error()}
+	if start != end {
+		e.Reason += fmt.Sprintf(" (in the row starting on line %d)", start)
 	}
 	return e
 }

@@ -47,7 +47,18 @@ func CheckText(field, value string) *FieldError {
 	// One pass over the bytes, decoding only what is not printable ASCII:
 	// an import checks every cell of millions of rows, most of them ASCII.
 	i, n := 0, 0 // byte, characters
-	for ; i+8 <= len(value) && printableASCII8(value[i:i+8]); i += 8 {
+	// Eight bytes at a time while they are all printable ASCII (' ' to
+	// '~'): none with its top bit set, none below ' ' and none equal to
+	// DEL, tested at once with the bit tricks of "Bit Twiddling Hacks"
+	// (haszero, hasless).
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(value); i += 8 {
+		w := uint64(value[i]) | uint64(value[i+1])<<8 | uint64(value[i+2])<<16 | uint64(value[i+3])<<24 |
+			uint64(value[i+4])<<32 | uint64(value[i+5])<<40 | uint64(value[i+6])<<48 | uint64(value[i+7])<<56
+		del := w ^ 0x7f*ones
+		if (w|(w-' '*ones)&^w|(del-ones)&^del)&highs != 0 {
+			break
+		}
 		n += 8
 	}
 	for ; i < len(value); n++ {
@@ -82,18 +93,6 @@ func CheckText(field, value string) *FieldError {
 		return new(fieldError(field, "err_text_long", n, limit))
 	}
 	return nil
-}
-
-// printableASCII8 reports whether the 8 bytes of s are all printable
-// ASCII (' ' to '~'), testing them at once: no byte with its top bit set,
-// none below ' ' and none equal to DEL, by the bit tricks of "Bit Twiddling
-// Hacks" (haszero, hasless).
-func printableASCII8(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-	del := w ^ (0x7f * ones)
-	return (w|(w-' '*ones)&^w|(del-ones)&^del)&highs == 0
 }
 
 // idShape is what an inspector's id may look like: it appears in URLs,
