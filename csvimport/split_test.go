@@ -80,4 +80,3 @@ func FuzzSplitAsCSV(f *testing.F) {
 		}
 	})
 }
-
