@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"iter"
@@ -88,49 +89,45 @@ var unitStages = []stage{
 // of units staged.
 func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.Unit], decide func([]LineProblem) error) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inConnTx(ctx, func(conn *sqlx.Conn, tx *sqlx.Tx) error {
 		var problems []LineProblem
 		if err := s.createStage(ctx, tx, unitStages[0]); err != nil {
 			return err
-		}
-		st, err := s.stager(ctx, tx, "import_units", "line", "credit_code", "name", "county", "industry", "category", "risk", "run_end")
-		if err != nil {
-			return fmt.Errorf("stage units: %w", err)
 		}
 		// Each row is staged when the next has been read, marked when the
 		// next is of another enterprise: the end of a run of rows of one
 		// enterprise. runs tells whether the rows of each run agree on the
 		// enterprise's name and county (see newRegistry).
 		var runs runs
-		var last checked[sampling.Unit]
-		stageLast := func(runEnd bool) error {
-			u := last.v
-			return st.add(last.line, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Category, u.Risk, runEnd)
-		}
-		for r := range readAhead(units, sampling.Unit.Check) {
-			if len(r.problems) > 0 {
-				for _, f := range r.problems {
-					problems = append(problems, LineProblem{Line: r.line, Field: f.Field, Reason: f.Reason})
+		columns := []string{"line", "credit_code", "name", "county", "industry", "category", "risk", "run_end"}
+		err := s.stage(ctx, conn, tx, "import_units", columns, func(add func(...any) error) error {
+			var last checked[sampling.Unit]
+			stageLast := func(runEnd bool) error {
+				u := last.v
+				return add(last.line, u.CreditCode, u.Enterprise, u.County, u.Industry, u.Category, u.Risk, runEnd)
+			}
+			for r := range readAhead(units, sampling.Unit.Check) {
+				if len(r.problems) > 0 {
+					for _, f := range r.problems {
+						problems = append(problems, LineProblem{Line: r.line, Field: f.Field, Reason: f.Reason})
+					}
+					continue
 				}
-				continue
+				if n > 0 {
+					if err := stageLast(r.v.CreditCode != last.v.CreditCode); err != nil {
+						return err
+					}
+				}
+				runs.add(r.v)
+				last = r
+				n++
 			}
 			if n > 0 {
-				if err := stageLast(r.v.CreditCode != last.v.CreditCode); err != nil {
-					st.close()
-					return fmt.Errorf("stage units: %w", err)
-				}
+				return stageLast(true)
 			}
-			runs.add(r.v)
-			last = r
-			n++
-		}
-		if n > 0 {
-			if err := stageLast(true); err != nil {
-				st.close()
-				return fmt.Errorf("stage units: %w", err)
-			}
-		}
-		if err := st.close(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("stage units: %w", err)
 		}
 		if err := s.largeBatch(ctx, tx, n); err != nil {
@@ -515,55 +512,52 @@ var inspectorStages = []stage{
 // one transaction. It returns the number of inspectors.
 func (s *Store) ImportInspectors(ctx context.Context, inspectors iter.Seq2[int, sampling.Inspector], decide func([]LineProblem) error) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inConnTx(ctx, func(conn *sqlx.Conn, tx *sqlx.Tx) error {
 		var problems []LineProblem
 		if err := s.createStage(ctx, tx, inspectorStages...); err != nil {
 			return err
 		}
 		// Staged in two passes would need the stream twice: the lists wait
-		// in memory for their own stager, a few values per inspector.
+		// in memory for their own staging, a few values per inspector.
 		type listed struct {
 			line        int
 			kind, value string
 		}
 		var lists []listed
-		st, err := s.stager(ctx, tx, "import_inspectors", "line", "id", "name", "county")
+		err := s.stage(ctx, conn, tx, "import_inspectors", []string{"line", "id", "name", "county"}, func(add func(...any) error) error {
+			for r := range readAhead(inspectors, sampling.Inspector.Check) {
+				if len(r.problems) > 0 {
+					for _, f := range r.problems {
+						problems = append(problems, LineProblem{Line: r.line, Field: f.Field, Reason: f.Reason})
+					}
+					continue
+				}
+				line, in := r.line, r.v
+				if err := add(line, in.ID, in.Name, in.County); err != nil {
+					return err
+				}
+				for _, ind := range in.Industries {
+					lists = append(lists, listed{line, "industry", ind})
+				}
+				for _, code := range in.Recusals {
+					lists = append(lists, listed{line, "recusal", code})
+				}
+				n++
+			}
+			return nil
+		})
 		if err != nil {
 			return fmt.Errorf("stage inspectors: %w", err)
 		}
-		for r := range readAhead(inspectors, sampling.Inspector.Check) {
-			if len(r.problems) > 0 {
-				for _, f := range r.problems {
-					problems = append(problems, LineProblem{Line: r.line, Field: f.Field, Reason: f.Reason})
+		err = s.stage(ctx, conn, tx, "import_inspector_lists", []string{"line", "kind", "value"}, func(add func(...any) error) error {
+			for _, l := range lists {
+				if err := add(l.line, l.kind, l.value); err != nil {
+					return err
 				}
-				continue
 			}
-			line, in := r.line, r.v
-			if err := st.add(line, in.ID, in.Name, in.County); err != nil {
-				st.close()
-				return fmt.Errorf("stage inspectors: %w", err)
-			}
-			for _, ind := range in.Industries {
-				lists = append(lists, listed{line, "industry", ind})
-			}
-			for _, code := range in.Recusals {
-				lists = append(lists, listed{line, "recusal", code})
-			}
-			n++
-		}
-		if err := st.close(); err != nil {
-			return fmt.Errorf("stage inspectors: %w", err)
-		}
-		if st, err = s.stager(ctx, tx, "import_inspector_lists", "line", "kind", "value"); err != nil {
-			return fmt.Errorf("stage inspectors: %w", err)
-		}
-		for _, l := range lists {
-			if err := st.add(l.line, l.kind, l.value); err != nil {
-				st.close()
-				return fmt.Errorf("stage inspectors: %w", err)
-			}
-		}
-		if err := st.close(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return fmt.Errorf("stage inspectors: %w", err)
 		}
 		set, err := s.inspectorProblems(ctx, tx)
@@ -740,42 +734,46 @@ func (s *Store) analyze(ctx context.Context, tx *sqlx.Tx, table string) error {
 	return nil
 }
 
-// stager stages rows into a table of the transaction: COPY on PostgreSQL,
-// INSERTs of many rows on SQLite.
-type stager struct {
-	add   func(args ...any) error
-	close func() error
-}
-
 // stageRows is the number of rows of one staging INSERT on SQLite (whose
 // statements take at most 32,766 parameters).
 const stageRows = 200
 
-// stager returns a stager of table's columns in tx.
-func (s *Store) stager(ctx context.Context, tx *sqlx.Tx, table string, columns ...string) (*stager, error) {
+// stage stages rows of table's columns in tx, which was begun on conn:
+// fill adds each row, its values in the columns' order. On PostgreSQL the
+// rows go into a COPY, given straight to the driver's statement on the
+// driver's connection (conn.Raw holds it while fill runs, so fill must not
+// use tx): through database/sql each row was a statement execution whose
+// arguments it checked and converted one by one, which cost a million-row
+// import more processor time than reading and checking its file. On
+// SQLite the rows go in INSERTs of many rows.
+func (s *Store) stage(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, table string, columns []string, fill func(add func(...any) error) error) error {
 	if s.dialect == Postgres {
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
-		if err != nil {
-			return nil, err
-		}
-		closed := false
-		return &stager{
-			add: func(args ...any) error {
-				_, err := stmt.ExecContext(ctx, args...)
+		return conn.Raw(func(dc any) error {
+			st, err := dc.(driver.ConnPrepareContext).PrepareContext(ctx, pq.CopyIn(table, columns...))
+			if err != nil {
 				return err
-			},
-			close: func() error {
-				if closed {
-					return nil
+			}
+			defer st.Close()
+			row := make([]driver.Value, len(columns))
+			err = fill(func(values ...any) error {
+				if err := ctx.Err(); err != nil { // the driver's Exec does not watch it
+					return err
 				}
-				closed = true
-				_, err := stmt.ExecContext(ctx)
-				if cerr := stmt.Close(); err == nil {
-					err = cerr
+				for i, v := range values {
+					if n, ok := v.(int); ok { // not a driver.Value
+						v = int64(n)
+					}
+					row[i] = v
 				}
+				_, err := st.Exec(row) // the COPY's statement takes its rows so
 				return err
-			},
-		}, nil
+			})
+			if err != nil {
+				return err
+			}
+			_, err = st.Exec(nil) // ends the COPY, with what the server refused
+			return err
+		})
 	}
 	row := "(" + placeholders(len(columns)) + ")"
 	insert := func(rows int) string {
@@ -784,31 +782,22 @@ func (s *Store) stager(ctx context.Context, tx *sqlx.Tx, table string, columns .
 	}
 	full, err := tx.PrepareContext(ctx, insert(stageRows))
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer full.Close()
 	batch := make([]any, 0, stageRows*len(columns))
-	closed := false
-	return &stager{
-		add: func(args ...any) error {
-			batch = append(batch, args...)
-			if len(batch) < cap(batch) {
-				return nil
-			}
-			_, err := full.ExecContext(ctx, batch...)
-			batch = batch[:0]
-			return err
-		},
-		close: func() error {
-			if closed {
-				return nil
-			}
-			closed = true
-			defer full.Close()
-			if len(batch) == 0 {
-				return nil
-			}
-			_, err := tx.ExecContext(ctx, insert(len(batch)/len(columns)), batch...)
-			return err
-		},
-	}, nil
+	err = fill(func(values ...any) error {
+		batch = append(batch, values...)
+		if len(batch) < cap(batch) {
+			return nil
+		}
+		_, err := full.ExecContext(ctx, batch...)
+		batch = batch[:0]
+		return err
+	})
+	if err != nil || len(batch) == 0 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, insert(len(batch)/len(columns)), batch...)
+	return err
 }

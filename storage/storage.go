@@ -182,13 +182,34 @@ func redact(err error, dsn string) error {
 	return err
 }
 
+// inConnTx is inTx on a connection of its own, which fn may reach below
+// database/sql while the transaction waits (see stage).
+func (s *Store) inConnTx(ctx context.Context, fn func(conn *sqlx.Conn, tx *sqlx.Tx) error) error {
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	return endTx(tx, fn(conn, tx))
+}
+
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	return endTx(tx, fn(tx))
+}
+
+// endTx commits tx when err, what its work returned, is nil, and rolls it
+// back otherwise.
+func endTx(tx *sqlx.Tx, err error) error {
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
