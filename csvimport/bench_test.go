@@ -7,28 +7,19 @@ import (
 	"io"
 	"testing"
 
-	"spotcheck/sampling"
+	"spotcheck/storage/storagetest"
 )
 
-// benchRegistry returns a registry of n units laid out as the import
-// benchmark's (cmd/spotcheck writeRegistry): three textile categories to
-// an enterprise with a Chinese name, in ten counties, with a risk class;
-// and the options of its configuration.
+// benchRegistry returns a registry of n units (storagetest.WriteRegistryCSV,
+// as the import's benchmark writes it) and the options of its
+// configuration.
 func benchRegistry(b *testing.B, n int) ([]byte, Options) {
 	b.Helper()
 	var buf bytes.Buffer
-	buf.WriteString("credit_code,name,county,industry,category,risk\n")
-	cats := []string{"garments", "childrens-garments", "knitwear"}
-	for i := range n {
-		e := i / 3
-		first := fmt.Sprintf("91320500%09d", e)
-		c, err := sampling.CreditCodeCheck(first)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fmt.Fprintf(&buf, "%s%c,苏州纺织企业%d,county-%02d,textiles,%s,%c\n", first, c, e, e%10, cats[i%3], "ABBBCCD"[e%7])
+	if err := storagetest.WriteRegistryCSV(&buf, n); err != nil {
+		b.Fatal(err)
 	}
-	opts := Options{Industries: map[string][]string{"textiles": cats}}
+	opts := Options{Industries: map[string][]string{"textiles": storagetest.RegistryCategories}}
 	for i := range 10 {
 		opts.Counties = append(opts.Counties, fmt.Sprintf("county-%02d", i))
 	}

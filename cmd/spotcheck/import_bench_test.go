@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"spotcheck/sampling"
 	"spotcheck/storage"
 	"spotcheck/storage/storagetest"
 )
@@ -31,9 +29,9 @@ func benchRegistryUnits(b *testing.B) int {
 	return storagetest.EnvSize(b, EnvBenchUnits, def, 1)
 }
 
-// writeRegistry writes a registry of n textile units, three categories to
-// an enterprise in ten counties, to a CSV file in dir, and a configuration
-// that accepts it. It writes as it goes: a million units are 77 MB.
+// writeRegistry writes a registry of n textile units
+// (storagetest.WriteRegistryCSV) to a CSV file in dir, and a configuration
+// that accepts it.
 func writeRegistry(b *testing.B, dir string, n int) (csvPath, cfgPath string) {
 	b.Helper()
 	cfgPath = filepath.Join(dir, "registry.yaml")
@@ -54,19 +52,7 @@ func writeRegistry(b *testing.B, dir string, n int) (csvPath, cfgPath string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := bufio.NewWriter(f)
-	w.WriteString("credit_code,name,county,industry,category,risk\n")
-	cats := []string{"garments", "childrens-garments", "knitwear"}
-	for i := range n {
-		e := i / 3
-		first := fmt.Sprintf("91320500%09d", e)
-		c, err := sampling.CreditCodeCheck(first)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fmt.Fprintf(w, "%s%c,苏州纺织企业%d,county-%02d,textiles,%s,%c\n", first, c, e, e%10, cats[i%3], "ABBBCCD"[e%7])
-	}
-	if err := w.Flush(); err != nil {
+	if err := storagetest.WriteRegistryCSV(f, n); err != nil {
 		b.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

@@ -1,7 +1,9 @@
 package storagetest
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -28,6 +30,27 @@ func EnvSize(tb testing.TB, name string, def, least int) int {
 
 // RegistryCategories are the textile categories of SeedRegistry's units.
 var RegistryCategories = []string{"garments", "childrens-garments", "knitwear"}
+
+// WriteRegistryCSV writes a registry file of n textile units in the
+// columns of `spotcheck import enterprises`, as it goes: one unit in each
+// of RegistryCategories per enterprise, each enterprise's units on
+// consecutive lines and named in Chinese, in the ten counties county-00 to
+// county-09, with risk classes A–D. A million units are 77 MB.
+func WriteRegistryCSV(w io.Writer, n int) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("credit_code,name,county,industry,category,risk\n")
+	k := len(RegistryCategories)
+	for i := range n {
+		e := i / k
+		first := fmt.Sprintf("91320500%09d", e)
+		c, err := sampling.CreditCodeCheck(first)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "%s%c,苏州纺织企业%d,county-%02d,textiles,%s,%c\n", first, c, e, e%10, RegistryCategories[i%k], "ABBBCCD"[e%7])
+	}
+	return bw.Flush()
+}
 
 // SeedRegistry fills the migrated, empty registry of s set-wise (a bulk
 // load, seconds for a million units rather than the import's minutes):
