@@ -787,6 +787,9 @@ func (s *Store) stage(ctx context.Context, conn *sqlx.Conn, tx *sqlx.Tx, table s
 	defer full.Close()
 	batch := make([]any, 0, stageRows*len(columns))
 	err = fill(func(values ...any) error {
+		if err := ctx.Err(); err != nil { // before the transaction's end closes the statement
+			return err
+		}
 		batch = append(batch, values...)
 		if len(batch) < cap(batch) {
 			return nil

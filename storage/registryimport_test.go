@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -438,6 +439,41 @@ func TestImportUnitsWriteErrorNotRepeatReported(t *testing.T) {
 		}
 		if after := storagetest.Dump(t, s); after != before {
 			t.Errorf("a failed import changed the tables")
+		}
+	})
+}
+
+// TestImportUnitsCancelled cancels an import while its rows are staged: it
+// stops reading them (a few batches read ahead at most), returns the
+// cancellation and stores nothing.
+func TestImportUnitsCancelled(t *testing.T) {
+	const rows, cancelAt = 20_000, 100
+	forEachBackend(t, func(t *testing.T, s *storage.Store) {
+		before := storagetest.Dump(t, s)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		read := 0
+		units := func(yield func(int, sampling.Unit) bool) {
+			for i := range rows {
+				read++
+				if i == cancelAt {
+					cancel()
+				}
+				u := sampling.Unit{CreditCode: code(t, fmt.Sprintf("91320500MA%07d", i)), Enterprise: fmt.Sprint("企业", i),
+					County: "姑苏区", Industry: "textiles", Category: "garments", Risk: "B"}
+				if !yield(i+2, u) {
+					return
+				}
+			}
+		}
+		if _, err := s.ImportUnits(ctx, units, collect(new([]storage.LineProblem))); !errors.Is(err, context.Canceled) {
+			t.Errorf("ImportUnits cancelled = %v, want context.Canceled", err)
+		}
+		if read > rows/2 {
+			t.Errorf("a cancelled import read %d of %d rows, want it to stop within a few batches of row %d", read, rows, cancelAt)
+		}
+		if after := storagetest.Dump(t, s); after != before {
+			t.Errorf("a cancelled import changed the tables")
 		}
 	})
 }
