@@ -103,9 +103,7 @@ func (s *Scheduler) DrawAnnounced(ctx context.Context, seq int64, v beacon.Value
 			if ferr != nil {
 				return sampling.Plan{}, ferr
 			}
-			if sc := s.cfg.Schedule(a.Schedule); sc != nil {
-				s.observe(ctx, sc, storage.Settled{Fire: f, Fresh: true}) // counted and logged as a failed fire
-			}
+			s.observe(ctx, a.Schedule, storage.Settled{Fire: f, Fresh: true}) // counted and logged as a failed fire
 		}
 		return sampling.Plan{}, &DrawError{Err: fmt.Errorf("announcement %d: %w: %w", seq, errDraw, err)}
 	}

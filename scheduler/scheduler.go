@@ -320,14 +320,14 @@ func (s *Scheduler) Fire(ctx context.Context, req FireRequest) (sampling.Plan, b
 		if rerr != nil {
 			return sampling.Plan{}, false, rerr
 		}
-		s.observe(ctx, sc, res)
+		s.observe(ctx, sc.Name, res)
 		return sampling.Plan{}, false, &DrawError{Err: err}
 	}
 	if err != nil {
 		s.metrics.runs.WithLabelValues(name, kind, resultError).Inc()
 		return sampling.Plan{}, false, err
 	}
-	s.observe(ctx, sc, res)
+	s.observe(ctx, sc.Name, res)
 	if res.Fresh && res.Fire.Status != sampling.FireMade {
 		return sampling.Plan{}, false, fmt.Errorf("fire of %s at %s recorded as %s: %s", name, nominal.Format(time.RFC3339), res.Fire.Status, res.Fire.Message)
 	}

@@ -36,7 +36,7 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 		res, err := s.claim(makings, sc, storage.Claim{NominalTime: a.Nominal, Kind: a.Kind, Status: status, Message: message,
 			Reason: a.Reason, LockWait: lockWait(now, deadline)})
 		if err == nil {
-			s.observe(makings, sc, res)
+			s.observe(makings, sc.Name, res)
 			return nil
 		}
 		s.metrics.runs.WithLabelValues(sc.Name, a.Kind, resultError).Inc()
@@ -54,7 +54,7 @@ func (s *Scheduler) settle(ctx, makings context.Context, sc *config.Schedule, a 
 			if ferr != nil {
 				return fmt.Errorf("record the failed fire: %w (it failed with: %w)", ferr, err)
 			}
-			s.observe(makings, sc, res)
+			s.observe(makings, sc.Name, res)
 			return nil
 		}
 		wait := min(backoff(attempt), deadline.Sub(now))
@@ -120,15 +120,15 @@ func (s *Scheduler) claim(ctx context.Context, sc *config.Schedule, c storage.Cl
 const largeFrame = 100_000
 
 // observe logs and counts a settled fire.
-func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storage.Settled) {
+func (s *Scheduler) observe(ctx context.Context, schedule string, res storage.Settled) {
 	f := res.Fire
-	logger := s.logger.With("schedule", sc.Name, "nominal_time", f.NominalTime, "kind", f.Kind)
+	logger := s.logger.With("schedule", schedule, "nominal_time", f.NominalTime, "kind", f.Kind)
 	if !res.Fresh {
-		s.metrics.runs.WithLabelValues(sc.Name, f.Kind, resultDuplicate).Inc()
+		s.metrics.runs.WithLabelValues(schedule, f.Kind, resultDuplicate).Inc()
 		logger.Debug("fire already settled", "status", f.Status)
 		return
 	}
-	s.metrics.runs.WithLabelValues(sc.Name, f.Kind, string(f.Status)).Inc()
+	s.metrics.runs.WithLabelValues(schedule, f.Kind, string(f.Status)).Inc()
 	switch f.Status {
 	case sampling.FireMade:
 		if a := res.Announcement; a != nil {
@@ -138,12 +138,12 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 		}
 		lag := f.RecordedAt.Sub(f.NominalTime)
 		if f.Kind != sampling.KindManual {
-			s.metrics.lag.WithLabelValues(sc.Name).Observe(lag.Seconds())
+			s.metrics.lag.WithLabelValues(schedule).Observe(lag.Seconds())
 		}
 		if f.StartedAt != nil {
-			s.metrics.duration.WithLabelValues(sc.Name).Observe(f.RecordedAt.Sub(*f.StartedAt).Seconds())
+			s.metrics.duration.WithLabelValues(schedule).Observe(f.RecordedAt.Sub(*f.StartedAt).Seconds())
 		}
-		s.metrics.lastSuccess.WithLabelValues(sc.Name).Set(float64(f.RecordedAt.UnixMilli()) / 1000)
+		s.metrics.lastSuccess.WithLabelValues(schedule).Set(float64(f.RecordedAt.UnixMilli()) / 1000)
 		logger.Info("plan made", "plan_id", res.Plan.ID, "tasks", len(res.Plan.Tasks), "frame_size", res.Plan.FrameSize,
 			"lag", lag, "note", f.Message)
 		if s.opts.OnPlan != nil {
@@ -157,7 +157,7 @@ func (s *Scheduler) observe(ctx context.Context, sc *config.Schedule, res storag
 			debug.FreeOSMemory()
 		}
 	case sampling.FireMissed:
-		s.metrics.missed.WithLabelValues(sc.Name).Inc()
+		s.metrics.missed.WithLabelValues(schedule).Inc()
 		logger.Warn("fire missed", "reason", f.Message)
 	case sampling.FireSkipped:
 		logger.Warn("fire skipped", "reason", f.Message)

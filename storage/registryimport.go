@@ -143,7 +143,7 @@ func (s *Store) ImportUnits(ctx context.Context, units iter.Seq2[int, sampling.U
 			}
 			return nil
 		}
-		if len(problems) == 0 && runs.agree {
+		if len(problems) == 0 && !runs.disagree {
 			written, err := s.newRegistry(ctx, tx, n)
 			if err != nil {
 				return err
@@ -279,23 +279,21 @@ func (s *Store) firmProblems(ctx context.Context, tx *sqlx.Tx) ([]LineProblem, e
 }
 
 // runs follows the runs of rows of one enterprise, in the order the rows
-// come: agree stays true while every row names the enterprise and its
-// county as the first row of its run does.
+// come: disagree becomes true when a row names the enterprise or its
+// county otherwise than the first row of its run. (Its zero value begins:
+// a credit code is never empty.)
 type runs struct {
-	first sampling.Unit
-	agree bool
-	begun bool
+	first    sampling.Unit
+	disagree bool
 }
 
 // add follows the next row.
 func (r *runs) add(u sampling.Unit) {
 	switch {
-	case !r.begun:
-		r.first, r.agree, r.begun = u, true, true
 	case u.CreditCode != r.first.CreditCode:
 		r.first = u
 	case u.Enterprise != r.first.Enterprise || u.County != r.first.County:
-		r.agree = false
+		r.disagree = true
 	}
 }
 
